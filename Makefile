@@ -1,0 +1,84 @@
+# Secret Latency Observatory — `make` lists the targets; `make up` runs the lab, `make test` the whole suite.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUILD_DIR ?= build
+PYTEST_ARGS ?=
+AWS_ENV ?= terraform/envs/aws
+LOCAL_ENV ?= terraform/envs/local
+CHECKOV_VENV ?= .venv-checkov
+PY_PACKAGES := functions collector dashboard lab bench tools
+
+.PHONY: help venv lock build test test-unit test-functional test-integration test-e2e lint typecheck \
+        bench up dashboard cost deploy destroy browser clean
+
+help: ## List the targets with what each does
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements/dev.in requirements/lock.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
+	@touch $@
+
+venv: $(VENV)/.installed ## Create .venv and install the pinned dependencies
+
+lock: ## Re-resolve requirements/dev.in into requirements/lock.txt (fresh venv)
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -r requirements/dev.in
+	{ echo '# Exact versions installed by `make venv` (pip freeze of a venv built from dev.in). Regenerate with `make lock`.'; \
+	  .venv-lock/bin/pip freeze; } > requirements/lock.txt
+	rm -rf .venv-lock
+
+build: venv ## Build the deterministic Lambda zips and the extension layer into build/
+	$(PY) -m tools.build --out $(BUILD_DIR)
+
+browser: ## Install Debian's chromium for the browser tests, if it is missing
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: venv build browser ## Run the whole suite: unit, functional, integration, e2e
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-unit: venv ## Unit tests only (no network)
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+
+test-functional: venv ## Functional tests only (in-process AWS mock)
+	$(PY) -m pytest tests/functional $(PYTEST_ARGS)
+
+test-integration: venv build ## Integration tests only (local AWS endpoint over HTTP, terraform, lab)
+	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+
+test-e2e: venv build browser ## Browser tests only (headless chromium on the dashboard)
+	$(PY) -m pytest tests/e2e $(PYTEST_ARGS)
+
+lint: venv ## ruff, mypy, terraform fmt and validate, checkov
+	$(PY) -m ruff check .
+	$(PY) -m mypy $(PY_PACKAGES)
+	$(PY) -m tools.terraform_lint
+
+typecheck: venv ## mypy alone
+	$(PY) -m mypy $(PY_PACKAGES)
+
+bench: venv build ## Run the benchmarks; prints figures and ratios measured on this machine
+	$(PY) -m bench
+
+up: venv build ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
+	$(PY) -m lab up
+
+dashboard: venv ## Open the dashboard alone against the configured table (see README)
+	$(PY) -m streamlit run dashboard/streamlit_app.py
+
+cost: venv ## Monthly cost estimate of the configured AWS fleet, broken down
+	$(PY) -m tools.cost $(AWS_ENV)
+
+deploy: build ## CLOUD-CHANGING: terraform apply of terraform/envs/aws in your AWS account
+	$(PY) -m tools.terraform_run $(AWS_ENV) apply
+
+destroy: ## CLOUD-CHANGING: terraform destroy of terraform/envs/aws
+	$(PY) -m tools.terraform_run $(AWS_ENV) destroy
+
+clean: ## Remove build output and caches (keeps .venv)
+	rm -rf $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache test-output
