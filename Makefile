@@ -20,7 +20,7 @@ help: ## List the targets with what each does
 
 $(VENV)/.installed: requirements/dev.in requirements/lock.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet pip==26.3
 	$(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
 	@touch $@
 
