@@ -1,0 +1,9 @@
+"""`python -m lab.endpoint`: the endpoint process (started in the background by `python -m lab up`)."""
+
+from __future__ import annotations
+
+import sys
+
+from lab.endpoint.server import main
+
+sys.exit(main())
