@@ -1,0 +1,459 @@
+"""The observatory's table: its schema, idempotent writes and typed reads (contract §4).
+
+This is the only module that touches DynamoDB. Writers (the collector, tests, the bench, the lab) and readers
+(the dashboard) go through it, so the key layout, the index, the expiry attribute and the DataFrame columns
+live here.
+
+Table design
+- `pk` (S, hash) = probe key, `sk` (S, range) = `{started_at}#{invocation_id}#{store}` with `started_at` as
+  fixed-width ISO-8601 UTC (`2026-11-27T05:00:00.123456Z`), so "one probe's history over a time range" is one
+  `Query` on `pk` with `sk BETWEEN`.
+- GSI `by_day`: hash `day` (`YYYY-MM-DD` of `started_at`), range `sk`, projection ALL. "The whole fleet over a
+  time range" is one `Query` per day partition (fetched concurrently), never a scan.
+- `expires_at` (N, epoch seconds) is the TTL attribute: rows expire `retention_days` after `started_at`.
+- Every attribute is snake_case and named like its DataFrame column; dimensions are explicit attributes.
+  `warm_ms` is stored packed (B: a format byte + zlib of little-endian float64s, exact round trip).
+- One item per (invocation, store), written with `attribute_not_exists(pk)`; an invocation's rows are written
+  in one transaction, so a redelivered record never becomes two rows and a record is never half-written.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import struct
+import time
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from .aws import get_client
+from .config import DEFAULT_RETENTION_DAYS, ConfigError, Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+GSI_BY_DAY = "by_day"
+TTL_ATTRIBUTE = "expires_at"
+ROW_FORMAT = 1  # stored as `row_format`, so a later layout can be read next to this one
+WARM_FORMAT_ZLIB_F64LE = 1
+NUMBER_DECIMALS = 6  # milliseconds to the nanosecond; keeps every N inside DynamoDB's range and precision
+MAX_READ_WORKERS = 8
+TRANSIENT_CODES = frozenset(
+    {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
+)
+
+# The DataFrame read_rows returns: contract §4 columns, in order, with their dtypes.
+STRING_COLUMNS = (
+    "probe_key", "invocation_id", "strategy", "store", "architecture", "runtime", "region", "environment",
+    "cpu_emulation", "extension_layer", "status", "error_types", "error_phase", "cold_cause", "value_sha256",
+)
+FLOAT_COLUMNS = (
+    "client_init_ms", "ready_wait_ms", "cold_miss_ms", "warm_min_ms", "warm_p50_ms", "warm_p90_ms",
+    "warm_p99_ms", "warm_max_ms", "warm_mean_ms", "cpu_time_ms",
+)
+INT_COLUMNS = ("memory_mb", "warm_n")
+NULLABLE_INT_COLUMNS = ("throttled_periods", "total_periods", "api_calls")
+COLUMNS: tuple[str, ...] = (
+    "ts", "probe_key", "invocation_id", "strategy", "store", "memory_mb", "architecture", "runtime", "region",
+    "environment", "cpu_emulation", "extension_layer", "status", "error_types", "error_phase", "cold_start",
+    "cold_cause", "client_init_ms", "ready_wait_ms", "cold_miss_ms", "warm_n", "warm_min_ms", "warm_p50_ms",
+    "warm_p90_ms", "warm_p99_ms", "warm_max_ms", "warm_mean_ms", "warm_ms", "cpu_time_ms",
+    "throttled_periods", "total_periods", "api_calls", "value_sha256",
+)
+DTYPES: dict[str, str] = {
+    "ts": "datetime64[ns, UTC]",
+    **dict.fromkeys(STRING_COLUMNS, "str"),
+    **dict.fromkeys(FLOAT_COLUMNS, "float64"),
+    **dict.fromkeys(INT_COLUMNS, "int64"),
+    **dict.fromkeys(NULLABLE_INT_COLUMNS, "Int64"),
+    "cold_start": "bool",
+    "warm_ms": "object",
+}
+FILTERABLE = {
+    "environment": "S", "strategy": "S", "store": "S", "memory_mb": "N", "architecture": "S", "region": "S",
+}
+
+Row = dict[str, Any]
+"""One table row as Python values, keyed by the COLUMNS names (`ts` a timezone-aware datetime)."""
+
+_sleep: Callable[[float], None] = time.sleep  # tests replace it to skip backoff waits
+
+
+class StoreError(Exception):
+    """A write or read against the table failed (after retries where the fault was transient)."""
+
+
+class RowError(StoreError):
+    """A row handed to write_rows cannot be stored (missing key fields, wrong types)."""
+
+
+# ----------------------------------------------------------------------------------------- keys and codecs
+def format_ts(ts: datetime) -> str:
+    """Fixed-width ISO-8601 UTC with microseconds: sorts lexically in time order."""
+    if ts.tzinfo is None:
+        ts = ts.replace(tzinfo=UTC)
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_ts(text: str) -> datetime:
+    """Inverse of format_ts (accepts any ISO-8601 with an offset)."""
+    parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def sort_key(ts: datetime, invocation_id: str, store: str) -> str:
+    """The range key of one (invocation, store) row."""
+    return f"{format_ts(ts)}#{invocation_id}#{store}"
+
+
+def pack_warm(samples: Sequence[float]) -> bytes:
+    """Warm samples as a compact, exact binary: format byte + zlib(little-endian float64)."""
+    raw = struct.pack(f"<{len(samples)}d", *samples)
+    return bytes([WARM_FORMAT_ZLIB_F64LE]) + zlib.compress(raw, 6)
+
+
+def unpack_warm(blob: bytes) -> list[float]:
+    """Inverse of pack_warm."""
+    if not blob:
+        return []
+    if blob[0] != WARM_FORMAT_ZLIB_F64LE:
+        raise StoreError(f"unknown warm_ms format byte {blob[0]}")
+    raw = zlib.decompress(blob[1:])
+    return list(struct.unpack(f"<{len(raw) // 8}d", raw))
+
+
+def _num(value: float | int) -> str:
+    """A DynamoDB N string: ints exact, floats rounded to NUMBER_DECIMALS (never NaN/inf)."""
+    if isinstance(value, bool):
+        raise RowError("a boolean is not a number")
+    if isinstance(value, int):
+        return str(value)
+    if not math.isfinite(value):
+        raise RowError("numbers must be finite")
+    rounded = round(float(value), NUMBER_DECIMALS)
+    return repr(rounded + 0.0)  # +0.0 turns -0.0 into 0.0
+
+
+# ------------------------------------------------------------------------------------------------ table admin
+def table_definition(table_name: str) -> dict[str, Any]:
+    """The CreateTable request Terraform mirrors: keys, the by_day index, on-demand billing."""
+    return {
+        "TableName": table_name,
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "day", "AttributeType": "S"},
+        ],
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": GSI_BY_DAY,
+                "KeySchema": [
+                    {"AttributeName": "day", "KeyType": "HASH"},
+                    {"AttributeName": "sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def create_table(client: Any, table_name: str) -> None:
+    """Create the table as Terraform does (keys, GSI `by_day`, TTL on `expires_at`); no-op if it exists."""
+    try:
+        client.create_table(**table_definition(table_name))
+    except client.exceptions.ResourceInUseException:
+        return
+    client.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    client.update_time_to_live(
+        TableName=table_name,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------- writing
+def _resolve(client: Any, table_name: str | None) -> tuple[Any, str]:
+    if table_name is None:
+        try:
+            table_name = Settings.from_env().table_name
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (or pass table_name=)") from None
+    return (client if client is not None else get_client("dynamodb")), table_name
+
+
+def to_item(row: Mapping[str, Any], retention_days: int = DEFAULT_RETENTION_DAYS) -> dict[str, Any]:
+    """A row's DynamoDB item (attribute-value form). Only COLUMNS are stored: an allow-list, nothing else."""
+    for key in ("ts", "probe_key", "invocation_id", "store"):
+        if row.get(key) in (None, ""):
+            raise RowError(f"row is missing {key!r}")
+    ts = row["ts"]
+    if not isinstance(ts, datetime):
+        raise RowError("row 'ts' must be a datetime")
+    ts_utc = ts.replace(tzinfo=UTC) if ts.tzinfo is None else ts.astimezone(UTC)
+    item: dict[str, Any] = {
+        "pk": {"S": str(row["probe_key"])},
+        "sk": {"S": sort_key(ts_utc, str(row["invocation_id"]), str(row["store"]))},
+        "day": {"S": ts_utc.strftime("%Y-%m-%d")},
+        TTL_ATTRIBUTE: {"N": str(int(ts_utc.timestamp()) + retention_days * 86400)},
+        "row_format": {"N": str(ROW_FORMAT)},
+        "ts": {"S": format_ts(ts_utc)},
+    }
+    for name in COLUMNS:
+        if name == "ts":
+            continue
+        value = row.get(name)
+        if value is None:
+            continue
+        if name == "warm_ms":
+            item[name] = {"B": pack_warm([float(v) for v in value])}
+        elif name == "cold_start":
+            item[name] = {"BOOL": bool(value)}
+        elif name in STRING_COLUMNS:
+            if not isinstance(value, str):
+                raise RowError(f"row {name!r} must be a string")
+            item[name] = {"S": value}
+        else:
+            if isinstance(value, float) and math.isnan(value):
+                continue
+            item[name] = {"N": _num(value)}
+    return item
+
+
+def _cancellation_codes(exc: Any) -> list[str]:
+    reasons = exc.response.get("CancellationReasons") or []
+    return [str(reason.get("Code") or "None") for reason in reasons]
+
+
+def write_rows(
+    rows: Sequence[Row],
+    *,
+    client: Any = None,
+    table_name: str | None = None,
+    retention_days: int = DEFAULT_RETENTION_DAYS,
+    max_attempts: int = 5,
+) -> int:
+    """Write one invocation's rows idempotently, all together; returns how many were new (0 on a redelivery).
+
+    Each row is put with `attribute_not_exists(pk)`; several rows go in one transaction, so a record is never
+    half-written. A row that already exists is skipped, the rest are written. Throttling and transaction
+    conflicts are retried with exponential backoff; after `max_attempts` a StoreError surfaces.
+    """
+    if not rows:
+        return 0
+    client, table_name = _resolve(client, table_name)
+    items = [to_item(row, retention_days) for row in rows]
+    if len(items) > 100:
+        raise RowError("at most 100 rows per record (one transaction)")
+    pending = items
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            if len(pending) == 1:
+                client.put_item(
+                    TableName=table_name, Item=pending[0], ConditionExpression="attribute_not_exists(pk)"
+                )
+            else:
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": table_name, "Item": item,
+                                 "ConditionExpression": "attribute_not_exists(pk)"}}
+                        for item in pending
+                    ]
+                )
+            return len(pending)
+        except client.exceptions.ConditionalCheckFailedException:
+            return 0  # the single row is already there: a redelivery
+        except client.exceptions.TransactionCanceledException as exc:
+            codes = _cancellation_codes(exc)
+            if len(codes) == len(pending) and "ConditionalCheckFailed" in codes:
+                survivors = [item for item, code in zip(pending, codes, strict=True)
+                             if code != "ConditionalCheckFailed"]
+                if not survivors:
+                    return 0  # every row is there already: a redelivery
+                pending = survivors
+                if all(code in ("None", "ConditionalCheckFailed") for code in codes):
+                    attempt -= 1  # some rows exist already: write only the missing ones, at once
+                    continue
+            if not any(code in TRANSIENT_CODES for code in codes) or attempt >= max_attempts:
+                raise StoreError(f"transaction cancelled after {attempt} attempt(s): {codes}") from exc
+        except client.exceptions.TransactionConflictException as exc:
+            if attempt >= max_attempts:
+                raise StoreError("transaction conflict persisted") from exc
+        _sleep(min(2.0, 0.05 * 2 ** (attempt - 1)) * (0.5 + random.random()))
+
+
+# ---------------------------------------------------------------------------------------------------- reading
+def _as_utc(value: datetime | date | str) -> datetime:
+    if isinstance(value, str):
+        return parse_ts(value)
+    if not isinstance(value, datetime):  # a date: its midnight UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def days_between(start: datetime, end: datetime) -> list[str]:
+    """The `day` partitions that hold rows with start <= ts < end."""
+    if end <= start:
+        return []
+    last = (end - timedelta(microseconds=1)).date()
+    day = start.date()
+    out = []
+    while day <= last:
+        out.append(day.isoformat())
+        day += timedelta(days=1)
+    return out
+
+
+def _filter_expression(filters: Mapping[str, Any]) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    clauses: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for field, kind in FILTERABLE.items():
+        wanted = filters.get(field)
+        if wanted is None:
+            continue
+        options = [wanted] if isinstance(wanted, str | int) else list(wanted)
+        if not options:
+            return "attribute_not_exists(pk)", {}, {}  # an empty selection matches nothing
+        names[f"#{field}"] = field
+        placeholders = []
+        for i, option in enumerate(options):
+            key = f":{field}{i}"
+            values[key] = {"N": str(int(option))} if kind == "N" else {"S": str(option)}
+            placeholders.append(key)
+        clauses.append(f"#{field} IN ({', '.join(placeholders)})")
+    return (" AND ".join(clauses) or None), names, values
+
+
+def _query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    paginator = client.get_paginator("query")
+    for page in paginator.paginate(**request):
+        yield from page.get("Items", [])
+
+
+def _decode(item: Mapping[str, Any]) -> Row:
+    row: Row = {}
+    for name in COLUMNS:
+        attr = item.get(name)
+        if attr is None:
+            row[name] = None
+        elif name == "ts":
+            row[name] = attr["S"]
+        elif name == "warm_ms":
+            blob = attr["B"]
+            row[name] = unpack_warm(bytes(blob))
+        elif "BOOL" in attr:
+            row[name] = attr["BOOL"]
+        elif "S" in attr:
+            row[name] = attr["S"]
+        elif "N" in attr:
+            text = attr["N"]
+            row[name] = float(text) if name in FLOAT_COLUMNS else int(float(text))
+        else:
+            row[name] = None
+    if row["warm_ms"] is None:
+        row["warm_ms"] = []
+    return row
+
+
+def empty_frame() -> pd.DataFrame:
+    """The DataFrame read_rows returns when nothing matches: every column, typed, no rows."""
+    return rows_to_frame([])
+
+
+def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
+    """Decoded rows as the typed, tidy contract §4 DataFrame (sorted by ts, then probe key and store)."""
+    import pandas as pd
+
+    rows = list(rows)
+    data: dict[str, Any] = {name: [row.get(name) for row in rows] for name in COLUMNS}
+    frame = pd.DataFrame({name: pd.Series(data[name], dtype="object") for name in COLUMNS})
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+    for name in STRING_COLUMNS:
+        frame[name] = frame[name].astype("str")
+    for name in FLOAT_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    for name in INT_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    for name in NULLABLE_INT_COLUMNS:
+        frame[name] = frame[name].astype("Int64")
+    frame["cold_start"] = frame["cold_start"].fillna(False).astype("bool")
+    frame["warm_ms"] = pd.Series([list(v) if v is not None else [] for v in data["warm_ms"]], dtype="object")
+    if len(frame):
+        frame = frame.sort_values(["ts", "probe_key", "store"], kind="stable").reset_index(drop=True)
+    return frame[list(COLUMNS)]
+
+
+def read_rows(
+    start: datetime | date | str,
+    end: datetime | date | str,
+    *,
+    probe_key: str | None = None,
+    environment: str | Iterable[str] | None = None,
+    strategy: str | Iterable[str] | None = None,
+    store: str | Iterable[str] | None = None,
+    memory_mb: int | Iterable[int] | None = None,
+    architecture: str | Iterable[str] | None = None,
+    region: str | Iterable[str] | None = None,
+    client: Any = None,
+    table_name: str | None = None,
+) -> pd.DataFrame:
+    """Rows with start <= ts < end as the typed contract §4 DataFrame; empty (typed) when nothing matches.
+
+    With `probe_key`: one probe's history (a Query on `pk`). Otherwise the whole fleet: one Query per `day`
+    partition of the `by_day` index, partitions fetched concurrently, every page read. Each filter takes one
+    value or a collection of values (matched with IN) and is applied by DynamoDB.
+    """
+    client, table_name = _resolve(client, table_name)
+    lo, hi = _as_utc(start), _as_utc(end)
+    if hi <= lo:
+        return empty_frame()
+    filter_expr, names, values = _filter_expression(
+        {"environment": environment, "strategy": strategy, "store": store, "memory_mb": memory_mb,
+         "architecture": architecture, "region": region}
+    )
+
+    def request(hash_name: str, hash_value: str, index: str | None) -> dict[str, Any]:
+        req: dict[str, Any] = {
+            "TableName": table_name,
+            "KeyConditionExpression": "#h = :h AND #sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#h": hash_name, "#sk": "sk", **names},
+            "ExpressionAttributeValues": {
+                ":h": {"S": hash_value}, ":lo": {"S": format_ts(lo)}, ":hi": {"S": format_ts(hi)}, **values
+            },
+        }
+        if index:
+            req["IndexName"] = index
+        if filter_expr:
+            req["FilterExpression"] = filter_expr
+        return req
+
+    # sk BETWEEN fmt(lo) AND fmt(hi): a row at exactly lo sorts after fmt(lo) ("…Z#id"), a row at exactly hi
+    # sorts after fmt(hi) too, so the range is [lo, hi).
+    if probe_key is not None:
+        try:
+            items = list(_query_all(client, request("pk", probe_key, None)))
+        except Exception as exc:
+            raise StoreError(f"reading probe {probe_key!r} from {table_name} failed: {exc}") from exc
+        return rows_to_frame(_decode(item) for item in items)
+
+    days = days_between(lo, hi)
+
+    def fetch(day: str) -> list[dict[str, Any]]:
+        return list(_query_all(client, request("day", day, GSI_BY_DAY)))
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(days)))) as pool:
+            pages = list(pool.map(fetch, days))
+    except Exception as exc:
+        window = f"{format_ts(lo)} to {format_ts(hi)}"
+        raise StoreError(f"reading {table_name} from {window} failed: {exc}") from exc
+    return rows_to_frame(_decode(item) for items in pages for item in items)
