@@ -1,0 +1,188 @@
+"""The measurement protocol of one invocation: per store, one cold miss then N warm hits, each timed alone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from . import strategies
+from .cgroup import CgroupReader
+from .config import ProbeConfig
+from .log import log
+from .record import ErrorLog, StoreResult, build_record, value_digest
+from .strategies.base import NotReadyError, Strategy
+from .tracing import Tracer
+
+READY_BACKOFF_FIRST_S = 0.005
+READY_BACKOFF_MAX_S = 0.2
+READY_BUDGET_NS = 5_000_000_000
+
+
+class Probe:
+    """Measures every store of one strategy; lives as long as the execution environment.
+
+    The strategy is created (its library imported) on the first invocation and initialised until that
+    succeeds; failures become errors in the record, never exceptions.
+    """
+
+    def __init__(
+        self,
+        config: ProbeConfig,
+        strategy: Strategy | None = None,
+        tracer: Tracer | None = None,
+        cgroup: CgroupReader | None = None,
+        sleep: Callable[[float], Any] = time.sleep,
+    ) -> None:
+        self.config = config
+        self.strategy = strategy
+        self.tracer = tracer if tracer is not None else Tracer()
+        self.cgroup = cgroup if cgroup is not None else CgroupReader(prefer=config.cpu_emulation)
+        self._sleep = sleep
+
+    def invoke(self, invocation_id: str, cold: bool) -> dict[str, Any]:
+        """Run the protocol once and return the schema v1 record."""
+        started_at = datetime.now(UTC).isoformat()
+        errors = ErrorLog()
+        client_init_ns = self._initialise(errors)
+        cpu_before = time.process_time_ns()
+        stat_before = self.cgroup.read()
+        results: list[StoreResult] = []
+        for store in self.config.stores:
+            if self.strategy is not None and self.strategy.initialized:
+                results.append(self._measure(self.strategy, store))
+            else:
+                results.append(StoreResult(store, self.config.fixture(store), errors=errors.items()))
+        cpu_time_ns = time.process_time_ns() - cpu_before
+        stat_after = self.cgroup.read()
+        throttling = stat_after.since(stat_before) if stat_before and stat_after else None
+        record = build_record(
+            self.config,
+            invocation_id=invocation_id,
+            started_at=started_at,
+            cold=cold,
+            client_init_ns=client_init_ns,
+            cpu_time_ns=cpu_time_ns,
+            throttling=throttling,
+            stores=results,
+            errors=errors.items(),
+        )
+        _log_record(record)
+        return record
+
+    def _initialise(self, errors: ErrorLog) -> int | None:
+        """Create and initialise the strategy if not done yet; the client creation time, or None."""
+        try:
+            if self.strategy is None:
+                self.strategy = strategies.create(self.config)
+            if self.strategy.initialized:
+                return None
+            started = time.perf_counter_ns()
+            self.strategy.init()
+            return time.perf_counter_ns() - started
+        except Exception as exc:
+            errors.add("init", exc, [])
+            return None
+
+    def _annotations(self, store: str) -> dict[str, str | int]:
+        return {
+            "strategy": self.config.strategy,
+            "store": store,
+            "memory_mb": self.config.memory_mb,
+            "architecture": self.config.architecture,
+        }
+
+    def _measure(self, strategy: Strategy, store: str) -> StoreResult:
+        """One store: reset, cold miss (after the extension is ready), warm series."""
+        result = StoreResult(store, self.config.fixture(store))
+        errors = ErrorLog()
+        seen: list[str | bytes] = []  # values read, only to scrub them from error messages
+        calls_before = strategy.api_calls()
+        annotations = self._annotations(store)
+        try:
+            strategy.reset_for_miss(store)
+        except Exception as exc:
+            errors.add("cold_miss", exc, seen)
+        with self.tracer.subsegment("cold_miss", annotations):
+            first = self._cold_miss(strategy, store, result, errors, seen)
+        if first:
+            with self.tracer.subsegment("warm_hits", annotations):
+                self._warm_hits(strategy, store, result, errors, seen)
+        calls_after = strategy.api_calls()
+        if calls_before is not None and calls_after is not None:
+            result.api_calls = calls_after - calls_before
+        result.errors = errors.items()
+        seen.clear()
+        return result
+
+    def _cold_miss(
+        self, strategy: Strategy, store: str, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
+    ) -> bool:
+        """Fetch once, retrying "not ready" with backoff; the wait is recorded apart from the fetch."""
+        clock = time.perf_counter_ns
+        delay = READY_BACKOFF_FIRST_S
+        wait_started = clock()
+        while True:
+            started = clock()
+            try:
+                value = strategy.fetch(store)
+                ended = clock()
+            except NotReadyError:
+                if clock() - wait_started >= READY_BUDGET_NS:
+                    result.ready_wait_ns = clock() - wait_started
+                    errors.add(
+                        "ready", None, seen, kind="ExtensionNotReadyError",
+                        message=f"extension still not ready after {result.ready_retries} retries",
+                    )
+                    return False
+                result.ready_retries += 1
+                self._sleep(delay)
+                delay = min(delay * 2, READY_BACKOFF_MAX_S)
+                continue
+            except Exception as exc:
+                result.ready_wait_ns = started - wait_started
+                errors.add("cold_miss", exc, seen)
+                return False
+            result.ready_wait_ns = started - wait_started
+            result.cold_miss_ns = ended - started
+            seen.append(value)
+            result.value_sha256 = value_digest(value)
+            return True
+
+    def _warm_hits(
+        self, strategy: Strategy, store: str, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
+    ) -> None:
+        """N fetches, each timed alone; a failed hit is an error, not a sample."""
+        clock = time.perf_counter_ns
+        fetch = strategy.fetch
+        samples = result.warm_ns
+        for _ in range(self.config.warm_samples):
+            started = clock()
+            try:
+                fetch(store)
+                ended = clock()
+            except Exception as exc:
+                errors.add("warm_hit", exc, seen)
+                continue
+            samples.append(ended - started)
+
+
+def _log_record(record: dict[str, Any]) -> None:
+    """One short structured line per invocation, and one per error: names and counts, never values."""
+    identity = record["identity"]
+    log(
+        "probe.measured",
+        invocation_id=record["invocation_id"],
+        probe_key=identity["probe_key"],
+        cold=record["execution_environment"]["cold"],
+        stores={s["store"]: {"warm_n": len(s["warm_ms"]), "errors": len(s["errors"])}
+                for s in record["stores"]},
+        errors=len(record["errors"]),
+    )
+    for store in record["stores"]:
+        for error in store["errors"]:
+            log("probe.error", level="WARNING", store=store["store"], phase=error["phase"],
+                type=error["type"])
+    for error in record["errors"]:
+        log("probe.error", level="ERROR", store=None, phase=error["phase"], type=error["type"])
