@@ -1,0 +1,167 @@
+"""`python -m lab`: argument errors, and clear errors before anything starts (no network, no processes)."""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lab import cli
+from tests.conftest import free_port
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:  # argparse errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["up", "--exit"], "--exit needs --rounds N"),
+        (["run", "--rounds", "0"], "must be at least 1, got 0"),
+        (["run", "--rounds", "many"], "'many' is not a whole number"),
+        (["up", "--port", "70000"], "70000 is not a TCP port"),
+        (["up", "--cpu-period-ms", "0"], "must be above 0"),
+        (["invoke"], "the following arguments are required: FUNCTION"),
+        (["fly"], "invalid choice: 'fly'"),
+        ([], "the following arguments are required: COMMAND"),
+    ],
+)
+def test_bad_arguments_exit_2_with_the_reason(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run_main(argv, capsys)
+    assert code == 2
+    assert message in output
+
+
+@pytest.mark.parametrize("command", ["up", "run", "invoke", "status", "down"])
+def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run_main([command, "--help"], capsys)
+    assert code == 0 and f"usage: python -m lab {command}" in output
+
+
+def test_help_runs_as_a_module() -> None:
+    result = subprocess.run([sys.executable, "-m", "lab", "--help"], capture_output=True, text=True,
+                            cwd=cli.REPO_ROOT, check=False)
+    assert result.returncode == 0
+    for command in ("up", "run", "invoke", "status", "down"):
+        assert command in result.stdout
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["run", "--rounds", "2"], "the lab's endpoint is not running: start the lab with `python -m lab up`"),
+    (["invoke", "dict-128-x86_64"], "the lab's endpoint is not running"),
+])
+def test_commands_that_need_the_lab_say_it_is_down(
+    argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run_main(["--state-dir", str(tmp_path), *argv], capsys)
+    assert code == 1 and message in output
+
+
+def test_status_and_down_with_nothing_running(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run_main(["--state-dir", str(tmp_path), "status"], capsys)
+    assert code == 1 and "endpoint:  not running" in output
+    code, output = run_main(["--state-dir", str(tmp_path), "down"], capsys)
+    assert code == 0 and "nothing was running" in output
+
+
+def test_a_stale_pid_file_is_not_taken_for_a_running_endpoint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / "endpoint.json").write_text(json.dumps({
+        "url": "https://127.0.0.1:1", "host": "127.0.0.1", "port": 1, "pid": dead.pid,
+        "ca_bundle": "x", "log": "y"}))
+    code, output = run_main(["--state-dir", str(tmp_path), "run"], capsys)
+    assert code == 1 and "not running" in output
+    assert not (tmp_path / "endpoint.json").exists()
+
+
+def _artifacts(tmp_path: Path) -> Path:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "manifest.json").write_text("{}")
+    return build
+
+
+def test_up_without_terraform_says_how_to_get_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERRAFORM", str(tmp_path / "no-terraform-here"))
+    code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--rounds", "1", "--exit",
+                             "--artifacts-dir", str(_artifacts(tmp_path))], capsys)
+    assert code == 1 and "terraform is not installed or not on PATH" in output
+
+
+def test_up_without_build_output_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run_main(["--state-dir", str(tmp_path), "up", "--artifacts-dir", str(tmp_path / "none")],
+                            capsys)
+    assert code == 1 and "no build output" in output and "make build" in output
+
+
+@pytest.mark.parametrize("flag", ["--port", "--dashboard-port"])
+def test_up_with_a_taken_port_says_which(
+    flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        other = free_port()
+        ports = {"--port": str(other), "--dashboard-port": str(other)} | {flag: str(port)}
+        argv = ["--state-dir", str(tmp_path / "s"), "up", "--artifacts-dir", str(_artifacts(tmp_path))]
+        for name, value in ports.items():
+            argv += [name, value]
+        code, output = run_main(argv, capsys)
+    assert code == 1
+    assert f"port {port} on 127.0.0.1 is already in use" in output
+    assert not (tmp_path / "s" / "endpoint.json").exists()  # nothing was started
+
+
+def test_deployment_from_terraform_outputs() -> None:
+    outputs = {
+        "dynamodb_table_name": {"value": "slo-measurements", "type": "string", "sensitive": False},
+        "probe_function_names": {"value": {"dict-128-x86_64": "slo-probe-dict-128-x86_64"}, "type": ["map"]},
+        "collector_function_name": {"value": "slo-collector", "type": "string"},
+        "dead_letter_queue_url": {"value": "https://127.0.0.1:4566/123456789012/slo-dlq", "type": "string"},
+    }
+    deployment = cli.Deployment.from_outputs(outputs)
+    assert deployment.table_name == "slo-measurements"
+    assert deployment.probe_function_names == {"dict-128-x86_64": "slo-probe-dict-128-x86_64"}
+    with pytest.raises(cli.LabError, match="collector_function_name"):
+        cli.Deployment.from_outputs({k: v for k, v in outputs.items() if k != "collector_function_name"})
+
+
+def test_deployment_round_trips_through_the_state_dir(tmp_path: Path) -> None:
+    deployment = cli.Deployment("t", {"k": "f"}, "c", "q", "g", {"k": {"memory_mb": 128}})
+    deployment.save(tmp_path)
+    assert cli.Deployment.load(tmp_path) == deployment
+    assert cli.Deployment.load(tmp_path / "missing") is None
+
+
+def test_progress_prints_a_bar_on_change_only() -> None:
+    stream = io.StringIO()
+    console = cli.Console(stream)
+    console.progress(0, 4, "invocations")
+    console.progress(0, 4, "invocations")
+    console.progress(2, 4, "invocations")
+    console.progress(4, 4, "invocations")
+    lines = stream.getvalue().splitlines()
+    assert lines == [
+        "[" + "." * 30 + "] 0/4 invocations",
+        "[" + "#" * 15 + "." * 15 + "] 2/4 invocations",
+        "[" + "#" * 30 + "] 4/4 invocations",
+    ]
