@@ -17,6 +17,8 @@ from lab.scheduler.source import Schedule
 
 InvokeAsync = Callable[[str, dict[str, Any] | None], str]
 MAX_WAIT_S = 30.0
+MAX_LAB_RETRIES = 3  # the lab caps a schedule's RetryPolicy: a local invocation that fails, fails fast
+RETRY_DELAY_S = 1.0
 
 
 def utc_now() -> dt.datetime:
@@ -61,6 +63,7 @@ class Scheduler:
         self._clock = clock
         self._fire_at_start = fire_at_start
         self._stop = threading.Event()
+        self.retry_delay_s = RETRY_DELAY_S
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.fired: list[Fired] = []
@@ -78,13 +81,20 @@ class Scheduler:
             self.next_times[schedule.name] = first
 
     def _fire(self, schedule: Schedule, now: dt.datetime) -> Fired:
-        try:
-            request_id = self._invoke_async(schedule.function_name, schedule.input)
-        except Exception as exc:  # every failure is reported, and the schedule keeps its next time
-            fired = Fired(schedule.name, schedule.function_name, now, None, f"{type(exc).__name__}: {exc}")
-            self._log(f"scheduler: {schedule.name} → {schedule.function_name} failed: {fired.error}")
-        else:
-            fired = Fired(schedule.name, schedule.function_name, now, request_id, None)
+        attempts = 1 + min(schedule.max_retries, MAX_LAB_RETRIES)
+        for attempt in range(1, attempts + 1):
+            try:
+                request_id = self._invoke_async(schedule.function_name, schedule.input)
+            except Exception as exc:  # every failure is reported, and the schedule keeps its next time
+                error = f"{type(exc).__name__}: {exc}"
+                self._log(f"scheduler: {schedule.name} → {schedule.function_name} failed "
+                          f"(attempt {attempt} of {attempts}): {error}")
+                fired = Fired(schedule.name, schedule.function_name, now, None, error)
+                if attempt < attempts and self._stop.wait(self.retry_delay_s):
+                    break
+            else:
+                fired = Fired(schedule.name, schedule.function_name, now, request_id, None)
+                break
         with self._lock:
             self.fired.append(fired)
         return fired

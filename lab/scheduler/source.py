@@ -28,6 +28,7 @@ class Schedule:
     function_name: str
     input: dict[str, Any] | None
     source: str  # "scheduler" | "events"
+    max_retries: int = 0  # the target's RetryPolicy: further attempts when the invocation cannot be made
 
 
 def function_name_from_arn(arn: str) -> str | None:
@@ -52,7 +53,7 @@ def _input(raw: str | None, where: str) -> dict[str, Any] | None:
 
 def _make(
     name: str, expression_text: str, timezone: str, arn: str, raw_input: str | None, source: str,
-    log: Callable[[str], None],
+    log: Callable[[str], None], max_retries: int = 0,
 ) -> Schedule | None:
     function = function_name_from_arn(arn)
     if function is None:
@@ -63,7 +64,7 @@ def _make(
     except ExpressionError as exc:
         raise ScheduleSourceError(f"schedule {name}: {exc}") from exc
     payload = _input(raw_input, f"schedule {name}")
-    return Schedule(name, expression_text, expression, function, payload, source)
+    return Schedule(name, expression_text, expression, function, payload, source, max_retries)
 
 
 def _scheduler_schedules(client: Any, log: Callable[[str], None]) -> list[Schedule]:
@@ -78,6 +79,7 @@ def _scheduler_schedules(client: Any, log: Callable[[str], None]) -> list[Schedu
                 detail["Name"], detail["ScheduleExpression"],
                 detail.get("ScheduleExpressionTimezone") or "UTC",
                 target.get("Arn", ""), target.get("Input"), "scheduler", log,
+                int(target.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
             )
             if made is not None:
                 found.append(made)
@@ -96,6 +98,7 @@ def _event_rules(client: Any, log: Callable[[str], None]) -> list[Schedule]:
                 made = _make(
                     f"{rule['Name']}/{target.get('Id', '')}", rule["ScheduleExpression"], "UTC",
                     target.get("Arn", ""), target.get("Input"), "events", log,
+                    int(target.get("RetryPolicy", {}).get("MaximumRetryAttempts", 0)),
                 )
                 if made is not None:
                     found.append(made)

@@ -97,6 +97,37 @@ def test_a_failed_invocation_is_reported_and_the_schedule_keeps_going() -> None:
     assert len(scheduler.run_due()) == 1
 
 
+def test_a_failed_invocation_is_retried_as_the_schedule_says() -> None:
+    attempts: list[str] = []
+
+    def invoke(fn: str, payload: Any) -> str:
+        attempts.append(fn)
+        if len(attempts) < 3:
+            raise ConnectionError("busy")
+        return "req-ok"
+
+    flaky = Schedule("a", "rate(1 minute)", parse_expression("rate(1 minute)"), "fa", None, "scheduler", 2)
+    scheduler = Scheduler([flaky], invoke, log=lambda _: None, clock=Clock())
+    scheduler.retry_delay_s = 0.0
+    fired = scheduler.run_due()
+    assert attempts == ["fa", "fa", "fa"]
+    assert fired[0].request_id == "req-ok" and fired[0].error is None
+
+
+def test_retries_give_up_after_the_policy() -> None:
+    attempts: list[str] = []
+
+    def invoke(fn: str, payload: Any) -> str:
+        attempts.append(fn)
+        raise ConnectionError("down")
+
+    flaky = Schedule("a", "rate(1 minute)", parse_expression("rate(1 minute)"), "fa", None, "scheduler", 1)
+    scheduler = Scheduler([flaky], invoke, log=lambda _: None, clock=Clock())
+    scheduler.retry_delay_s = 0.0
+    assert scheduler.run_due()[0].error == "ConnectionError: down"
+    assert len(attempts) == 2
+
+
 def test_fire_round_invokes_every_schedule_now() -> None:
     calls: list[str] = []
     scheduler = Scheduler(
