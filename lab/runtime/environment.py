@@ -1,0 +1,451 @@
+"""One execution environment: a process tree (extensions + `python -m awslambdaric`) in its own cgroup.
+
+Lifecycle as on Lambda: INIT (extensions started and registered, then the runtime, until the runtime and every
+extension wait in `next`; unthrottled), INVOKE (quota applied before the first event; INVOKE to subscribed
+extensions and the event to the runtime; done when the runtime posts and the extensions are back in `next`),
+SHUTDOWN (event to subscribed extensions, SIGTERM to the runtime, then SIGKILL and the cgroup removed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .api import ApiServer, ApiState, Invocation
+from .cgroups import CpuGroup
+
+SHUTDOWN_GRACE_S = 2.0
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """What an environment needs to know about its function (read from the endpoint)."""
+
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: float
+    code_sha256: str
+    last_modified: str
+    environment: dict[str, str]
+    layers: tuple[str, ...]
+    tracing_active: bool
+    dead_letter_arn: str | None = None
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
+
+    @property
+    def is_probe(self) -> bool:
+        """Probes carry OBSERVATORY_STRATEGY (contract §1); the collector and others do not."""
+        return "OBSERVATORY_STRATEGY" in self.environment
+
+
+@dataclass
+class RawOutcome:
+    """What one invocation produced, before the service shapes it as Lambda would."""
+
+    status: str  # ok | error | timeout | crashed | init_error | init_timeout
+    body: bytes
+    error_type: str | None
+    duration_ms: float
+    init_ms: float | None = None
+
+
+@dataclass
+class EnvSettings:
+    """Machine-wide settings the service passes to every environment."""
+
+    endpoint_url: str | None
+    ca_bundle: str | None
+    xray_address: str | None
+    runtime_python: str
+    extension_python: str
+    init_timeout_s: float = 10.0
+
+
+@dataclass
+class ExecutionEnvironment:
+    """A live environment. `state` is initializing | idle | busy | stopped."""
+
+    spec: FunctionSpec
+    env_id: str
+    directory: Path
+    log_path: Path
+    group: CpuGroup
+    cold_cause: str
+    settings: EnvSettings
+    state: str = "initializing"
+    created: float = field(default_factory=time.monotonic)
+    last_used: float = field(default_factory=time.monotonic)
+    invocations: int = 0
+    init_ms: float | None = None
+    stop_reason: str | None = None
+    _api: ApiServer | None = None
+    _runtime: subprocess.Popen[bytes] | None = None
+    _extensions: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _log: IO[bytes] | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # --- process tree ----------------------------------------------------------------------------
+    @property
+    def task_dir(self) -> Path:
+        return self.directory / "task"
+
+    @property
+    def opt_dir(self) -> Path:
+        return self.directory / "opt"
+
+    @property
+    def pid(self) -> int | None:
+        return self._runtime.pid if self._runtime else None
+
+    @property
+    def extension_names(self) -> list[str]:
+        return [] if self._api is None else [e.name for e in self._api.state.extensions.values()]
+
+    def process_env(self) -> dict[str, str]:
+        """The variables of every process in this environment (Lambda's, the function's, the lab's)."""
+        spec, settings = self.spec, self.settings
+        major, minor = sys.version_info[:2]
+        bin_dir = self.directory / "bin"
+        env: dict[str, str] = dict(spec.environment)
+        env.update(
+            {
+                "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+                "LANG": "en_US.UTF-8",
+                "TZ": ":UTC",
+                "LD_LIBRARY_PATH": f"{self.opt_dir}/lib",
+                "PYTHONPATH": ":".join(
+                    [
+                        str(self.task_dir),
+                        f"{self.opt_dir}/python",
+                        f"{self.opt_dir}/python/lib/python{major}.{minor}/site-packages",
+                    ]
+                ),
+                "AWS_LAMBDA_RUNTIME_API": self._api.address if self._api else "",
+                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
+                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
+                "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/", time.gmtime())
+                + f"[$LATEST]{self.env_id}",
+                "AWS_REGION": spec.region,
+                "AWS_DEFAULT_REGION": spec.region,
+                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
+                "LAMBDA_TASK_ROOT": str(self.task_dir),
+                "LAMBDA_RUNTIME_DIR": str(Path(settings.runtime_python).parent),
+                "_HANDLER": spec.handler,
+                "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
+                "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
+                "AWS_SESSION_TOKEN": secrets.token_urlsafe(96),
+                # a function never reads this machine's AWS files: the lab's fake keys are its only ones
+                "AWS_CONFIG_FILE": os.devnull,
+                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+                "OBSERVATORY_CPU_EMULATION": self.group.mode,
+                "OBSERVATORY_COLD_CAUSE": self.cold_cause,
+            }
+        )
+        if settings.endpoint_url:
+            env["AWS_ENDPOINT_URL"] = settings.endpoint_url
+        if settings.ca_bundle:
+            env["AWS_CA_BUNDLE"] = settings.ca_bundle
+        if settings.xray_address:
+            host, _, port = settings.xray_address.rpartition(":")
+            env.update(
+                {
+                    "AWS_XRAY_DAEMON_ADDRESS": settings.xray_address,
+                    "_AWS_XRAY_DAEMON_ADDRESS": host,
+                    "_AWS_XRAY_DAEMON_PORT": port,
+                    "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+                }
+            )
+        return env
+
+    def _spawn(self, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+        assert self._log is not None
+        return subprocess.Popen(
+            self.group.wrap(argv),
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def write_log(self, line: str) -> None:
+        """Append a platform line (START/END/REPORT, errors) to the environment's log, as Lambda does."""
+        if self._log is not None:
+            with contextlib.suppress(ValueError, OSError):
+                self._log.write((line.rstrip("\n") + "\n").encode())
+                self._log.flush()
+
+    def start(self) -> RawOutcome | None:
+        """Run INIT. Returns None when ready, or the outcome of a failed INIT (environment stopped)."""
+        started = time.perf_counter()
+        state = ApiState(self.spec.name, self.spec.handler, self.spec.account_id)
+        self._api = ApiServer(state)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self._log = self.log_path.open("ab")
+        bin_dir = self.directory / "bin"
+        bin_dir.mkdir(parents=True, exist_ok=True)
+        for name in ("python3", "python"):
+            link = bin_dir / name
+            if not link.exists():
+                link.symlink_to(self.settings.extension_python)
+        env = self.process_env()
+        self.write_log(
+            f"INIT_START Runtime Version: {self.spec.runtime} (lab: {self.settings.runtime_python}) "
+            f"Environment: {self.env_id} CPU: {self.group.mode} cold_cause: {self.cold_cause}"
+        )
+        deadline = time.monotonic() + self.settings.init_timeout_s
+        ext_dir = self.opt_dir / "extensions"
+        executables = (
+            sorted(p for p in ext_dir.iterdir() if p.is_file() and os.access(p, os.X_OK))
+            if ext_dir.is_dir()
+            else []
+        )
+        for path in executables:
+            self._extensions.append(self._spawn([str(path)], env, self.task_dir))
+        with state.cond:
+            # Lambda starts the runtime once every extension has registered (or exited)
+            while not state.closed and time.monotonic() < deadline:
+                alive = [p for p in self._extensions if p.poll() is None]
+                if len(state.extensions) >= len(alive):
+                    break
+                state.cond.wait(0.05)
+            state.registration_open = False
+        self._runtime = self._spawn(
+            [self.settings.runtime_python, "-m", "awslambdaric", self.spec.handler], env, self.task_dir
+        )
+        with state.cond:
+            while True:
+                if state.init_error is not None:
+                    outcome = RawOutcome(
+                        "init_error",
+                        state.init_error.body,
+                        state.init_error.error_type,
+                        0.0,
+                        (time.perf_counter() - started) * 1000,
+                    )
+                    break
+                if state.runtime_waiting and state.extensions_idle():
+                    self.init_ms = (time.perf_counter() - started) * 1000
+                    self.state = "idle"
+                    self.write_log(
+                        f"INIT_REPORT Init Duration: {self.init_ms:.2f} ms Phase: init Status: success"
+                    )
+                    return None
+                if self._runtime.poll() is not None:
+                    code = self._runtime.returncode
+                    body = json.dumps(
+                        {
+                            "errorType": "Runtime.ExitError",
+                            "errorMessage": f"RequestId: init Error: Runtime exited with error: "
+                            f"exit status {code}",
+                        }
+                    ).encode()
+                    outcome = RawOutcome(
+                        "init_error", body, "Runtime.ExitError", 0.0, (time.perf_counter() - started) * 1000
+                    )
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    body = json.dumps(
+                        {
+                            "errorType": "Sandbox.Timedout",
+                            "errorMessage": f"INIT timed out after {self.settings.init_timeout_s:.2f} "
+                            "seconds",
+                        }
+                    ).encode()
+                    outcome = RawOutcome(
+                        "init_timeout", body, "Sandbox.Timedout", 0.0, (time.perf_counter() - started) * 1000
+                    )
+                    break
+                state.cond.wait(min(0.05, remaining))
+        self.init_ms = outcome.init_ms
+        self.write_log(
+            f"INIT_REPORT Init Duration: {outcome.init_ms:.2f} ms Phase: init Status: error "
+            f"Error Type: {outcome.error_type}"
+        )
+        self.stop("failure")
+        return outcome
+
+    def invoke(self, request_id: str, payload: bytes, trace_id: str) -> RawOutcome:
+        """Deliver one event and wait for its outcome; on timeout or crash the environment is stopped."""
+        assert self._api is not None and self._runtime is not None
+        state = self._api.state
+        self.state = "busy"
+        self.invocations += 1
+        timeout_s = self.spec.timeout_s
+        deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
+        invocation = Invocation(request_id, payload, deadline_ms, self.spec.arn, trace_id)
+        event = {
+            "eventType": "INVOKE",
+            "deadlineMs": deadline_ms,
+            "requestId": request_id,
+            "invokedFunctionArn": self.spec.arn,
+            "tracing": {"type": "X-Amzn-Trace-Id", "value": trace_id},
+        }
+        self.write_log(f"START RequestId: {request_id} Version: $LATEST")
+        self.group.throttle()  # the quota applies from the first INVOKE on; INIT ran unthrottled
+        started = time.perf_counter()
+        deadline = time.monotonic() + timeout_s
+        state.deliver(invocation, event)
+        outcome: RawOutcome | None = None
+        with state.cond:
+            while outcome is None:
+                result = state.outcomes.pop(request_id, None)
+                elapsed = (time.perf_counter() - started) * 1000
+                if result is not None:
+                    if result.kind == "response":
+                        outcome = RawOutcome("ok", result.body, None, elapsed)
+                    else:
+                        outcome = RawOutcome("error", result.body, result.error_type, elapsed)
+                    break
+                if self._runtime.poll() is not None:
+                    code = self._runtime.returncode
+                    body = json.dumps(
+                        {
+                            "errorType": "Runtime.ExitError",
+                            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with "
+                            f"error: exit status {code}",
+                        }
+                    ).encode()
+                    outcome = RawOutcome("crashed", body, "Runtime.ExitError", elapsed)
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    body = json.dumps(
+                        {
+                            "errorType": "Sandbox.Timedout",
+                            "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                            f"{timeout_s:.2f} seconds",
+                        }
+                    ).encode()
+                    outcome = RawOutcome("timeout", body, "Sandbox.Timedout", elapsed)
+                    break
+                state.cond.wait(min(0.05, remaining))
+            if outcome.status in ("ok", "error"):
+                # the environment is free once every extension is back in /event/next (or the deadline passes)
+                while not state.extensions_idle() and time.monotonic() < deadline:
+                    state.cond.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
+                if not state.extensions_idle():
+                    body = json.dumps(
+                        {
+                            "errorType": "Sandbox.Timedout",
+                            "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
+                            f"{timeout_s:.2f} seconds (extensions did not finish)",
+                        }
+                    ).encode()
+                    outcome = RawOutcome("timeout", body, "Sandbox.Timedout", outcome.duration_ms)
+        self.last_used = time.monotonic()
+        stat = self.group.cpu_stat()
+        throttled = f" Throttled: {stat.nr_throttled}/{stat.nr_periods} periods" if stat else ""
+        if outcome.status == "timeout":
+            self.write_log(
+                f"{time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())} {request_id} "
+                f"Task timed out after {timeout_s:.2f} seconds"
+            )
+        self.write_log(f"END RequestId: {request_id}")
+        self.write_log(
+            f"REPORT RequestId: {request_id} Duration: {outcome.duration_ms:.2f} ms "
+            f"Memory Size: {self.spec.memory_mb} MB{throttled}"
+        )
+        if outcome.status in ("timeout", "crashed"):
+            self.stop("timeout" if outcome.status == "timeout" else "failure")
+        else:
+            self.state = "idle"
+        return outcome
+
+    def stop(self, reason: str = "spindown") -> None:
+        """SHUTDOWN: tell subscribed extensions, stop the runtime, kill what is left, remove the cgroup."""
+        with self._lock:
+            if self.state == "stopped":
+                return
+            self.state = "stopped"
+            self.stop_reason = reason
+        grace = SHUTDOWN_GRACE_S if reason == "spindown" else 0.5
+        api = self._api
+        if self._runtime is not None and self._runtime.poll() is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._runtime.pid, signal.SIGKILL if reason != "spindown" else signal.SIGTERM)
+        if api is not None:
+            deadline_ms = int(time.time() * 1000 + grace * 1000)
+            names = api.state.shutdown_event(
+                {"eventType": "SHUTDOWN", "shutdownReason": reason, "deadlineMs": deadline_ms}
+            )
+            if names:
+                deadline = time.monotonic() + grace
+                with api.state.cond:
+                    # an extension is done with SHUTDOWN when it calls next again or exits
+                    while time.monotonic() < deadline:
+                        done = all(ext.waiting and not ext.queue for ext in api.state.extensions.values())
+                        if done or all(p.poll() is not None for p in self._extensions):
+                            break
+                        api.state.cond.wait(0.05)
+        for proc in [*self._extensions, *([self._runtime] if self._runtime else [])]:
+            if proc.poll() is None:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+        for proc in [*self._extensions, *([self._runtime] if self._runtime else [])]:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=5)
+        try:
+            self.group.remove()
+        finally:
+            if api is not None:
+                api.close()
+            self.write_log(f"SHUTDOWN Environment: {self.env_id} Reason: {reason}")
+            if self._log is not None:
+                self._log.close()
+            shutil.rmtree(self.directory, ignore_errors=True)  # the log lives elsewhere and is kept
+
+    def status(self) -> dict[str, Any]:
+        """A snapshot for `LambdaService.status()`."""
+        quota, period = (
+            self.group.read_limits() if self.state != "stopped" else (-1, self.group.manager.period_us)
+        )
+        return {
+            "function": self.spec.name,
+            "environment_id": self.env_id,
+            "state": self.state,
+            "memory_mb": self.spec.memory_mb,
+            "cpu_emulation": self.group.mode,
+            "cgroup": str(self.group.path) if self.group.path else None,
+            "cfs_quota_us": quota,
+            "cfs_period_us": period,
+            "pid": self.pid,
+            "extensions": self.extension_names,
+            "invocations": self.invocations,
+            "idle_s": round(time.monotonic() - self.last_used, 1),
+            "cold_cause": self.cold_cause,
+            "init_ms": self.init_ms,
+            "log": str(self.log_path),
+        }
+
+
+def new_env_id() -> str:
+    """A short unique environment id (used in cgroup, directory and log names)."""
+    return uuid.uuid4().hex[:12]
