@@ -20,7 +20,7 @@ def client_config() -> Any:
     from botocore.config import Config
 
     return Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
         connect_timeout=5,
         read_timeout=10,
         max_pool_connections=16,

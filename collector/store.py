@@ -29,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from botocore.exceptions import ClientError
+
 from .aws import get_client
 from .config import DEFAULT_RETENTION_DAYS, ConfigError, Settings
 
@@ -47,21 +49,70 @@ TRANSIENT_CODES = frozenset(
 
 # The DataFrame read_rows returns: contract §4 columns, in order, with their dtypes.
 STRING_COLUMNS = (
-    "probe_key", "invocation_id", "strategy", "store", "architecture", "runtime", "region", "environment",
-    "cpu_emulation", "extension_layer", "status", "error_types", "error_phase", "cold_cause", "value_sha256",
+    "probe_key",
+    "invocation_id",
+    "strategy",
+    "store",
+    "architecture",
+    "runtime",
+    "region",
+    "environment",
+    "cpu_emulation",
+    "extension_layer",
+    "status",
+    "error_types",
+    "error_phase",
+    "cold_cause",
+    "value_sha256",
 )
 FLOAT_COLUMNS = (
-    "client_init_ms", "ready_wait_ms", "cold_miss_ms", "warm_min_ms", "warm_p50_ms", "warm_p90_ms",
-    "warm_p99_ms", "warm_max_ms", "warm_mean_ms", "cpu_time_ms",
+    "client_init_ms",
+    "ready_wait_ms",
+    "cold_miss_ms",
+    "warm_min_ms",
+    "warm_p50_ms",
+    "warm_p90_ms",
+    "warm_p99_ms",
+    "warm_max_ms",
+    "warm_mean_ms",
+    "cpu_time_ms",
 )
 INT_COLUMNS = ("memory_mb", "warm_n")
 NULLABLE_INT_COLUMNS = ("throttled_periods", "total_periods", "api_calls")
 COLUMNS: tuple[str, ...] = (
-    "ts", "probe_key", "invocation_id", "strategy", "store", "memory_mb", "architecture", "runtime", "region",
-    "environment", "cpu_emulation", "extension_layer", "status", "error_types", "error_phase", "cold_start",
-    "cold_cause", "client_init_ms", "ready_wait_ms", "cold_miss_ms", "warm_n", "warm_min_ms", "warm_p50_ms",
-    "warm_p90_ms", "warm_p99_ms", "warm_max_ms", "warm_mean_ms", "warm_ms", "cpu_time_ms",
-    "throttled_periods", "total_periods", "api_calls", "value_sha256",
+    "ts",
+    "probe_key",
+    "invocation_id",
+    "strategy",
+    "store",
+    "memory_mb",
+    "architecture",
+    "runtime",
+    "region",
+    "environment",
+    "cpu_emulation",
+    "extension_layer",
+    "status",
+    "error_types",
+    "error_phase",
+    "cold_start",
+    "cold_cause",
+    "client_init_ms",
+    "ready_wait_ms",
+    "cold_miss_ms",
+    "warm_n",
+    "warm_min_ms",
+    "warm_p50_ms",
+    "warm_p90_ms",
+    "warm_p99_ms",
+    "warm_max_ms",
+    "warm_mean_ms",
+    "warm_ms",
+    "cpu_time_ms",
+    "throttled_periods",
+    "total_periods",
+    "api_calls",
+    "value_sha256",
 )
 DTYPES: dict[str, str] = {
     "ts": "datetime64[ns, UTC]",
@@ -73,7 +124,12 @@ DTYPES: dict[str, str] = {
     "warm_ms": "object",
 }
 FILTERABLE = {
-    "environment": "S", "strategy": "S", "store": "S", "memory_mb": "N", "architecture": "S", "region": "S",
+    "environment": "S",
+    "strategy": "S",
+    "store": "S",
+    "memory_mb": "N",
+    "architecture": "S",
+    "region": "S",
 }
 
 Row = dict[str, Any]
@@ -263,8 +319,13 @@ def write_rows(
             else:
                 client.transact_write_items(
                     TransactItems=[
-                        {"Put": {"TableName": table_name, "Item": item,
-                                 "ConditionExpression": "attribute_not_exists(pk)"}}
+                        {
+                            "Put": {
+                                "TableName": table_name,
+                                "Item": item,
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        }
                         for item in pending
                     ]
                 )
@@ -274,19 +335,29 @@ def write_rows(
         except client.exceptions.TransactionCanceledException as exc:
             codes = _cancellation_codes(exc)
             if len(codes) == len(pending) and "ConditionalCheckFailed" in codes:
-                survivors = [item for item, code in zip(pending, codes, strict=True)
-                             if code != "ConditionalCheckFailed"]
+                survivors = [
+                    item
+                    for item, code in zip(pending, codes, strict=True)
+                    if code != "ConditionalCheckFailed"
+                ]
                 if not survivors:
                     return 0  # every row is there already: a redelivery
                 pending = survivors
                 if all(code in ("None", "ConditionalCheckFailed") for code in codes):
                     attempt -= 1  # some rows exist already: write only the missing ones, at once
                     continue
+            if "ValidationError" in codes:
+                raise RowError(f"DynamoDB refused the rows: {codes}") from exc
             if not any(code in TRANSIENT_CODES for code in codes) or attempt >= max_attempts:
                 raise StoreError(f"transaction cancelled after {attempt} attempt(s): {codes}") from exc
         except client.exceptions.TransactionConflictException as exc:
             if attempt >= max_attempts:
                 raise StoreError("transaction conflict persisted") from exc
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code")
+            if code == "ValidationException":  # permanent: retrying the same item cannot help
+                raise RowError(f"DynamoDB refused the row ({code})") from exc
+            raise
         _sleep(min(2.0, 0.05 * 2 ** (attempt - 1)) * (0.5 + random.random()))
 
 
@@ -417,8 +488,14 @@ def read_rows(
     if hi <= lo:
         return empty_frame()
     filter_expr, names, values = _filter_expression(
-        {"environment": environment, "strategy": strategy, "store": store, "memory_mb": memory_mb,
-         "architecture": architecture, "region": region}
+        {
+            "environment": environment,
+            "strategy": strategy,
+            "store": store,
+            "memory_mb": memory_mb,
+            "architecture": architecture,
+            "region": region,
+        }
     )
 
     def request(hash_name: str, hash_value: str, index: str | None) -> dict[str, Any]:
@@ -427,7 +504,10 @@ def read_rows(
             "KeyConditionExpression": "#h = :h AND #sk BETWEEN :lo AND :hi",
             "ExpressionAttributeNames": {"#h": hash_name, "#sk": "sk", **names},
             "ExpressionAttributeValues": {
-                ":h": {"S": hash_value}, ":lo": {"S": format_ts(lo)}, ":hi": {"S": format_ts(hi)}, **values
+                ":h": {"S": hash_value},
+                ":lo": {"S": format_ts(lo)},
+                ":hi": {"S": format_ts(hi)},
+                **values,
             },
         }
         if index:

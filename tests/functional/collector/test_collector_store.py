@@ -15,18 +15,43 @@ from .conftest import TABLE
 T0 = datetime(2026, 11, 27, 5, 0, 0, 123456, tzinfo=UTC)
 
 
-def make_row(ts: datetime = T0, invocation_id: str = "inv-1", store_name: str = "secretsmanager",
-             **overrides: Any) -> dict[str, Any]:
+def make_row(
+    ts: datetime = T0, invocation_id: str = "inv-1", store_name: str = "secretsmanager", **overrides: Any
+) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "ts": ts, "probe_key": "extension-128-x86_64", "invocation_id": invocation_id,
+        "ts": ts,
+        "probe_key": "extension-128-x86_64",
+        "invocation_id": invocation_id,
         "strategy": "extension",
-        "store": store_name, "memory_mb": 128, "architecture": "x86_64", "runtime": "python3.11",
-        "region": "us-east-1", "environment": "lab", "cpu_emulation": "cgroup-v1", "extension_layer": None,
-        "status": "ok", "error_types": "", "error_phase": "", "cold_start": True, "cold_cause": "first_start",
-        "client_init_ms": 12.75, "ready_wait_ms": 4.5, "cold_miss_ms": 61.3, "warm_n": 3, "warm_min_ms": 0.39,
-        "warm_p50_ms": 0.41, "warm_p90_ms": 0.43, "warm_p99_ms": 0.6, "warm_max_ms": 0.7, "warm_mean_ms": 0.5,
-        "warm_ms": [0.41, 0.39, 0.7], "cpu_time_ms": 48.2, "throttled_periods": 31, "total_periods": 40,
-        "api_calls": 1, "value_sha256": "ab" * 32,
+        "store": store_name,
+        "memory_mb": 128,
+        "architecture": "x86_64",
+        "runtime": "python3.11",
+        "region": "us-east-1",
+        "environment": "lab",
+        "cpu_emulation": "cgroup-v1",
+        "extension_layer": None,
+        "status": "ok",
+        "error_types": "",
+        "error_phase": "",
+        "cold_start": True,
+        "cold_cause": "first_start",
+        "client_init_ms": 12.75,
+        "ready_wait_ms": 4.5,
+        "cold_miss_ms": 61.3,
+        "warm_n": 3,
+        "warm_min_ms": 0.39,
+        "warm_p50_ms": 0.41,
+        "warm_p90_ms": 0.43,
+        "warm_p99_ms": 0.6,
+        "warm_max_ms": 0.7,
+        "warm_mean_ms": 0.5,
+        "warm_ms": [0.41, 0.39, 0.7],
+        "cpu_time_ms": 48.2,
+        "throttled_periods": 31,
+        "total_periods": 40,
+        "api_calls": 1,
+        "value_sha256": "ab" * 32,
     }
     row.update(overrides)
     return row
@@ -59,8 +84,10 @@ def test_round_trip_keeps_every_column_and_type(ddb: Any) -> None:
     assert pd.isna(frame.iloc[0]["extension_layer"])
     assert frame.iloc[1]["extension_layer"] == "arn:aws:lambda:x:1"
     assert pd.isna(frame.iloc[1]["api_calls"])
-    item = ddb.get_item(TableName=TABLE, Key={"pk": {"S": "extension-128-x86_64"},
-                                              "sk": {"S": "2026-11-27T05:00:00.123456Z#inv-1#ssm"}})["Item"]
+    item = ddb.get_item(
+        TableName=TABLE,
+        Key={"pk": {"S": "extension-128-x86_64"}, "sk": {"S": "2026-11-27T05:00:00.123456Z#inv-1#ssm"}},
+    )["Item"]
     assert item["day"] == {"S": "2026-11-27"}
     assert int(item["expires_at"]["N"]) == int(T0.timestamp()) + 90 * 86400
     assert "B" in item["warm_ms"]
@@ -71,8 +98,10 @@ def test_redelivery_writes_nothing_and_a_partial_record_is_completed(ddb: Any) -
     assert store.write_rows(rows, client=ddb, table_name=TABLE) == 2
     assert store.write_rows(rows, client=ddb, table_name=TABLE) == 0
     assert store.write_rows(rows[:1], client=ddb, table_name=TABLE) == 0
-    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": "extension-128-x86_64"},
-                                          "sk": {"S": store.sort_key(T0, "inv-1", "ssm")}})
+    ddb.delete_item(
+        TableName=TABLE,
+        Key={"pk": {"S": "extension-128-x86_64"}, "sk": {"S": store.sort_key(T0, "inv-1", "ssm")}},
+    )
     assert store.write_rows(rows, client=ddb, table_name=TABLE) == 1
     assert ddb.scan(TableName=TABLE)["Count"] == 2
 
@@ -97,8 +126,15 @@ def test_time_range_is_start_inclusive_end_exclusive_across_days(ddb: Any) -> No
 def test_filters_and_one_probes_history(ddb: Any) -> None:
     rows = [
         make_row(invocation_id="a"),
-        make_row(invocation_id="b", probe_key="sdk-1769-arm64", strategy="sdk", memory_mb=1769,
-                 architecture="arm64", environment="aws", region="eu-west-1"),
+        make_row(
+            invocation_id="b",
+            probe_key="sdk-1769-arm64",
+            strategy="sdk",
+            memory_mb=1769,
+            architecture="arm64",
+            environment="aws",
+            region="eu-west-1",
+        ),
         make_row(invocation_id="c", store_name="ssm"),
     ]
     for row in rows:
@@ -123,12 +159,21 @@ def test_filters_and_one_probes_history(ddb: Any) -> None:
 def test_reads_every_page(ddb: Any) -> None:
     big = [0.5] * 10_000  # ~80 KB packed: a handful of items fill a 1 MB page
     for i in range(40):
-        store.write_rows([make_row(ts=T0 + timedelta(seconds=i), invocation_id=f"p{i:02d}", warm_ms=big)],
-                         client=ddb, table_name=TABLE)
+        store.write_rows(
+            [make_row(ts=T0 + timedelta(seconds=i), invocation_id=f"p{i:02d}", warm_ms=big)],
+            client=ddb,
+            table_name=TABLE,
+        )
     frame = store.read_rows(T0, T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
     assert len(frame) == 40 and frame["warm_ms"].map(len).eq(10_000).all()
-    assert len(store.read_rows(T0, T0 + timedelta(hours=1), probe_key="extension-128-x86_64",
-                               client=ddb, table_name=TABLE)) == 40
+    assert (
+        len(
+            store.read_rows(
+                T0, T0 + timedelta(hours=1), probe_key="extension-128-x86_64", client=ddb, table_name=TABLE
+            )
+        )
+        == 40
+    )
 
 
 def test_table_name_comes_from_the_environment(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:

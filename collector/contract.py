@@ -1,0 +1,461 @@
+"""Validation of a Lambda destination record and the probe record it carries (contract §2 and §3).
+
+`parse_destination` turns an untrusted event into typed, frozen values holding only the fields the collector
+knows: unknown fields are never copied, so nothing a record smuggles in can reach a row. A record that breaks
+the contract raises InvalidRecordError whose reason names the field and the rule, never the offending value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+SCHEMA_VERSIONS = frozenset({1})
+DESTINATION_VERSION = re.compile(r"1\.\d{1,3}")
+SUCCESS = "Success"
+FAILURE_CONDITIONS = frozenset({"RetriesExhausted", "EventAgeExceeded"})
+STRATEGIES = ("extension", "sdk", "dict", "caching_lib", "powertools")
+ARCHITECTURES = ("x86_64", "arm64")
+ENVIRONMENTS = ("aws", "lab")
+CPU_EMULATIONS = ("aws", "cgroup-v1", "cgroup-v2", "none")
+COLD_CAUSES = ("first_start", "idle_expiry", "forced")
+STORES = ("secretsmanager", "ssm")
+PHASES = ("init", "ready", "cold_miss", "warm_hit", "config")
+
+MAX_STRING = 1024
+MAX_WARM_SAMPLES = 10_000
+MAX_ERRORS = 50
+MAX_MS = 1e9  # ~11.6 days: far above any Lambda timeout, and inside DynamoDB's number range
+MAX_COUNT = 10**12
+MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+EARLIEST, LATEST = datetime(2015, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+RUNTIME = re.compile(r"python3\.\d{1,2}")
+REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+ERROR_TYPE = re.compile(r"[\w .:/\-]{1,128}")  # identifier-like; no comma (error_types is comma-separated)
+FUNCTION_ARN = re.compile(
+    r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
+)
+
+
+class InvalidRecordError(Exception):
+    """The event breaks the contract: `reason` says where and why, `request_id` names the invocation."""
+
+    def __init__(self, reason: str, request_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.request_id = request_id
+
+
+# ------------------------------------------------------------------------------------------- typed results
+@dataclass(frozen=True)
+class ErrorEntry:
+    """One reported error: the phase and the type (the message is not kept: it is free text)."""
+
+    phase: str
+    type: str
+
+
+@dataclass(frozen=True)
+class WarmSummary:
+    n: int
+    min: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    mean: float
+
+
+@dataclass(frozen=True)
+class StoreMeasurement:
+    store: str
+    value_sha256: str | None
+    ready_wait_ms: float
+    ready_retries: int
+    cold_miss_ms: float | None
+    warm_ms: tuple[float, ...]
+    warm_summary: WarmSummary | None
+    api_calls: int | None
+    errors: tuple[ErrorEntry, ...]
+
+
+@dataclass(frozen=True)
+class Identity:
+    probe_key: str
+    strategy: str
+    memory_mb: int
+    architecture: str
+    runtime: str
+    region: str
+    environment: str
+    cpu_emulation: str
+    extension_layer: str | None
+
+
+@dataclass(frozen=True)
+class Throttling:
+    nr_periods: int
+    nr_throttled: int
+    throttled_time_ms: float
+
+
+@dataclass(frozen=True)
+class ProbeRecord:
+    """A validated schema v1 probe record: the measured outcome of one invocation."""
+
+    invocation_id: str
+    started_at: datetime
+    identity: Identity
+    cold: bool
+    cold_cause: str | None
+    client_init_ms: float | None
+    cpu_time_ms: float | None
+    throttling: Throttling | None
+    stores: tuple[StoreMeasurement, ...]
+    errors: tuple[ErrorEntry, ...]
+
+
+@dataclass(frozen=True)
+class FailedInvocation:
+    """An invocation that produced no record; identity comes from the schedule event (contract §2)."""
+
+    request_id: str
+    failed_at: datetime
+    probe_key: str
+    strategy: str
+    memory_mb: int
+    architecture: str
+    region: str | None
+    environment: str | None
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A validated destination record: who, which condition, and the outcome."""
+
+    request_id: str
+    condition: str
+    outcome: ProbeRecord | FailedInvocation
+
+
+# ------------------------------------------------------------------------------------------------- checkers
+class _Checker:
+    """Type and range checks that raise InvalidRecordError naming the path, never the value."""
+
+    def __init__(self, request_id: str | None) -> None:
+        self.request_id = request_id
+
+    def fail(self, path: str, rule: str) -> InvalidRecordError:
+        return InvalidRecordError(f"{path}: {rule}", self.request_id)
+
+    def obj(self, value: Any, path: str) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, f"expected an object, got {_kind(value)}")
+        return value
+
+    def opt_obj(self, value: Any, path: str) -> Mapping[str, Any] | None:
+        return None if value is None else self.obj(value, path)
+
+    def seq(self, value: Any, path: str, max_items: int) -> Sequence[Any]:
+        if not isinstance(value, list | tuple):
+            raise self.fail(path, f"expected an array, got {_kind(value)}")
+        if len(value) > max_items:
+            raise self.fail(path, f"{len(value)} items, at most {max_items} allowed")
+        return value
+
+    def string(
+        self,
+        value: Any,
+        path: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        choices: Sequence[str] | None = None,
+        max_len: int = MAX_STRING,
+    ) -> str:
+        if not isinstance(value, str):
+            raise self.fail(path, f"expected a string, got {_kind(value)}")
+        if len(value) > max_len:
+            raise self.fail(path, f"{len(value)} characters, at most {max_len} allowed")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise self.fail(path, "not valid UTF-8 (lone surrogate)") from None
+        if choices is not None and value not in choices:
+            raise self.fail(path, f"expected one of {list(choices)}")
+        if pattern is not None and not pattern.fullmatch(value):
+            raise self.fail(path, f"does not match {pattern.pattern}")
+        return value
+
+    def opt_string(self, value: Any, path: str, **kwargs: Any) -> str | None:
+        return None if value is None else self.string(value, path, **kwargs)
+
+    def integer(self, value: Any, path: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(path, f"expected an integer, got {_kind(value)}")
+        if not lo <= value <= hi:
+            raise self.fail(path, f"out of range [{lo}, {hi}]")
+        return int(value)
+
+    def opt_integer(self, value: Any, path: str, lo: int = 0, hi: int = MAX_COUNT) -> int | None:
+        return None if value is None else self.integer(value, path, lo, hi)
+
+    def number(self, value: Any, path: str, hi: float = MAX_MS) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(path, f"expected a number, got {_kind(value)}")
+        try:
+            result = float(value)
+        except OverflowError:
+            raise self.fail(path, "not a finite number") from None
+        if not math.isfinite(result):
+            raise self.fail(path, "not a finite number")
+        if not 0.0 <= result <= hi:
+            raise self.fail(path, f"out of range [0, {hi:g}]")
+        return result
+
+    def opt_number(self, value: Any, path: str, hi: float = MAX_MS) -> float | None:
+        return None if value is None else self.number(value, path, hi)
+
+    def boolean(self, value: Any, path: str) -> bool:
+        if not isinstance(value, bool):
+            raise self.fail(path, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def timestamp(self, value: Any, path: str) -> datetime:
+        text = self.string(value, path, max_len=64)
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            raise self.fail(path, "not an ISO-8601 timestamp") from None
+        if parsed.tzinfo is None:
+            raise self.fail(path, "timestamp has no UTC offset")
+        parsed = parsed.astimezone(UTC)
+        if not EARLIEST <= parsed < LATEST:
+            raise self.fail(path, f"outside {EARLIEST.year}..{LATEST.year}")
+        return parsed
+
+
+def _kind(value: Any) -> str:
+    """The JSON kind of a value, for messages that must not echo the value itself."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list | tuple):
+        return "array"
+    if isinstance(value, Mapping):
+        return "object"
+    return type(value).__name__
+
+
+def _errors(c: _Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
+    out = []
+    for i, raw in enumerate(c.seq(value, path, MAX_ERRORS)):
+        entry = c.obj(raw, f"{path}[{i}]")
+        phase = c.string(entry.get("phase"), f"{path}[{i}].phase", choices=PHASES)
+        kind = c.string(entry.get("type"), f"{path}[{i}].type", pattern=ERROR_TYPE)
+        c.string(entry.get("message", ""), f"{path}[{i}].message")
+        out.append(ErrorEntry(phase=phase, type=kind))
+    return tuple(out)
+
+
+def _summary(c: _Checker, value: Any, path: str, samples: int) -> WarmSummary | None:
+    raw = c.opt_obj(value, path)
+    if raw is None:
+        if samples:
+            raise c.fail(path, "missing although warm_ms has samples")
+        return None
+    n = c.integer(raw.get("n"), f"{path}.n", 0, MAX_WARM_SAMPLES)
+    if n != samples:
+        raise c.fail(f"{path}.n", "does not equal the number of warm_ms samples")
+    stats = {
+        key: c.number(raw.get(key), f"{path}.{key}") for key in ("min", "p50", "p90", "p99", "max", "mean")
+    }
+    if not stats["min"] <= stats["p50"] <= stats["p90"] <= stats["p99"] <= stats["max"]:
+        raise c.fail(path, "percentiles are not ordered min <= p50 <= p90 <= p99 <= max")
+    return WarmSummary(n=n, **stats)
+
+
+def _store(c: _Checker, value: Any, path: str) -> StoreMeasurement:
+    raw = c.obj(value, path)
+    store = c.string(raw.get("store"), f"{path}.store", choices=STORES)
+    c.string(raw.get("fixture"), f"{path}.fixture")
+    warm = c.seq(raw.get("warm_ms"), f"{path}.warm_ms", MAX_WARM_SAMPLES)
+    warm_ms = tuple(c.number(v, f"{path}.warm_ms[{i}]") for i, v in enumerate(warm))
+    return StoreMeasurement(
+        store=store,
+        value_sha256=c.opt_string(raw.get("value_sha256"), f"{path}.value_sha256", pattern=SHA256_HEX),
+        ready_wait_ms=c.number(raw.get("ready_wait_ms"), f"{path}.ready_wait_ms"),
+        ready_retries=c.integer(raw.get("ready_retries"), f"{path}.ready_retries"),
+        cold_miss_ms=c.opt_number(raw.get("cold_miss_ms"), f"{path}.cold_miss_ms"),
+        warm_ms=warm_ms,
+        warm_summary=_summary(c, raw.get("warm_summary"), f"{path}.warm_summary", len(warm_ms)),
+        api_calls=c.opt_integer(raw.get("api_calls"), f"{path}.api_calls"),
+        errors=_errors(c, raw.get("errors"), f"{path}.errors"),
+    )
+
+
+def _identity(c: _Checker, value: Any, path: str) -> Identity:
+    raw = c.obj(value, path)
+    strategy = c.string(raw.get("strategy"), f"{path}.strategy", choices=STRATEGIES)
+    memory_mb = c.integer(raw.get("memory_mb"), f"{path}.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
+    architecture = c.string(raw.get("architecture"), f"{path}.architecture", choices=ARCHITECTURES)
+    probe_key = c.string(raw.get("probe_key"), f"{path}.probe_key", max_len=128)
+    if probe_key != f"{strategy}-{memory_mb}-{architecture}":
+        raise c.fail(f"{path}.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
+    c.string(raw.get("function_name"), f"{path}.function_name", max_len=170)
+    layer = c.opt_string(raw.get("extension_layer"), f"{path}.extension_layer")
+    return Identity(
+        probe_key=probe_key,
+        strategy=strategy,
+        memory_mb=memory_mb,
+        architecture=architecture,
+        runtime=c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME),
+        region=c.string(raw.get("region"), f"{path}.region", pattern=REGION),
+        environment=c.string(raw.get("environment"), f"{path}.environment", choices=ENVIRONMENTS),
+        cpu_emulation=c.string(raw.get("cpu_emulation"), f"{path}.cpu_emulation", choices=CPU_EMULATIONS),
+        extension_layer=layer or None,
+    )
+
+
+def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord:
+    """A validated schema v1 probe record (contract §3), or InvalidRecordError."""
+    c = _Checker(request_id)
+    raw = c.obj(value, "record")
+    version = raw.get("schema_version")
+    if isinstance(version, bool) or not isinstance(version, int) or version not in SCHEMA_VERSIONS:
+        raise c.fail(
+            "record.schema_version", f"unknown schema version; this collector reads {sorted(SCHEMA_VERSIONS)}"
+        )
+    invocation_id = c.string(raw.get("invocation_id"), "record.invocation_id", pattern=REQUEST_ID)
+    env = c.obj(raw.get("execution_environment"), "record.execution_environment")
+    cold = c.boolean(env.get("cold"), "record.execution_environment.cold")
+    cold_cause = c.opt_string(
+        env.get("cold_cause"), "record.execution_environment.cold_cause", choices=COLD_CAUSES
+    )
+    if cold and cold_cause is None:
+        raise c.fail("record.execution_environment.cold_cause", "missing for a cold environment")
+    if not cold and cold_cause is not None:
+        raise c.fail("record.execution_environment.cold_cause", "must be null for a warm environment")
+    throttling_raw = c.opt_obj(raw.get("throttling"), "record.throttling")
+    throttling = None
+    if throttling_raw is not None:
+        throttling = Throttling(
+            nr_periods=c.integer(throttling_raw.get("nr_periods"), "record.throttling.nr_periods"),
+            nr_throttled=c.integer(throttling_raw.get("nr_throttled"), "record.throttling.nr_throttled"),
+            throttled_time_ms=c.number(
+                throttling_raw.get("throttled_time_ms"), "record.throttling.throttled_time_ms"
+            ),
+        )
+        if throttling.nr_throttled > throttling.nr_periods:
+            raise c.fail("record.throttling.nr_throttled", "exceeds nr_periods")
+    stores = tuple(
+        _store(c, v, f"record.stores[{i}]")
+        for i, v in enumerate(c.seq(raw.get("stores"), "record.stores", 2))
+    )
+    if len({s.store for s in stores}) != len(stores):
+        raise c.fail("record.stores", "a store appears twice")
+    errors = _errors(c, raw.get("errors"), "record.errors")
+    if not stores and not errors:
+        raise c.fail("record.stores", "no store measured and no error reported")
+    return ProbeRecord(
+        invocation_id=invocation_id,
+        started_at=c.timestamp(raw.get("started_at"), "record.started_at"),
+        identity=_identity(c, raw.get("identity"), "record.identity"),
+        cold=cold,
+        cold_cause=cold_cause,
+        client_init_ms=c.opt_number(raw.get("client_init_ms"), "record.client_init_ms"),
+        cpu_time_ms=c.opt_number(raw.get("cpu_time_ms"), "record.cpu_time_ms"),
+        throttling=throttling,
+        stores=stores,
+        errors=errors,
+    )
+
+
+def _failure(
+    c: _Checker, event: Mapping[str, Any], request_id: str, condition: str, function_arn: str | None
+) -> FailedInvocation:
+    schedule = c.obj(event.get("requestPayload"), "requestPayload")
+    strategy = c.string(schedule.get("strategy"), "requestPayload.strategy", choices=STRATEGIES)
+    memory_mb = c.integer(schedule.get("memory_mb"), "requestPayload.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
+    architecture = c.string(
+        schedule.get("architecture"), "requestPayload.architecture", choices=ARCHITECTURES
+    )
+    probe_key = c.string(schedule.get("probe_key"), "requestPayload.probe_key", max_len=128)
+    if probe_key != f"{strategy}-{memory_mb}-{architecture}":
+        raise c.fail("requestPayload.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
+    environment = c.opt_string(
+        schedule.get("environment"), "requestPayload.environment", choices=ENVIRONMENTS
+    )
+    reasons = [condition]
+    response = c.opt_obj(event.get("responseContext"), "responseContext") or {}
+    function_error = c.opt_string(
+        response.get("functionError"), "responseContext.functionError", pattern=ERROR_TYPE
+    )
+    if function_error:
+        reasons.append(function_error)
+    payload = event.get("responsePayload")
+    if isinstance(payload, Mapping):
+        error_type = payload.get("errorType")
+        if isinstance(error_type, str) and ERROR_TYPE.fullmatch(error_type):
+            reasons.append(error_type)  # e.g. Sandbox.Timedout; the free-text errorMessage is not kept
+    match = FUNCTION_ARN.fullmatch(function_arn or "")
+    return FailedInvocation(
+        request_id=request_id,
+        failed_at=c.timestamp(event.get("timestamp"), "timestamp"),
+        probe_key=probe_key,
+        strategy=strategy,
+        memory_mb=memory_mb,
+        architecture=architecture,
+        region=match.group(1) if match else None,
+        environment=environment,
+        reasons=tuple(dict.fromkeys(reasons)),
+    )
+
+
+def request_id_of(event: Any) -> str | None:
+    """The invocation's request id if the event carries a well-formed one (for dead letters and logs)."""
+    if isinstance(event, Mapping):
+        context = event.get("requestContext")
+        if isinstance(context, Mapping):
+            rid = context.get("requestId")
+            if isinstance(rid, str) and REQUEST_ID.fullmatch(rid):
+                return rid
+    return None
+
+
+def parse_destination(event: Any) -> Delivery:
+    """A validated Lambda destination record: a probe record on success, a failed invocation otherwise."""
+    c = _Checker(request_id_of(event))
+    raw = c.obj(event, "event")
+    c.string(raw.get("version"), "version", pattern=DESTINATION_VERSION, max_len=8)
+    context = c.obj(raw.get("requestContext"), "requestContext")
+    request_id = c.string(context.get("requestId"), "requestContext.requestId", pattern=REQUEST_ID)
+    condition = c.string(
+        context.get("condition"), "requestContext.condition", choices=(SUCCESS, *sorted(FAILURE_CONDITIONS))
+    )
+    if context.get("approximateInvokeCount") is not None:
+        c.integer(context.get("approximateInvokeCount"), "requestContext.approximateInvokeCount", 0, 1000)
+    function_arn = c.opt_string(context.get("functionArn"), "requestContext.functionArn")
+    if condition == SUCCESS:
+        response = c.opt_obj(raw.get("responseContext"), "responseContext") or {}
+        if response.get("functionError") is not None:
+            raise c.fail("responseContext.functionError", "present on a Success record")
+        record = parse_probe_record(raw.get("responsePayload"), request_id)
+        return Delivery(request_id=request_id, condition=condition, outcome=record)
+    return Delivery(
+        request_id=request_id,
+        condition=condition,
+        outcome=_failure(c, raw, request_id, condition, function_arn),
+    )

@@ -1,0 +1,20 @@
+"""The collector Lambda: receives each probe invocation's destination record (OnSuccess and OnFailure)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .collect import collect
+from .config import ConfigError, get_settings
+
+logging.getLogger("collector").setLevel(logging.INFO)
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Validate the destination record, write its rows (or dead-letter it), and say what happened."""
+    settings = get_settings()
+    if not settings.dlq_url:
+        raise ConfigError("OBSERVATORY_DLQ_URL is not set: the collector needs its dead-letter queue")
+    outcome = collect(event, settings=settings, collector_request_id=getattr(context, "aws_request_id", None))
+    return outcome.as_dict()
