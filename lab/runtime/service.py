@@ -109,6 +109,42 @@ def _decode(body: bytes) -> Any:
         return body.decode("utf-8", "replace")
 
 
+def destination_record(
+    request_id: str,
+    function_arn: str,
+    condition: str,
+    attempts: int,
+    request_payload: Any,
+    result: InvocationResult | None,
+) -> dict[str, Any]:
+    """The record Lambda sends to an OnSuccess / OnFailure destination (version 1.0).
+
+    `condition` is Success, RetriesExhausted or EventAgeExceeded; without a result (the event expired before
+    any attempt) there is no responseContext / responsePayload.
+    """
+    record: dict[str, Any] = {
+        "version": "1.0",
+        "timestamp": _now_iso(),
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": f"{function_arn}:$LATEST",
+            "condition": condition,
+            "approximateInvokeCount": attempts,
+        },
+        "requestPayload": request_payload,
+    }
+    if result is not None:
+        response_context: dict[str, Any] = {
+            "statusCode": result.status_code,
+            "executedVersion": result.executed_version,
+        }
+        if result.function_error:
+            response_context["functionError"] = result.function_error
+        record["responseContext"] = response_context
+        record["responsePayload"] = result.payload
+    return record
+
+
 class LambdaService:
     """Runs functions deployed at `endpoint_url` from the zips in `artifacts_dir`. Thread-safe; close() it."""
 
@@ -614,32 +650,6 @@ class LambdaService:
             return
         self._finish(event, config, result, "RetriesExhausted", spec)
 
-    def destination_record(
-        self, event: _Event, function_arn: str, result: InvocationResult | None, condition: str
-    ) -> dict[str, Any]:
-        """The record Lambda sends to an OnSuccess / OnFailure destination (version 1.0)."""
-        record: dict[str, Any] = {
-            "version": "1.0",
-            "timestamp": _now_iso(),
-            "requestContext": {
-                "requestId": event.request_id,
-                "functionArn": f"{function_arn}:$LATEST",
-                "condition": condition,
-                "approximateInvokeCount": event.attempts,
-            },
-            "requestPayload": event.payload,
-        }
-        if result is not None:
-            response_context: dict[str, Any] = {
-                "statusCode": result.status_code,
-                "executedVersion": result.executed_version,
-            }
-            if result.function_error:
-                response_context["functionError"] = result.function_error
-            record["responseContext"] = response_context
-            record["responsePayload"] = result.payload
-        return record
-
     def _finish(
         self,
         event: _Event,
@@ -654,7 +664,9 @@ class LambdaService:
         delivered = True
         error = None
         if destination:
-            record = self.destination_record(event, function_arn, result, condition)
+            record = destination_record(
+                event.request_id, function_arn, condition, event.attempts, event.payload, result
+            )
             try:
                 self._deliver(destination, record)
             except Exception as exc:
