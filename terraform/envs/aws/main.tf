@@ -1,0 +1,35 @@
+# A real AWS account. Credentials come from the usual AWS chain (profile, environment, SSO).
+
+# Remote state, recommended for a shared deployment: create the bucket first, then uncomment and `terraform init`.
+# terraform {
+#   backend "s3" {
+#     bucket       = "my-terraform-state"
+#     key          = "secret-latency-observatory/terraform.tfstate"
+#     region       = "us-east-1"
+#     encrypt      = true
+#     use_lockfile = true
+#   }
+# }
+
+provider "aws" {
+  region = var.region
+}
+
+module "observatory" {
+  source = "../../modules/observatory"
+
+  name_prefix          = var.name_prefix
+  environment          = "aws"
+  artifacts_dir        = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
+  runtime              = var.runtime
+  fleet                = var.fleet
+  extension_layer_arns = var.extension_layer_arns
+  schedule_expression  = var.schedule_expression
+  cache_ttl_seconds    = var.cache_ttl_seconds
+  warm_samples         = var.warm_samples
+  sdk_warm_samples     = var.sdk_warm_samples
+  retention_days       = var.retention_days
+  log_retention_days   = var.log_retention_days
+  alarm_actions        = var.alarm_actions
+  tags                 = var.tags
+}

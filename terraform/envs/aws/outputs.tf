@@ -1,0 +1,39 @@
+output "dynamodb_table_name" {
+  description = "The measurements table."
+  value       = module.observatory.dynamodb_table_name
+}
+
+output "probe_function_names" {
+  description = "Probe function name per catalogue key."
+  value       = module.observatory.probe_function_names
+}
+
+output "collector_function_name" {
+  description = "The collector function."
+  value       = module.observatory.collector_function_name
+}
+
+output "dead_letter_queue_url" {
+  description = "The collector's dead-letter queue."
+  value       = module.observatory.dead_letter_queue_url
+}
+
+output "schedule_group_name" {
+  description = "EventBridge Scheduler group with one schedule per probe."
+  value       = module.observatory.schedule_group_name
+}
+
+output "fleet" {
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture}."
+  value       = module.observatory.fleet
+}
+
+output "dashboard_command" {
+  description = "Shell command that opens the dashboard on this deployment.s table."
+  value       = module.observatory.dashboard_command
+}
+
+output "cost_inputs" {
+  description = "What `make cost` reads to estimate the monthly bill."
+  value       = module.observatory.cost_inputs
+}

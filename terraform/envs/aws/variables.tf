@@ -1,0 +1,87 @@
+variable "region" {
+  description = "AWS region to deploy the observatory into."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "slo"
+}
+
+variable "fleet" {
+  description = "The probe catalogue: strategies x memory tiers (MB) x architectures. arm64 needs the build's arm64 zips."
+  type = object({
+    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
+    memory_sizes  = optional(list(number), [128, 1769])
+    architectures = optional(list(string), ["x86_64"])
+  })
+  default = {}
+}
+
+variable "schedule_expression" {
+  description = "How often every probe runs (rate() between 1 minute and 12 hours)."
+  type        = string
+  default     = "rate(30 minutes)"
+}
+
+variable "cache_ttl_seconds" {
+  description = "Cache TTL of every caching strategy; shorter than the schedule interval."
+  type        = number
+  default     = 60
+}
+
+variable "warm_samples" {
+  description = "Warm hits per store (caching strategies)."
+  type        = number
+  default     = 100
+}
+
+variable "sdk_warm_samples" {
+  description = "Repeated calls per store (sdk strategy); each is a billed API call."
+  type        = number
+  default     = 10
+}
+
+variable "retention_days" {
+  description = "Rows expire this many days after they were taken."
+  type        = number
+  default     = 90
+}
+
+variable "log_retention_days" {
+  description = "Retention of the functions' log groups, in days."
+  type        = number
+  default     = 14
+}
+
+variable "runtime" {
+  description = "Lambda runtime of every function; must match the Python the build used (probe-<runtime>-<arch>.zip)."
+  type        = string
+  default     = "python3.11"
+}
+
+variable "artifacts_dir" {
+  description = "Build output (manifest.json and zips); default: the repository's build/ (make build)."
+  type        = string
+  default     = null
+}
+
+variable "extension_layer_arns" {
+  description = "Override of AWS's extension layer per architecture; default: the region's entry in the module's layer table."
+  type        = map(string)
+  default     = {}
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. an SNS topic) notified by the dead-letter and freshness alarms."
+  type        = list(string)
+  default     = []
+}
+
+variable "tags" {
+  description = "Tags merged into every taggable resource."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,112 @@
+variable "endpoint" {
+  description = "The lab's local AWS endpoint (https with ca_bundle, or http), used for every service."
+  type        = string
+  default     = "https://localhost:4566"
+
+  validation {
+    condition     = can(regex("^https?://[^/]+/?$", var.endpoint))
+    error_message = "endpoint must be an http(s) URL with no path, e.g. https://127.0.0.1:4566."
+  }
+}
+
+variable "ca_bundle" {
+  description = "PEM bundle that signs the endpoint's TLS certificate (the lab's CA); null for http or a public CA."
+  type        = string
+  default     = null
+}
+
+variable "region" {
+  description = "Region the lab pretends to be."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "access_key" {
+  description = "Access key the local endpoint accepts (any value works with the lab)."
+  type        = string
+  default     = "testing"
+}
+
+variable "secret_key" {
+  description = "Secret key the local endpoint accepts (any value works with the lab)."
+  type        = string
+  default     = "testing"
+  sensitive   = true
+}
+
+variable "artifacts_dir" {
+  description = "Build output (manifest.json, probe/collector zips, extension-layer-<arch>.zip); default: the repository's build/."
+  type        = string
+  default     = null
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "slo"
+}
+
+variable "runtime" {
+  description = "Runtime of the functions: the lab runs them with this machine's Python, so it must match it."
+  type        = string
+  default     = "python3.11"
+}
+
+variable "architecture" {
+  description = "This machine's architecture: the lab can only run functions built for it."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "strategies" {
+  description = "Strategies the lab's fleet measures."
+  type        = list(string)
+  default     = ["extension", "sdk", "dict", "caching_lib", "powertools"]
+}
+
+variable "memory_sizes" {
+  description = "Memory tiers (MB) the lab's fleet measures; the lab limits CPU in proportion."
+  type        = list(number)
+  default     = [128, 1769]
+}
+
+variable "schedule_expression" {
+  description = "How often the lab's scheduler runs every probe."
+  type        = string
+  default     = "rate(5 minutes)"
+}
+
+variable "cache_ttl_seconds" {
+  description = "Cache TTL of every caching strategy; shorter than the schedule interval."
+  type        = number
+  default     = 60
+}
+
+variable "warm_samples" {
+  description = "Warm hits per store (caching strategies)."
+  type        = number
+  default     = 100
+}
+
+variable "sdk_warm_samples" {
+  description = "Repeated calls per store (sdk strategy)."
+  type        = number
+  default     = 10
+}
+
+variable "retention_days" {
+  description = "Rows expire this many days after they were taken."
+  type        = number
+  default     = 30
+}
+
+variable "tags" {
+  description = "Tags merged into every taggable resource."
+  type        = map(string)
+  default     = { Environment = "lab" }
+}

@@ -1,0 +1,150 @@
+# One execution role per function, each allowed exactly what that function does, on named ARNs.
+# The only "*" resource is X-Ray's PutTraceSegments/PutTelemetryRecords, which support no resource-level scoping.
+
+data "aws_iam_policy_document" "lambda_assume" {
+  statement {
+    sid     = "LambdaAssumesRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+# ---- Probes ---------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "probe" {
+  for_each = local.probes
+
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.probe[each.key].arn}:log-stream:*"]
+  }
+
+  statement {
+    sid     = "ReadSecretFixture"
+    actions = each.value.strategy == "caching_lib" ? ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"] : ["secretsmanager:GetSecretValue"]
+    # The AWS managed key aws/secretsmanager needs no kms:Decrypt grant in IAM.
+    resources = [aws_secretsmanager_secret.this.arn]
+  }
+
+  statement {
+    sid       = "ReadParameterFixture"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.secure.arn]
+  }
+
+  statement {
+    sid       = "SendResultToCollector"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.collector.arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "probe" {
+  for_each = local.probes
+
+  name               = "${var.name_prefix}-probe-${each.key}"
+  description        = "Execution role of probe ${each.key}: reads the fixtures, reports to the collector."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy" "probe" {
+  for_each = local.probes
+
+  name   = "probe"
+  role   = aws_iam_role.probe[each.key].id
+  policy = data.aws_iam_policy_document.probe[each.key].json
+}
+
+# ---- Collector ------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "collector" {
+  statement {
+    sid       = "WriteOwnLogs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.collector.arn}:log-stream:*"]
+  }
+
+  statement {
+    sid       = "WriteRows"
+    actions   = ["dynamodb:PutItem"]
+    resources = [aws_dynamodb_table.this.arn]
+  }
+
+  statement {
+    sid       = "RejectToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letter.arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "collector" {
+  name               = "${var.name_prefix}-collector"
+  description        = "Execution role of the collector: writes rows to its table, rejects to its queue."
+  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy" "collector" {
+  name   = "collector"
+  role   = aws_iam_role.collector.id
+  policy = data.aws_iam_policy_document.collector.json
+}
+
+# ---- Scheduler ------------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "scheduler_assume" {
+  statement {
+    sid     = "SchedulerAssumesRole"
+    actions = ["sts:AssumeRole"]
+
+    principals {
+      type        = "Service"
+      identifiers = ["scheduler.amazonaws.com"]
+    }
+
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceAccount"
+      values   = [data.aws_caller_identity.current.account_id]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "scheduler" {
+  statement {
+    sid       = "InvokeProbes"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [for probe in aws_lambda_function.probe : probe.arn]
+  }
+}
+
+resource "aws_iam_role" "scheduler" {
+  name               = "${var.name_prefix}-scheduler"
+  description        = "Role EventBridge Scheduler assumes to invoke the probes."
+  assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
+  tags               = local.tags
+}
+
+resource "aws_iam_role_policy" "scheduler" {
+  name   = "scheduler"
+  role   = aws_iam_role.scheduler.id
+  policy = data.aws_iam_policy_document.scheduler.json
+}

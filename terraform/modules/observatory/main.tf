@@ -1,0 +1,176 @@
+data "aws_region" "current" {}
+
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}
+
+locals {
+  tags = merge({ Project = "secret-latency-observatory", ManagedBy = "terraform" }, var.tags)
+
+  # Schedule interval in seconds, from the validated rate() expression.
+  schedule_count    = tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0])
+  schedule_unit     = regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0]
+  schedule_interval = local.schedule_count * (startswith(local.schedule_unit, "hour") ? 3600 : 60)
+
+  # The fleet catalogue: one entry per strategy x memory x architecture, keyed "{strategy}-{memory}-{arch}".
+  probes = {
+    for combo in setproduct(var.fleet.strategies, var.fleet.memory_sizes, var.fleet.architectures) :
+    "${combo[0]}-${combo[1]}-${combo[2]}" => {
+      strategy     = combo[0]
+      memory_mb    = combo[1]
+      architecture = combo[2]
+    }
+  }
+
+  # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64}; index it by file name.
+  manifest_path = "${var.artifacts_dir}/manifest.json"
+  manifest = {
+    for name, entry in(fileexists(local.manifest_path) ? jsondecode(file(local.manifest_path)) : {}) :
+    basename(entry.path) => merge(entry, { file = "${var.artifacts_dir}/${basename(entry.path)}" })
+  }
+
+  # AWS's Parameters and Secrets extension layer for this region, per architecture (override wins).
+  layer_table   = jsondecode(file("${path.module}/layer-arns.json")).regions
+  region_layers = lookup(local.layer_table, data.aws_region.current.name, null)
+  layer_name    = { x86_64 = "AWS-Parameters-and-Secrets-Lambda-Extension", arm64 = "AWS-Parameters-and-Secrets-Lambda-Extension-Arm64" }
+  default_layers = local.region_layers == null ? {} : {
+    for arch in ["x86_64", "arm64"] : arch => format(
+      "arn:%s:lambda:%s:%s:layer:%s:%d",
+      lookup(local.region_layers, "partition", "aws"), data.aws_region.current.name,
+      local.region_layers.account, local.layer_name[arch], local.region_layers[arch]
+    )
+  }
+  extension_layers = merge(local.default_layers, var.extension_layer_arns)
+
+  table_name = "${var.name_prefix}-measurements"
+}
+
+# ---- Fixtures: canary values generated at apply time, never stored in state or shown in a plan ----------------
+# Write-only arguments (Terraform 1.11): the value is sent once on creation and kept while the *_wo_version stays
+# the same, so it is stable across applies, and nothing but the fixture itself holds it.
+
+resource "aws_secretsmanager_secret" "this" {
+  #checkov:skip=CKV_AWS_149: a canary fixture with a random value; the AWS managed key avoids a $1/month CMK
+  #checkov:skip=CKV2_AWS_57: rotation would change the digest the probes compare; the canary protects nothing
+  name                    = "${var.name_prefix}-canary-secret"
+  description             = "Secret Latency Observatory canary: probes read it and record only its SHA-256."
+  recovery_window_in_days = var.secret_recovery_window_days
+  tags                    = local.tags
+}
+
+resource "aws_secretsmanager_secret_version" "this" {
+  secret_id                = aws_secretsmanager_secret.this.id
+  secret_string_wo         = uuid()
+  secret_string_wo_version = 1
+}
+
+resource "aws_ssm_parameter" "string" {
+  #checkov:skip=CKV2_AWS_34: the plain String fixture is the unencrypted case on purpose; its value is a random canary
+  name             = "/${var.name_prefix}/canary/string"
+  description      = "Secret Latency Observatory canary (String)."
+  type             = "String"
+  value_wo         = uuid()
+  value_wo_version = 1
+  tags             = local.tags
+}
+
+resource "aws_ssm_parameter" "secure" {
+  name             = "/${var.name_prefix}/canary/secure"
+  description      = "Secret Latency Observatory canary (SecureString, AWS managed key)."
+  type             = "SecureString"
+  value_wo         = uuid()
+  value_wo_version = 1
+  tags             = local.tags
+}
+
+# ---- Measurements table ---------------------------------------------------------------------------------------
+# Keys, index and TTL mirror collector/store.py:create_table (contract §4).
+
+resource "aws_dynamodb_table" "this" {
+  #checkov:skip=CKV_AWS_119: encrypted with the AWS managed key (server_side_encryption); a CMK adds $1/month to a $5 budget
+  name                        = local.table_name
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "pk"
+  range_key                   = "sk"
+  deletion_protection_enabled = false
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  attribute {
+    name = "day"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "by_day"
+    hash_key        = "day"
+    range_key       = "sk"
+    projection_type = "ALL"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled = true
+  }
+
+  tags = local.tags
+}
+
+# ---- Dead-letter queue and alarms -----------------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dead_letter" {
+  name                      = "${var.name_prefix}-collector-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "dead_letter_depth" {
+  alarm_name          = "${var.name_prefix}-dead-letter-not-empty"
+  alarm_description   = "Records the collector could not store are waiting in ${aws_sqs_queue.dead_letter.name}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "freshness" {
+  alarm_name          = "${var.name_prefix}-no-fresh-measurements"
+  alarm_description   = "The collector has not run for two schedule intervals: no new measurements are arriving."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Invocations"
+  dimensions          = { FunctionName = aws_lambda_function.collector.function_name }
+  statistic           = "Sum"
+  period              = ceil(local.schedule_interval / 60) * 60
+  evaluation_periods  = 2
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = local.tags
+}

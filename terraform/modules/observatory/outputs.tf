@@ -1,0 +1,74 @@
+output "dynamodb_table_name" {
+  description = "The measurements table (OBSERVATORY_TABLE_NAME for the dashboard)."
+  value       = aws_dynamodb_table.this.name
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the measurements table."
+  value       = aws_dynamodb_table.this.arn
+}
+
+output "probe_function_names" {
+  description = "Probe function name per catalogue key ({strategy}-{memory}-{arch})."
+  value       = { for key, probe in aws_lambda_function.probe : key => probe.function_name }
+}
+
+output "collector_function_name" {
+  description = "The collector function."
+  value       = aws_lambda_function.collector.function_name
+}
+
+output "dead_letter_queue_url" {
+  description = "The collector's dead-letter queue (records it could not store)."
+  value       = aws_sqs_queue.dead_letter.url
+}
+
+output "schedule_group_name" {
+  description = "EventBridge Scheduler group holding one schedule per probe, named by its key."
+  value       = aws_scheduler_schedule_group.this.name
+}
+
+output "secret_name" {
+  description = "Name of the Secrets Manager fixture (never its value)."
+  value       = aws_secretsmanager_secret.this.name
+}
+
+output "parameter_names" {
+  description = "Names of the SSM fixtures (never their values)."
+  value       = { string = aws_ssm_parameter.string.name, secure = aws_ssm_parameter.secure.name }
+}
+
+output "alarm_names" {
+  description = "CloudWatch alarms: dead-letter queue not empty, no fresh measurements."
+  value       = [aws_cloudwatch_metric_alarm.dead_letter_depth.alarm_name, aws_cloudwatch_metric_alarm.freshness.alarm_name]
+}
+
+output "fleet" {
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture}."
+  value       = local.probes
+}
+
+output "dashboard_command" {
+  description = "Shell command that opens the dashboard on this deployment's table."
+  value = join(" ", concat(
+    [for name, value in merge({ AWS_REGION = data.aws_region.current.name, OBSERVATORY_TABLE_NAME = aws_dynamodb_table.this.name }, var.dashboard_environment) : "${name}=${value}"],
+    ["make dashboard"],
+  ))
+}
+
+output "cost_inputs" {
+  description = "What `make cost` needs to estimate this fleet's monthly bill (known before apply)."
+  value = {
+    probes                 = local.probes
+    schedule_interval_s    = local.schedule_interval
+    warm_samples           = var.warm_samples
+    sdk_warm_samples       = var.sdk_warm_samples
+    retention_days         = var.retention_days
+    log_retention_days     = var.log_retention_days
+    collector_memory_mb    = var.collector.memory_size
+    collector_architecture = var.collector.architecture
+    secrets                = 1
+    standard_parameters    = 2
+    async_retry_attempts   = var.async_retry_attempts
+  }
+}

@@ -1,0 +1,95 @@
+# The fleet: one probe function per catalogue entry, configured through environment variables (contract §1).
+
+resource "aws_cloudwatch_log_group" "probe" {
+  #checkov:skip=CKV_AWS_158: probe logs hold timings and errors, never a secret value; a CMK adds $1/month
+  #checkov:skip=CKV_AWS_338: probe logs are short-lived diagnostics; the measurements live in DynamoDB
+  for_each = local.probes
+
+  name              = "/aws/lambda/${var.name_prefix}-probe-${each.key}"
+  retention_in_days = var.log_retention_days
+  tags              = local.tags
+}
+
+resource "aws_lambda_function" "probe" {
+  #checkov:skip=CKV_AWS_116: asynchronous failures go to the OnFailure destination (the collector), which records them
+  #checkov:skip=CKV_AWS_117: probes call only public AWS APIs; a VPC would need a NAT gateway or endpoints, far above budget
+  #checkov:skip=CKV_AWS_115: one scheduled invocation per interval; reserving concurrency fails on new accounts' quota of 10
+  #checkov:skip=CKV_AWS_173: the environment holds fixture names and settings, never a secret value
+  #checkov:skip=CKV_AWS_272: the code is built reproducibly from this repository and pinned by its SHA-256
+  for_each = local.probes
+
+  function_name    = "${var.name_prefix}-probe-${each.key}"
+  description      = "Secret Latency Observatory probe: ${each.value.strategy}, ${each.value.memory_mb} MB, ${each.value.architecture}."
+  role             = aws_iam_role.probe[each.key].arn
+  runtime          = var.runtime
+  handler          = "probe.handler.handler"
+  architectures    = [each.value.architecture]
+  memory_size      = each.value.memory_mb
+  timeout          = var.probe_timeout_seconds
+  filename         = try(local.manifest["probe-${var.runtime}-${each.value.architecture}.zip"].file, "missing")
+  source_code_hash = try(local.manifest["probe-${var.runtime}-${each.value.architecture}.zip"].sha256_b64, null)
+  layers           = each.value.strategy == "extension" ? [try(local.extension_layers[each.value.architecture], "missing")] : []
+
+  environment {
+    variables = merge(
+      {
+        OBSERVATORY_PROBE_KEY         = each.key
+        OBSERVATORY_STRATEGY          = each.value.strategy
+        OBSERVATORY_ARCHITECTURE      = each.value.architecture
+        OBSERVATORY_ENVIRONMENT       = var.environment
+        OBSERVATORY_SECRET_ID         = aws_secretsmanager_secret.this.name
+        OBSERVATORY_PARAMETER_NAME    = aws_ssm_parameter.secure.name
+        OBSERVATORY_WARM_SAMPLES      = tostring(each.value.strategy == "sdk" ? var.sdk_warm_samples : var.warm_samples)
+        OBSERVATORY_CACHE_TTL_SECONDS = tostring(var.cache_ttl_seconds)
+        OBSERVATORY_EXTENSION_LAYER   = each.value.strategy == "extension" ? try(local.extension_layers[each.value.architecture], "") : ""
+      },
+      each.value.strategy == "extension" ? {
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = tostring(var.extension_http_port)
+        SECRETS_MANAGER_TTL                    = tostring(var.cache_ttl_seconds)
+        SSM_PARAMETER_STORE_TTL                = tostring(var.cache_ttl_seconds)
+      } : {},
+      each.value.strategy == "powertools" ? {
+        POWERTOOLS_PARAMETERS_MAX_AGE = tostring(var.cache_ttl_seconds)
+      } : {},
+    )
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  tags = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = each.value.strategy != "extension" || contains(keys(local.extension_layers), each.value.architecture)
+      error_message = "No Parameters and Secrets extension layer is known for this region and architecture: set extension_layer_arns."
+    }
+    precondition {
+      condition     = contains(keys(local.manifest), "probe-${var.runtime}-${each.value.architecture}.zip")
+      error_message = "${var.artifacts_dir}/manifest.json lists no probe-${var.runtime}-${each.value.architecture}.zip: run `make build` (python -m tools.build --out ${var.artifacts_dir}) for this runtime and architecture."
+    }
+  }
+
+  depends_on = [aws_cloudwatch_log_group.probe, aws_iam_role_policy.probe]
+}
+
+resource "aws_lambda_function_event_invoke_config" "probe" {
+  for_each = local.probes
+
+  function_name                = aws_lambda_function.probe[each.key].function_name
+  maximum_retry_attempts       = var.async_retry_attempts
+  maximum_event_age_in_seconds = var.max_event_age_seconds
+
+  destination_config {
+    on_success {
+      destination = aws_lambda_function.collector.arn
+    }
+
+    on_failure {
+      destination = aws_lambda_function.collector.arn
+    }
+  }
+
+  depends_on = [aws_iam_role_policy.probe]
+}

@@ -1,0 +1,259 @@
+variable "name_prefix" {
+  description = "Prefix of every resource name, so several observatories can share an account."
+  type        = string
+  default     = "slo"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.name_prefix))
+    error_message = "name_prefix must be 2-16 characters: lower-case letters, digits and '-', starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags merged into every taggable resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "environment" {
+  description = "Where the fleet runs, recorded in every row: 'aws' (a real account) or 'lab' (the local lab)."
+  type        = string
+  default     = "aws"
+
+  validation {
+    condition     = contains(["aws", "lab"], var.environment)
+    error_message = "environment must be 'aws' or 'lab'."
+  }
+}
+
+variable "fleet" {
+  description = "The probe catalogue: one probe function per strategy x memory tier (MB) x architecture."
+  type = object({
+    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
+    memory_sizes  = optional(list(number), [128])
+    architectures = optional(list(string), ["x86_64"])
+  })
+  default = {}
+
+  validation {
+    condition = length(var.fleet.strategies) > 0 && alltrue([
+      for s in var.fleet.strategies : contains(["extension", "sdk", "dict", "caching_lib", "powertools"], s)
+    ])
+    error_message = "fleet.strategies must be a non-empty list of: extension, sdk, dict, caching_lib, powertools."
+  }
+
+  validation {
+    condition = length(var.fleet.memory_sizes) > 0 && alltrue([
+      for m in var.fleet.memory_sizes : m >= 128 && m <= 10240 && floor(m) == m
+    ])
+    error_message = "fleet.memory_sizes must be a non-empty list of whole MB between 128 and 10240."
+  }
+
+  validation {
+    condition = length(var.fleet.architectures) > 0 && alltrue([
+      for a in var.fleet.architectures : contains(["x86_64", "arm64"], a)
+    ])
+    error_message = "fleet.architectures must be a non-empty list of: x86_64, arm64."
+  }
+}
+
+variable "runtime" {
+  description = "Lambda Python runtime of every function; the build's zips are made for it (probe-<runtime>-<arch>.zip)."
+  type        = string
+  default     = "python3.11"
+
+  validation {
+    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
+    error_message = "runtime must look like python3.11."
+  }
+}
+
+variable "artifacts_dir" {
+  description = "Directory holding the build output: manifest.json and the zips it lists (python -m tools.build --out DIR)."
+  type        = string
+  default     = "build"
+}
+
+variable "schedule_expression" {
+  description = "How often every probe runs, as an EventBridge Scheduler rate(): 'rate(15 minutes)'. Between 1 minute and 12 hours."
+  type        = string
+  default     = "rate(15 minutes)"
+
+  validation {
+    condition = can(regex("^rate\\(([1-9][0-9]*) (minute|minutes|hour|hours)\\)$", var.schedule_expression)) && try(
+      tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
+        startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
+      ) <= 43200,
+      false
+    )
+    error_message = "schedule_expression must be rate(N minute[s]) or rate(N hour[s]), between 1 minute and 12 hours."
+  }
+}
+
+variable "warm_samples" {
+  description = "Warm hits timed per store by the caching strategies (extension, dict, caching_lib, powertools)."
+  type        = number
+  default     = 100
+
+  validation {
+    condition     = var.warm_samples >= 1 && var.warm_samples <= 10000 && floor(var.warm_samples) == var.warm_samples
+    error_message = "warm_samples must be a whole number between 1 and 10000."
+  }
+}
+
+variable "sdk_warm_samples" {
+  description = "Repeated calls timed per store by the 'sdk' strategy; each one is a billed API call, so fewer by default."
+  type        = number
+  default     = 10
+
+  validation {
+    condition     = var.sdk_warm_samples >= 1 && var.sdk_warm_samples <= 10000 && floor(var.sdk_warm_samples) == var.sdk_warm_samples
+    error_message = "sdk_warm_samples must be a whole number between 1 and 10000."
+  }
+}
+
+variable "cache_ttl_seconds" {
+  description = "Cache TTL of every caching strategy. Shorter than the schedule interval, so each scheduled run starts with a miss."
+  type        = number
+  default     = 60
+
+  validation {
+    condition     = var.cache_ttl_seconds >= 1 && floor(var.cache_ttl_seconds) == var.cache_ttl_seconds
+    error_message = "cache_ttl_seconds must be a whole number of seconds, at least 1."
+  }
+
+  validation {
+    condition = try(
+      var.cache_ttl_seconds < tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
+        startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
+      ),
+      false
+    )
+    error_message = "cache_ttl_seconds must be shorter than the schedule interval, or a scheduled run could hit a warm cache."
+  }
+}
+
+variable "probe_timeout_seconds" {
+  description = "Timeout of each probe function; 128 MB extension probes need seconds for their warm hits."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.probe_timeout_seconds >= 3 && var.probe_timeout_seconds <= 900
+    error_message = "probe_timeout_seconds must be between 3 and 900."
+  }
+}
+
+variable "collector" {
+  description = "The collector function's memory (MB), architecture and timeout (seconds)."
+  type = object({
+    memory_size     = optional(number, 256)
+    architecture    = optional(string, "x86_64")
+    timeout_seconds = optional(number, 30)
+  })
+  default = {}
+
+  validation {
+    condition     = var.collector.memory_size >= 128 && var.collector.memory_size <= 10240
+    error_message = "collector.memory_size must be between 128 and 10240."
+  }
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.collector.architecture)
+    error_message = "collector.architecture must be x86_64 or arm64."
+  }
+
+  validation {
+    condition     = var.collector.timeout_seconds >= 3 && var.collector.timeout_seconds <= 900
+    error_message = "collector.timeout_seconds must be between 3 and 900."
+  }
+}
+
+variable "extension_layer_arns" {
+  description = "Override of the extension layer per architecture ({x86_64 = ARN}); default: AWS's layer for the region from layer-arns.json."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arch, arn in var.extension_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
+    error_message = "extension_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
+  }
+}
+
+variable "extension_http_port" {
+  description = "Port the Parameters and Secrets extension listens on (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT)."
+  type        = number
+  default     = 2773
+
+  validation {
+    condition     = var.extension_http_port >= 1024 && var.extension_http_port <= 65535
+    error_message = "extension_http_port must be between 1024 and 65535."
+  }
+}
+
+variable "async_retry_attempts" {
+  description = "Lambda's retries of a failed asynchronous probe invocation before it goes to the OnFailure destination."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = contains([0, 1, 2], var.async_retry_attempts)
+    error_message = "async_retry_attempts must be 0, 1 or 2."
+  }
+}
+
+variable "max_event_age_seconds" {
+  description = "How long Lambda keeps an unprocessed asynchronous event before it goes to the OnFailure destination."
+  type        = number
+  default     = 3600
+
+  validation {
+    condition     = var.max_event_age_seconds >= 60 && var.max_event_age_seconds <= 21600
+    error_message = "max_event_age_seconds must be between 60 and 21600."
+  }
+}
+
+variable "retention_days" {
+  description = "Measurement rows expire this many days after they were taken (DynamoDB TTL on expires_at)."
+  type        = number
+  default     = 90
+
+  validation {
+    condition     = var.retention_days >= 1 && var.retention_days <= 3650 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number between 1 and 3650."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of every function's CloudWatch log group, in days (one of CloudWatch's allowed values)."
+  type        = number
+  default     = 14
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of CloudWatch's values: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... 3653."
+  }
+}
+
+variable "secret_recovery_window_days" {
+  description = "Days a destroyed secret fixture stays recoverable; 0 deletes it at once (the lab)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
+    error_message = "secret_recovery_window_days must be 0 or between 7 and 30."
+  }
+}
+
+variable "alarm_actions" {
+  description = "ARNs (e.g. an SNS topic) notified when an alarm fires: dead-letter queue not empty, no fresh data."
+  type        = list(string)
+  default     = []
+}
+
+variable "dashboard_environment" {
+  description = "Extra environment for the dashboard command output (the lab adds AWS_ENDPOINT_URL)."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,239 @@
+"""Run Terraform from Python: the one way every tool, test and the lab drives `terraform`.
+
+    from tools import terraform
+    ws = terraform.Workspace(Path("terraform/envs/local"), variables={"endpoint": url}, state=tmp / "tf.tfstate")
+    terraform.init(ws)
+    outputs = terraform.apply(ws)          # {"dynamodb_table_name": "slo-measurements", ...}
+    assert not terraform.plan(ws)["resource_changes_pending"]
+    terraform.destroy(ws)
+
+Providers come from a filesystem mirror when one is configured (`TF_PLUGIN_MIRROR`, else `/opt/tf-plugins` when
+that directory exists): `init` writes a CLI configuration with `provider_installation { filesystem_mirror }` and
+points `TF_CLI_CONFIG_FILE` at it. Without a mirror, Terraform's own configuration and the registry are used.
+Variables travel in a generated `-var-file` (JSON), so lists and objects need no quoting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MIRROR = Path("/opt/tf-plugins")
+ERROR_TAIL_CHARS = 6000
+
+
+class TerraformError(Exception):
+    """Terraform is missing, or a terraform command failed (the message carries its output's tail)."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """One root configuration and where its state lives.
+
+    env_dir:   the root module (e.g. terraform/envs/local).
+    variables: input variables, any JSON-serialisable values.
+    state:     local state file (`-state`); None uses the configuration's backend (terraform.tfstate by default).
+    data_dir:  TF_DATA_DIR (the .terraform directory); None keeps it inside env_dir.
+    """
+
+    env_dir: Path
+    variables: Mapping[str, Any] = field(default_factory=dict)
+    state: Path | None = None
+    data_dir: Path | None = None
+
+
+def binary() -> str:
+    """Path of the terraform executable (`TERRAFORM_BIN` or PATH), or a clear error."""
+    configured = os.environ.get("TERRAFORM_BIN")
+    found = configured if configured and os.access(configured, os.X_OK) else shutil.which("terraform")
+    if not found:
+        raise TerraformError(
+            "terraform was not found on PATH (nor TERRAFORM_BIN): install Terraform >= 1.11 "
+            "(https://developer.hashicorp.com/terraform/install) and retry."
+        )
+    return found
+
+
+def plugin_mirror() -> Path | None:
+    """The provider filesystem mirror to install from, or None to use the registry."""
+    configured = os.environ.get("TF_PLUGIN_MIRROR")
+    if configured:
+        mirror = Path(configured)
+        if not mirror.is_dir():
+            raise TerraformError(f"TF_PLUGIN_MIRROR={configured} is not a directory")
+        return mirror
+    return DEFAULT_MIRROR if DEFAULT_MIRROR.is_dir() else None
+
+
+def cli_config_text(mirror: Path) -> str:
+    """A Terraform CLI configuration that installs every provider from `mirror` and nothing from the network."""
+    return (
+        "provider_installation {\n"
+        "  filesystem_mirror {\n"
+        f"    path = {json.dumps(str(mirror.resolve()))}\n"
+        "  }\n"
+        "}\n"
+    )
+
+
+def environment(ws: Workspace | None = None) -> dict[str, str]:
+    """The process environment for terraform: non-interactive, mirror configured, data dir set."""
+    env = dict(os.environ)
+    env["TF_IN_AUTOMATION"] = "1"
+    env["TF_INPUT"] = "0"
+    mirror = plugin_mirror()
+    if mirror is not None:
+        text = cli_config_text(mirror)
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        config = Path(tempfile.gettempdir()) / f"slo-terraform-cli-{digest}.tfrc"
+        if not config.exists() or config.read_text() != text:
+            tmp = config.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(text)
+            tmp.replace(config)
+        env["TF_CLI_CONFIG_FILE"] = str(config)
+    if ws is not None and ws.data_dir is not None:
+        env["TF_DATA_DIR"] = str(ws.data_dir)
+    return env
+
+
+def run(ws: Workspace, args: Sequence[str], *, echo: bool = False) -> str:
+    """Run `terraform -chdir=ENV ARGS`; return stdout, or raise TerraformError with the output's tail.
+
+    echo=True lets terraform write to this process's stdout/stderr (progress for a person watching).
+    """
+    if not ws.env_dir.is_dir():
+        raise TerraformError(f"{ws.env_dir} is not a directory")
+    if ws.data_dir is not None:
+        ws.data_dir.mkdir(parents=True, exist_ok=True)
+    command = [binary(), f"-chdir={ws.env_dir}", *args]
+    if echo:
+        completed = subprocess.run(command, env=environment(ws), check=False, stdout=sys.stderr)
+        if completed.returncode != 0:
+            raise TerraformError(f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {completed.returncode})")
+        return ""
+    completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
+    if completed.returncode != 0:
+        output = (completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]
+        raise TerraformError(
+            f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {completed.returncode}):\n{output}"
+        )
+    return completed.stdout
+
+
+def _var_args(ws: Workspace, scratch: Path) -> list[str]:
+    if not ws.variables:
+        return []
+    var_file = scratch / "inputs.tfvars.json"
+    var_file.write_text(json.dumps(dict(ws.variables), indent=2))
+    return [f"-var-file={var_file}"]
+
+
+def _state_args(ws: Workspace) -> list[str]:
+    return [f"-state={ws.state}"] if ws.state is not None else []
+
+
+def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
+    """`terraform init` (providers from the mirror when one is configured); backend=False for validate-only use."""
+    args = ["init", "-input=false", "-no-color"]
+    if not backend:
+        args.append("-backend=false")
+    run(ws, args, echo=echo)
+
+
+def validate(ws: Workspace) -> dict[str, Any]:
+    """`terraform validate -json` (needs init); returns the report, raises if the configuration is invalid."""
+    args = ["validate", "-json", "-no-color"]
+    completed = subprocess.run(
+        [binary(), f"-chdir={ws.env_dir}", *args], env=environment(ws), check=False, capture_output=True, text=True
+    )
+    report: dict[str, Any] = json.loads(completed.stdout or "{}")
+    if completed.returncode != 0 or not report.get("valid", False):
+        problems = [
+            f"{d.get('severity')}: {d.get('summary')} {d.get('detail', '')} "
+            f"({(d.get('range') or {}).get('filename', '?')}:{((d.get('range') or {}).get('start') or {}).get('line', '?')})"
+            for d in report.get("diagnostics", [])
+        ]
+        raise TerraformError(f"{ws.env_dir} is not valid:\n" + "\n".join(problems or [completed.stderr]))
+    return report
+
+
+def plan(ws: Workspace, *, destroy: bool = False) -> dict[str, Any]:
+    """Plan without applying; the parsed `terraform show -json` plan, plus `resource_changes_pending`
+    (the addresses whose planned action is not no-op)."""
+    with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
+        scratch = Path(tmp)
+        plan_file = scratch / "plan.tfplan"
+        args = ["plan", "-input=false", "-no-color", "-lock-timeout=60s", f"-out={plan_file}"]
+        if destroy:
+            args.append("-destroy")
+        run(ws, [*args, *_var_args(ws, scratch), *_state_args(ws)])
+        shown: dict[str, Any] = json.loads(run(ws, ["show", "-json", "-no-color", str(plan_file)]))
+    shown["resource_changes_pending"] = [
+        change["address"]
+        for change in shown.get("resource_changes", [])
+        if change.get("change", {}).get("actions") not in (["no-op"], ["read"])
+    ]
+    return shown
+
+
+def apply(ws: Workspace, *, echo: bool = False) -> dict[str, Any]:
+    """`terraform apply -auto-approve`; returns the outputs as {name: value}."""
+    with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
+        args = ["apply", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=60s"]
+        run(ws, [*args, *_var_args(ws, Path(tmp)), *_state_args(ws)], echo=echo)
+    return output(ws)
+
+
+def destroy(ws: Workspace, *, echo: bool = False) -> dict[str, Any]:
+    """`terraform destroy -auto-approve`; returns the state left behind (`terraform show -json`; no resources)."""
+    with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
+        args = ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=60s"]
+        run(ws, [*args, *_var_args(ws, Path(tmp)), *_state_args(ws)], echo=echo)
+    return show_state(ws)
+
+
+def output(ws: Workspace) -> dict[str, Any]:
+    """The root outputs as {name: value} (empty before the first apply)."""
+    raw: dict[str, Any] = json.loads(run(ws, ["output", "-json", "-no-color", *_state_args(ws)]) or "{}")
+    return {name: item.get("value") for name, item in raw.items()}
+
+
+def show_state(ws: Workspace) -> dict[str, Any]:
+    """The current state as `terraform show -json` parses it."""
+    args = ["show", "-json", "-no-color"]
+    if ws.state is not None:
+        if not ws.state.exists():
+            return {}
+        args.append(str(ws.state))
+    return dict(json.loads(run(ws, args) or "{}"))
+
+
+def console(ws: Workspace, expression: str) -> Any:
+    """Evaluate `jsonencode(EXPRESSION)` with `terraform console` (variables and module values known before
+    apply, no cloud calls for plain values); returns the decoded value."""
+    with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
+        command = [binary(), f"-chdir={ws.env_dir}", "console", "-no-color", *_var_args(ws, Path(tmp))]
+        command += _state_args(ws)
+        completed = subprocess.run(
+            command,
+            input=f"jsonencode({expression})\n",
+            env=environment(ws),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+    if completed.returncode != 0:
+        raise TerraformError(
+            f"terraform console could not evaluate {expression} in {ws.env_dir}:\n"
+            f"{(completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]}"
+        )
+    return json.loads(json.loads(completed.stdout.strip()))
