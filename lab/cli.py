@@ -234,11 +234,12 @@ def require_deployment(state_dir: Path) -> Deployment:
 
 def check_prerequisites(config: LabConfig, dashboard: bool) -> None:
     """Fail early, and clearly, on what would make `up` fail half-way: terraform, build output, ports."""
-    if shutil.which(os.environ.get("TERRAFORM", "terraform")) is None:
-        raise LabError(
-            "terraform is not installed or not on PATH: install Terraform ≥ 1.11 "
-            "(https://developer.hashicorp.com/terraform/install), or set TERRAFORM to its path"
-        )
+    from tools import terraform as tf
+
+    try:
+        tf.binary()
+    except tf.TerraformError as exc:
+        raise LabError(str(exc)) from exc
     manifest = config.artifacts_dir / "manifest.json"
     if not manifest.is_file():
         raise LabError(f"no build output at {manifest}: run `make build` (python -m tools.build --out build)")
@@ -259,20 +260,25 @@ def terraform_apply(endpoint: EndpointInfo, config: LabConfig, console: Console)
     """Apply terraform/envs/local to the endpoint (fresh state: the endpoint starts empty); its outputs."""
     from tools import terraform as tf
 
-    work = config.state_dir / "terraform"
     # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    variables = {
-        "endpoint": endpoint.url,
-        "ca_bundle": endpoint.ca_bundle,
-        "artifacts_dir": str(config.artifacts_dir.resolve()),
-    }
+    # The data dir (providers from the mirror) is kept between runs: `init` is then quick.
+    state = config.state_dir / "terraform" / "terraform.tfstate"
+    shutil.rmtree(state.parent, ignore_errors=True)
+    state.parent.mkdir(parents=True)
+    workspace = tf.Workspace(
+        env_dir=LOCAL_ENV,
+        variables={
+            "endpoint": endpoint.url,
+            "ca_bundle": endpoint.ca_bundle,
+            "artifacts_dir": str(config.artifacts_dir.resolve()),
+        },
+        state=state,
+        data_dir=config.state_dir / "terraform-data",
+    )
     try:
-        outputs = tf.apply_local(  # type: ignore[attr-defined]
-            LOCAL_ENV, variables=variables, work_dir=work, env=lab_environment(endpoint), log=console.log,
-        )
-    except Exception as exc:
+        tf.init(workspace)
+        outputs = tf.apply(workspace, echo=not console.quiet)
+    except tf.TerraformError as exc:
         raise LabError(f"terraform apply of terraform/envs/local failed: {exc}") from exc
     deployment = Deployment.from_outputs(outputs)
     deployment.save(config.state_dir)

@@ -100,10 +100,11 @@ def _artifacts(tmp_path: Path) -> Path:
 def test_up_without_terraform_says_how_to_get_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TERRAFORM", str(tmp_path / "no-terraform-here"))
+    monkeypatch.setenv("TERRAFORM_BIN", str(tmp_path / "no-terraform-here"))
+    monkeypatch.setenv("PATH", str(tmp_path))
     code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--rounds", "1", "--exit",
                              "--artifacts-dir", str(_artifacts(tmp_path))], capsys)
-    assert code == 1 and "terraform is not installed or not on PATH" in output
+    assert code == 1 and "terraform was not found on PATH" in output
 
 
 def test_up_without_build_output_says_to_build(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
