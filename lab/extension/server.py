@@ -98,10 +98,11 @@ class _Handler(socketserver.StreamRequestHandler):
         except Exception:  # a bug must be visible, and must not kill the connection thread silently
             log.exception("internal error")
             reply = Reply(500, b'{"__type":"InternalFailure"}')
-        return self._send(reply, close)
+        return self._send(reply, close, head_only=method == "HEAD")
 
-    def _send(self, reply: Reply, close: bool) -> bool:
-        self.wfile.write(render(reply, close))
+    def _send(self, reply: Reply, close: bool, head_only: bool = False) -> bool:
+        data = render(reply, close)
+        self.wfile.write(data[: len(data) - len(reply.body)] if head_only else data)
         return not close
 
 

@@ -104,7 +104,7 @@ def aws_proxy(aws_endpoint: str) -> Iterator[AwsProxy]:
                 if name in text:
                     proxy.arrived[name].set()
                     gate.wait(30)
-            upstream = http.client.HTTPConnection(target.hostname, target.port, timeout=30)
+            upstream = http.client.HTTPConnection(target.hostname or "127.0.0.1", target.port, timeout=30)
             try:
                 upstream.request("POST", self.path, body=body, headers=dict(self.headers.items()))
                 response = upstream.getresponse()
