@@ -81,8 +81,15 @@ class ErrorLog:
         self._entries: list[list[Any]] = []  # [phase, type, message, count]
         self._index: dict[tuple[str, str, str], int] = {}
 
-    def add(self, phase: str, exc: BaseException | None, secrets: list[str | bytes], *,
-            kind: str | None = None, message: str | None = None) -> None:
+    def add(
+        self,
+        phase: str,
+        exc: BaseException | None,
+        secrets: list[str | bytes],
+        *,
+        kind: str | None = None,
+        message: str | None = None,
+    ) -> None:
         """Record a failure in `phase`, from an exception or an explicit kind and message."""
         if phase not in PHASES:
             raise ValueError(f"unknown error phase {phase!r}")

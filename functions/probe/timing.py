@@ -34,12 +34,14 @@ class Probe:
         tracer: Tracer | None = None,
         cgroup: CgroupReader | None = None,
         sleep: Callable[[float], Any] = time.sleep,
+        ready_budget_ns: int = READY_BUDGET_NS,
     ) -> None:
         self.config = config
         self.strategy = strategy
         self.tracer = tracer if tracer is not None else Tracer()
         self.cgroup = cgroup if cgroup is not None else CgroupReader(prefer=config.cpu_emulation)
         self._sleep = sleep
+        self._ready_budget_ns = ready_budget_ns
 
     def invoke(self, invocation_id: str, cold: bool) -> dict[str, Any]:
         """Run the protocol once and return the schema v1 record."""
@@ -129,10 +131,13 @@ class Probe:
                 value = strategy.fetch(store)
                 ended = clock()
             except NotReadyError:
-                if clock() - wait_started >= READY_BUDGET_NS:
+                if clock() - wait_started >= self._ready_budget_ns:
                     result.ready_wait_ns = clock() - wait_started
                     errors.add(
-                        "ready", None, seen, kind="ExtensionNotReadyError",
+                        "ready",
+                        None,
+                        seen,
+                        kind="ExtensionNotReadyError",
                         message=f"extension still not ready after {result.ready_retries} retries",
                     )
                     return False
@@ -141,10 +146,10 @@ class Probe:
                 delay = min(delay * 2, READY_BACKOFF_MAX_S)
                 continue
             except Exception as exc:
-                result.ready_wait_ns = started - wait_started
+                result.ready_wait_ns = started - wait_started if result.ready_retries else 0
                 errors.add("cold_miss", exc, seen)
                 return False
-            result.ready_wait_ns = started - wait_started
+            result.ready_wait_ns = started - wait_started if result.ready_retries else 0
             result.cold_miss_ns = ended - started
             seen.append(value)
             result.value_sha256 = value_digest(value)
@@ -176,13 +181,15 @@ def _log_record(record: dict[str, Any]) -> None:
         invocation_id=record["invocation_id"],
         probe_key=identity["probe_key"],
         cold=record["execution_environment"]["cold"],
-        stores={s["store"]: {"warm_n": len(s["warm_ms"]), "errors": len(s["errors"])}
-                for s in record["stores"]},
+        stores={
+            s["store"]: {"warm_n": len(s["warm_ms"]), "errors": len(s["errors"])} for s in record["stores"]
+        },
         errors=len(record["errors"]),
     )
     for store in record["stores"]:
         for error in store["errors"]:
-            log("probe.error", level="WARNING", store=store["store"], phase=error["phase"],
-                type=error["type"])
+            log(
+                "probe.error", level="WARNING", store=store["store"], phase=error["phase"], type=error["type"]
+            )
     for error in record["errors"]:
         log("probe.error", level="ERROR", store=None, phase=error["phase"], type=error["type"])

@@ -24,4 +24,3 @@ def create(config: ProbeConfig, **inject: Any) -> Strategy:
     module = importlib.import_module(f".{MODULES[config.strategy]}", __name__)
     strategy_class: type[Strategy] = module.STRATEGY
     return strategy_class(config, **inject)
-

@@ -1,0 +1,115 @@
+"""The probe's configuration: defaults, and a clear ConfigError for each way it can be broken."""
+
+from __future__ import annotations
+
+import pytest
+
+from functions.probe.config import ConfigError, ProbeConfig
+
+BASE = {
+    "OBSERVATORY_STRATEGY": "extension",
+    "OBSERVATORY_ARCHITECTURE": "x86_64",
+    "OBSERVATORY_ENVIRONMENT": "aws",
+    "OBSERVATORY_SECRET_ID": "slo-canary-secret",
+    "OBSERVATORY_PARAMETER_NAME": "/slo/canary/secure",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+    "AWS_REGION": "eu-west-1",
+    "AWS_SESSION_TOKEN": "token",
+}
+
+
+def config(**changes: str | None) -> ProbeConfig:
+    env = dict(BASE)
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return ProbeConfig.from_env(env)
+
+
+def test_defaults_on_aws() -> None:
+    c = config()
+    assert c.probe_key == "extension-128-x86_64"
+    assert c.warm_samples == 100 and c.cache_ttl_seconds == 60
+    assert c.cpu_emulation == "aws" and c.cold_cause == "first_start"
+    assert c.extension_port == 2773 and c.extension_layer is None
+    assert c.stores == ("secretsmanager", "ssm")
+    assert c.function_name == "local" and c.region == "eu-west-1"
+    assert c.runtime.startswith("python3.")
+    assert c.fixture("ssm") == "/slo/canary/secure"
+
+
+def test_sdk_takes_fewer_warm_samples_by_default() -> None:
+    assert config(OBSERVATORY_STRATEGY="sdk").warm_samples == 10
+    assert config(OBSERVATORY_STRATEGY="sdk", OBSERVATORY_WARM_SAMPLES="30").warm_samples == 30
+
+
+def test_caching_lib_reads_secrets_manager_only() -> None:
+    assert config(OBSERVATORY_STRATEGY="caching_lib").stores == ("secretsmanager",)
+
+
+def test_lab_values_are_read() -> None:
+    c = config(
+        OBSERVATORY_ENVIRONMENT="lab",
+        OBSERVATORY_CPU_EMULATION="cgroup-v2",
+        OBSERVATORY_COLD_CAUSE="forced",
+        AWS_ENDPOINT_URL="http://127.0.0.1:4566",
+        PARAMETERS_SECRETS_EXTENSION_HTTP_PORT="2999",
+        OBSERVATORY_EXTENSION_LAYER="arn:x",
+    )
+    assert (c.cpu_emulation, c.cold_cause, c.endpoint_url, c.extension_port, c.extension_layer) == (
+        "cgroup-v2",
+        "forced",
+        "http://127.0.0.1:4566",
+        2999,
+        "arn:x",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"OBSERVATORY_STRATEGY": "magic"}, "OBSERVATORY_STRATEGY='magic' is not one of"),
+        ({"OBSERVATORY_STRATEGY": None}, "OBSERVATORY_STRATEGY is required"),
+        ({"OBSERVATORY_ARCHITECTURE": "sparc"}, "OBSERVATORY_ARCHITECTURE='sparc'"),
+        ({"OBSERVATORY_ENVIRONMENT": "moon"}, "OBSERVATORY_ENVIRONMENT='moon'"),
+        ({"OBSERVATORY_SECRET_ID": ""}, "OBSERVATORY_SECRET_ID is required"),
+        ({"OBSERVATORY_PARAMETER_NAME": None}, "OBSERVATORY_PARAMETER_NAME is required"),
+        ({"OBSERVATORY_WARM_SAMPLES": "many"}, "OBSERVATORY_WARM_SAMPLES='many' is not an integer"),
+        ({"OBSERVATORY_WARM_SAMPLES": "0"}, "OBSERVATORY_WARM_SAMPLES=0 is outside 1..10000"),
+        ({"OBSERVATORY_WARM_SAMPLES": "10001"}, "outside 1..10000"),
+        ({"OBSERVATORY_CACHE_TTL_SECONDS": "-5"}, "OBSERVATORY_CACHE_TTL_SECONDS=-5 is outside"),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": None}, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE is required"),
+        ({"AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "64"}, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=64 is outside"),
+        ({"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "70000"}, "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=70000"),
+        ({"AWS_REGION": None}, "AWS_REGION (or AWS_DEFAULT_REGION) is required"),
+        ({"AWS_SESSION_TOKEN": None}, "AWS_SESSION_TOKEN is required by the extension strategy"),
+        ({"OBSERVATORY_CPU_EMULATION": "turbo"}, "OBSERVATORY_CPU_EMULATION='turbo'"),
+        ({"OBSERVATORY_ENVIRONMENT": "lab"}, "OBSERVATORY_CPU_EMULATION is required"),
+        ({"OBSERVATORY_COLD_CAUSE": "boredom"}, "OBSERVATORY_COLD_CAUSE='boredom'"),
+        ({"OBSERVATORY_PROBE_KEY": "sdk-128-x86_64"}, "does not match strategy, memory and architecture"),
+    ],
+)
+def test_broken_configuration_is_named(changes: dict[str, str | None], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        config(**changes)
+    assert message in str(caught.value)
+
+
+def test_every_problem_is_named_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        ProbeConfig.from_env({})
+    text = str(caught.value)
+    for name in ("OBSERVATORY_STRATEGY", "OBSERVATORY_ARCHITECTURE", "OBSERVATORY_SECRET_ID", "AWS_REGION"):
+        assert name in text
+
+
+def test_region_falls_back_to_default_region() -> None:
+    assert config(AWS_REGION=None, AWS_DEFAULT_REGION="ap-northeast-1").region == "ap-northeast-1"
+
+
+def test_configuration_is_frozen() -> None:
+    c = config()
+    with pytest.raises(AttributeError):
+        c.strategy = "sdk"  # type: ignore[misc]
