@@ -683,6 +683,17 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _env(name: str, default: Any, parse: Callable[[str], Any]) -> Any:
+    """An option's default from the environment (so `make up` can be configured without arguments)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return parse(raw)
+    except argparse.ArgumentTypeError as exc:
+        raise SystemExit(f"python -m lab: error: ${name}: {exc}") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m lab` command line."""
     parser = argparse.ArgumentParser(
@@ -712,15 +723,18 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Start the local AWS endpoint, apply terraform/envs/local to it, "
                                          "run the deployed fleet on its schedules and serve the dashboard. "
                                          "Ctrl-C stops everything it started.")
-    up.add_argument("--port", type=_port, default=DEFAULT_PORT, help="endpoint port (default: %(default)s)")
-    up.add_argument("--dashboard-port", type=_port, default=DEFAULT_DASHBOARD_PORT,
-                    help="dashboard port (default: %(default)s)")
+    up.add_argument("--port", type=_port, default=_env("OBSERVATORY_LAB_PORT", DEFAULT_PORT, _port),
+                    help="endpoint port (default: %(default)s, or $OBSERVATORY_LAB_PORT)")
+    up.add_argument("--dashboard-port", type=_port,
+                    default=_env("OBSERVATORY_DASHBOARD_PORT", DEFAULT_DASHBOARD_PORT, _port),
+                    help="dashboard port (default: %(default)s, or $OBSERVATORY_DASHBOARD_PORT)")
     up.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
-    up.add_argument("--rounds", type=_positive_int, default=0,
-                    help="run the fleet this many times right away, before the schedule takes over")
-    up.add_argument("--exit", action="store_true",
+    up.add_argument("--rounds", type=_positive_int, default=_env("OBSERVATORY_LAB_ROUNDS", 0, _positive_int),
+                    help="run the fleet this many times right away, before the schedule takes over "
+                         "(default: $OBSERVATORY_LAB_ROUNDS or 0)")
+    up.add_argument("--exit", action="store_true", default=os.environ.get("OBSERVATORY_LAB_EXIT") == "1",
                     help="with --rounds: exit after those rounds (non-interactive; exit status 0 if every "
-                         "probe produced rows)")
+                         "probe produced rows; also OBSERVATORY_LAB_EXIT=1)")
     emulation(up)
 
     run = commands.add_parser("run", help="run the whole fleet N times now (needs `lab up`)",

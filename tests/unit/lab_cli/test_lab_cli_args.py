@@ -166,3 +166,19 @@ def test_progress_prints_a_bar_on_change_only() -> None:
         "[" + "#" * 15 + "." * 15 + "] 2/4 invocations",
         "[" + "#" * 30 + "] 4/4 invocations",
     ]
+
+
+def test_up_options_default_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_LAB_PORT", "45123")
+    monkeypatch.setenv("OBSERVATORY_DASHBOARD_PORT", "45124")
+    monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "2")
+    monkeypatch.setenv("OBSERVATORY_LAB_EXIT", "1")
+    args = cli.build_parser().parse_args(["up"])
+    assert (args.port, args.dashboard_port, args.rounds, args.exit) == (45123, 45124, 2, True)
+    assert cli.build_parser().parse_args(["up", "--port", "4000"]).port == 4000
+
+
+def test_a_bad_environment_default_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "lots")
+    with pytest.raises(SystemExit, match="OBSERVATORY_LAB_ROUNDS: 'lots' is not a whole number"):
+        cli.build_parser()
