@@ -256,8 +256,13 @@ def check_prerequisites(config: LabConfig, dashboard: bool) -> None:
         raise LabError(str(exc).replace("--port", "--port / --dashboard-port")) from exc
 
 
-def terraform_apply(endpoint: EndpointInfo, config: LabConfig, console: Console) -> Deployment:
-    """Apply terraform/envs/local to the endpoint (fresh state: the endpoint starts empty); its outputs."""
+def terraform_apply(
+    endpoint: EndpointInfo, config: LabConfig, console: Console, variables: dict[str, Any] | None = None
+) -> Deployment:
+    """Apply terraform/envs/local to the endpoint (fresh state: the endpoint starts empty); its outputs.
+
+    `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark).
+    """
     from tools import terraform as tf
 
     # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
@@ -271,6 +276,7 @@ def terraform_apply(endpoint: EndpointInfo, config: LabConfig, console: Console)
             "endpoint": endpoint.url,
             "ca_bundle": endpoint.ca_bundle,
             "artifacts_dir": str(config.artifacts_dir.resolve()),
+            **(variables or {}),
         },
         state=state,
         data_dir=config.state_dir / "terraform-data",
