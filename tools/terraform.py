@@ -1,15 +1,16 @@
 """Run Terraform from Python: the one way every tool, test and the lab drives `terraform`.
 
     from tools import terraform
-    ws = terraform.Workspace(Path("terraform/envs/local"), variables={"endpoint": url}, state=tmp / "tf.tfstate")
+    ws = terraform.Workspace(Path("terraform/envs/local"), variables={"endpoint": url}, state=tmp / "s")
     terraform.init(ws)
     outputs = terraform.apply(ws)          # {"dynamodb_table_name": "slo-measurements", ...}
     assert not terraform.plan(ws)["resource_changes_pending"]
     terraform.destroy(ws)
 
-Providers come from a filesystem mirror when one is configured (`TF_PLUGIN_MIRROR`, else `/opt/tf-plugins` when
-that directory exists): `init` writes a CLI configuration with `provider_installation { filesystem_mirror }` and
-points `TF_CLI_CONFIG_FILE` at it. Without a mirror, Terraform's own configuration and the registry are used.
+Providers come from a filesystem mirror when one is configured (`TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`
+when that directory exists): `init` writes a CLI configuration with `provider_installation
+{ filesystem_mirror }` and points `TF_CLI_CONFIG_FILE` at it. Without a mirror, Terraform's own
+configuration and the registry are used.
 Variables travel in a generated `-var-file` (JSON), so lists and objects need no quoting.
 """
 
@@ -41,7 +42,7 @@ class Workspace:
 
     env_dir:   the root module (e.g. terraform/envs/local).
     variables: input variables, any JSON-serialisable values.
-    state:     local state file (`-state`); None uses the configuration's backend (terraform.tfstate by default).
+    state:     local state file (`-state`); None uses the configuration's backend (terraform.tfstate).
     data_dir:  TF_DATA_DIR (the .terraform directory); None keeps it inside env_dir.
     """
 
@@ -75,7 +76,7 @@ def plugin_mirror() -> Path | None:
 
 
 def cli_config_text(mirror: Path) -> str:
-    """A Terraform CLI configuration that installs every provider from `mirror` and nothing from the network."""
+    """A Terraform CLI configuration installing every provider from `mirror`, nothing from the network."""
     return (
         "provider_installation {\n"
         "  filesystem_mirror {\n"
@@ -116,9 +117,9 @@ def run(ws: Workspace, args: Sequence[str], *, echo: bool = False) -> str:
         ws.data_dir.mkdir(parents=True, exist_ok=True)
     command = [binary(), f"-chdir={ws.env_dir}", *args]
     if echo:
-        completed = subprocess.run(command, env=environment(ws), check=False, stdout=sys.stderr)
-        if completed.returncode != 0:
-            raise TerraformError(f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {completed.returncode})")
+        returncode = subprocess.run(command, env=environment(ws), check=False, stdout=sys.stderr).returncode
+        if returncode != 0:
+            raise TerraformError(f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {returncode})")
         return ""
     completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
     if completed.returncode != 0:
@@ -142,7 +143,7 @@ def _state_args(ws: Workspace) -> list[str]:
 
 
 def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
-    """`terraform init` (providers from the mirror when one is configured); backend=False for validate-only use."""
+    """`terraform init`, providers from the mirror when one is configured; backend=False for validate only."""
     args = ["init", "-input=false", "-no-color"]
     if not backend:
         args.append("-backend=false")
@@ -151,19 +152,20 @@ def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
 
 def validate(ws: Workspace) -> dict[str, Any]:
     """`terraform validate -json` (needs init); returns the report, raises if the configuration is invalid."""
-    args = ["validate", "-json", "-no-color"]
-    completed = subprocess.run(
-        [binary(), f"-chdir={ws.env_dir}", *args], env=environment(ws), check=False, capture_output=True, text=True
-    )
+    command = [binary(), f"-chdir={ws.env_dir}", "validate", "-json", "-no-color"]
+    completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
     report: dict[str, Any] = json.loads(completed.stdout or "{}")
     if completed.returncode != 0 or not report.get("valid", False):
-        problems = [
-            f"{d.get('severity')}: {d.get('summary')} {d.get('detail', '')} "
-            f"({(d.get('range') or {}).get('filename', '?')}:{((d.get('range') or {}).get('start') or {}).get('line', '?')})"
-            for d in report.get("diagnostics", [])
-        ]
+        problems = [_diagnostic(d) for d in report.get("diagnostics", [])]
         raise TerraformError(f"{ws.env_dir} is not valid:\n" + "\n".join(problems or [completed.stderr]))
     return report
+
+
+def _diagnostic(d: Mapping[str, Any]) -> str:
+    where = d.get("range") or {}
+    line = (where.get("start") or {}).get("line", "?")
+    detail = d.get("detail", "")
+    return f"{d.get('severity')}: {d.get('summary')} {detail} ({where.get('filename', '?')}:{line})"
 
 
 def plan(ws: Workspace, *, destroy: bool = False) -> dict[str, Any]:
@@ -194,7 +196,7 @@ def apply(ws: Workspace, *, echo: bool = False) -> dict[str, Any]:
 
 
 def destroy(ws: Workspace, *, echo: bool = False) -> dict[str, Any]:
-    """`terraform destroy -auto-approve`; returns the state left behind (`terraform show -json`; no resources)."""
+    """`terraform destroy -auto-approve`; returns the state left behind (`terraform show -json`)."""
     with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
         args = ["destroy", "-auto-approve", "-input=false", "-no-color", "-lock-timeout=60s"]
         run(ws, [*args, *_var_args(ws, Path(tmp)), *_state_args(ws)], echo=echo)

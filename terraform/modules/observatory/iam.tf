@@ -25,16 +25,21 @@ data "aws_iam_policy_document" "probe" {
   }
 
   statement {
-    sid     = "ReadSecretFixture"
-    actions = each.value.strategy == "caching_lib" ? ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"] : ["secretsmanager:GetSecretValue"]
-    # The AWS managed key aws/secretsmanager needs no kms:Decrypt grant in IAM.
+    sid = "ReadSecretFixture"
+    # SecretCache describes the secret before reading its version; the AWS managed key needs no kms:Decrypt grant.
+    actions   = each.value.strategy == "caching_lib" ? ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"] : ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.this.arn]
   }
 
-  statement {
-    sid       = "ReadParameterFixture"
-    actions   = ["ssm:GetParameter"]
-    resources = [aws_ssm_parameter.secure.arn]
+  # caching_lib (aws-secretsmanager-caching) reads Secrets Manager only, so it gets no SSM grant.
+  dynamic "statement" {
+    for_each = each.value.strategy == "caching_lib" ? [] : [aws_ssm_parameter.secure.arn]
+
+    content {
+      sid       = "ReadParameterFixture"
+      actions   = ["ssm:GetParameter"]
+      resources = [statement.value]
+    }
   }
 
   statement {
