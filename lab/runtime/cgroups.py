@@ -220,6 +220,7 @@ class CgroupManager:
             with contextlib.suppress(OSError):
                 base.rmdir()
             raise CgroupError(f"{root} is not a cgroup file system ({expected} not created)")
+        self._clean_stale(root)
         if mode == "cgroup-v2":
             try:
                 if "cpu" not in (root / "cgroup.subtree_control").read_text().split():
@@ -230,6 +231,29 @@ class CgroupManager:
                     base.rmdir()
                 raise
         return base
+
+    def _clean_stale(self, root: Path) -> None:
+        """Remove the cgroups a previous lab left behind when it was killed (its pid no longer runs): only
+        `slo-lab-<pid>` / `slo-bench-<pid>` groups, whose processes can only be ones that lab started."""
+        for base in root.glob("slo-*-*"):
+            prefix, _, pid = base.name.rpartition("-")
+            if prefix not in ("slo-lab", "slo-bench") or not pid.isdigit() or base.name == self.name:
+                continue
+            try:
+                os.kill(int(pid), 0)
+                continue  # its lab is still running
+            except ProcessLookupError:
+                pass
+            except PermissionError:
+                continue
+            for child in [p for p in base.iterdir() if p.is_dir()]:
+                try:
+                    CpuGroup(self, child, 128).remove(timeout_s=2.0)
+                except CgroupError as exc:
+                    self.log(f"could not remove a stale cgroup: {exc}")
+            with contextlib.suppress(OSError):
+                base.rmdir()
+                self.log(f"removed the stale cgroup {base} of a lab that is no longer running")
 
     def create(self, env_id: str, memory_mb: int) -> CpuGroup:
         """A new cgroup for one environment, unthrottled until `throttle()`; `none` if cgroups are off."""

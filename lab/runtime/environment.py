@@ -252,7 +252,6 @@ class ExecutionEnvironment:
                     break
                 if state.runtime_waiting and state.extensions_idle():
                     self.init_ms = (time.perf_counter() - started) * 1000
-                    self.state = "idle"
                     self.write_log(
                         f"INIT_REPORT Init Duration: {self.init_ms:.2f} ms Phase: init Status: success"
                     )

@@ -7,6 +7,7 @@ retired after `idle_timeout_s`, and killed at the function's timeout. See lab/ru
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import datetime as dt
 import heapq
@@ -296,21 +297,21 @@ class LambdaService:
         )
 
     def _layer_sha(self, arn: str) -> str:
+        """The CodeSha256 of a layer version. GetLayerVersion first: it answers the same question as
+        GetLayerVersionByArn, which moto does not implement (it fails with a 500 that botocore retries)."""
         from botocore.exceptions import ClientError
 
+        parts = arn.split(":")
+        if len(parts) != 8 or parts[5] != "layer" or not parts[7].isdigit():
+            raise LambdaServiceError(f"not a layer version ARN: {arn}")
         try:
-            return str(self.lambda_client.get_layer_version_by_arn(Arn=arn)["Content"]["CodeSha256"])
-        except ClientError:
-            # moto does not implement GetLayerVersionByArn; GetLayerVersion answers the same question
-            name, version = arn.split(":")[6], int(arn.split(":")[7])
+            response = self.lambda_client.get_layer_version(LayerName=parts[6], VersionNumber=int(parts[7]))
+        except ClientError as first:
             try:
-                return str(
-                    self.lambda_client.get_layer_version(LayerName=name, VersionNumber=version)["Content"][
-                        "CodeSha256"
-                    ]
-                )
+                response = self.lambda_client.get_layer_version_by_arn(Arn=arn)
             except ClientError as exc:
-                raise LambdaServiceError(f"cannot read layer {arn}: {exc}") from exc
+                raise LambdaServiceError(f"cannot read layer {arn}: {first}; {exc}") from exc
+        return str(response["Content"]["CodeSha256"])
 
     def event_invoke_config(self, function_name: str) -> dict[str, Any]:
         """MaximumRetryAttempts, MaximumEventAgeInSeconds, destinations (Lambda's defaults if unset)."""
@@ -795,6 +796,7 @@ class LambdaService:
             except Exception as exc:  # keep going: every environment must be stopped
                 self._emit(f"could not stop environment {env.env_id} cleanly: {exc}")
         self.cgroups.close()
+        atexit.unregister(self.close)
         self._dispatcher.join(timeout=5)
         self._reaper.join(timeout=5)
 
