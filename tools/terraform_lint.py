@@ -78,12 +78,15 @@ def check_checkov(root: Path = TERRAFORM_DIR) -> str:
     completed = subprocess.run(
         [
             str(checkov_binary()),
-            "--directory", str(root),
-            "--framework", "terraform",
+            "--directory",
+            str(root),
+            "--framework",
+            "terraform",
             "--skip-download",
             "--quiet",
             "--compact",
-            "--output", "cli",
+            "--output",
+            "cli",
         ],
         env=env,
         capture_output=True,

@@ -23,7 +23,7 @@ variable "fleet" {
 variable "schedule_expression" {
   description = "How often every probe runs (rate() between 1 minute and 12 hours)."
   type        = string
-  default     = "rate(30 minutes)"
+  default     = "rate(15 minutes)"
 }
 
 variable "cache_ttl_seconds" {

@@ -1,0 +1,335 @@
+"""Monthly cost estimate of a configured fleet: `python -m tools.cost terraform/envs/aws`.
+
+The fleet and its settings come from the environment's own configuration: `terraform console` evaluates the
+module's `cost_inputs` output (variables, tfvars and defaults, exactly as `terraform apply` would see them; no
+cloud call). Prices come from docs/reference/prices-us-east-1.json, and probe durations from the published
+reference run (docs/reference/seed-2022-measurements.json) under the assumptions listed in ASSUMPTIONS.
+It is an estimate: every output says so and names both tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tools import terraform
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PRICES_PATH = REPO_ROOT / "docs" / "reference" / "prices-us-east-1.json"
+SEED_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
+HOURS_PER_MONTH = 730  # AWS's billing month
+
+# What the estimate assumes beyond the two tables; printed with every estimate.
+ASSUMPTIONS: dict[str, float] = {
+    # every scheduled run is cold (interval > idle expiry), and INIT is billed since 2025-08-01
+    "init_ms_per_probe_invocation": 1000.0,
+    "collector_ms_per_invocation": 200.0,  # validate one record and write a few rows
+    "row_base_bytes": 1024.0,  # a row without its warm samples
+    "row_bytes_per_warm_sample": 20.0,  # warm_ms is stored with each row
+    "log_bytes_per_invocation": 2048.0,  # START/END/REPORT lines and a summary line, per function invocation
+}
+
+STORES_PER_STRATEGY = {"extension": 2, "sdk": 2, "dict": 2, "caching_lib": 1, "powertools": 2}
+
+
+class CostError(Exception):
+    """The estimate could not be made (missing table, unreadable configuration)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One billed item: what, how many, and its monthly cost before and after the free tier."""
+
+    service: str
+    item: str
+    quantity: float
+    unit: str
+    usd: float
+    usd_after_free_tier: float
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    """A reference table, with a clear error when it is missing."""
+    try:
+        return dict(json.loads(path.read_text()))
+    except FileNotFoundError:
+        raise CostError(f"reference table {path} is missing") from None
+
+
+def interpolate(at_128: float, at_1769: float, memory_mb: float) -> float:
+    """Latency at a memory tier: log-linear between the reference run's 128 MB and 1,769 MB figures (CPU share
+    grows with memory up to one vCPU at 1,769 MB), flat outside that range."""
+    if memory_mb <= 128:
+        return at_128
+    if memory_mb >= 1769:
+        return at_1769
+    weight = (math.log(memory_mb) - math.log(128)) / (math.log(1769) - math.log(128))
+    return float(at_128 * (at_1769 / at_128) ** weight)
+
+
+def reference_latencies(seed: Mapping[str, Any]) -> dict[str, dict[int, float]]:
+    """{'extension_miss': {128: ms, 1769: ms}, 'extension_hit': ..., 'sdk_miss': ..., 'dict_hit': ...}."""
+    table: dict[str, dict[int, float]] = {}
+    for entry in seed["cold_miss_ms"]:
+        table.setdefault(f"{entry['strategy']}_miss", {})[int(entry["memory_mb"])] = float(entry["ms"])
+    for entry in seed["warm_hit_ms"]:
+        table.setdefault(f"{entry['strategy']}_hit", {})[int(entry["memory_mb"])] = float(entry["mean"])
+    for key in ("extension_miss", "extension_hit", "sdk_miss", "dict_hit"):
+        if set(table.get(key, {})) != {128, 1769}:
+            raise CostError(f"{SEED_PATH.name} lacks {key} at 128 and 1769 MB")
+    return table
+
+
+def probe_duration_ms(
+    strategy: str, memory_mb: float, inputs: Mapping[str, Any], ref: Mapping[str, Any]
+) -> float:
+    """Estimated billed duration of one probe invocation: INIT plus, per store, one miss and N timed hits."""
+
+    def at(key: str) -> float:
+        return interpolate(ref[key][128], ref[key][1769], memory_mb)
+
+    sdk_call = at("sdk_miss")
+    miss, hit = {
+        "extension": (at("extension_miss"), at("extension_hit")),
+        "sdk": (sdk_call, sdk_call),  # no cache: every hit is an API call on a reused client
+        "dict": (sdk_call, at("dict_hit")),
+        "caching_lib": (2 * sdk_call, at("dict_hit")),  # DescribeSecret + GetSecretValue on a miss
+        "powertools": (sdk_call, at("dict_hit")),
+    }[strategy]
+    samples = inputs["sdk_warm_samples"] if strategy == "sdk" else inputs["warm_samples"]
+    per_store = miss + samples * hit
+    return ASSUMPTIONS["init_ms_per_probe_invocation"] + STORES_PER_STRATEGY[strategy] * per_store
+
+
+def secretsmanager_calls(strategy: str, inputs: Mapping[str, Any]) -> int:
+    """Billed Secrets Manager API calls of one probe invocation."""
+    return {
+        "extension": 1,  # the extension's miss; its hits are served from its cache
+        "sdk": 1 + int(inputs["sdk_warm_samples"]),
+        "dict": 1,
+        "caching_lib": 2,
+        "powertools": 1,
+    }[strategy]
+
+
+def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping[str, Any]) -> list[Line]:
+    """The monthly bill of the fleet described by `inputs` (the module's cost_inputs output), line by line."""
+    ref = reference_latencies(seed)
+    runs_per_probe = HOURS_PER_MONTH * 3600 / float(inputs["schedule_interval_s"])
+    probes: Mapping[str, Mapping[str, Any]] = inputs["probes"]
+    lam = prices["lambda"]
+
+    probe_runs = runs_per_probe * len(probes)
+    collector_runs = probe_runs  # one destination record per probe invocation
+    requests = probe_runs + collector_runs
+
+    gb_seconds: dict[str, float] = {"x86_64": 0.0, "arm64": 0.0}
+    sm_calls = 0.0
+    ssm_calls = 0.0
+    rows = 0.0
+    for probe in probes.values():
+        seconds = probe_duration_ms(probe["strategy"], probe["memory_mb"], inputs, ref) / 1000
+        gb_seconds[probe["architecture"]] += runs_per_probe * seconds * probe["memory_mb"] / 1024
+        sm_calls += runs_per_probe * secretsmanager_calls(probe["strategy"], inputs)
+        if STORES_PER_STRATEGY[probe["strategy"]] == 2:
+            ssm_calls += runs_per_probe * (
+                1 + int(inputs["sdk_warm_samples"]) if probe["strategy"] == "sdk" else 1
+            )
+        rows += runs_per_probe * STORES_PER_STRATEGY[probe["strategy"]]
+    collector_seconds = ASSUMPTIONS["collector_ms_per_invocation"] / 1000
+    gb_seconds[inputs["collector_architecture"]] += (
+        collector_runs * collector_seconds * inputs["collector_memory_mb"] / 1024
+    )
+
+    lines: list[Line] = []
+    request_usd = requests / 1e6 * lam["request_per_million"]
+    free_requests = lam["free_tier_monthly"]["requests"]
+    lines.append(
+        Line(
+            "Lambda",
+            "requests (probes + collector)",
+            requests,
+            "requests",
+            request_usd,
+            max(0.0, requests - free_requests) / 1e6 * lam["request_per_million"],
+        )
+    )
+    gbs_usd = sum(gb_seconds[a] * lam["gb_second"][a] for a in gb_seconds)
+    total_gbs = sum(gb_seconds.values())
+    free_share = min(1.0, lam["free_tier_monthly"]["gb_seconds"] / total_gbs) if total_gbs else 1.0
+    lines.append(
+        Line(
+            "Lambda",
+            "compute (GB-seconds, INIT included)",
+            total_gbs,
+            "GB-s",
+            gbs_usd,
+            gbs_usd * (1 - free_share),
+        )
+    )
+
+    sm = prices["secretsmanager"]
+    secrets_usd = inputs["secrets"] * sm["secret_month"]
+    lines.append(
+        Line("Secrets Manager", "secrets stored", inputs["secrets"], "secrets", secrets_usd, secrets_usd)
+    )
+    calls_usd = sm_calls / 1e4 * sm["api_calls_per_10k"]
+    lines.append(Line("Secrets Manager", "API calls", sm_calls, "calls", calls_usd, calls_usd))
+
+    ssm = prices["ssm_parameter_store"]
+    params_usd = inputs["standard_parameters"] * ssm["standard_parameter_month"]
+    lines.append(
+        Line(
+            "SSM Parameter Store",
+            "standard parameters",
+            inputs["standard_parameters"],
+            "parameters",
+            params_usd,
+            params_usd,
+        )
+    )
+    ssm_usd = ssm_calls / 1e4 * ssm["standard_api_calls_per_10k"]
+    lines.append(
+        Line("SSM Parameter Store", "API calls (standard throughput)", ssm_calls, "calls", ssm_usd, ssm_usd)
+    )
+
+    ddb = prices["dynamodb_on_demand"]
+    row_bytes = (
+        ASSUMPTIONS["row_base_bytes"] + ASSUMPTIONS["row_bytes_per_warm_sample"] * inputs["warm_samples"]
+    )
+    wru = rows * math.ceil(row_bytes / 1024) * 2  # the by_day index projects every attribute: a second write
+    wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
+    lines.append(Line("DynamoDB", "write request units (table + by_day index)", wru, "WRU", wru_usd, wru_usd))
+    stored_gb = rows * row_bytes * 2 * min(1.0, inputs["retention_days"] / 30.4) / 1e9
+    storage_usd = stored_gb * ddb["storage_gb_month"]
+    lines.append(
+        Line("DynamoDB", "storage at steady state (retention)", stored_gb, "GB", storage_usd, storage_usd)
+    )
+
+    xray = prices["xray"]
+    traces = probe_runs + collector_runs
+    xray_usd = traces / 1e6 * xray["traces_recorded_per_million"]
+    lines.append(
+        Line(
+            "X-Ray",
+            "traces recorded",
+            traces,
+            "traces",
+            xray_usd,
+            max(0.0, traces - xray["free_monthly"]["recorded"]) / 1e6 * xray["traces_recorded_per_million"],
+        )
+    )
+
+    logs = prices["cloudwatch_logs"]
+    ingest_gb = requests * ASSUMPTIONS["log_bytes_per_invocation"] / 1e9
+    logs_usd = (
+        ingest_gb * logs["ingest_gb"]
+        + ingest_gb * min(1.0, inputs["log_retention_days"] / 30.4) * logs["storage_gb_month"]
+    )
+    lines.append(Line("CloudWatch Logs", "ingestion and storage", ingest_gb, "GB", logs_usd, logs_usd))
+
+    eb = prices["eventbridge"]
+    scheduler_usd = probe_runs / 1e6 * eb["scheduler_invocations_per_million"]
+    lines.append(
+        Line(
+            "EventBridge Scheduler",
+            "scheduled invocations",
+            probe_runs,
+            "invocations",
+            scheduler_usd,
+            max(0.0, probe_runs - eb["scheduler_free_monthly"])
+            / 1e6
+            * eb["scheduler_invocations_per_million"],
+        )
+    )
+    return lines
+
+
+def read_inputs(env_dir: Path) -> dict[str, Any]:
+    """The env's cost_inputs and region, evaluated by `terraform console` (init first, no backend needed)."""
+    ws = terraform.Workspace(env_dir)
+    terraform.init(ws, backend=False)
+    value = terraform.console(ws, "{ inputs = module.observatory.cost_inputs, region = var.region }")
+    inputs = dict(value["inputs"])
+    inputs["region"] = value["region"]
+    return inputs
+
+
+def render(env_dir: Path, inputs: Mapping[str, Any], lines: list[Line]) -> str:
+    """The estimate as a table a person reads, naming its sources."""
+    probes = inputs["probes"]
+    interval = float(inputs["schedule_interval_s"])
+    out = [
+        f"Monthly cost ESTIMATE for {env_dir} ({len(probes)} probes + collector,"
+        f" every {interval / 60:g} minutes,"
+        f" region {inputs['region']})",
+        f"Prices: {PRICES_PATH.relative_to(REPO_ROOT)} (us-east-1 list prices; AWS changes prices)."
+        f" Durations: {SEED_PATH.relative_to(REPO_ROOT)} under the assumptions below.",
+        "",
+        f"{'service':<22} {'item':<44} {'quantity':>20}  {'USD/month':>10}  {'after free tier':>15}",
+    ]
+    for line in lines:
+        quantity = (
+            f"{line.quantity:,.0f} {line.unit}"
+            if line.quantity >= 100
+            else f"{line.quantity:,.3g} {line.unit}"
+        )
+        out.append(
+            f"{line.service:<22} {line.item:<44} {quantity:>20}  {line.usd:>10.2f}"
+            f"  {line.usd_after_free_tier:>15.2f}"
+        )
+    total = sum(line.usd for line in lines)
+    total_free = sum(line.usd_after_free_tier for line in lines)
+    out += [
+        f"{'TOTAL (estimate)':<88}  {total:>10.2f}  {total_free:>15.2f}",
+        "",
+        "Assumptions: " + ", ".join(f"{k}={v:g}" for k, v in ASSUMPTIONS.items()) + ".",
+        "Not priced (not in the table): 2 CloudWatch alarms (covered by the 10 free alarms),"
+        " DynamoDB reads by the dashboard.",
+    ]
+    if inputs["region"] != "us-east-1":
+        out.append(f"Region is {inputs['region']}: prices there may differ from the us-east-1 table.")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the estimate (or JSON with --json); exit 1 with a clear message when it cannot be made."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.cost",
+        description="Monthly cost estimate of the fleet configured in a Terraform environment, broken down.",
+    )
+    parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
+    parser.add_argument("--json", action="store_true", help="print the lines and totals as JSON")
+    args = parser.parse_args(argv)
+    try:
+        inputs = read_inputs(args.env_dir)
+        lines = estimate(inputs, load_json(PRICES_PATH), load_json(SEED_PATH))
+    except (CostError, terraform.TerraformError) as exc:
+        print(f"cost: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "estimate": True,
+                    "price_table": str(PRICES_PATH.relative_to(REPO_ROOT)),
+                    "lines": [line.__dict__ for line in lines],
+                    "total_usd": sum(line.usd for line in lines),
+                    "total_usd_after_free_tier": sum(line.usd_after_free_tier for line in lines),
+                },
+                indent=2,
+            )
+        )
+    else:
+        print(render(args.env_dir, inputs, lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
