@@ -31,6 +31,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 REFERENCE = REPO / "docs" / "reference" / "seed-2022-measurements.json"
 TIERS = (128, 1769)
+VARIANTS = ("plain", "xray")  # xray: the handler patched by aws-xray-sdk patch_all(), as the reference run
 
 SERVER = r"""
 import json, socket, sys
@@ -73,6 +74,9 @@ print(json.dumps(hits), flush=True)
 
 HANDLER = r"""
 import os, time, urllib.parse
+if os.environ.get("BENCH_XRAY") == "1":  # as the reference run: aws-xray-sdk with patch_all()
+    from aws_xray_sdk.core import patch_all
+    patch_all()
 import requests
 URL = ("http://127.0.0.1:" + os.environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
        + "/secretsmanager/get?secretId=" + urllib.parse.quote(os.environ["BENCH_SECRET_ID"]))
@@ -209,12 +213,13 @@ def _layer_zip(path: Path) -> None:
             archive.write(source, f"slo-parameters-secrets/lab/extension/{source.name}")
 
 
-def run_lab(samples: int, rounds: int, period_ms: float) -> dict[int, dict[str, Any]]:
+def run_lab(samples: int, rounds: int, period_ms: float) -> dict[tuple[str, int], dict[str, Any]]:
     """The emulator and a handler in one environment of the lab's LambdaService, against moto over HTTP."""
     import boto3
     from moto.server import ThreadedMotoServer
 
     from lab.runtime import LambdaService
+    from lab.xray import XRayListener
 
     for name, value in {
         "AWS_ACCESS_KEY_ID": "bench",
@@ -233,6 +238,7 @@ def run_lab(samples: int, rounds: int, period_ms: float) -> dict[int, dict[str, 
         moto.start()
         endpoint = f"http://127.0.0.1:{port}"
         service = None
+        xray = None
         try:
             lam = boto3.client("lambda", endpoint_url=endpoint)
             role = boto3.client("iam", endpoint_url=endpoint).create_role(
@@ -250,53 +256,61 @@ def run_lab(samples: int, rounds: int, period_ms: float) -> dict[int, dict[str, 
             with zipfile.ZipFile(artifacts / "handler.zip", "w") as archive:
                 archive.writestr(zipfile.ZipInfo("h.py", (2020, 1, 1, 0, 0, 0)), HANDLER)
             names = {}
-            for memory in TIERS:
-                name = f"bench-{memory}-{uuid.uuid4().hex[:6]}"
-                lam.create_function(
-                    FunctionName=name,
-                    Runtime=f"python{sys.version_info.major}.{sys.version_info.minor}",
-                    Role=role,
-                    Handler="h.handler",
-                    Code={"ZipFile": (artifacts / "handler.zip").read_bytes()},
-                    Timeout=300,
-                    MemorySize=memory,
-                    Layers=[layer["LayerVersionArn"]],
-                    Environment={
-                        "Variables": {
-                            "BENCH_SECRET_ID": secret_id,
-                            "SLO_EXTENSION_PYTHON": sys.executable,
-                            "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(_free_port()),
-                            "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL": "WARN",
-                        }
-                    },
-                )
-                names[memory] = name
+            for variant in VARIANTS:
+                for memory in TIERS:
+                    name = f"bench-{variant}-{memory}-{uuid.uuid4().hex[:6]}"
+                    lam.create_function(
+                        FunctionName=name,
+                        Runtime=f"python{sys.version_info.major}.{sys.version_info.minor}",
+                        Role=role,
+                        Handler="h.handler",
+                        Code={"ZipFile": (artifacts / "handler.zip").read_bytes()},
+                        Timeout=300,
+                        MemorySize=memory,
+                        Layers=[layer["LayerVersionArn"]],
+                        TracingConfig={"Mode": "Active" if variant == "xray" else "PassThrough"},
+                        Environment={
+                            "Variables": {
+                                "BENCH_SECRET_ID": secret_id,
+                                "BENCH_XRAY": "1" if variant == "xray" else "0",
+                                "SLO_EXTENSION_PYTHON": sys.executable,
+                                "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(_free_port()),
+                                "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL": "WARN",
+                            }
+                        },
+                    )
+                    names[(variant, memory)] = name
+            xray = XRayListener()
             service = LambdaService(
                 endpoint_url=endpoint,
                 artifacts_dir=artifacts,
                 work_dir=work / "runtime",
                 cpu_period_ms=period_ms,
+                xray=xray,
                 log=lambda message: None,
             )
-            results: dict[int, dict[str, Any]] = {}
-            for memory in TIERS:
+            results: dict[tuple[str, int], dict[str, Any]] = {}
+            for key, name in names.items():
                 ext: list[float] = []
                 dict_hits: list[float] = []
                 firsts: list[float] = []
                 mode = "?"
                 for _ in range(rounds):
-                    result = service.invoke(names[memory], {"samples": samples})
+                    result = service.invoke(name, {"samples": samples})
                     if not result.ok:
                         raise RuntimeError(f"bench function failed: {result.payload} (log {result.log_path})")
                     ext += result.payload["extension"]
                     dict_hits += result.payload["dict"]
                     firsts.append(result.payload["first_ms"])
                     mode = result.payload["cpu"]
-                results[memory] = {"extension": ext, "dict": dict_hits, "first": firsts, "cpu": mode}
+                results[key] = {"extension": ext, "dict": dict_hits, "first": firsts, "cpu": mode}
+            results[("segments", 0)] = {"n": len(xray.segments())}
             return results
         finally:
             if service is not None:
                 service.close()
+            if xray is not None:
+                xray.close()
             moto.stop()
 
 
@@ -336,23 +350,30 @@ def main(argv: list[str] | None = None) -> None:
         )
     if args.part in ("both", "lab"):
         lab = run_lab(args.samples, args.rounds, args.period_ms)
-        print(f"lab: LambdaService + extension emulator (CPU emulation: {lab[128]['cpu']})")
-        ext_stats = {memory: summary(lab[memory]["extension"]) for memory in TIERS}
-        dict_stats = {memory: summary(lab[memory]["dict"]) for memory in TIERS}
-        for memory in TIERS:
-            print(_line(f"extension {memory} MB", ext_stats[memory], ref.get(("extension", memory))))
-        for memory in TIERS:
-            print(_line(f"dict {memory} MB", dict_stats[memory], ref.get(("dict", memory)), unit="us"))
-        for memory in TIERS:
-            firsts = ", ".join(f"{f:.1f}" for f in lab[memory]["first"])
-            print(f"  first fetch of each invocation at {memory} MB (cold miss, then cached): {firsts} ms")
         print(
-            f"  extension p50 ratio 128/1769: lab {ext_stats[128]['p50'] / ext_stats[1769]['p50']:.1f}x   "
-            f"reference {ref[('extension', 128)]['median'] / ref[('extension', 1769)]['median']:.1f}x"
+            f"lab: LambdaService + extension emulator (CPU emulation: {lab[('plain', 128)]['cpu']}); "
+            f"{lab[('segments', 0)]['n']} X-Ray segments kept"
         )
+        ext = {key: summary(value["extension"]) for key, value in lab.items() if key[0] in VARIANTS}
+        dicts = {key: summary(value["dict"]) for key, value in lab.items() if key[0] in VARIANTS}
+        for variant in VARIANTS:
+            label = "extension" if variant == "plain" else "ext+X-Ray"
+            for memory in TIERS:
+                print(_line(f"{label} {memory} MB", ext[(variant, memory)], ref.get(("extension", memory))))
+        for memory in TIERS:
+            print(_line(f"dict {memory} MB", dicts[("plain", memory)], ref.get(("dict", memory)), unit="us"))
+        for variant in VARIANTS:
+            for memory in TIERS:
+                firsts = ", ".join(f"{f:.1f}" for f in lab[(variant, memory)]["first"])
+                print(f"  first fetch per invocation, {variant} {memory} MB (miss, then cached): {firsts} ms")
+        ref_ratio = ref[("extension", 128)]["median"] / ref[("extension", 1769)]["median"]
+        for variant in VARIANTS:
+            ratio = ext[(variant, 128)]["p50"] / ext[(variant, 1769)]["p50"]
+            print(f"  extension p50 ratio 128/1769 ({variant}): lab {ratio:.1f}x, reference {ref_ratio:.1f}x")
         print(
-            f"  dict p50 ratio 128/1769: lab {dict_stats[128]['p50'] / dict_stats[1769]['p50']:.2f}x   "
-            f"reference {ref[('dict', 128)]['median'] / ref[('dict', 1769)]['median']:.2f}x"
+            f"  dict p50 ratio 128/1769: "
+            f"lab {dicts[('plain', 128)]['p50'] / dicts[('plain', 1769)]['p50']:.2f}x"
+            f"   reference {ref[('dict', 128)]['median'] / ref[('dict', 1769)]['median']:.2f}x"
         )
 
 
