@@ -1,0 +1,86 @@
+"""CLOUD-CHANGING: apply or destroy a Terraform environment (`make deploy` / `make destroy`).
+
+    python -m tools.terraform_run terraform/envs/aws apply [--yes] [--var-file FILE]
+    python -m tools.terraform_run terraform/envs/aws destroy [--yes]
+
+Plans first and shows the plan, says which AWS account will change, and asks for `yes` (unless --yes), then
+applies exactly the saved plan. State lives where the environment's backend says (terraform.tfstate by
+default).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from tools import terraform
+
+BANNER = "=" * 100
+
+
+def caller_account() -> str:
+    """The AWS account and principal the default credential chain resolves to, or why it is unknown."""
+    try:
+        import boto3
+
+        identity = boto3.client("sts").get_caller_identity()
+        return f"account {identity['Account']} as {identity['Arn']}"
+    except Exception as exc:  # shown to the person deciding, never swallowed silently
+        return f"unknown account ({type(exc).__name__}: {exc})"
+
+
+def confirm(question: str, read: Callable[[str], str] = input) -> bool:
+    """True only if the person types exactly 'yes'."""
+    try:
+        return read(question).strip() == "yes"
+    except EOFError:
+        return False
+
+
+def main(argv: list[str] | None = None, read: Callable[[str], str] = input) -> int:
+    """Plan, confirm, apply the saved plan. Exit 0 on success, 1 on failure, 2 when not confirmed."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.terraform_run",
+        description="CLOUD-CHANGING: plan, confirm, then apply or destroy a Terraform environment.",
+    )
+    parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
+    parser.add_argument("action", choices=["apply", "destroy"], help="what to do to the deployment")
+    parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (automation)")
+    parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
+    args = parser.parse_args(argv)
+
+    ws = terraform.Workspace(args.env_dir.resolve())
+    verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
+    print(
+        f"{BANNER}\nCLOUD-CHANGING: terraform {args.action} of {args.env_dir} will {verb} real resources in "
+        f"{caller_account()}.\n{BANNER}",
+        file=sys.stderr,
+    )
+    var_args = [f"-var-file={path.resolve()}" for path in args.var_file]
+    try:
+        terraform.init(ws, echo=True)
+        with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
+            plan_file = Path(tmp) / "plan.tfplan"
+            plan_args = ["plan", "-input=false", f"-out={plan_file}", *var_args]
+            if args.action == "destroy":
+                plan_args.append("-destroy")
+            terraform.run(ws, plan_args, echo=True)
+            question = f"Type 'yes' to {args.action} this plan in {caller_account()}: "
+            if not args.yes and not confirm(question, read):
+                print("Not confirmed: nothing was changed.", file=sys.stderr)
+                return 2
+            terraform.run(ws, ["apply", "-input=false", str(plan_file)], echo=True)
+        if args.action == "apply":
+            for name, value in terraform.output(ws).items():
+                print(f"{name} = {value}")
+    except terraform.TerraformError as exc:
+        print(f"terraform_run: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
