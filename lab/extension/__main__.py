@@ -172,6 +172,8 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         print(f"[slo-parameters-secrets] ERROR invalid configuration: {error}", file=sys.stderr)
         return 2
     if args.print_config:
+        for warning in warnings:
+            print(f"[slo-parameters-secrets] WARN {warning}", file=sys.stderr)
         print(settings.describe())
         return 0
     configure_logging(settings.log_level)

@@ -156,3 +156,21 @@ def test_help_documents_every_variable(capsys: pytest.CaptureFixture[str]) -> No
         assert name in text
     for option in ("--port", "--log-level", "--standalone", "--extension-name", "--print-config"):
         assert option in text
+
+
+def test_print_config_shows_clamped_values_and_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    from lab.extension.__main__ import main
+
+    code = main(["--print-config"], {"SSM_PARAMETER_STORE_TTL": "301", "AWS_SESSION_TOKEN": "hidden-token"})
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert '"ssm_parameter_store_ttl": 300' in out and '"token": "set"' in out
+    assert "hidden-token" not in out + err
+    assert "clamped to 300" in err
+
+
+def test_invalid_configuration_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    from lab.extension.__main__ import main
+
+    assert main(["--print-config"], {"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "99999"}) == 2
+    assert "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT=99999 is out of range" in capsys.readouterr().err
