@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -306,3 +308,49 @@ def test_xray_segments_sent_by_the_function_are_kept(
         assert sub["parent_id"] == function_segment["id"]
         kept = [json.loads(line) for line in (tmp_path / "segments.jsonl").read_text().splitlines()]
         assert {d["name"] for d in kept} == {"probe-work", name}
+
+
+def test_runtime_that_exits_mid_invoke_is_reported_and_discarded(
+    deployer: Deployer, make_service: Callable[..., LambdaService]
+) -> None:
+    name = deployer.function("import os\ndef handler(event, context):\n    os._exit(3)\n")
+    service = make_service()
+    result = service.invoke(name, {})
+    assert result.function_error == "Unhandled"
+    assert result.error_type == "Runtime.ExitError"
+    assert "exit status 3" in result.payload["errorMessage"]
+    assert service.status() == []
+
+
+SPAN = """
+import threading
+import time
+def handler(event, context):
+    start = time.monotonic()
+    time.sleep(event.get("sleep", 0.3))
+    return [start, time.monotonic()]
+"""
+
+
+def test_probe_environments_run_one_at_a_time(
+    deployer: Deployer, make_service: Callable[..., LambdaService]
+) -> None:
+    probes = [deployer.function(SPAN, env={"OBSERVATORY_STRATEGY": "dict"}) for _ in range(3)]
+    collector = deployer.function(SPAN)
+    service = make_service(max_concurrent_probes=1)
+    results: dict[str, list[float]] = {}
+
+    def run(name: str) -> None:
+        results[name] = service.invoke(name, {"sleep": 1.0 if name == collector else 0.3}).payload
+
+    threads = [threading.Thread(target=run, args=(name,)) for name in [*probes, collector]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    spans = sorted(results[name] for name in probes)
+    assert len(spans) == 3
+    assert all(earlier[1] <= later[0] for earlier, later in itertools.pairwise(spans))  # never overlapping
+    collector_span = results[collector]
+    # the collector is not a probe: it ran alongside one of them
+    assert any(start < collector_span[1] and collector_span[0] < end for start, end in spans)
