@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import dataclasses
 import datetime as dt
 import heapq
 import itertools
@@ -65,6 +66,12 @@ class InvocationResult:
     @property
     def ok(self) -> bool:
         return self.function_error is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable view (for `lab invoke` and logs)."""
+        data = dataclasses.asdict(self)
+        data["log_path"] = str(self.log_path) if self.log_path else None
+        return data
 
 
 @dataclass
