@@ -103,6 +103,7 @@ class ExecutionEnvironment:
     _api: ApiServer | None = None
     _runtime: subprocess.Popen[bytes] | None = None
     _extensions: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    _registered_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _log: IO[bytes] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -252,6 +253,7 @@ class ExecutionEnvironment:
                     break
                 if state.runtime_waiting and state.extensions_idle():
                     self.init_ms = (time.perf_counter() - started) * 1000
+                    self._registered_procs = [p for p in self._extensions if p.poll() is None]
                     self.write_log(
                         f"INIT_REPORT Init Duration: {self.init_ms:.2f} ms Phase: init Status: success"
                     )
@@ -290,6 +292,13 @@ class ExecutionEnvironment:
         )
         self.stop("failure")
         return outcome
+
+    def _crashed_extension(self) -> int | None:
+        """The exit status of an extension that was running after INIT and has exited since, if any."""
+        for proc in self._registered_procs:
+            if proc.poll() is not None:
+                return proc.returncode
+        return None
 
     def invoke(self, request_id: str, payload: bytes, trace_id: str) -> RawOutcome:
         """Deliver one event and wait for its outcome; on timeout or crash the environment is stopped."""
@@ -349,8 +358,20 @@ class ExecutionEnvironment:
             if outcome.status in ("ok", "error"):
                 # the environment is free once every extension is back in /event/next (or the deadline passes)
                 while not state.extensions_idle() and time.monotonic() < deadline:
+                    if self._crashed_extension() is not None:
+                        break
                     state.cond.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
-                if not state.extensions_idle():
+                crashed = self._crashed_extension()
+                if crashed is not None:
+                    body = json.dumps(
+                        {
+                            "errorType": "Extension.Crash",
+                            "errorMessage": f"RequestId: {request_id} Error: an extension exited "
+                            f"(exit status {crashed})",
+                        }
+                    ).encode()
+                    outcome = RawOutcome("crashed", body, "Extension.Crash", outcome.duration_ms)
+                elif not state.extensions_idle():
                     body = json.dumps(
                         {
                             "errorType": "Sandbox.Timedout",

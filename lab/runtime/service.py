@@ -85,6 +85,7 @@ class AsyncOutcome:
     destination: str | None
     delivered: bool
     error: str | None = None
+    record: dict[str, Any] | None = field(default=None, repr=False)
 
 
 @dataclass(order=True)
@@ -671,6 +672,7 @@ class LambdaService:
         function_arn = spec.arn if spec else self._function_arn(event.function_name)
         delivered = True
         error = None
+        record: dict[str, Any] | None = None
         if destination:
             record = destination_record(
                 event.request_id, function_arn, condition, event.attempts, event.payload, result
@@ -702,8 +704,23 @@ class LambdaService:
                 destination,
                 delivered and bool(destination),
                 error,
+                record,
             )
         )
+
+    def redeliver(self, request_id: str) -> bool:
+        """Deliver an async request's destination record once more, as Lambda's at-least-once delivery may:
+        lets a test show that a repeated delivery does not double anything downstream. False if the request
+        has no delivered record (yet)."""
+        with self._lock:
+            found = [o for o in self.outcomes if o.request_id == request_id and o.record and o.destination]
+        if not found:
+            return False
+        outcome = found[-1]
+        assert outcome.destination is not None and outcome.record is not None
+        self._emit(f"{outcome.function_name}: delivering {request_id} to {outcome.destination} again")
+        self._deliver(outcome.destination, outcome.record)
+        return True
 
     def _function_arn(self, function_name: str) -> str:
         try:

@@ -128,6 +128,13 @@ def test_success_goes_to_a_lambda_destination_whose_own_failure_reaches_its_dlq(
     assert conditions == ["RetriesExhausted", "RetriesExhausted", "Success", "Success"]
     assert deployer.messages(dlq_url, 1, attempts=1) == []  # nothing doubled
 
+    # a repeated delivery (Lambda delivers at least once) reaches the collector again, identical
+    assert service.redeliver(ok_id)
+    assert not service.redeliver("no-such-request")
+    assert service.wait_idle(60)
+    first, again = [json.loads(line)["event"] for line in records.read_text().splitlines()]
+    assert again == first
+
 
 def test_timed_out_async_event_is_retried_and_reported(
     deployer: Deployer, make_service: Callable[..., LambdaService]

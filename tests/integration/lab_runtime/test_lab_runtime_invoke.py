@@ -354,3 +354,25 @@ def test_probe_environments_run_one_at_a_time(
     collector_span = results[collector]
     # the collector is not a probe: it ran alongside one of them
     assert any(start < collector_span[1] and collector_span[0] < end for start, end in spans)
+
+
+CRASHING_EXTENSION = EXTENSION.replace(
+    'if event["eventType"] == "SHUTDOWN":', 'if event["eventType"] in ("INVOKE", "SHUTDOWN"):'
+).replace("sys.exit(0)", "sys.exit(5)")
+
+
+def test_extension_that_exits_during_invoke_fails_the_invocation(
+    deployer: Deployer, make_service: Callable[..., LambdaService], tmp_path: Path
+) -> None:
+    layer = deployer.layer({"extensions/crashy": (CRASHING_EXTENSION, 0o755)})
+    name = deployer.function(
+        "def handler(event, context):\n    return 1\n",
+        layers=[layer],
+        env={"EXT_EVENTS_FILE": str(tmp_path / "events.jsonl")},
+    )
+    service = make_service()
+    result = service.invoke(name, {})
+    assert result.function_error == "Unhandled"
+    assert result.error_type == "Extension.Crash"
+    assert "exit status 5" in result.payload["errorMessage"]
+    assert service.status() == []
