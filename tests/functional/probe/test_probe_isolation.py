@@ -41,6 +41,16 @@ print(json.dumps({"modules": sorted(set(sys.modules) - before), "record": record
 
 
 def _run(strategy: str, **extra: str) -> tuple[dict, str]:
+    key = (strategy, tuple(sorted(extra.items())))
+    if key not in _RUNS:
+        _RUNS[key] = _run_fresh(strategy, **extra)
+    return _RUNS[key]
+
+
+_RUNS: dict[tuple[str, tuple[tuple[str, str], ...]], tuple[dict, str]] = {}
+
+
+def _run_fresh(strategy: str, **extra: str) -> tuple[dict, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OBSERVATORY_", "_X_AMZN", "AWS_XRAY"))}
     env.update(probe_env(strategy, OBSERVATORY_WARM_SAMPLES="3"))
     env.update(extra)
@@ -82,7 +92,7 @@ def test_strategy_imports_only_its_own_library(strategy: str, forbidden: tuple[s
     assert CANARY not in output
 
 
-def test_no_noise_without_xray(tmp_path: Path) -> None:
+def test_no_noise_without_xray() -> None:
     """Locally (no Lambda, no trace, no daemon) the probe works and writes only its own log lines."""
     result, output = _run("dict")
     assert result["xray"] == []

@@ -1,0 +1,123 @@
+"""The real probe zip: pip-installed for Linux, byte-identical across builds, and runnable on its own.
+
+Builds with real pip (PyPI) into two separate caches, then runs the handler from the unpacked zip, with no
+site-packages at all, against the local AWS endpoint over HTTP.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import boto3
+import pytest
+
+from tools import build as b
+
+REPO = Path(__file__).resolve().parents[3]
+CANARY = "integration-canary-5d1e"
+RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
+NAME = f"probe-{RUNTIME}-x86_64"
+
+RUN_HANDLER = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from probe.handler import handler
+record = handler({"source": "observatory.schedule"}, None)
+print(json.dumps({"record": record, "boto3": sys.modules["boto3"].__file__}))
+"""
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The probe zip for this interpreter's runtime on x86_64, built twice with fresh dependency caches."""
+    root = tmp_path_factory.mktemp("build")
+    outs = []
+    for attempt in ("one", "two"):
+        out = root / attempt
+        b.build(out, RUNTIME, ["x86_64"], ["probe"], cache=root / f"cache-{attempt}", say=lambda _: None)
+        outs.append(out)
+    return outs[0], outs[1]
+
+
+@pytest.mark.slow
+def test_two_builds_are_byte_identical(built: tuple[Path, Path]) -> None:
+    one, two = built
+    zip_one = (one / f"{NAME}.zip").read_bytes()
+    assert zip_one == (two / f"{NAME}.zip").read_bytes()
+    manifest = json.loads((one / "manifest.json").read_text())
+    assert manifest[NAME]["sha256_hex"] == hashlib.sha256(zip_one).hexdigest()
+    assert (one / "manifest.json").read_bytes() == (two / "manifest.json").read_bytes()
+
+
+@pytest.mark.slow
+def test_zip_holds_the_probe_and_its_pinned_dependencies(built: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(built[0] / f"{NAME}.zip") as archive:
+        names = archive.namelist()
+        infos = archive.infolist()
+    assert "probe/handler.py" in names and "probe/strategies/powertools.py" in names
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("bin/")]
+    pins = [
+        line.strip()
+        for line in (REPO / "functions/probe/requirements.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    dist_infos = {n.split("/")[0].lower().replace("_", "-") for n in names if ".dist-info/" in n}
+    for pin in pins:
+        package, version = pin.split("==")
+        assert f"{package.lower().replace('_', '-')}-{version}.dist-info" in dist_infos, pin
+    assert any(n.endswith("x86_64-linux-gnu.so") for n in names)  # Linux wheels, not this machine's cache
+    assert {(i.date_time, (i.external_attr >> 16) & 0o777) for i in infos} == {((1980, 1, 1, 0, 0, 0), 0o644)}
+
+
+@pytest.mark.slow
+def test_unpacked_zip_runs_the_handler_alone(
+    built: tuple[Path, Path], aws_endpoint: str, tmp_path: Path
+) -> None:
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(built[0] / f"{NAME}.zip") as archive:
+        archive.extractall(unpacked)
+    boto3.client("secretsmanager", endpoint_url=aws_endpoint, region_name="us-east-1").create_secret(
+        Name="zip-canary", SecretString=CANARY
+    )
+    boto3.client("ssm", endpoint_url=aws_endpoint, region_name="us-east-1").put_parameter(
+        Name="/zip/canary", Value=CANARY, Type="SecureString", Overwrite=True
+    )
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+        "OBSERVATORY_STRATEGY": "powertools",
+        "OBSERVATORY_ARCHITECTURE": "x86_64",
+        "OBSERVATORY_ENVIRONMENT": "lab",
+        "OBSERVATORY_CPU_EMULATION": "none",
+        "OBSERVATORY_SECRET_ID": "zip-canary",
+        "OBSERVATORY_PARAMETER_NAME": "/zip/canary",
+        "OBSERVATORY_WARM_SAMPLES": "5",
+    }
+    # -S: no site-packages, so everything the handler imports must come from the zip.
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", RUN_HANDLER, str(unpacked)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["boto3"].startswith(str(unpacked))
+    record = result["record"]
+    digest = hashlib.sha256(CANARY.encode()).hexdigest()
+    assert [(s["store"], s["value_sha256"], s["errors"]) for s in record["stores"]] == [
+        ("secretsmanager", digest, []),
+        ("ssm", digest, []),
+    ]
+    assert CANARY not in done.stdout + done.stderr

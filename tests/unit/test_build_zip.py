@@ -1,0 +1,218 @@
+"""tools/build.py on a small fake tree with a fake installer: layout, determinism, caching, manifest."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tools import build as b
+
+
+def _write(path: Path, text: str, mode: int = 0o644) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(mode)
+
+
+def fake_repo(root: Path, layer: bool = True) -> Path:
+    _write(root / "functions/probe/__init__.py", "")
+    _write(root / "functions/probe/handler.py", "def handler(event, context):\n    return {}\n")
+    _write(root / "functions/probe/strategies/sdk.py", "X = 1\n")
+    _write(root / "functions/probe/requirements.txt", "fakepkg==1.0\n")
+    _write(root / "functions/probe/__pycache__/handler.cpython-311.pyc", "bytecode")
+    _write(root / "functions/probe/stray.pyc", "bytecode")
+    _write(root / "functions/probe/tests/test_inside.py", "def test(): pass\n")
+    _write(root / "functions/probe/test_probe_here.py", "def test(): pass\n")
+    _write(root / "collector/__init__.py", "")
+    _write(root / "collector/handler.py", "def handler(event, context):\n    return None\n")
+    _write(root / "lab/__init__.py", "")
+    _write(root / "lab/runtime/service.py", "NOT_IN_LAYER = 1\n")
+    if layer:
+        _write(root / "lab/extension/launcher.sh", "#!/bin/sh\nexec python3 -m lab.extension\n", 0o700)
+        _write(root / "lab/extension/__init__.py", "")
+        _write(root / "lab/extension/server.py", "PORT = 2773\n")
+        _write(root / "lab/extension/sub/deep.py", "DEEP = 1\n")
+        _write(root / "lab/extension/README.md", "not python, not in the layer\n")
+        _write(root / "lab/extension/requirements.txt", "layerdep==2.0\n")
+    return root
+
+
+class FakeInstaller:
+    """Writes what pip --target would (a package, dist-info, a console script, bytecode)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str, str]] = []
+
+    def __call__(self, requirements: Path, target: Path, arch: str, python_version: str) -> None:
+        self.calls.append((requirements.read_text().strip(), arch, python_version))
+        name = requirements.read_text().split("==")[0]
+        _write(target / name / "__init__.py", f"ARCH = {arch!r}\n")
+        _write(target / name / "__pycache__/__init__.cpython-311.pyc", "bytecode")
+        _write(target / f"{name}-1.0.dist-info/METADATA", f"Name: {name}\n")
+        _write(target / "bin/console-script", "#!/bin/sh\n", 0o755)
+
+
+def run(
+    repo: Path,
+    out: Path,
+    installer: FakeInstaller,
+    archs: tuple[str, ...] = ("x86_64", "arm64"),
+    only: tuple[str, ...] = (),
+    cache: Path | None = None,
+) -> tuple[dict, list[str]]:
+    lines: list[str] = []
+    built = b.build(
+        out, "python3.11", archs, only, repo=repo, cache=cache, installer=installer, say=lines.append
+    )
+    return built, lines
+
+
+def names(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    built, _ = run(repo, tmp_path / "out", FakeInstaller())
+    assert sorted(built) == sorted(
+        f"{kind}-{arch}"
+        for kind in ("probe-python3.11", "collector-python3.11", "extension-layer")
+        for arch in ("x86_64", "arm64")
+    )
+    out = tmp_path / "out"
+    assert names(out / "probe-python3.11-x86_64.zip") == [
+        "fakepkg-1.0.dist-info/METADATA",
+        "fakepkg/__init__.py",
+        "probe/__init__.py",
+        "probe/handler.py",
+        "probe/requirements.txt",
+        "probe/strategies/sdk.py",
+    ]
+    assert names(out / "collector-python3.11-arm64.zip") == ["collector/__init__.py", "collector/handler.py"]
+    assert names(out / "extension-layer-arm64.zip") == [
+        "extensions/slo-parameters-secrets",
+        "slo-parameters-secrets/lab/__init__.py",
+        "slo-parameters-secrets/lab/extension/__init__.py",
+        "slo-parameters-secrets/lab/extension/server.py",
+        "slo-parameters-secrets/lab/extension/sub/deep.py",
+        "slo-parameters-secrets/layerdep-1.0.dist-info/METADATA",
+        "slo-parameters-secrets/layerdep/__init__.py",
+    ]
+    with zipfile.ZipFile(out / "extension-layer-arm64.zip") as archive:
+        modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
+        assert modes["extensions/slo-parameters-secrets"] == 0o755
+        assert set(modes.values()) == {0o755, 0o644}
+        assert archive.read("slo-parameters-secrets/layerdep/__init__.py") == b"ARCH = 'arm64'\n"
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
+def test_two_builds_are_byte_identical_whatever_the_file_times_and_modes(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    run(repo, tmp_path / "one", FakeInstaller(), cache=tmp_path / "cache-one")
+    for path in repo.rglob("*"):
+        if path.is_file():
+            os.utime(path, (1_000_000_000, 1_000_000_000))
+            path.chmod(0o600)
+    run(repo, tmp_path / "two", FakeInstaller(), cache=tmp_path / "cache-two")
+    zips = sorted(p.name for p in (tmp_path / "one").glob("*.zip"))
+    assert len(zips) == 6
+    for name in zips:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
+    assert (tmp_path / "one/manifest.json").read_bytes() == (tmp_path / "two/manifest.json").read_bytes()
+
+
+def test_manifest_lists_path_and_both_digests(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    run(repo, tmp_path / "out", FakeInstaller())
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    assert len(manifest) == 6
+    for name, entry in manifest.items():
+        data = (tmp_path / "out" / entry["path"]).read_bytes()
+        assert entry["path"] == f"{name}.zip"
+        assert entry["sha256_hex"] == hashlib.sha256(data).hexdigest()
+        assert entry["sha256_b64"] == base64.b64encode(hashlib.sha256(data).digest()).decode()
+
+
+def test_dependencies_are_cached_and_unchanged_zips_kept(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    installer = FakeInstaller()
+    run(repo, tmp_path / "out", installer)
+    assert sorted(installer.calls) == sorted(
+        [
+            ("fakepkg==1.0", "x86_64", "3.11"),
+            ("fakepkg==1.0", "arm64", "3.11"),
+            ("layerdep==2.0", "x86_64", "3.11"),
+            ("layerdep==2.0", "arm64", "3.11"),
+        ]
+    )
+    probe_zip = tmp_path / "out/probe-python3.11-x86_64.zip"
+    before = probe_zip.stat().st_mtime_ns
+    _, lines = run(repo, tmp_path / "out", installer)
+    assert len(installer.calls) == 4  # nothing installed again
+    assert sum("unchanged" in line for line in lines) == 6
+    assert probe_zip.stat().st_mtime_ns == before
+    # A real change rebuilds; a changed requirement installs again.
+    old = probe_zip.read_bytes()
+    (repo / "functions/probe/handler.py").write_text("def handler(event, context):\n    return {'v': 2}\n")
+    (repo / "functions/probe/requirements.txt").write_text("fakepkg==1.1\n")
+    run(repo, tmp_path / "out", installer, only=("probe",), archs=("x86_64",))
+    assert probe_zip.read_bytes() != old
+    assert installer.calls[-1] == ("fakepkg==1.1", "x86_64", "3.11")
+
+
+def test_a_tampered_zip_is_rebuilt(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    run(repo, tmp_path / "out", FakeInstaller(), only=("collector",), archs=("x86_64",))
+    target = tmp_path / "out/collector-python3.11-x86_64.zip"
+    good = target.read_bytes()
+    target.write_bytes(b"corrupt")
+    _, lines = run(repo, tmp_path / "out", FakeInstaller(), only=("collector",), archs=("x86_64",))
+    assert target.read_bytes() == good
+    assert not any("unchanged" in line for line in lines)
+
+
+def test_missing_extension_is_skipped_and_said(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo", layer=False)
+    built, lines = run(repo, tmp_path / "out", FakeInstaller())
+    assert not any(name.startswith("extension-layer") for name in built)
+    assert any(line.startswith("skipped extension-layer-x86_64") and "launcher.sh" in line for line in lines)
+    assert not (repo / "lab/extension").exists()  # nothing created where another engineer works
+
+
+def test_only_builds_one_kind_and_keeps_the_rest_of_the_manifest(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    run(repo, tmp_path / "out", FakeInstaller())
+    (tmp_path / "out/extension-layer-arm64.zip").unlink()
+    built, _ = run(repo, tmp_path / "out", FakeInstaller(), only=("collector",), archs=("x86_64",))
+    assert list(built) == ["collector-python3.11-x86_64"]
+    manifest = json.loads((tmp_path / "out/manifest.json").read_text())
+    assert "probe-python3.11-arm64" in manifest
+    assert "extension-layer-arm64" not in manifest  # its zip is gone
+
+
+def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    with pytest.raises(b.BuildError, match=r"python3\.X"):
+        b.build(tmp_path / "out", "python", ["x86_64"], repo=repo, installer=FakeInstaller())
+    with pytest.raises(b.BuildError, match="sparc"):
+        b.build(tmp_path / "out", "python3.11", ["sparc"], repo=repo, installer=FakeInstaller())
+    with pytest.raises(b.BuildError, match=r"two files would be a\.py"):
+        b.check_entries(
+            [b.Entry("a.py", repo / "collector/handler.py"), b.Entry("a.py", repo / "lab/__init__.py")]
+        )
+
+
+def test_command_line_help_and_failure(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    with pytest.raises(SystemExit) as done:
+        b.main(["--help"])
+    assert done.value.code == 0
+    assert "--runtime" in capsys.readouterr().out
+    assert b.main(["--out", str(tmp_path), "--runtime", "pypy3", "--only", "collector"]) == 1
+    assert "python3.X" in capsys.readouterr().err
