@@ -28,6 +28,7 @@ ROUNDS = 5
 HITS_PER_ROUND = 1000
 CONCURRENT_CLIENTS = 8
 CONCURRENT_SECONDS = 3.0
+NAGLE_HITS = 50
 
 
 def _free_port() -> int:
@@ -37,7 +38,7 @@ def _free_port() -> int:
 
 
 # --- the floors (run in their own processes)
-def serve_stdlib_floor(port: int, body_size: int) -> None:
+def serve_stdlib_floor(port: int, body_size: int, nodelay: bool = True) -> None:
     """A bare stdlib keep-alive HTTP server that answers every GET with a fixed body."""
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -48,7 +49,8 @@ def serve_stdlib_floor(port: int, body_size: int) -> None:
 
         def setup(self) -> None:
             super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if nodelay:
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, *args: object) -> None:
             pass
@@ -244,6 +246,18 @@ def main() -> None:
             print(
                 f"  ratio emulator / {name}: p50 {ratio:.2f}x, mean {mean_ratio:.2f}x ({verdict} the 2x goal)"
             )
+
+        # Why the emulator turns Nagle's algorithm off: the same stdlib floor with it on (headers and body are
+        # two writes, so the body waits for the client's delayed ACK).
+        port = _free_port()
+        code = f"from bench.bench_extension import serve_stdlib_floor as s; s({port}, {body_size}, False)"
+        processes.append(subprocess.Popen([sys.executable, "-c", code], cwd=REPO_ROOT, env=env))
+        nagle_url = f"http://127.0.0.1:{port}/secretsmanager/get?secretId={SECRET_NAME}"
+        _wait_ready(nagle_url, processes[-1])
+        with requests.Session() as session:
+            _hits(session, nagle_url, 5)
+            nagle = _hits(session, nagle_url, NAGLE_HITS)
+        print(f"  {'floor stdlib, Nagle on':26s} {_summary(nagle)}  ({NAGLE_HITS} hits)")
 
         with ProcessPoolExecutor(CONCURRENT_CLIENTS, mp_context=get_context("spawn")) as pool:
             list(pool.map(_ready, range(CONCURRENT_CLIENTS * 4)))
