@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,6 +63,12 @@ def error_type(exc: BaseException) -> str:
     return type(exc).__name__
 
 
+def _clean_type(kind: str) -> str:
+    """An identifier-like error type (letters, digits, `_ .:/-`), at most 128 characters."""
+    cleaned = re.sub(r"[^\w .:/\-]", "_", kind)[:128]
+    return cleaned or "Error"
+
+
 @dataclass(frozen=True)
 class ErrorInfo:
     """One failure: where it happened, what kind, and a short message without any secret."""
@@ -93,7 +100,7 @@ class ErrorLog:
         """Record a failure in `phase`, from an exception or an explicit kind and message."""
         if phase not in PHASES:
             raise ValueError(f"unknown error phase {phase!r}")
-        kind = kind or (error_type(exc) if exc is not None else "Error")
+        kind = _clean_type(kind or (error_type(exc) if exc is not None else "Error"))
         text = redact(message if message is not None else (str(exc) if exc is not None else ""), secrets)
         key = (phase, kind, text)
         if key in self._index:

@@ -10,6 +10,7 @@ import pytest
 
 from functions.probe.config import STORES_BY_STRATEGY, ProbeConfig
 from functions.probe.timing import Probe
+from tests.conftest import load_event
 
 from .conftest import CANARY
 
@@ -101,8 +102,9 @@ def test_handler_flags_only_the_first_invocation_cold(aws: None, monkeypatch: py
     class Context:
         aws_request_id = "lambda-request-1"
 
-    first = module.handler({"source": "observatory.schedule"}, Context())
-    second = module.handler({"source": "observatory.schedule"}, None)
+    event = load_event("probe_schedule_event.json")
+    first = module.handler(event, Context())
+    second = module.handler(event, None)
     assert first["invocation_id"] == "lambda-request-1"
     assert first["execution_environment"]["cold"] is True
     assert second["execution_environment"]["cold"] is False
