@@ -352,6 +352,7 @@ class RoundsResult:
     rows: int
     probes_without_rows: list[str]
     statuses: dict[str, int]
+    problems: list[str] = field(default_factory=list)  # "probe_key/store: status (error types)"
 
 
 def run_rounds(
@@ -392,7 +393,10 @@ def run_rounds(
                   if name in {s.function_name for s in schedules}}
     statuses = frame["status"].value_counts().to_dict() if rows else {}
     counts = {str(k): int(v) for k, v in statuses.items()}
-    return RoundsResult(fired, failed, rows, sorted(fired_keys - keys), counts)
+    bad = frame[frame["status"] != "ok"] if rows else frame
+    problems = [f"{r.probe_key}/{r.store}: {r.status} ({r.error_types or 'no error type'})"
+                for r in bad.itertuples()]
+    return RoundsResult(fired, failed, rows, sorted(fired_keys - keys), counts, problems)
 
 
 def report_rounds(result: RoundsResult, console: Console) -> int:
@@ -401,6 +405,8 @@ def report_rounds(result: RoundsResult, console: Console) -> int:
     console.say(f"{result.fired} invocations → {result.rows} rows in the table ({shown})")
     if result.failed_to_fire:
         console.say(f"{result.failed_to_fire} invocations could not be started (see the lines above)")
+    for problem in result.problems:
+        console.say(f"  {problem}")
     if result.probes_without_rows:
         console.say(f"no rows from: {', '.join(result.probes_without_rows)}")
     return 0 if result.rows and not result.probes_without_rows and not result.failed_to_fire else 1
