@@ -1,0 +1,396 @@
+"""Apply terraform/envs/local to the local AWS endpoint over HTTP with the real build, and check what a user
+would see: functions, destinations, schedules, table, IAM, canaries; then no drift, then a clean destroy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from tools import terraform
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+BUILD_DIR = Path(os.environ.get("BUILD_DIR", REPO_ROOT / "build"))
+if not BUILD_DIR.is_absolute():
+    BUILD_DIR = REPO_ROOT / BUILD_DIR
+PREFIX = "tfit"
+MEMORY_SIZES = [128, 1769]
+STRATEGIES = ["extension", "sdk", "dict", "caching_lib", "powertools"]
+SCHEDULE = "rate(5 minutes)"
+
+pytestmark = pytest.mark.slow
+
+
+def client(endpoint: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+
+
+def inventory(endpoint: str) -> dict[str, set[str]]:
+    """Everything with the test's prefix that the endpoint holds, by kind."""
+    lam, iam = client(endpoint, "lambda"), client(endpoint, "iam")
+    found: dict[str, set[str]] = {
+        "functions": {f["FunctionName"] for f in lam.list_functions()["Functions"]},
+        "layers": {
+            layer["LayerName"]
+            for layer in lam.list_layers()["Layers"]
+            if lam.list_layer_versions(LayerName=layer["LayerName"])["LayerVersions"]
+        },
+        "roles": {r["RoleName"] for r in iam.list_roles()["Roles"]},
+        "tables": set(client(endpoint, "dynamodb").list_tables()["TableNames"]),
+        "queues": set(client(endpoint, "sqs").list_queues().get("QueueUrls", [])),
+        "secrets": {s["Name"] for s in client(endpoint, "secretsmanager").list_secrets()["SecretList"]},
+        "parameters": {p["Name"] for p in client(endpoint, "ssm").describe_parameters()["Parameters"]},
+        "schedule_groups": {
+            g["Name"] for g in client(endpoint, "scheduler").list_schedule_groups()["ScheduleGroups"]
+        },
+        "schedules": {s["Name"] for s in client(endpoint, "scheduler").list_schedules()["Schedules"]},
+        "log_groups": {
+            g["logGroupName"] for g in client(endpoint, "logs").describe_log_groups()["logGroups"]
+        },
+        "alarms": {a["AlarmName"] for a in client(endpoint, "cloudwatch").describe_alarms()["MetricAlarms"]},
+    }
+    return {kind: {name for name in names if PREFIX in name} for kind, names in found.items()}
+
+
+@pytest.fixture(scope="module")
+def deployment(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """envs/local applied from a temporary copy of terraform/ (state and .terraform stay out of the repo)."""
+    manifest = BUILD_DIR / "manifest.json"
+    if not manifest.exists():
+        pytest.fail(f"{manifest} is missing: run `make build` (python -m tools.build --out build) first")
+    copy = tmp_path_factory.mktemp("tf") / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    ws = terraform.Workspace(
+        env_dir=copy / "envs" / "local",
+        state=copy.parent / "local.tfstate",
+        variables={
+            "endpoint": aws_endpoint,
+            "artifacts_dir": str(BUILD_DIR),
+            "name_prefix": PREFIX,
+            "strategies": STRATEGIES,
+            "memory_sizes": MEMORY_SIZES,
+            "schedule_expression": SCHEDULE,
+        },
+    )
+    before = inventory(aws_endpoint)
+    terraform.init(ws)
+    outputs = terraform.apply(ws)
+    state: dict[str, Any] = {"ws": ws, "outputs": outputs, "before": before, "destroyed": False}
+    try:
+        yield state
+    finally:
+        if not state["destroyed"]:
+            terraform.destroy(ws)
+
+
+@pytest.fixture(scope="module")
+def functions(deployment: dict[str, Any], aws_endpoint: str) -> dict[str, dict[str, Any]]:
+    lam = client(aws_endpoint, "lambda")
+    names = dict(deployment["outputs"]["probe_function_names"])
+    names["collector"] = deployment["outputs"]["collector_function_name"]
+    return {key: lam.get_function_configuration(FunctionName=name) for key, name in names.items()}
+
+
+def role_policy(aws_endpoint: str, role_arn: str) -> list[dict[str, Any]]:
+    """The statements of the one inline policy a role carries (actions and resources as lists)."""
+    iam = client(aws_endpoint, "iam")
+    role_name = role_arn.rsplit("/", 1)[1]
+    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
+    assert len(names) == 1, names
+    assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
+    document = iam.get_role_policy(RoleName=role_name, PolicyName=names[0])["PolicyDocument"]
+    if isinstance(document, str):
+        document = json.loads(document)
+    statements = []
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        resources = (
+            statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        )
+        statements.append(
+            {"sid": statement.get("Sid"), "actions": sorted(actions), "resources": sorted(resources)}
+        )
+    return statements
+
+
+def assert_no_wildcards(statements: list[dict[str, Any]]) -> None:
+    for statement in statements:
+        assert all("*" not in action for action in statement["actions"]), statement
+        if statement["resources"] == ["*"]:
+            assert statement["actions"] == ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], statement
+        else:
+            assert all(resource.startswith("arn:aws:") for resource in statement["resources"]), statement
+
+
+def test_the_fleet_is_the_catalogue(deployment: dict[str, Any]) -> None:
+    expected = {f"{s}-{m}-x86_64" for s in STRATEGIES for m in MEMORY_SIZES}
+    assert set(deployment["outputs"]["probe_function_names"]) == expected
+    assert deployment["outputs"]["fleet"]["sdk-1769-x86_64"] == {
+        "strategy": "sdk",
+        "memory_mb": 1769,
+        "architecture": "x86_64",
+    }
+
+
+def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    layer = deployment["outputs"]["extension_layer_arn"]
+    assert layer.startswith("arn:aws:lambda:us-east-1:") and f"{PREFIX}-parameters-secrets-emulator" in layer
+    manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
+    for key in deployment["outputs"]["probe_function_names"]:
+        strategy, memory, arch = key.rsplit("-", 2)
+        config = functions[key]
+        assert config["MemorySize"] == int(memory)
+        assert config["Architectures"] == [arch]
+        assert config["Runtime"] == "python3.11"
+        assert config["Handler"] == "probe.handler.handler"
+        assert config["TracingConfig"]["Mode"] == "Active"
+        assert config["CodeSha256"] == manifest[f"probe-python3.11-{arch}"]["sha256_b64"]
+        expected_env = {
+            "OBSERVATORY_PROBE_KEY": key,
+            "OBSERVATORY_STRATEGY": strategy,
+            "OBSERVATORY_ARCHITECTURE": arch,
+            "OBSERVATORY_ENVIRONMENT": "lab",
+            "OBSERVATORY_SECRET_ID": f"{PREFIX}-canary-secret",
+            "OBSERVATORY_PARAMETER_NAME": f"/{PREFIX}/canary/secure",
+            "OBSERVATORY_WARM_SAMPLES": "10" if strategy == "sdk" else "100",
+            "OBSERVATORY_CACHE_TTL_SECONDS": "60",
+            "OBSERVATORY_EXTENSION_LAYER": layer if strategy == "extension" else "",
+        }
+        if strategy == "extension":
+            expected_env |= {
+                "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "2773",
+                "SECRETS_MANAGER_TTL": "60",
+                "SSM_PARAMETER_STORE_TTL": "60",
+            }
+        if strategy == "powertools":
+            expected_env["POWERTOOLS_PARAMETERS_MAX_AGE"] = "60"
+        assert config["Environment"]["Variables"] == expected_env, key
+        layers = [entry["Arn"] for entry in config.get("Layers", [])]
+        assert layers == ([layer] if strategy == "extension" else []), key
+
+
+def test_collector_is_configured_per_contract(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    config = functions["collector"]
+    assert config["Handler"] == "collector.handler.handler"
+    assert config["Environment"]["Variables"] == {
+        "OBSERVATORY_TABLE_NAME": f"{PREFIX}-measurements",
+        "OBSERVATORY_DLQ_URL": deployment["outputs"]["dead_letter_queue_url"],
+        "OBSERVATORY_RETENTION_DAYS": "30",
+    }
+
+
+def test_destinations_send_probe_results_to_the_collector_and_its_failures_to_the_queue(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    lam = client(aws_endpoint, "lambda")
+    collector_arn = functions["collector"]["FunctionArn"]
+    for name in deployment["outputs"]["probe_function_names"].values():
+        config = lam.get_function_event_invoke_config(FunctionName=name)
+        assert config["DestinationConfig"]["OnSuccess"]["Destination"] == collector_arn
+        assert config["DestinationConfig"]["OnFailure"]["Destination"] == collector_arn
+        assert config["MaximumRetryAttempts"] == 2
+    queue_url = deployment["outputs"]["dead_letter_queue_url"]
+    sqs = client(aws_endpoint, "sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])["Attributes"]
+    assert attributes["SqsManagedSseEnabled"] == "true"
+    collector = lam.get_function_event_invoke_config(FunctionName=functions["collector"]["FunctionName"])
+    assert collector["DestinationConfig"]["OnFailure"]["Destination"] == attributes["QueueArn"]
+
+
+def test_each_probe_has_a_schedule_with_the_contract_input(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    scheduler = client(aws_endpoint, "scheduler")
+    group = deployment["outputs"]["schedule_group_name"]
+    listed = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]}
+    assert listed == set(deployment["outputs"]["probe_function_names"])
+    for key in listed:
+        schedule = scheduler.get_schedule(Name=key, GroupName=group)
+        strategy, memory, arch = key.rsplit("-", 2)
+        assert schedule["ScheduleExpression"] == SCHEDULE
+        assert schedule["State"] == "ENABLED"
+        assert schedule["Target"]["Arn"] == functions[key]["FunctionArn"]
+        assert json.loads(schedule["Target"]["Input"]) == {
+            "source": "observatory.schedule",
+            "probe_key": key,
+            "strategy": strategy,
+            "memory_mb": int(memory),
+            "architecture": arch,
+        }
+        statements = role_policy(aws_endpoint, schedule["Target"]["RoleArn"])
+        assert statements == [
+            {
+                "sid": "InvokeProbes",
+                "actions": ["lambda:InvokeFunction"],
+                "resources": sorted(functions[k]["FunctionArn"] for k in listed),
+            }
+        ]
+
+
+def test_table_has_the_collectors_keys_index_ttl_and_protection(
+    deployment: dict[str, Any], aws_endpoint: str
+) -> None:
+    from collector.store import table_definition
+
+    ddb = client(aws_endpoint, "dynamodb")
+    name = deployment["outputs"]["dynamodb_table_name"]
+    table = ddb.describe_table(TableName=name)["Table"]
+    wanted = table_definition(name)
+    assert table["KeySchema"] == wanted["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == sorted(
+        wanted["AttributeDefinitions"], key=lambda a: a["AttributeName"]
+    )
+    index = table["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["KeySchema"], i["Projection"]) for i in index] == [
+        (g["IndexName"], g["KeySchema"], g["Projection"]) for g in wanted["GlobalSecondaryIndexes"]
+    ]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["SSEDescription"]["Status"] == "ENABLED"
+    ttl = ddb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl["AttributeName"]) == ("ENABLED", "expires_at")
+    backups = ddb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
+    assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+
+
+def test_each_role_allows_only_what_its_function_does(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    secret_arn = client(aws_endpoint, "secretsmanager").describe_secret(SecretId=f"{PREFIX}-canary-secret")[
+        "ARN"
+    ]
+    parameter_arn = client(aws_endpoint, "ssm").get_parameter(Name=f"/{PREFIX}/canary/secure")["Parameter"][
+        "ARN"
+    ]
+    collector = functions["collector"]
+    xray = {
+        "sid": "Tracing",
+        "actions": ["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+        "resources": ["*"],
+    }
+    roles = set()
+    for key, config in functions.items():
+        statements = role_policy(aws_endpoint, config["Role"])
+        roles.add(config["Role"])
+        assert_no_wildcards(statements)
+        logs = {
+            "sid": "WriteOwnLogs",
+            "actions": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "resources": [
+                f"arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{config['FunctionName']}"
+                ":log-stream:*"
+            ],
+        }
+        if key == "collector":
+            table_arn = client(aws_endpoint, "dynamodb").describe_table(
+                TableName=deployment["outputs"]["dynamodb_table_name"]
+            )["Table"]["TableArn"]
+            queue_arn = client(aws_endpoint, "sqs").get_queue_attributes(
+                QueueUrl=deployment["outputs"]["dead_letter_queue_url"], AttributeNames=["QueueArn"]
+            )["Attributes"]["QueueArn"]
+            expected = [
+                logs,
+                {"sid": "WriteRows", "actions": ["dynamodb:PutItem"], "resources": [table_arn]},
+                {"sid": "RejectToDeadLetterQueue", "actions": ["sqs:SendMessage"], "resources": [queue_arn]},
+                xray,
+            ]
+        else:
+            strategy = key.rsplit("-", 2)[0]
+            secret_actions = ["secretsmanager:GetSecretValue"]
+            if strategy == "caching_lib":
+                secret_actions = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
+            expected = [
+                logs,
+                {"sid": "ReadSecretFixture", "actions": secret_actions, "resources": [secret_arn]},
+            ]
+            if strategy != "caching_lib":
+                expected.append(
+                    {
+                        "sid": "ReadParameterFixture",
+                        "actions": ["ssm:GetParameter"],
+                        "resources": [parameter_arn],
+                    }
+                )
+            expected += [
+                {
+                    "sid": "SendResultToCollector",
+                    "actions": ["lambda:InvokeFunction"],
+                    "resources": [collector["FunctionArn"]],
+                },
+                xray,
+            ]
+        assert sorted(statements, key=lambda s: s["sid"]) == sorted(expected, key=lambda s: s["sid"]), key
+    assert len(roles) == len(functions), "every function has its own role"
+
+
+def test_canaries_exist_but_their_values_are_nowhere_in_terraform(
+    deployment: dict[str, Any], aws_endpoint: str
+) -> None:
+    values = [
+        client(aws_endpoint, "secretsmanager").get_secret_value(SecretId=f"{PREFIX}-canary-secret")[
+            "SecretString"
+        ],
+        client(aws_endpoint, "ssm").get_parameter(Name=f"/{PREFIX}/canary/secure", WithDecryption=True)[
+            "Parameter"
+        ]["Value"],
+        client(aws_endpoint, "ssm").get_parameter(Name=f"/{PREFIX}/canary/string")["Parameter"]["Value"],
+    ]
+    assert len(set(values)) == 3 and all(len(v) >= 32 for v in values)
+    ssm = client(aws_endpoint, "ssm")
+    assert ssm.get_parameter(Name=f"/{PREFIX}/canary/secure")["Parameter"]["Type"] == "SecureString"
+    ws: terraform.Workspace = deployment["ws"]
+    assert ws.state is not None
+    state_text = ws.state.read_text()
+    outputs_text = json.dumps(deployment["outputs"])
+    for value in values:
+        assert value not in state_text
+        assert value not in outputs_text
+
+
+def test_alarms_watch_the_queue_and_freshness(deployment: dict[str, Any], aws_endpoint: str) -> None:
+    alarms = client(aws_endpoint, "cloudwatch").describe_alarms(AlarmNamePrefix=PREFIX)["MetricAlarms"]
+    by_name = {a["AlarmName"]: a for a in alarms}
+    depth = by_name[f"{PREFIX}-dead-letter-not-empty"]
+    assert (depth["Namespace"], depth["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    assert depth["Dimensions"] == [{"Name": "QueueName", "Value": f"{PREFIX}-collector-dlq"}]
+    fresh = by_name[f"{PREFIX}-no-fresh-measurements"]
+    assert (fresh["Namespace"], fresh["MetricName"], fresh["TreatMissingData"]) == (
+        "AWS/Lambda",
+        "Invocations",
+        "breaching",
+    )
+    assert fresh["Period"] == 300
+    groups = client(aws_endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}-")
+    assert {g["retentionInDays"] for g in groups["logGroups"]} == {7}
+    assert len(groups["logGroups"]) == len(deployment["outputs"]["probe_function_names"]) + 1
+
+
+def test_dashboard_command_points_at_this_deployment(deployment: dict[str, Any], aws_endpoint: str) -> None:
+    command = deployment["outputs"]["dashboard_command"]
+    assert f"OBSERVATORY_TABLE_NAME={PREFIX}-measurements" in command
+    assert f"AWS_ENDPOINT_URL={aws_endpoint}" in command
+    assert command.endswith("make dashboard")
+
+
+def test_a_second_plan_shows_no_changes(deployment: dict[str, Any]) -> None:
+    plan = terraform.plan(deployment["ws"])
+    assert plan["resource_changes_pending"] == []
+
+
+def test_destroy_leaves_nothing_behind(deployment: dict[str, Any], aws_endpoint: str) -> None:
+    assert inventory(aws_endpoint) != deployment["before"]
+    remaining = terraform.destroy(deployment["ws"])
+    deployment["destroyed"] = True
+    assert remaining.get("values", {}).get("root_module", {}).get("resources", []) == []
+    assert remaining.get("values", {}).get("root_module", {}).get("child_modules", []) == []
+    assert inventory(aws_endpoint) == deployment["before"]
