@@ -128,6 +128,7 @@ def run(settings: Settings) -> int:
     except OSError as error:
         log.error("cannot listen on 127.0.0.1:%s: %s", settings.http_port, error)
         return 1
+    extension.fetcher.warm()  # during INIT, before registering: the first miss pays no client creation
     log.info(
         "listening on 127.0.0.1:%s (%s)",
         server.port,

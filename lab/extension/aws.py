@@ -143,6 +143,14 @@ class AwsFetcher:
                 )
             return self._clients[store]
 
+    def warm(self) -> None:
+        """Create both clients now (during INIT, as the managed extension sets itself up before serving)."""
+        for store in ("secretsmanager", "ssm"):
+            try:
+                self.client(store)
+            except Exception as error:  # e.g. no region: every fetch will answer 500 and log why
+                log.warning("cannot create the %s client: %s", store, type(error).__name__)
+
     def get_secret(self, secret_id: str, version_id: str | None, version_stage: str | None) -> Reply:
         """GetSecretValue, as a Reply."""
         kwargs = {"SecretId": secret_id}
@@ -150,19 +158,17 @@ class AwsFetcher:
             kwargs["VersionId"] = version_id
         if version_stage is not None:
             kwargs["VersionStage"] = version_stage
-        return self._call(
-            "secretsmanager", lambda: self.client("secretsmanager").get_secret_value(**kwargs), secret_body
-        )
+        return self._call("secretsmanager", "get_secret_value", kwargs, secret_body)
 
     def get_parameter(self, name: str, with_decryption: bool) -> Reply:
         """GetParameter (name may carry a `:version` or `:label` selector), as a Reply."""
         return self._call(
-            "ssm",
-            lambda: self.client("ssm").get_parameter(Name=name, WithDecryption=with_decryption),
-            parameter_body,
+            "ssm", "get_parameter", {"Name": name, "WithDecryption": with_decryption}, parameter_body
         )
 
-    def _call(self, store: str, call: Callable[[], dict[str, Any]], shape: Callable[[dict], bytes]) -> Reply:
+    def _call(
+        self, store: str, operation: str, kwargs: dict[str, Any], shape: Callable[[dict], bytes]
+    ) -> Reply:
         from botocore.exceptions import (
             ClientError,
             ConnectionClosedError,
@@ -172,7 +178,8 @@ class AwsFetcher:
         )
 
         try:
-            response = _with_deadline(call, self._settings.timeout_for(store))
+            method = getattr(self.client(store), operation)  # created outside the timeout
+            response = _with_deadline(lambda: method(**kwargs), self._settings.timeout_for(store))
         except (FetchTimeoutError, ConnectTimeoutError, ReadTimeoutError):
             log.warning("%s: timeout toward AWS", store)
             return Reply.error(504, "TimeoutError", "Timeout")
