@@ -171,10 +171,12 @@ class AwsFetcher:
     ) -> Reply:
         from botocore.exceptions import (
             ClientError,
-            ConnectionClosedError,
             ConnectTimeoutError,
-            EndpointConnectionError,
+            HTTPClientError,
             ReadTimeoutError,
+        )
+        from botocore.exceptions import (
+            ConnectionError as BotoConnectionError,
         )
 
         try:
@@ -183,7 +185,7 @@ class AwsFetcher:
         except (FetchTimeoutError, ConnectTimeoutError, ReadTimeoutError):
             log.warning("%s: timeout toward AWS", store)
             return Reply.error(504, "TimeoutError", "Timeout")
-        except (EndpointConnectionError, ConnectionClosedError) as error:
+        except (BotoConnectionError, HTTPClientError) as error:  # refused, reset, TLS failure, proxy, ...
             log.warning("%s: connection error toward AWS: %s", store, type(error).__name__)
             return Reply.error(502, "ConnectionError", "Read Error")
         except ClientError as error:

@@ -163,3 +163,35 @@ def test_invalid_configuration_exits_with_a_clear_error(emulator, aws_endpoint) 
     running = emulator(aws_endpoint, wait=False, PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE="5000")
     assert running.process.wait(30) == 2
     assert "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE=5000 is out of range" in running.log()
+
+
+@pytest.fixture(scope="module")
+def lab_endpoint(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The lab's own local AWS endpoint (moto over verified TLS), with its CA bundle."""
+    from lab.endpoint.process import start_endpoint, stop_endpoint
+    from tests.conftest import free_port
+
+    state = tmp_path_factory.mktemp("lab-endpoint")
+    info = start_endpoint(state, port=free_port())
+    try:
+        yield info
+    finally:
+        stop_endpoint(state)
+
+
+def test_fetches_over_tls_with_the_ca_bundle(emulator, lab_endpoint) -> None:  # type: ignore[no-untyped-def]
+    import boto3
+
+    name = unique("tls")
+    boto3.client(
+        "secretsmanager",
+        endpoint_url=lab_endpoint.url,
+        verify=lab_endpoint.ca_bundle,
+        region_name="us-east-1",
+    ).create_secret(Name=name, SecretString="over-tls")
+    trusted = emulator(lab_endpoint.url, AWS_CA_BUNDLE=lab_endpoint.ca_bundle)
+    assert trusted.secret(name).json()["SecretString"] == "over-tls"
+    untrusted = emulator(lab_endpoint.url, AWS_MAX_ATTEMPTS="1")  # the lab CA is not trusted: TLS fails
+    response = untrusted.secret(name)
+    assert response.status_code == 502
+    assert response.json()["__type"] == "ConnectionError"
