@@ -205,7 +205,11 @@ def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
     started: list[Emulator] = []
 
     def start(
-        aws_url: str | None, wait: bool = True, command: list[str] | None = None, **env: str
+        aws_url: str | None,
+        wait: bool = True,
+        command: list[str] | None = None,
+        unset: tuple[str, ...] = (),
+        **env: str,
     ) -> Emulator:
         port = free_port()
         token = uuid.uuid4().hex
@@ -218,6 +222,8 @@ def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
         if aws_url:
             full_env["AWS_ENDPOINT_URL"] = aws_url
         full_env.update(env)
+        for name in unset:
+            full_env.pop(name, None)
         log_path = tmp_path / f"emulator-{port}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(

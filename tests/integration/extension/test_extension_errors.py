@@ -195,3 +195,14 @@ def test_fetches_over_tls_with_the_ca_bundle(emulator, lab_endpoint) -> None:  #
     response = untrusted.secret(name)
     assert response.status_code == 502
     assert response.json()["__type"] == "ConnectionError"
+
+
+def test_missing_credentials_are_a_visible_500(emulator, aws_endpoint) -> None:  # type: ignore[no-untyped-def]
+    running = emulator(
+        aws_endpoint, unset=("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"), AWS_EC2_METADATA_DISABLED="true"
+    )
+    response = running.secret("any")
+    assert response.status_code == 500
+    assert response.json() == {"__type": "InternalFailure"}
+    running.stop()
+    assert "NoCredentialsError" in running.log()
