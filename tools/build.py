@@ -202,9 +202,14 @@ def dependencies(
     try:
         installer(requirements, staging, arch, python_version)
         (staging / ".complete").write_text("ok\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
+        if target.exists() and not (target / ".complete").is_file():
+            shutil.rmtree(target)  # an unfinished tree from an interrupted older build
+        try:
+            os.replace(staging, target)
+        except OSError:
+            if not (target / ".complete").is_file():
+                raise
+            # another build installed the same requirements meanwhile: use its tree
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
@@ -257,15 +262,21 @@ def check_entries(entries: list[Entry]) -> list[Entry]:
 def write_zip(path: Path, entries: list[Entry]) -> None:
     """A deterministic zip: sorted entries, fixed timestamp, Unix permissions, deflate; written atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(staging, "w", allowZip64=True) as archive:
-        for entry in check_entries(entries):
-            info = zipfile.ZipInfo(entry.arcname, date_time=ZIP_EPOCH)
-            info.create_system = 3  # Unix, so external_attr carries the permissions
-            info.external_attr = (stat.S_IFREG | entry.mode) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, entry.source.read_bytes(), compresslevel=6)
-    os.replace(staging, path)
+    handle, staging_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(handle)
+    staging = Path(staging_name)
+    try:
+        with zipfile.ZipFile(staging, "w", allowZip64=True) as archive:
+            for entry in check_entries(entries):
+                info = zipfile.ZipInfo(entry.arcname, date_time=ZIP_EPOCH)
+                info.create_system = 3  # Unix, so external_attr carries the permissions
+                info.external_attr = (stat.S_IFREG | entry.mode) << 16
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, entry.source.read_bytes(), compresslevel=6)
+        staging.chmod(FILE_MODE)
+        os.replace(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)
 
 
 def sha256_pair(path: Path) -> tuple[str, str]:
@@ -318,7 +329,7 @@ def build(
             entries += dependency_entries(tree, plan.deps_prefix)
         entries = check_entries(entries)
         target = out / plan.filename
-        stamp = cache / "stamps" / f"{plan.name}.json"
+        stamp = out / ".stamps" / f"{plan.name}.json"
         digest = inputs_digest(entries)
         previous = json.loads(stamp.read_text()) if stamp.is_file() else {}
         if (

@@ -216,3 +216,22 @@ def test_command_line_help_and_failure(capsys: pytest.CaptureFixture[str], tmp_p
     assert "--runtime" in capsys.readouterr().out
     assert b.main(["--out", str(tmp_path), "--runtime", "pypy3", "--only", "collector"]) == 1
     assert "python3.X" in capsys.readouterr().err
+
+
+def test_a_failed_install_leaves_no_cache_and_no_zip(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+
+    def failing(requirements: Path, target: Path, arch: str, python_version: str) -> None:
+        (target / "half-installed").write_text("partial")
+        raise b.BuildError("pip could not install fakepkg==1.0")
+
+    with pytest.raises(b.BuildError, match="fakepkg"):
+        b.build(
+            tmp_path / "out", "python3.11", ["x86_64"], ["probe"], repo=repo, installer=failing, say=print
+        )
+    assert not list((tmp_path / "out").glob("*.zip"))
+    assert list((tmp_path / "out/.cache/deps").iterdir()) == []
+    # The next build installs again rather than trusting the partial tree.
+    installer = FakeInstaller()
+    run(repo, tmp_path / "out", installer, only=("probe",), archs=("x86_64",))
+    assert len(installer.calls) == 1
