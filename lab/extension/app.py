@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
 from .aws import AwsFetcher, Reply
@@ -60,7 +60,7 @@ class Extension:
             return self._when_ready(self._parameter, query)
         return Reply.text(404, "Not found")
 
-    def _when_ready(self, route, query: str) -> Reply:  # type: ignore[no-untyped-def]
+    def _when_ready(self, route: Callable[[str], Reply], query: str) -> Reply:
         if not self.ready.is_set():
             return Reply.text(400, NOT_READY)
         return route(query)
@@ -98,7 +98,7 @@ class Extension:
         return self._cached("ssm", key, lambda: self.fetcher.get_parameter(full_name, with_decryption))
 
     # --- the cache ---------------------------------------------------------------------------------------
-    def _cached(self, store: str, key: tuple, fetch) -> Reply:  # type: ignore[no-untyped-def]
+    def _cached(self, store: str, key: tuple, fetch: Callable[[], Reply]) -> Reply:
         ttl = self.settings.ttl_for(store)
         if self.cache is None or ttl == 0:
             log.debug("%s %s: cache bypassed", store, key[1])
@@ -110,7 +110,7 @@ class Extension:
             body = self.cache.get(key)  # another thread may have fetched it while we waited
             if body is not None:
                 return Reply(200, body)
-            reply: Reply = fetch()
+            reply = fetch()
             if reply.status == 200:
                 self.cache.put(key, reply.body, ttl)
             log.debug("%s %s: miss, AWS answered %s", store, key[1], reply.status)
