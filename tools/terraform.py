@@ -117,7 +117,18 @@ def run(ws: Workspace, args: Sequence[str], *, echo: bool = False) -> str:
         ws.data_dir.mkdir(parents=True, exist_ok=True)
     command = [binary(), f"-chdir={ws.env_dir}", *args]
     if echo:
-        returncode = subprocess.run(command, env=environment(ws), check=False, stdout=sys.stderr).returncode
+        try:
+            sink = sys.stderr.fileno()  # progress straight to the person's terminal
+        except (AttributeError, OSError, ValueError):
+            sink = -1  # stderr is captured (tests, notebooks): relay the output once the command ends
+        if sink >= 0:
+            returncode = subprocess.run(command, env=environment(ws), check=False, stdout=sink).returncode
+        else:
+            relayed = subprocess.run(
+                command, env=environment(ws), check=False, capture_output=True, text=True
+            )
+            sys.stderr.write(relayed.stdout + relayed.stderr)
+            returncode = relayed.returncode
         if returncode != 0:
             raise TerraformError(f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {returncode})")
         return ""

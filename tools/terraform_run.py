@@ -40,7 +40,11 @@ def confirm(question: str, read: Callable[[str], str] = input) -> bool:
         return False
 
 
-def main(argv: list[str] | None = None, read: Callable[[str], str] = input) -> int:
+def main(
+    argv: list[str] | None = None,
+    read: Callable[[str], str] = input,
+    account: Callable[[], str] = caller_account,
+) -> int:
     """Plan, confirm, apply the saved plan. Exit 0 on success, 1 on failure, 2 when not confirmed."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_run",
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None, read: Callable[[str], str] = input) -> i
     verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
     print(
         f"{BANNER}\nCLOUD-CHANGING: terraform {args.action} of {args.env_dir} will {verb} real resources in "
-        f"{caller_account()}.\n{BANNER}",
+        f"{account()}.\n{BANNER}",
         file=sys.stderr,
     )
     var_args = [f"-var-file={path.resolve()}" for path in args.var_file]
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None, read: Callable[[str], str] = input) -> i
             if args.action == "destroy":
                 plan_args.append("-destroy")
             terraform.run(ws, plan_args, echo=True)
-            question = f"Type 'yes' to {args.action} this plan in {caller_account()}: "
+            question = f"Type 'yes' to {args.action} this plan in {account()}: "
             if not args.yes and not confirm(question, read):
                 print("Not confirmed: nothing was changed.", file=sys.stderr)
                 return 2

@@ -1,0 +1,57 @@
+"""A stand-in terraform executable (TERRAFORM_BIN) that records its calls, for testing how tools drive it."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+FAKE = r"""#!/usr/bin/env python3
+import json, os, sys
+from pathlib import Path
+log = Path(os.environ["FAKE_TF_LOG"])
+args = sys.argv[1:]
+record = {"args": args, "data_dir": os.environ.get("TF_DATA_DIR")}
+for arg in args:
+    if arg.startswith("-var-file="):
+        record["var_file"] = json.loads(Path(arg.split("=", 1)[1]).read_text())
+with log.open("a") as handle:
+    handle.write(json.dumps(record) + "\n")
+command = next((a for a in args if not a.startswith("-")), "")
+if os.environ.get("FAKE_TF_FAIL") == command:
+    print("Error: something broke in " + command, file=sys.stderr)
+    sys.exit(3)
+if command == "output":
+    print(json.dumps({"dynamodb_table_name": {"value": "slo-measurements", "type": "string"}}))
+elif command == "show":
+    print(json.dumps({"format_version": "1.2", "resource_changes": [
+        {"address": "a.b", "change": {"actions": ["no-op"]}},
+        {"address": "c.d", "change": {"actions": ["update"]}},
+        {"address": "data.e.f", "change": {"actions": ["read"]}}]}))
+elif command == "console":
+    expr = sys.stdin.read()
+    print(json.dumps(json.dumps({"expr": expr.strip()})))
+"""
+
+
+@pytest.fixture
+def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Install the fake terraform; returns the JSON-lines log of its invocations."""
+    binary = tmp_path / "bin" / "terraform"
+    binary.parent.mkdir()
+    binary.write_text(FAKE)
+    binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
+    log = tmp_path / "calls.jsonl"
+    monkeypatch.setenv("TERRAFORM_BIN", str(binary))
+    monkeypatch.setenv("FAKE_TF_LOG", str(log))
+    monkeypatch.delenv("FAKE_TF_FAIL", raising=False)
+    return log
+
+
+def calls(log: Path) -> list[dict]:
+    """The fake's recorded invocations, in order."""
+    if not log.exists():
+        return []
+    return [json.loads(line) for line in log.read_text().splitlines()]

@@ -1,0 +1,103 @@
+"""tools.cost: the estimate's arithmetic, from the real price table and reference run, on a small fleet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tools import cost
+
+
+def inputs(strategies: list[str], memory: list[int], interval_s: int = 900) -> dict:
+    return {
+        "probes": {
+            f"{s}-{m}-x86_64": {"strategy": s, "memory_mb": m, "architecture": "x86_64"}
+            for s in strategies
+            for m in memory
+        },
+        "schedule_interval_s": interval_s,
+        "warm_samples": 100,
+        "sdk_warm_samples": 10,
+        "retention_days": 90,
+        "log_retention_days": 14,
+        "collector_memory_mb": 256,
+        "collector_architecture": "x86_64",
+        "secrets": 1,
+        "standard_parameters": 2,
+        "region": "us-east-1",
+    }
+
+
+@pytest.fixture(scope="module")
+def tables() -> tuple[dict, dict]:
+    return cost.load_json(cost.PRICES_PATH), cost.load_json(cost.SEED_PATH)
+
+
+def by_item(lines: list[cost.Line]) -> dict[tuple[str, str], cost.Line]:
+    return {(line.service, line.item): line for line in lines}
+
+
+def test_every_billed_service_is_broken_down(tables: tuple[dict, dict]) -> None:
+    lines = cost.estimate(inputs(["sdk"], [128]), *tables)
+    services = {line.service for line in lines}
+    assert {
+        "Lambda",
+        "Secrets Manager",
+        "SSM Parameter Store",
+        "DynamoDB",
+        "X-Ray",
+        "CloudWatch Logs",
+        "EventBridge Scheduler",
+    } <= services
+    items = {line.item for line in lines}
+    assert any("GB-seconds" in item for item in items) and any("requests" in item for item in items)
+
+
+def test_requests_follow_the_schedule(tables: tuple[dict, dict]) -> None:
+    every_15 = by_item(cost.estimate(inputs(["dict"], [128], 900), *tables))
+    every_30 = by_item(cost.estimate(inputs(["dict"], [128], 1800), *tables))
+    key = ("Lambda", "requests (probes + collector)")
+    assert every_15[key].quantity == pytest.approx(2 * every_30[key].quantity)
+    # 730 hours / 15 minutes = 2,920 runs, plus one collector invocation each
+    assert every_15[key].quantity == pytest.approx(2 * 2920)
+
+
+def test_secrets_manager_price_is_the_tables(tables: tuple[dict, dict]) -> None:
+    prices = tables[0]
+    lines = by_item(cost.estimate(inputs(["sdk"], [128]), *tables))
+    calls = lines[("Secrets Manager", "API calls")]
+    assert calls.quantity == pytest.approx(2920 * 11)  # one miss + 10 repeated calls per run
+    assert calls.usd == pytest.approx(2920 * 11 / 1e4 * prices["secretsmanager"]["api_calls_per_10k"])
+    assert lines[("Secrets Manager", "secrets stored")].usd == prices["secretsmanager"]["secret_month"]
+
+
+def test_more_memory_costs_more_compute_for_in_process_caches(tables: tuple[dict, dict]) -> None:
+    small = by_item(cost.estimate(inputs(["dict"], [128]), *tables))
+    large = by_item(cost.estimate(inputs(["dict"], [3008]), *tables))
+    key = ("Lambda", "compute (GB-seconds, INIT included)")
+    assert large[key].usd > small[key].usd
+
+
+def test_interpolation_meets_the_reference_at_both_tiers() -> None:
+    assert cost.interpolate(698, 119, 128) == 698
+    assert cost.interpolate(698, 119, 1769) == 119
+    assert cost.interpolate(698, 119, 10240) == 119
+    assert 119 < cost.interpolate(698, 119, 512) < 698
+
+
+def test_free_tier_never_raises_a_line(tables: tuple[dict, dict]) -> None:
+    for line in cost.estimate(inputs(list(cost.STORES_PER_STRATEGY), [128, 1769]), *tables):
+        assert 0 <= line.usd_after_free_tier <= line.usd + 1e-12, line
+
+
+def test_the_rendering_says_estimate_and_names_the_price_table(tables: tuple[dict, dict]) -> None:
+    data = inputs(["extension"], [128])
+    text = cost.render(Path("terraform/envs/aws"), data, cost.estimate(data, *tables))
+    assert "ESTIMATE" in text and "docs/reference/prices-us-east-1.json" in text
+    assert "TOTAL (estimate)" in text
+
+
+def test_a_missing_table_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(cost.CostError, match="missing"):
+        cost.load_json(tmp_path / "prices.json")
