@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -27,6 +28,14 @@ from .api import ApiServer, ApiState, Invocation
 from .cgroups import CpuGroup
 
 SHUTDOWN_GRACE_S = 2.0
+EXTENSION_PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,7 @@ class ExecutionEnvironment:
     _registered_procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
     _log: IO[bytes] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    extension_port: int = field(default_factory=free_port)
 
     # --- process tree ----------------------------------------------------------------------------
     @property
@@ -167,6 +177,11 @@ class ExecutionEnvironment:
                 "OBSERVATORY_COLD_CAUSE": self.cold_cause,
             }
         )
+        if spec.layers:
+            # Lambda gives every environment its own network namespace, so each extension can listen on
+            # 127.0.0.1:2773; here all environments share this machine's loopback, so each one gets a port of
+            # its own (the probe reads it from this variable, contract §1)
+            env[EXTENSION_PORT_VARIABLE] = str(self.extension_port)
         if settings.endpoint_url:
             env["AWS_ENDPOINT_URL"] = settings.endpoint_url
         if settings.ca_bundle:
@@ -457,6 +472,7 @@ class ExecutionEnvironment:
             "cfs_quota_us": quota,
             "cfs_period_us": period,
             "pid": self.pid,
+            "extension_port": self.extension_port if self.spec.layers else None,
             "extensions": self.extension_names,
             "invocations": self.invocations,
             "idle_s": round(time.monotonic() - self.last_used, 1),

@@ -462,6 +462,7 @@ class LambdaService:
                 f"{spec.name}: cold start ({env.cold_cause}) in environment {env.env_id}, "
                 f"{spec.memory_mb} MB, CPU {env.group.mode}"
                 + (f" quota {env.group.quota_us} us / {self.cgroups.period_us} us" if env.group.path else "")
+                + (f", extension port {env.extension_port}" if spec.layers else "")
             )
             failed = env.start()
             init_ms = env.init_ms

@@ -376,3 +376,29 @@ def test_extension_that_exits_during_invoke_fails_the_invocation(
     assert result.error_type == "Extension.Crash"
     assert "exit status 5" in result.payload["errorMessage"]
     assert service.status() == []
+
+
+PORT_OF = """
+import os
+def handler(event, context):
+    return os.environ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"]
+"""
+
+
+def test_each_environment_with_extensions_gets_its_own_extension_port(
+    deployer: Deployer, make_service: Callable[..., LambdaService], tmp_path: Path
+) -> None:
+    """Lambda isolates each environment's network; the lab shares one loopback, so ports must not clash."""
+    layer = deployer.layer({"extensions/test-ext": (EXTENSION, 0o755)})
+    env = {
+        "EXT_EVENTS_FILE": str(tmp_path / "events.jsonl"),
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "2773",
+    }
+    first = deployer.function(PORT_OF, layers=[layer], env=env)
+    second = deployer.function(PORT_OF, layers=[layer], env=env)
+    plain = deployer.function(PORT_OF, env={"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "2773"})
+    service = make_service()
+    ports = [service.invoke(name, {}).payload for name in (first, second)]
+    assert len(set(ports)) == 2
+    assert sorted(ports) == sorted(str(s["extension_port"]) for s in service.status() if s["extension_port"])
+    assert service.invoke(plain, {}).payload == "2773"  # no extensions: the function's own value stands
