@@ -1,0 +1,94 @@
+"""Memory tiers: latency against memory, and the estimated cost per million fetches at a given call rate."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, data, labels, stats, ui
+from dashboard.config import PRICES_PATH
+
+v = ui.view()
+st.title("Memory tiers")
+tiers = v.frame["memory_mb"].nunique()
+if tiers < 2:
+    st.info("Only one memory tier in the selected rows: add tiers to the fleet (or clear the tier filter).")
+
+left, right = st.columns(2)
+for col, metric in ((left, "cold_miss"), (right, "warm_hit")):
+    summary = stats.summarize(v.frame, ["strategy", "memory_mb"], metric)
+    col.plotly_chart(charts.memory_figure(summary, metric), width="stretch", key=f"memory_{metric}")
+st.caption("Both axes are logarithmic: memory sizes and latencies each span orders of magnitude.")
+
+st.header("What each choice costs")
+c1, c2 = st.columns(2)
+rate = c1.number_input(
+    "Your call rate: fetches per second, per execution environment",
+    min_value=0.001,
+    max_value=100_000.0,
+    value=1.0,
+    step=0.5,
+    format="%g",
+    key="cost_rate",
+)
+ttl = c2.number_input(
+    "Cache TTL of the caching strategies (s)",
+    min_value=1,
+    max_value=86_400,
+    value=v.settings.cache_ttl_fleet_seconds,
+    step=30,
+    key="cost_ttl",
+)
+prices = stats.PriceTable.from_json(data.price_table())
+costs = stats.cost_table(v.frame, prices, float(rate), float(ttl))
+if costs.empty:
+    st.info("No measured fetches in the selected rows to estimate a cost from.")
+else:
+    best = stats.best_choices(costs)
+
+    def name(choice: dict) -> str:
+        return (
+            f"{labels.strategy(choice['strategy'])} at {labels.tier(choice['memory_mb'])} "
+            f"({choice['architecture']}, {labels.store(choice['store'])})"
+        )
+
+    cheap, fast = best["cheapest"], best["fastest"]
+    st.success(
+        f"At {rate:g} fetches/s: **cheapest** is {name(cheap)}, ${cheap['total_usd']:.4g} per million "
+        "fetches; "
+        f"**fastest** is {name(fast)}, {ui.fmt_ms(fast['expected_ms'])} per fetch on average."
+    )
+    st.plotly_chart(
+        charts.cost_figure(costs, float(rate), PRICES_PATH.name), width="stretch", key="cost_chart"
+    )
+    shown = costs.assign(
+        strategy=costs["strategy"].map(labels.strategy),
+        store=costs["store"].map(labels.store),
+        miss_fraction=(costs["miss_fraction"] * 100),
+    )
+    st.dataframe(
+        shown.rename(
+            columns={
+                "strategy": "Strategy",
+                "memory_mb": "Memory (MB)",
+                "architecture": "Architecture",
+                "store": "Store",
+                "expected_ms": "Expected fetch (ms)",
+                "miss_fraction": "Cache misses (%)",
+                "api_calls_per_fetch": "API calls per fetch",
+                "lambda_usd": "Lambda GB-s (USD/M)",
+                "api_usd": "API calls (USD/M)",
+                "total_usd": "Total (USD per million fetches)",
+                "n_invocations": "Invocations measured",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+st.caption(
+    f"**An estimate**, from the list prices in `docs/reference/{PRICES_PATH.name}` (us-east-1, USD; "
+    "AWS changes prices). Per fetch: the measured mean fetch time (cold misses mixed in at the share a cache "
+    "with this TTL misses at this call rate) × memory × the GB-second price, plus the AWS API calls the "
+    "strategy makes (Secrets Manager $0.05 per 10,000; SSM standard parameters free). The extension's calls "
+    "happen outside the function and are not counted by the probe, so one per cache miss is assumed. "
+    "Lambda's per-request charge and free tier are left out: they do not depend on the strategy."
+)

@@ -1,0 +1,114 @@
+"""Overview: is the fleet healthy, the headline per strategy at one tier, the reference run's tables."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import labels, stats, ui
+
+v = ui.view()
+st.title("Overview")
+st.caption(f"{v.range_label}: {v.start:%Y-%m-%d %H:%M} to {v.end:%Y-%m-%d %H:%M} UTC")
+
+# ---- Fleet health (every loaded row of the selected probes: a probe that went quiet is still listed)
+st.header("Fleet health")
+health = stats.fleet_health(v.dims, ui.now_utc(), v.interval_seconds)
+rate = stats.failure_rate(v.frame)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Probes reporting", f"{int((~health['stale']).sum())} of {len(health)}")
+c2.metric("Stale probes", int(health["stale"].sum()), help="No row for 2.5 schedule intervals")
+c3.metric("Failing probes", int(health["failing"].sum()), help="The last invocation was not ok")
+c4.metric(
+    "Failure rate",
+    "—" if rate is None else f"{rate:.1%}",
+    help=f"Invocations not ok, {v.range_label.lower()}",
+)
+for probe in health[health["failing"]].itertuples():
+    st.error(
+        f"Probe **{probe.probe_key}** is failing: its last invocation, at "
+        f"{probe.last_ts:%Y-%m-%d %H:%M:%S} UTC, was **{probe.last_status}** "
+        f"({probe.last_error_types or 'no error type'}); "
+        f"{probe.not_ok} of {probe.invocations} invocations not ok."
+    )
+for probe in health[health["stale"]].itertuples():
+    st.warning(
+        f"Probe **{probe.probe_key}** is stale: no row for {probe.age_s / 60:.0f} min "
+        f"(schedule every {v.interval_seconds / 60:.0f} min)."
+    )
+table = health.assign(
+    strategy=health["strategy"].map(labels.strategy),
+    age_min=(health["age_s"] / 60).round(1),
+    failure_rate=(health["failure_rate"] * 100).round(1),
+)[
+    [
+        "probe_key",
+        "strategy",
+        "memory_mb",
+        "architecture",
+        "last_ts",
+        "age_min",
+        "last_status",
+        "last_error_types",
+        "invocations",
+        "not_ok",
+        "failure_rate",
+        "stale",
+    ]
+]
+HEALTH_COLUMNS = {
+    "probe_key": "Probe",
+    "strategy": "Strategy",
+    "memory_mb": "Memory (MB)",
+    "architecture": "Architecture",
+    "last_ts": "Last row (UTC)",
+    "age_min": "Age (min)",
+    "last_status": "Last status",
+    "last_error_types": "Last errors",
+    "invocations": "Invocations",
+    "not_ok": "Not ok",
+    "failure_rate": "Failure rate (%)",
+    "stale": "Stale",
+}
+st.dataframe(table.rename(columns=HEALTH_COLUMNS), hide_index=True, width="stretch")
+
+# ---- Headline
+st.header("Headline")
+tiers = sorted(int(t) for t in v.frame["memory_mb"].unique())
+tier = st.selectbox("Memory tier", tiers, format_func=labels.tier, key="overview_tier")
+head = stats.headline(v.dims, int(tier), v.start, v.end)
+st.caption("p50 per strategy; the change is against the previous period of the same length. Lower is better.")
+for row in head.itertuples():
+    cols = st.columns([2, 2, 2, 1])
+    cols[0].markdown(f"**{labels.strategy(row.strategy)}**")
+    for col, name, cur, prev in (
+        (cols[1], "Cold miss p50", row.cold_p50, row.cold_p50_prev),
+        (cols[2], "Warm hit p50", row.warm_p50, row.warm_p50_prev),
+    ):
+        delta = None if cur is None or prev is None else f"{(cur - prev) / prev:+.0%} vs {ui.fmt_ms(prev)}"
+        col.metric(name, ui.fmt_ms(cur), delta=delta, delta_color="inverse")
+    cols[3].markdown(f"ok {row.ok} · error {row.error} · failed {row.failed}")
+
+# ---- The reference run's tables, reproduced from our rows
+st.header("The reference run's tables, from our data")
+st.caption(
+    "Same columns as the 2022 run (min, max, mean, median, p90), for every strategy and tier in range. "
+    "Warm hits pool every sample; error and failed rows are counted, not hidden."
+)
+names = {
+    "strategy": "Strategy",
+    "memory_mb": "Memory (MB)",
+    "n": "Samples",
+    "min": "Min (ms)",
+    "max": "Max (ms)",
+    "mean": "Mean (ms)",
+    "median": "Median (ms)",
+    "p90": "p90 (ms)",
+    "ok": "Ok rows",
+    "error": "Error rows",
+    "failed": "Failed rows",
+}
+for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
+    table = stats.summarize(v.frame, ["strategy", "memory_mb"], metric)
+    table["strategy"] = table["strategy"].map(labels.strategy)
+    st.subheader(title)
+    st.dataframe(table[list(names)].rename(columns=names), hide_index=True, width="stretch")

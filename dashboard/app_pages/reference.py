@@ -1,0 +1,96 @@
+"""Reference: our measurements beside the 2022 reference run, its source and date shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, data, labels, stats, ui
+from dashboard.config import SEED_PATH
+
+v = ui.view()
+ref = data.reference_run()
+env = ref["environment"]
+st.title("Reference")
+st.markdown(
+    f"**The 2022 reference run** — measured {env['measured_at']} in {env['region']} on {env['runtime']}, "
+    f"store {labels.store(env['store'])}, extension layer `{env['extension_layer']}`; HTTP client "
+    f"{env['http_client']}; tracing {env['tracing']}."
+)
+st.caption(f"Source: {ref['about']} (data: `docs/reference/{SEED_PATH.name}`)")
+
+ours = v.frame[v.frame["store"] == env["store"]]
+records = []
+for entry in ref["warm_hit_ms"]:
+    mine = ours[(ours["strategy"] == entry["strategy"]) & (ours["memory_mb"] == entry["memory_mb"])]
+    d = stats.describe(stats.metric_values(mine, "warm_hit"))
+    base = {"strategy": entry["strategy"], "memory_mb": entry["memory_mb"], "metric": "warm_hit"}
+    records.append(
+        {
+            **base,
+            "source": "2022 reference",
+            "n": entry["n"],
+            "min": entry["min"],
+            "median": entry["median"],
+            "mean": entry["mean"],
+            "p90": entry["p90"],
+            "max": entry["max"],
+        }
+    )
+    records.append(
+        {**base, "source": "ours", **{k: d[k] for k in ("n", "min", "median", "mean", "p90", "max")}}
+    )
+for entry in ref["cold_miss_ms"]:
+    mine = ours[(ours["strategy"] == entry["strategy"]) & (ours["memory_mb"] == entry["memory_mb"])]
+    d = stats.describe(stats.metric_values(mine, "cold_miss"))
+    base = {"strategy": entry["strategy"], "memory_mb": entry["memory_mb"], "metric": "cold_miss"}
+    records.append(
+        {
+            **base,
+            "source": "2022 reference",
+            "n": 1,
+            "min": entry["ms"],
+            "median": entry["ms"],
+            "mean": entry["ms"],
+            "p90": None,
+            "max": entry["ms"],
+        }
+    )
+    records.append(
+        {**base, "source": "ours", **{k: d[k] for k in ("n", "min", "median", "mean", "p90", "max")}}
+    )
+comparison = pd.DataFrame.from_records(records)
+missing = comparison[(comparison["source"] == "ours") & (comparison["n"] == 0)]
+if len(missing):
+    pairs = ", ".join(
+        sorted({labels.series(s, m) for s, m in zip(missing["strategy"], missing["memory_mb"], strict=True)})
+    )
+    st.info(f"No rows of ours (store {labels.store(env['store'])}, selected range) for: {pairs}.")
+st.plotly_chart(
+    charts.reference_figure(comparison.dropna(subset=["median"])), width="stretch", key="ref_chart"
+)
+for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
+    part = comparison[comparison["metric"] == metric].copy()
+    part["strategy"] = part["strategy"].map(labels.strategy)
+    st.subheader(title)
+    st.dataframe(
+        part.drop(columns=["metric"]).rename(
+            columns={
+                "strategy": "Strategy",
+                "memory_mb": "Memory (MB)",
+                "source": "Run",
+                "n": "Samples",
+                "min": "Min (ms)",
+                "median": "Median (ms)",
+                "mean": "Mean (ms)",
+                "p90": "p90 (ms)",
+                "max": "Max (ms)",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+st.caption(
+    "The reference cold misses are single invocations timed with X-Ray subsegments; its warm hits are "
+    f"{ref['warm_hit_method']}. Ours pool every invocation in the selected range."
+)

@@ -1,0 +1,326 @@
+"""Pure Plotly figure builders: long-form DataFrames in, figures out. Never calls Streamlit.
+
+Every axis carries its unit; legends use the names a user reads (see `labels`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import labels, stats
+
+PALETTE = {
+    "extension": "#d62728",
+    "sdk": "#1f77b4",
+    "dict": "#2ca02c",
+    "caching_lib": "#9467bd",
+    "powertools": "#ff7f0e",
+}
+TIER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+STATUS_COLOR = {"error": "#ff7f0e", "failed": "#d62728"}
+CFS_PERIOD_MS = 20.0
+CHANGE_NAMES = {"extension_layer": "extension layer", "runtime": "runtime", "cpu_emulation": "CPU emulation"}
+METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
+
+
+def color(strategy: str) -> str:
+    """The strategy's colour, the same on every chart."""
+    return PALETTE.get(strategy, "#7f7f7f")
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def _dash_for_tiers(tiers: Sequence[int]) -> dict[int, str]:
+    return {t: TIER_DASH[i % len(TIER_DASH)] for i, t in enumerate(sorted(set(tiers)))}
+
+
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure that says why it is blank."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return fig
+
+
+def trend_figure(
+    series: pd.DataFrame,
+    metric: str,
+    q: float,
+    not_ok: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    log_y: bool = True,
+) -> go.Figure:
+    """Latency over time: the q-th percentile per strategy and tier, a p10-p90 band, change markers.
+
+    `series` is `stats.latency_over_time` output; `not_ok` has columns bucket, status, count (drawn as bars
+    under the chart so failures stay visible); `changes` is `stats.change_points` output.
+    """
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.06)
+    dashes = _dash_for_tiers(series["memory_mb"].astype(int).tolist()) if len(series) else {}
+    for (strategy, memory_mb), group in series.groupby(["strategy", "memory_mb"], sort=True):
+        group = group.sort_values("bucket")
+        name = labels.series(strategy, memory_mb)
+        base = color(str(strategy))
+        fig.add_trace(
+            go.Scatter(
+                x=list(group["bucket"]) + list(group["bucket"])[::-1],
+                y=list(group["high"]) + list(group["low"])[::-1],
+                fill="toself",
+                fillcolor=_rgba(base, 0.12),
+                line={"width": 0},
+                hoverinfo="skip",
+                name=f"{name} p10-p90",
+                legendgroup=name,
+                showlegend=False,
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=group["bucket"],
+                y=group["value"],
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                line={"color": base, "dash": dashes.get(int(memory_mb), "solid")},
+                marker={"size": 4},
+                customdata=group[["low", "high", "n"]].to_numpy(),
+                hovertemplate=(
+                    f"{name}<br>%{{x|%Y-%m-%d %H:%M}} UTC<br>p{q:g}: %{{y:.4g}} ms<br>"
+                    "p10-p90: %{customdata[0]:.4g}-%{customdata[1]:.4g} ms<br>samples: %{customdata[2]}"
+                    "<extra></extra>"
+                ),
+            ),
+            row=1,
+            col=1,
+        )
+    if not_ok is not None and len(not_ok):
+        for status, group in not_ok.groupby("status", sort=True):
+            fig.add_trace(
+                go.Bar(
+                    x=group["bucket"],
+                    y=group["count"],
+                    name=f"{labels.STATUS.get(str(status), status)} rows",
+                    marker_color=STATUS_COLOR.get(str(status), "#7f7f7f"),
+                ),
+                row=2,
+                col=1,
+            )
+    if changes is not None:
+        for event in changes.itertuples(index=False):
+            text = f"{CHANGE_NAMES.get(event.field, event.field)}: {event.before} → {event.after}"
+            fig.add_vline(x=event.ts, line_dash="dot", line_color="#555", row="all", col=1)
+            fig.add_trace(
+                go.Scatter(
+                    x=[event.ts],
+                    y=[1],
+                    yaxis="y3",
+                    mode="markers",
+                    marker={"symbol": "triangle-down", "size": 11, "color": "#555"},
+                    name="change",
+                    showlegend=False,
+                    hovertext=f"{text} ({event.probes} probe(s))",
+                    hoverinfo="text+x",
+                )
+            )
+        if len(changes):
+            fig.update_layout(yaxis3={"overlaying": "y", "range": [0, 1.02], "visible": False})
+    title = f"{labels.METRIC.get(metric, metric)} latency over time: p{q:g} with p10-p90 band"
+    fig.update_layout(title=title, hovermode="closest", legend_title_text="Strategy · tier", barmode="stack")
+    fig.update_yaxes(
+        title_text=METRIC_AXIS.get(metric, "Latency (ms)"), type="log" if log_y else "linear", row=1
+    )
+    fig.update_yaxes(title_text="Not-ok rows (count)", row=2)
+    fig.update_xaxes(title_text="Time (UTC)", row=2)
+    return fig
+
+
+def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y: bool = True) -> go.Figure:
+    """Latency against memory per strategy: the median, with a bar up to p90 and down to the minimum.
+
+    `summary` is `stats.summarize(frame, ["strategy", "memory_mb"], metric)`.
+    """
+    fig = go.Figure()
+    data = summary.dropna(subset=["median"]) if len(summary) else summary
+    for strategy, group in data.groupby("strategy", sort=True):
+        group = group.sort_values("memory_mb")
+        fig.add_trace(
+            go.Scatter(
+                x=group["memory_mb"],
+                y=group["median"],
+                mode="lines+markers",
+                name=labels.strategy(strategy),
+                line={"color": color(str(strategy))},
+                error_y={
+                    "type": "data",
+                    "array": (group["p90"] - group["median"]).tolist(),
+                    "arrayminus": (group["median"] - group["min"]).tolist(),
+                    "thickness": 1,
+                },
+                customdata=group[["p90", "n", "failed", "error"]].to_numpy(),
+                hovertemplate=(
+                    f"{labels.strategy(strategy)}<br>%{{x}} MB<br>median %{{y:.4g}} ms, "
+                    "p90 %{customdata[0]:.4g} ms<br>samples %{customdata[1]}, failed rows %{customdata[2]}, "
+                    "error rows %{customdata[3]}<extra></extra>"
+                ),
+            )
+        )
+    name = labels.METRIC.get(metric, metric)
+    fig.update_layout(
+        title=f"{name} latency against memory (median; bars: min to p90)", legend_title_text="Strategy"
+    )
+    fig.update_xaxes(title_text="Memory (MB)", type="log" if log_x else "linear")
+    fig.update_yaxes(title_text=METRIC_AXIS.get(metric, "Latency (ms)"), type="log" if log_y else "linear")
+    return fig
+
+
+def cost_figure(costs: pd.DataFrame, fetches_per_second: float, price_source: str) -> go.Figure:
+    """Estimated cost per million fetches against memory, per strategy, store and architecture.
+
+    `costs` is `stats.cost_table` output.
+    """
+    fig = go.Figure()
+    dash = {"x86_64": "solid", "arm64": "dash"}
+    symbol = {"secretsmanager": "circle", "ssm": "square"}
+    for (strategy, store, arch), group in costs.groupby(["strategy", "store", "architecture"], sort=True):
+        group = group.sort_values("memory_mb")
+        name = f"{labels.strategy(strategy)} · {labels.store(store)} · {arch}"
+        fig.add_trace(
+            go.Scatter(
+                x=group["memory_mb"],
+                y=group["total_usd"],
+                mode="lines+markers",
+                name=name,
+                line={"color": color(str(strategy)), "dash": dash.get(str(arch), "dot")},
+                marker={"symbol": symbol.get(str(store), "diamond")},
+                customdata=group[["lambda_usd", "api_usd", "expected_ms"]].to_numpy(),
+                hovertemplate=(
+                    f"{name}<br>%{{x}} MB: $%{{y:.4g}} per million fetches<br>"
+                    "Lambda GB-s $%{customdata[0]:.4g} + API calls $%{customdata[1]:.4g}<br>"
+                    "expected fetch %{customdata[2]:.4g} ms<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        title=(
+            f"Estimated cost per million fetches at {fetches_per_second:g} fetches/s (prices: {price_source})"
+        ),
+        legend_title_text="Strategy · store · architecture",
+    )
+    fig.update_xaxes(title_text="Memory (MB)", type="log")
+    fig.update_yaxes(title_text="Cost per million fetches (USD, estimate)", type="log")
+    return fig
+
+
+def _cfs_guides(fig: go.Figure, x_max: float) -> None:
+    """Dotted lines at multiples of the 20 ms CFS period, where throttled hits cluster."""
+    k = 1
+    while k * CFS_PERIOD_MS <= x_max * 1.05 and k <= 10:
+        fig.add_vline(
+            x=k * CFS_PERIOD_MS,
+            line_dash="dot",
+            line_color="#888",
+            annotation_text=f"{k * CFS_PERIOD_MS:g} ms" if k <= 4 else None,
+            annotation_position="top",
+        )
+        k += 1
+
+
+def distribution_figure(
+    frame: pd.DataFrame, kind: str = "ecdf", log_x: bool = True, max_points: int = 2000
+) -> go.Figure:
+    """Warm-hit distribution per strategy × tier (ECDF or histogram), with the 20 ms CFS period marked.
+
+    `frame` holds contract rows (their `warm_ms` lists are pooled per strategy and tier).
+    """
+    if kind not in ("ecdf", "histogram"):
+        raise ValueError(f"kind must be 'ecdf' or 'histogram', got {kind!r}")
+    fig = go.Figure()
+    dashes = _dash_for_tiers(frame["memory_mb"].astype(int).tolist()) if len(frame) else {}
+    x_max = 0.0
+    for (strategy, memory_mb), group in frame.groupby(["strategy", "memory_mb"], sort=True):
+        samples = stats.warm_samples(group)
+        if not samples.size:
+            continue
+        x_max = max(x_max, float(samples.max()))
+        name = labels.series(strategy, memory_mb)
+        if kind == "ecdf":
+            xs, share = stats.ecdf(samples, max_points=max_points)
+            fig.add_trace(
+                go.Scatter(
+                    x=xs,
+                    y=share * 100,
+                    mode="lines",
+                    line_shape="hv",
+                    name=f"{name} (n={samples.size})",
+                    line={"color": color(str(strategy)), "dash": dashes.get(int(memory_mb), "solid")},
+                    hovertemplate=f"{name}<br>%{{y:.1f}} % of hits ≤ %{{x:.4g}} ms<extra></extra>",
+                )
+            )
+        else:
+            fig.add_trace(
+                go.Histogram(
+                    x=samples,
+                    name=f"{name} (n={samples.size})",
+                    marker_color=color(str(strategy)),
+                    opacity=0.6,
+                    nbinsx=120,
+                    histnorm="percent",
+                )
+            )
+    if x_max >= CFS_PERIOD_MS * 0.75:
+        _cfs_guides(fig, x_max)
+    fig.update_layout(
+        title="Warm-hit latency distribution (dotted: the 20 ms CFS period)",
+        legend_title_text="Strategy · tier",
+        barmode="overlay",
+    )
+    fig.update_xaxes(title_text="Warm-hit latency (ms)", type="log" if log_x and kind == "ecdf" else "linear")
+    y_title = "Share of warm hits at or below (%)" if kind == "ecdf" else "Share of warm hits (%)"
+    fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def reference_figure(comparison: pd.DataFrame) -> go.Figure:
+    """Ours beside the 2022 reference run: median with a bar to p90, per strategy and tier.
+
+    `comparison` columns: strategy, memory_mb, metric, source ("2022 reference" or "ours"), median, p90.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Cold miss", "Warm hit"), horizontal_spacing=0.1)
+    sources = {"2022 reference": "#7f7f7f", "ours": "#1f77b4"}
+    for col, metric in enumerate(("cold_miss", "warm_hit"), start=1):
+        part = comparison[comparison["metric"] == metric]
+        for source, hue in sources.items():
+            rows = part[part["source"] == source].sort_values(["strategy", "memory_mb"])
+            if rows.empty:
+                continue
+            p90 = rows["p90"].fillna(rows["median"])
+            fig.add_trace(
+                go.Bar(
+                    x=[labels.series(s, m) for s, m in zip(rows["strategy"], rows["memory_mb"], strict=True)],
+                    y=rows["median"],
+                    name=source,
+                    legendgroup=source,
+                    showlegend=col == 1,
+                    marker_color=hue,
+                    error_y={"type": "data", "array": (p90 - rows["median"]).tolist(), "thickness": 1},
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_yaxes(title_text=METRIC_AXIS[metric], type="log", row=1, col=col)
+        fig.update_xaxes(title_text="Strategy · memory tier", row=1, col=col)
+    fig.update_layout(
+        title="Median latency (bars to p90): ours beside the 2022 reference run", barmode="group"
+    )
+    return fig

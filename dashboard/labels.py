@@ -1,0 +1,72 @@
+"""Names a user reads, for the values and columns of the rows (contract §4)."""
+
+from __future__ import annotations
+
+STRATEGY = {
+    "extension": "Extension (localhost:2773)",
+    "sdk": "SDK call (boto3)",
+    "dict": "dict cache",
+    "caching_lib": "AWS caching library",
+    "powertools": "Powertools parameters",
+}
+STORE = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store", "none": "(invocation failed)"}
+ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
+ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
+STATUS = {"ok": "ok", "error": "error (probe reported errors)", "failed": "failed (invocation failed)"}
+METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit"}
+
+COLUMNS = {
+    "ts": "Started (UTC)",
+    "probe_key": "Probe",
+    "invocation_id": "Invocation",
+    "strategy": "Strategy",
+    "store": "Store",
+    "memory_mb": "Memory (MB)",
+    "architecture": "Architecture",
+    "runtime": "Runtime",
+    "region": "Region",
+    "environment": "Environment",
+    "cpu_emulation": "CPU emulation",
+    "extension_layer": "Extension layer",
+    "status": "Status",
+    "error_types": "Error types",
+    "error_phase": "Error phase",
+    "cold_start": "Cold start",
+    "cold_cause": "Cold cause",
+    "client_init_ms": "Client init (ms)",
+    "ready_wait_ms": "Extension ready wait (ms)",
+    "cold_miss_ms": "Cold miss (ms)",
+    "warm_n": "Warm hits (n)",
+    "warm_min_ms": "Warm min (ms)",
+    "warm_p50_ms": "Warm p50 (ms)",
+    "warm_p90_ms": "Warm p90 (ms)",
+    "warm_p99_ms": "Warm p99 (ms)",
+    "warm_max_ms": "Warm max (ms)",
+    "warm_mean_ms": "Warm mean (ms)",
+    "warm_ms": "Warm samples (ms)",
+    "cpu_time_ms": "CPU time (ms)",
+    "throttled_periods": "Throttled CFS periods",
+    "total_periods": "CFS periods",
+    "api_calls": "AWS API calls",
+    "value_sha256": "Value SHA-256",
+}
+
+
+def strategy(name: object) -> str:
+    """Human name of a strategy; unknown ones are shown as they are."""
+    return STRATEGY.get(str(name), str(name))
+
+
+def store(name: object) -> str:
+    """Human name of a store."""
+    return STORE.get(str(name), str(name))
+
+
+def tier(memory_mb: object) -> str:
+    """A memory tier as people say it."""
+    return f"{int(memory_mb)} MB"  # type: ignore[call-overload]
+
+
+def series(strategy_name: object, memory_mb: object) -> str:
+    """Legend name of one strategy at one tier."""
+    return f"{strategy(strategy_name)} · {tier(memory_mb)}"

@@ -1,0 +1,179 @@
+"""The Streamlit side shared by every page: load once, sidebar filters, the filtered view, states.
+
+The entry script calls `prepare()` before running the chosen page; pages call `view()` and only compose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from . import data, labels, stats
+from .config import ConfigError, Settings, load_settings
+
+VIEW_KEY = "slo_view"
+TIME_RANGES = {
+    "Last hour": pd.Timedelta(hours=1),
+    "Last 6 hours": pd.Timedelta(hours=6),
+    "Last 24 hours": pd.Timedelta(days=1),
+    "Last 7 days": pd.Timedelta(days=7),
+    "Last 30 days": pd.Timedelta(days=30),
+    "Last 90 days": pd.Timedelta(days=90),
+}
+DEFAULT_RANGE = "Last 24 hours"
+FILTERS: tuple[tuple[str, str, Any], ...] = (
+    ("environment", "Environment", lambda v: labels.ENVIRONMENT.get(v, v)),
+    ("region", "Region", str),
+    ("store", "Store", labels.store),
+    ("strategy", "Strategy", labels.strategy),
+    ("memory_mb", "Memory tier", labels.tier),
+    ("architecture", "Architecture", lambda v: labels.ARCHITECTURE.get(v, v)),
+)
+EMPTY_HINT = (
+    "The lab's first round lands in about a minute after `make up` starts it; on AWS the first scheduled "
+    "run lands within the schedule interval (15 minutes by default) after `make deploy`."
+)
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page works from: the loaded rows, the filtered rows, and the choices that made them."""
+
+    settings: Settings
+    loaded: data.Loaded
+    dims: pd.DataFrame  # dimension filters applied, every loaded time
+    frame: pd.DataFrame  # dimension filters and the time range applied
+    start: pd.Timestamp
+    end: pd.Timestamp
+    range_label: str
+    interval_seconds: float
+
+
+def _settings() -> Settings | None:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        st.error(f"The dashboard's configuration is not usable: {exc}")
+        return None
+
+
+def show_load_error(err: data.DataLoadError) -> None:
+    """A clear message and what to do; the details stay out of sight (no traceback)."""
+    st.error(f"**No data: {err.message}**\n\n{err.hint}")
+
+
+def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[pd.DataFrame, str]:
+    """Render the shared filters and return the dimension-filtered rows and the chosen time range."""
+    frame = loaded.frame
+    sb = st.sidebar
+    ranges = [name for name, span in TIME_RANGES.items() if span <= pd.Timedelta(days=settings.load_days)]
+    choice = sb.selectbox(
+        "Time range",
+        ranges,
+        index=ranges.index(DEFAULT_RANGE) if DEFAULT_RANGE in ranges else 0,
+        key="f_time_range",
+    )
+    mask = pd.Series(True, index=frame.index)
+    for column, title, fmt in FILTERS:
+        options = sorted(
+            v for v in frame[column].dropna().unique() if not (column == "store" and v == "none")
+        )
+        picked = sb.multiselect(
+            title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
+        )
+        if picked:
+            keep = frame[column].isin(picked)
+            if column == "store":
+                keep |= frame["store"] == "none"  # failed invocations belong to no store: keep them visible
+            mask &= keep
+    loaded_at = loaded.loaded_at.strftime("%H:%M:%S UTC")
+    sb.caption(
+        f"{len(frame):,} rows of the last {settings.load_days} days from {settings.where}, loaded at "
+        f"{loaded_at}; reloaded every {settings.cache_ttl_seconds} s. Filters never query again."
+    )
+    if sb.button("Reload now", key="reload"):
+        data.clear_cache(settings)
+        st.rerun()
+    return frame[mask], str(choice)
+
+
+def prepare() -> View | None:
+    """Load (cached), draw the sidebar, store the view for the page; None when there is nothing to show.
+
+    Every state a person meets is said here once: a bad setting, an unreachable endpoint or missing
+    credentials, an empty table, filters that match nothing.
+    """
+    settings = _settings()
+    if settings is None:
+        return None
+    try:
+        loaded = data.load_rows(settings)
+    except data.DataLoadError as err:
+        show_load_error(err)
+        return None
+    if loaded.frame.empty:
+        st.info(
+            f"**No rows yet** in {settings.where} for the last {settings.load_days} days.\n\n{EMPTY_HINT}"
+        )
+        return None
+    dims, range_label = _sidebar(settings, loaded)
+    end = pd.Timestamp(loaded.end)
+    start = end - TIME_RANGES[range_label]
+    in_range = dims[(dims["ts"] >= start) & (dims["ts"] < end)]
+    if dims.empty:
+        st.warning("No rows match the sidebar filters. Clear a filter to see more.")
+        return None
+    if in_range.empty:
+        latest = dims["ts"].max().strftime("%Y-%m-%d %H:%M UTC")
+        st.warning(
+            f"No rows in the {range_label.lower()}; the latest matching row is from {latest}. "
+            "Choose a longer time range."
+        )
+        return None
+    interval = float(settings.schedule_seconds or stats.infer_interval_seconds(dims))
+    view = View(settings, loaded, dims, in_range, start, end, range_label, interval)
+    st.session_state[VIEW_KEY] = view
+    return view
+
+
+def view() -> View:
+    """The view `prepare()` stored for this run (pages call this)."""
+    current = st.session_state.get(VIEW_KEY)
+    if not isinstance(current, View):
+        st.stop()
+    return current
+
+
+def fmt_ms(value: float | None) -> str:
+    """A latency for people: µs below 1 ms, ms otherwise; an em dash when unknown."""
+    if value is None or pd.isna(value):
+        return "—"
+    if value < 1:
+        return f"{value * 1000:.3g} µs"
+    return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
+
+
+def human_columns(frame: pd.DataFrame, extra: dict[str, str] | None = None) -> pd.DataFrame:
+    """The frame with column names a user reads and the strategy / store values spelled out."""
+    out = frame.copy()
+    if "strategy" in out:
+        out["strategy"] = out["strategy"].map(labels.strategy)
+    if "store" in out:
+        out["store"] = out["store"].map(labels.store)
+    names = {**labels.COLUMNS, **(extra or {})}
+    return out.rename(columns={c: names.get(c, c) for c in out.columns})
+
+
+def rows_csv(frame: pd.DataFrame) -> str:
+    """Rows as CSV with the contract's column names; each row's warm samples space-separated in one cell."""
+    samples = frame["warm_ms"].map(lambda xs: " ".join(f"{x:g}" for x in xs))
+    return frame.assign(warm_ms=samples).to_csv(index=False)
+
+
+def now_utc() -> pd.Timestamp:
+    """The current time (UTC), for ages."""
+    return pd.Timestamp(datetime.now(UTC))

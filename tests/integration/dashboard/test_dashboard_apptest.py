@@ -1,0 +1,196 @@
+"""AppTest on every page against the local AWS endpoint, with rows written by the collector."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO_ROOT, free_port
+
+from .conftest import FAILING_PROBE, Table
+
+APP = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
+PAGES = [
+    "app_pages/overview.py",
+    "app_pages/trends.py",
+    "app_pages/memory_tiers.py",
+    "app_pages/distributions.py",
+    "app_pages/reference.py",
+    "app_pages/runs.py",
+]
+
+
+def _figures(at: AppTest) -> list[dict[str, Any]]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def _run(at: AppTest) -> AppTest:
+    at.run(timeout=120)
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_overview_shows_health_headline_and_failing_probe(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    assert at.title[0].value == "Overview"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Failing probes"] == "1"
+    assert metrics["Probes reporting"] == "10 of 10"
+    assert any(FAILING_PROBE in e.value and "failed" in e.value for e in at.error)
+    assert "Cold miss p50" in metrics and metrics["Cold miss p50"].endswith("ms")
+    # the reference-style tables: warm hits and cold misses, one row per strategy × tier
+    warm = at.dataframe[1].value
+    assert list(warm.columns[:8]) == [
+        "Strategy",
+        "Memory (MB)",
+        "Samples",
+        "Min (ms)",
+        "Max (ms)",
+        "Mean (ms)",
+        "Median (ms)",
+        "p90 (ms)",
+    ]
+    assert len(warm) == 10
+    failed = warm.set_index(["Strategy", "Memory (MB)"]).loc[("Powertools parameters", 128), "Failed rows"]
+    assert failed > 0  # failed rows are counted, not averaged away
+
+
+def test_every_page_renders_its_charts(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    expected = {
+        "app_pages/trends.py": 1,
+        "app_pages/memory_tiers.py": 3,
+        "app_pages/distributions.py": 1,
+        "app_pages/reference.py": 1,
+        "app_pages/runs.py": 0,
+        "app_pages/overview.py": 0,
+    }
+    for page in PAGES:
+        _run(at.switch_page(page))
+        figures = _figures(at)
+        assert len(figures) == expected[page], page
+        for fig in figures:
+            layout = fig["layout"]
+            titles = [
+                v["title"]["text"]
+                for k, v in layout.items()
+                if k.startswith(("xaxis", "yaxis")) and isinstance(v, dict) and v.get("title")
+            ]
+            numeric = [t for t in titles if t != "Strategy · memory tier"]  # the one categorical axis
+            assert numeric and all("(" in t for t in numeric), (page, titles)  # every number has its unit
+            assert fig["data"], page
+
+
+def test_trends_marks_the_layer_change_and_failures(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/trends.py"))
+    fig = _figures(at)[0]
+    names = [t.get("name") for t in fig["data"]]
+    assert "Extension (localhost:2773) · 128 MB" in names
+    assert any(t.get("type") == "bar" and t["name"].startswith("failed") for t in fig["data"])
+    assert any("extension layer" in str(t.get("hovertext")) for t in fig["data"])
+    at.radio(key="trend_metric").set_value("cold_miss")
+    at.select_slider(key="trend_q").set_value(90)
+    _run(at)
+    fig = _figures(at)[0]
+    assert fig["layout"]["yaxis"]["title"]["text"] == "Cold-miss latency (ms)"
+    assert "p90" in fig["layout"]["title"]["text"]
+
+
+def test_memory_tiers_names_cheapest_and_fastest(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/memory_tiers.py"))
+    at.number_input(key="cost_rate").set_value(10.0)
+    _run(at)
+    verdict = at.success[0].value
+    assert "At 10 fetches/s" in verdict and "**cheapest**" in verdict and "**fastest**" in verdict
+    assert any("An estimate" in c.value and "prices-us-east-1.json" in c.value for c in at.caption)
+    memory = _figures(at)[0]
+    assert (
+        memory["layout"]["xaxis"]["type"] == "log"
+        and memory["layout"]["xaxis"]["title"]["text"] == "Memory (MB)"
+    )
+
+
+def test_reference_shows_source_and_ours(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/reference.py"))
+    assert "2022-10" in at.markdown[0].value and "ap-northeast-1" in at.markdown[0].value
+    assert any("Classmethod DevelopersIO" in c.value for c in at.caption)
+    warm = at.dataframe[0].value
+    assert set(warm["Run"]) == {"2022 reference", "ours"}
+    ours = warm[(warm["Run"] == "ours") & (warm["Strategy"] == "Extension (localhost:2773)")]
+    assert (ours["Samples"] > 0).all()
+
+
+def test_runs_filters_and_offers_csv(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runs.py"))
+    total = len(at.dataframe[0].value)
+    assert total == fleet_table.rows
+    at.multiselect(key="runs_status").set_value(["failed"])
+    _run(at)
+    failed = at.dataframe[0].value
+    assert 0 < len(failed) < total and set(failed["Status"]) == {"failed"}
+    assert set(failed["Probe"]) == {FAILING_PROBE}
+    assert at.get("download_button")
+
+
+def test_sidebar_filter_applies_without_a_new_query(
+    fleet_table: Table, app_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from collector import store
+
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    calls: list[Any] = []
+    real = store.read_rows
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(store, "read_rows", counting)
+    at.sidebar.multiselect(key="f_strategy").set_value(["dict"])
+    _run(at.switch_page("app_pages/runs.py"))
+    assert set(at.dataframe[0].value["Strategy"]) == {"dict cache"}
+    assert calls == []  # served from the cached frame
+
+
+def test_empty_table_says_why_and_what_to_do(empty_table: Table, app_env: Any) -> None:
+    app_env(empty_table)
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    assert "No rows yet" in at.info[0].value and "about a minute" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_unreachable_endpoint_is_a_clear_message(app_env: Any) -> None:
+    app_env(endpoint=f"http://127.0.0.1:{free_port()}", name="slo-measurements")
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    message = at.error[0].value
+    assert "Cannot reach the AWS endpoint" in message and "make up" in message
+    assert "Traceback" not in message
+
+
+def test_missing_table_is_a_clear_message(fleet_table: Table, app_env: Any) -> None:
+    app_env(endpoint=fleet_table.endpoint, name="slo-no-such-table")
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    assert "does not exist" in at.error[0].value and "OBSERVATORY_TABLE_NAME" in at.error[0].value
+
+
+def test_missing_credentials_is_a_clear_message(
+    fleet_table: Table, app_env: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app_env(fleet_table)
+    monkeypatch.setenv("AWS_PROFILE", "slo-no-such-profile")
+    at = _run(AppTest.from_file(APP, default_timeout=60))
+    assert "No usable AWS credentials" in at.error[0].value and "AWS_PROFILE" in at.error[0].value

@@ -1,0 +1,124 @@
+"""Test frames shaped exactly as contract §4 (`collector.store.read_rows`), built by hand for pure tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+CONTRACT_COLUMNS = [
+    "ts",
+    "probe_key",
+    "invocation_id",
+    "strategy",
+    "store",
+    "memory_mb",
+    "architecture",
+    "runtime",
+    "region",
+    "environment",
+    "cpu_emulation",
+    "extension_layer",
+    "status",
+    "error_types",
+    "error_phase",
+    "cold_start",
+    "cold_cause",
+    "client_init_ms",
+    "ready_wait_ms",
+    "cold_miss_ms",
+    "warm_n",
+    "warm_min_ms",
+    "warm_p50_ms",
+    "warm_p90_ms",
+    "warm_p99_ms",
+    "warm_max_ms",
+    "warm_mean_ms",
+    "warm_ms",
+    "cpu_time_ms",
+    "throttled_periods",
+    "total_periods",
+    "api_calls",
+    "value_sha256",
+]
+
+
+def row(
+    ts: str,
+    strategy: str = "extension",
+    memory_mb: int = 128,
+    store: str = "secretsmanager",
+    cold_miss_ms: float | None = 50.0,
+    warm_ms: list[float] | None = None,
+    status: str = "ok",
+    invocation_id: str | None = None,
+    architecture: str = "x86_64",
+    **extra: Any,
+) -> dict[str, Any]:
+    """One row as the collector would return it."""
+    warm = [] if warm_ms is None else list(warm_ms)
+    s = pd.Series(warm, dtype=float)
+    probe_key = f"{strategy}-{memory_mb}-{architecture}"
+    base: dict[str, Any] = {
+        "ts": pd.Timestamp(ts, tz="UTC"),
+        "probe_key": probe_key,
+        "invocation_id": invocation_id or f"{probe_key}-{ts}",
+        "strategy": strategy,
+        "store": store,
+        "memory_mb": memory_mb,
+        "architecture": architecture,
+        "runtime": "python3.11",
+        "region": "us-east-1",
+        "environment": "lab",
+        "cpu_emulation": "cgroup-v2",
+        "extension_layer": "arn:aws:lambda:us-east-1:123456789012:layer:ext:1"
+        if strategy == "extension"
+        else None,
+        "status": status,
+        "error_types": "" if status == "ok" else "Timeout",
+        "error_phase": None if status == "ok" else "warm_hit",
+        "cold_start": False,
+        "cold_cause": None,
+        "client_init_ms": 10.0,
+        "ready_wait_ms": 0.0,
+        "cold_miss_ms": cold_miss_ms,
+        "warm_n": len(warm),
+        "warm_min_ms": s.min() if warm else None,
+        "warm_p50_ms": s.quantile(0.5) if warm else None,
+        "warm_p90_ms": s.quantile(0.9) if warm else None,
+        "warm_p99_ms": s.quantile(0.99) if warm else None,
+        "warm_max_ms": s.max() if warm else None,
+        "warm_mean_ms": s.mean() if warm else None,
+        "warm_ms": warm,
+        "cpu_time_ms": 5.0,
+        "throttled_periods": 0,
+        "total_periods": 0,
+        "api_calls": None if strategy == "extension" else (1 + len(warm) if strategy == "sdk" else 1),
+        "value_sha256": "ab" * 32,
+    }
+    base.update(extra)
+    return base
+
+
+def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A DataFrame with the contract's columns and dtypes."""
+    df = pd.DataFrame.from_records(rows, columns=CONTRACT_COLUMNS)
+    df["ts"] = pd.to_datetime(df["ts"], utc=True).astype("datetime64[ns, UTC]")
+    df["memory_mb"] = df["memory_mb"].astype(int)
+    df["warm_n"] = df["warm_n"].astype(int)
+    df["cold_start"] = df["cold_start"].astype(bool)
+    df["api_calls"] = df["api_calls"].astype("Int64")
+    for col in (
+        "cold_miss_ms",
+        "warm_min_ms",
+        "warm_p50_ms",
+        "warm_p90_ms",
+        "warm_p99_ms",
+        "warm_max_ms",
+        "warm_mean_ms",
+        "client_init_ms",
+        "ready_wait_ms",
+        "cpu_time_ms",
+    ):
+        df[col] = df[col].astype(float)
+    return df

@@ -1,0 +1,125 @@
+"""dashboard.charts: the figures' traces, axis titles with units, log axes and markers."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from dashboard import charts, stats
+from dashboard.config import PRICES_PATH
+
+from .frames import frame, row
+
+
+def _rows() -> pd.DataFrame:
+    return frame(
+        [
+            row("2026-11-27T05:00", warm_ms=[19.8, 39.9, 40.1], cold_miss_ms=60.0),
+            row("2026-11-27T05:05", warm_ms=[20.2, 39.7], cold_miss_ms=70.0, extension_layer="layer:2"),
+            row("2026-11-27T05:10", status="failed", store="none", cold_miss_ms=None),
+            row("2026-11-27T05:00", memory_mb=1769, warm_ms=[1.5, 1.6, 2.0], cold_miss_ms=20.0),
+            row("2026-11-27T05:00", strategy="dict", warm_ms=[0.0004, 0.0005], cold_miss_ms=55.0),
+            row("2026-11-27T05:00", strategy="sdk", warm_ms=[30.0, 31.0], cold_miss_ms=58.0),
+        ]
+    )
+
+
+def test_trend_figure_has_line_band_failures_and_change_markers() -> None:
+    df = _rows()
+    series = stats.latency_over_time(df, "warm_hit", 50, pd.Timedelta("5min"))
+    not_ok = pd.DataFrame(
+        {"bucket": [pd.Timestamp("2026-11-27T05:10", tz="UTC")], "status": ["failed"], "count": [1]}
+    )
+    fig = charts.trend_figure(series, "warm_hit", 50, not_ok=not_ok, changes=stats.change_points(df))
+    names = [t.name for t in fig.data]
+    assert "Extension (localhost:2773) · 128 MB" in names
+    assert "Extension (localhost:2773) · 128 MB p10-p90" in names  # the band
+    band = next(t for t in fig.data if t.name.endswith("p10-p90"))
+    assert band.fill == "toself"
+    bars = [t for t in fig.data if isinstance(t, go.Bar)]
+    assert bars and bars[0].name.startswith("failed") and list(bars[0].y) == [1]
+    assert any(t.name == "change" and "extension layer" in t.hovertext for t in fig.data)
+    assert any(s.line.dash == "dot" for s in fig.layout.shapes)  # the vertical change line
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "Warm-hit latency (ms)"
+    assert fig.layout.xaxis2.title.text == "Time (UTC)"
+    assert fig.layout.yaxis2.title.text == "Not-ok rows (count)"
+    linear = charts.trend_figure(series, "cold_miss", 90, log_y=False)
+    assert linear.layout.yaxis.type == "linear" and linear.layout.yaxis.title.text == "Cold-miss latency (ms)"
+
+
+def test_memory_figure_uses_log_axes_with_units() -> None:
+    summary = stats.summarize(_rows(), ["strategy", "memory_mb"], "warm_hit")
+    fig = charts.memory_figure(summary, "warm_hit")
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == "Memory (MB)"
+    assert fig.layout.yaxis.type == "log" and fig.layout.yaxis.title.text == "Warm-hit latency (ms)"
+    ext = next(t for t in fig.data if t.name == "Extension (localhost:2773)")
+    assert list(ext.x) == [128, 1769]
+    assert list(ext.y) == [39.7, 1.6]
+    assert ext.error_y.array[0] == pytest.approx(40.02 - 39.7)  # up to p90
+    assert ext.error_y.arrayminus[0] == pytest.approx(39.7 - 19.8)  # down to the minimum
+
+
+def test_cost_figure_plots_total_per_million() -> None:
+    prices = stats.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
+    costs = stats.cost_table(_rows(), prices, 5, 60)
+    fig = charts.cost_figure(costs, 5, "prices-us-east-1.json")
+    assert fig.layout.yaxis.title.text == "Cost per million fetches (USD, estimate)"
+    assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"
+    assert "prices-us-east-1.json" in fig.layout.title.text
+    sdk = next(t for t in fig.data if t.name.startswith("SDK call"))
+    assert sdk.y[0] == costs.set_index("strategy").loc["sdk", "total_usd"]
+
+
+def test_distribution_figure_marks_the_cfs_period() -> None:
+    fig = charts.distribution_figure(_rows(), kind="ecdf")
+    ext128 = next(t for t in fig.data if t.name.startswith("Extension (localhost:2773) · 128 MB"))
+    assert "n=5" in ext128.name and ext128.line.shape == "hv" and ext128.y[-1] == 100.0
+    assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == "Warm-hit latency (ms)"
+    assert {s.x0 for s in fig.layout.shapes} >= {20.0, 40.0}
+    hist = charts.distribution_figure(_rows(), kind="histogram")
+    assert all(isinstance(t, go.Histogram) for t in hist.data)
+    assert hist.layout.xaxis.type == "linear" and hist.layout.yaxis.title.text == "Share of warm hits (%)"
+    fast = charts.distribution_figure(_rows()[_rows()["memory_mb"] == 1769])
+    assert not fast.layout.shapes  # no CFS guides when nothing is near 20 ms
+
+
+def test_reference_figure_pairs_ours_with_2022() -> None:
+    comparison = pd.DataFrame(
+        [
+            {
+                "strategy": "extension",
+                "memory_mb": 128,
+                "metric": "warm_hit",
+                "source": "2022 reference",
+                "median": 39.9,
+                "p90": 40.4,
+            },
+            {
+                "strategy": "extension",
+                "memory_mb": 128,
+                "metric": "warm_hit",
+                "source": "ours",
+                "median": 38.0,
+                "p90": 41.0,
+            },
+            {
+                "strategy": "sdk",
+                "memory_mb": 128,
+                "metric": "cold_miss",
+                "source": "2022 reference",
+                "median": 358.0,
+                "p90": None,
+            },
+        ]
+    )
+    fig = charts.reference_figure(comparison)
+    assert {t.name for t in fig.data} == {"2022 reference", "ours"}
+    assert fig.layout.yaxis.title.text == "Cold-miss latency (ms)" and fig.layout.yaxis2.type == "log"
+
+
+def test_empty_figure_says_why() -> None:
+    fig = charts.empty_figure("no warm hits in range")
+    assert fig.layout.annotations[0].text == "no warm hits in range"

@@ -1,0 +1,194 @@
+"""dashboard.stats: percentiles, trimmed means, summaries, fleet health, change points, cost."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import stats
+from dashboard.config import PRICES_PATH
+
+from .frames import frame, row
+
+
+@pytest.fixture(scope="module")
+def prices() -> stats.PriceTable:
+    return stats.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
+
+
+def test_percentile_interpolates_like_numpy_and_ignores_missing() -> None:
+    assert stats.percentile([1, 2, 3, 4], 50) == 2.5
+    assert stats.percentile([1, None, float("nan"), 3], 50) == 2.0
+    assert stats.percentile([], 90) is None
+    with pytest.raises(stats.StatsError):
+        stats.percentile([1], 101)
+
+
+def test_trimmed_mean_drops_outliers_at_both_ends() -> None:
+    values = [1.0] * 9 + [1000.0]
+    assert stats.trimmed_mean(values, 0.1) == pytest.approx(1.0)
+    assert stats.trimmed_mean(values, 0.0) == pytest.approx(100.9)
+    assert stats.trimmed_mean([], 0.1) is None
+    with pytest.raises(stats.StatsError):
+        stats.trimmed_mean([1.0], 0.5)
+
+
+def test_describe_matches_the_reference_runs_columns() -> None:
+    d = stats.describe(range(1, 101))
+    assert d["n"] == 100 and d["min"] == 1 and d["max"] == 100
+    assert d["median"] == pytest.approx(50.5) and d["p90"] == pytest.approx(90.1)
+    assert stats.describe([])["median"] is None
+
+
+def test_summarize_pools_warm_samples_and_counts_failures() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", warm_ms=[1.0, 2.0]),
+            row("2026-11-27T05:05", warm_ms=[3.0, 4.0], status="error"),
+            row("2026-11-27T05:10", cold_miss_ms=None, status="failed", store="none"),
+            row("2026-11-27T05:00", strategy="dict", warm_ms=[0.001]),
+        ]
+    )
+    warm = stats.summarize(df, ["strategy", "memory_mb"], "warm_hit").set_index("strategy")
+    assert warm.loc["extension", "n"] == 4
+    assert warm.loc["extension", "median"] == pytest.approx(2.5)
+    assert (warm.loc["extension", "ok"], warm.loc["extension", "error"], warm.loc["extension", "failed"]) == (
+        1,
+        1,
+        1,
+    )
+    cold = stats.summarize(df, ["strategy"], "cold_miss").set_index("strategy")
+    assert cold.loc["extension", "n"] == 2  # the failed row has no cold miss but is still counted as failed
+    assert cold.loc["extension", "failed"] == 1
+    with pytest.raises(stats.StatsError):
+        stats.summarize(df, ["strategy"], "p50")
+
+
+def test_latency_over_time_pools_per_bucket_with_band() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:01", warm_ms=[1.0, 2.0, 3.0]),
+            row("2026-11-27T05:03", warm_ms=[4.0, 5.0]),
+            row("2026-11-27T05:20", warm_ms=[10.0]),
+        ]
+    )
+    out = stats.latency_over_time(df, "warm_hit", 50, pd.Timedelta("15min"))
+    assert list(out["n"]) == [5, 1]
+    assert out.iloc[0]["value"] == pytest.approx(3.0)
+    assert out.iloc[0]["low"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 10))
+    assert out.iloc[0]["high"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 90))
+    cold = stats.latency_over_time(df, "cold_miss", 90, pd.Timedelta("1h"))  # q equal to the band's edge
+    assert len(cold) == 1 and cold.iloc[0]["n"] == 3
+    assert stats.latency_over_time(df.iloc[0:0], "warm_hit", 50, pd.Timedelta("1h")).empty
+
+
+def test_bucket_size_grows_with_span() -> None:
+    assert stats.bucket_size(pd.Timedelta("1h")) == pd.Timedelta("1min")
+    assert stats.bucket_size(pd.Timedelta("1D")) == pd.Timedelta("30min")
+    assert stats.bucket_size(pd.Timedelta("30D")) == pd.Timedelta("12h")
+    assert stats.bucket_size(pd.Timedelta("365D")) == pd.Timedelta("7D")
+
+
+def test_fleet_health_flags_stale_and_failing_probes() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", invocation_id="a1"),
+            row("2026-11-27T05:05", invocation_id="a2"),
+            row("2026-11-27T05:10", invocation_id="a3", status="failed", store="none", cold_miss_ms=None),
+            row("2026-11-27T04:00", strategy="dict", invocation_id="d1"),
+            row("2026-11-27T04:05", strategy="dict", invocation_id="d2"),
+        ]
+    )
+    assert stats.infer_interval_seconds(df) == 300.0
+    health = stats.fleet_health(df, pd.Timestamp("2026-11-27T05:12", tz="UTC"), 300.0).set_index("probe_key")
+    ext = health.loc["extension-128-x86_64"]
+    assert ext["failing"] and not ext["stale"] and ext["last_status"] == "failed"
+    assert ext["failure_rate"] == pytest.approx(1 / 3) and ext["last_error_types"] == "Timeout"
+    d = health.loc["dict-128-x86_64"]
+    assert d["stale"] and not d["failing"]
+    assert stats.failure_rate(df) == pytest.approx(1 / 5)
+
+
+def test_headline_compares_with_the_previous_period() -> None:
+    df = frame(
+        [
+            row("2026-11-27T04:30", cold_miss_ms=100.0, warm_ms=[10.0]),
+            row("2026-11-27T05:30", cold_miss_ms=50.0, warm_ms=[5.0]),
+            row("2026-11-27T05:30", memory_mb=1769, cold_miss_ms=1.0, warm_ms=[1.0]),
+        ]
+    )
+    start, end = pd.Timestamp("2026-11-27T05:00", tz="UTC"), pd.Timestamp("2026-11-27T06:00", tz="UTC")
+    h = stats.headline(df, 128, start, end).set_index("strategy")
+    assert h.loc["extension", "cold_p50"] == 50.0 and h.loc["extension", "cold_p50_prev"] == 100.0
+    assert h.loc["extension", "warm_p50"] == 5.0 and h.loc["extension", "warm_p50_prev"] == 10.0
+
+
+def test_change_points_merge_a_fleet_wide_change() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", memory_mb=128),
+            row("2026-11-27T05:05", memory_mb=128, extension_layer="layer:2"),
+            row("2026-11-27T05:00", memory_mb=1769),
+            row("2026-11-27T05:06", memory_mb=1769, extension_layer="layer:2", cpu_emulation="none"),
+        ]
+    )
+    ch = stats.change_points(df)
+    layer = ch[ch["field"] == "extension_layer"].iloc[0]
+    assert layer["after"] == "layer:2" and layer["probes"] == 2
+    assert layer["ts"] == pd.Timestamp("2026-11-27T05:05", tz="UTC")
+    emu = ch[ch["field"] == "cpu_emulation"].iloc[0]
+    assert (emu["before"], emu["after"]) == ("cgroup-v2", "none")
+    assert stats.change_points(frame([row("2026-11-27T05:00")])).empty
+
+
+def test_lambda_and_api_cost_follow_the_price_table(prices: stats.PriceTable) -> None:
+    # 1 s at 1024 MB is one GB-second.
+    assert stats.lambda_usd_per_million(1000, 1024, "x86_64", prices) == pytest.approx(1e6 * 0.0000166667)
+    assert stats.lambda_usd_per_million(1000, 1024, "arm64", prices) < stats.lambda_usd_per_million(
+        1000, 1024, "x86_64", prices
+    )
+    assert stats.api_usd_per_million(1.0, "secretsmanager", prices) == pytest.approx(5.0)
+    assert stats.api_usd_per_million(1.0, "ssm", prices) == 0.0
+    with pytest.raises(stats.StatsError):
+        stats.api_usd_per_million(1.0, "none", prices)
+    with pytest.raises(stats.StatsError):
+        stats.lambda_usd_per_million(1, 128, "sparc", prices)
+
+
+def test_miss_fraction_depends_on_call_rate_and_ttl() -> None:
+    assert stats.miss_fraction("sdk", 10, 60) == 1.0
+    assert stats.miss_fraction("dict", 10, 60) == pytest.approx(1 / 600)
+    assert stats.miss_fraction("extension", 0.001, 60) == 1.0
+    with pytest.raises(stats.StatsError):
+        stats.miss_fraction("dict", 0, 60)
+
+
+def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", strategy="sdk", cold_miss_ms=60.0, warm_ms=[30.0] * 9),
+            row("2026-11-27T05:00", strategy="dict", cold_miss_ms=60.0, warm_ms=[0.001] * 9),
+            row("2026-11-27T05:00", strategy="extension", cold_miss_ms=120.0, warm_ms=[40.0] * 9),
+            row("2026-11-27T05:00", strategy="dict", store="none", status="failed", cold_miss_ms=None),
+        ]
+    )
+    costs = stats.cost_table(df, prices, fetches_per_second=10, cache_ttl_seconds=60).set_index("strategy")
+    assert set(costs.index) == {"sdk", "dict", "extension"}
+    assert costs.loc["sdk", "api_calls_per_fetch"] == pytest.approx(1.0)
+    assert costs.loc["sdk", "api_usd"] == pytest.approx(5.0)
+    assert costs.loc["dict", "api_calls_per_fetch"] == pytest.approx(1 / 600)
+    assert costs.loc["extension", "api_calls_per_fetch"] == pytest.approx(1 / 600)  # assumed one per miss
+    expected = 1 / 600 * 60.0 + (1 - 1 / 600) * 0.001
+    assert costs.loc["dict", "expected_ms"] == pytest.approx(expected)
+    best = stats.best_choices(costs.reset_index())
+    assert best["cheapest"]["strategy"] == "dict" and best["fastest"]["strategy"] == "dict"
+    assert stats.best_choices(costs.iloc[0:0]) == {}
+
+
+def test_ecdf_is_monotone_and_thinned() -> None:
+    xs, share = stats.ecdf(np.arange(10_000, 0, -1), max_points=100)
+    assert len(xs) <= 100 and xs[0] == 1 and xs[-1] == 10_000 and share[-1] == 1.0
+    assert np.all(np.diff(xs) >= 0) and np.all(np.diff(share) > 0)
