@@ -390,14 +390,14 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         choices=KINDS,
-        default=[],
+        default=None,
         help="build only this artifact kind, repeatable (default: all)",
     )
     parser.add_argument("--cache-dir", type=Path, default=None, help="dependency cache (default: OUT/.cache)")
     args = parser.parse_args(argv)
     try:
         built = build(
-            args.out, args.runtime, args.archs or list(ARCHITECTURES), args.only, cache=args.cache_dir
+            args.out, args.runtime, args.archs or list(ARCHITECTURES), args.only or [], cache=args.cache_dir
         )
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
