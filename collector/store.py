@@ -13,18 +13,17 @@ Table design
 - `expires_at` (N, epoch seconds) is the TTL attribute: rows expire `retention_days` after `started_at`.
 - Every attribute is snake_case and named like its DataFrame column; dimensions are explicit attributes.
   `warm_ms` is stored packed (B: a format byte + zlib of little-endian float64s, exact round trip).
-- One item per (invocation, store), written with `attribute_not_exists(pk)`; an invocation's rows are written
-  in one transaction, so a redelivered record never becomes two rows and a record is never half-written.
+- One item per (invocation, store), written with `attribute_not_exists(pk)`, so a redelivered record never
+  becomes two rows; a record's rows are checked together before the first write and rolled back together if
+  DynamoDB refuses one, so an invalid record is never half-written (see write_rows).
 """
 
 from __future__ import annotations
 
 import math
-import random
 import struct
-import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,9 +42,7 @@ ROW_FORMAT = 1  # stored as `row_format`, so a later layout can be read next to 
 WARM_FORMAT_ZLIB_F64LE = 1
 NUMBER_DECIMALS = 6  # milliseconds to the nanosecond; keeps every N inside DynamoDB's range and precision
 MAX_READ_WORKERS = 8
-TRANSIENT_CODES = frozenset(
-    {"ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
-)
+MAX_ITEM_BYTES = 400 * 1024
 
 # The DataFrame read_rows returns: contract §4 columns, in order, with their dtypes.
 STRING_COLUMNS = (
@@ -134,8 +131,6 @@ FILTERABLE = {
 
 Row = dict[str, Any]
 """One table row as Python values, keyed by the COLUMNS names (`ts` a timezone-aware datetime)."""
-
-_sleep: Callable[[float], None] = time.sleep  # tests replace it to skip backoff waits
 
 
 class StoreError(Exception):
@@ -282,9 +277,34 @@ def to_item(row: Mapping[str, Any], retention_days: int = DEFAULT_RETENTION_DAYS
     return item
 
 
-def _cancellation_codes(exc: Any) -> list[str]:
-    reasons = exc.response.get("CancellationReasons") or []
-    return [str(reason.get("Code") or "None") for reason in reasons]
+def item_size(item: Mapping[str, Any]) -> int:
+    """DynamoDB's size of an item in bytes (names + values), to refuse an oversized row before writing."""
+    size = 0
+    for name, attr in item.items():
+        size += len(name.encode("utf-8"))
+        if "S" in attr:
+            size += len(attr["S"].encode("utf-8"))
+        elif "B" in attr:
+            size += len(attr["B"])
+        elif "N" in attr:
+            size += len(attr["N"].lstrip("-").replace(".", "")) // 2 + 2
+        else:
+            size += 1
+    return size
+
+
+def _put_if_absent(client: Any, table_name: str, item: dict[str, Any]) -> bool:
+    """Put one item unless its key exists; True if written, False if it was already there (a redelivery)."""
+    try:
+        client.put_item(TableName=table_name, Item=item, ConditionExpression="attribute_not_exists(pk)")
+        return True
+    except client.exceptions.ConditionalCheckFailedException:
+        return False
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code == "ValidationException":  # permanent: retrying the same item cannot help
+            raise RowError(f"DynamoDB refused the row ({code})") from exc
+        raise
 
 
 def write_rows(
@@ -293,72 +313,38 @@ def write_rows(
     client: Any = None,
     table_name: str | None = None,
     retention_days: int = DEFAULT_RETENTION_DAYS,
-    max_attempts: int = 5,
 ) -> int:
-    """Write one invocation's rows idempotently, all together; returns how many were new (0 on a redelivery).
+    """Write one invocation's rows idempotently; returns how many were new (0 on a redelivery).
 
-    Each row is put with `attribute_not_exists(pk)`; several rows go in one transaction, so a record is never
-    half-written. A row that already exists is skipped, the rest are written. Throttling and transaction
-    conflicts are retried with exponential backoff; after `max_attempts` a StoreError surfaces.
+    Every row is built and checked before the first write, then put with `attribute_not_exists(pk)`, so a
+    redelivered record never becomes two rows and rows already there are skipped (a partly written record
+    is completed). If DynamoDB refuses a row for good, the rows this call wrote are deleted again: a record
+    is all in or all out. Throttling and network faults are retried by the client (standard mode, backoff)
+    and then raised, so Lambda's retry writes the rest.
+
+    Why not TransactWriteItems: a transaction costs twice the write units on AWS, and the local endpoint
+    (moto) copies the whole table for every transaction, so the lab's collector would slow as its table grows.
     """
     if not rows:
         return 0
     client, table_name = _resolve(client, table_name)
     items = [to_item(row, retention_days) for row in rows]
-    if len(items) > 100:
-        raise RowError("at most 100 rows per record (one transaction)")
-    pending = items
-    attempt = 0
-    while True:
-        attempt += 1
-        try:
-            if len(pending) == 1:
-                client.put_item(
-                    TableName=table_name, Item=pending[0], ConditionExpression="attribute_not_exists(pk)"
-                )
-            else:
-                client.transact_write_items(
-                    TransactItems=[
-                        {
-                            "Put": {
-                                "TableName": table_name,
-                                "Item": item,
-                                "ConditionExpression": "attribute_not_exists(pk)",
-                            }
-                        }
-                        for item in pending
-                    ]
-                )
-            return len(pending)
-        except client.exceptions.ConditionalCheckFailedException:
-            return 0  # the single row is already there: a redelivery
-        except client.exceptions.TransactionCanceledException as exc:
-            codes = _cancellation_codes(exc)
-            if len(codes) == len(pending) and "ConditionalCheckFailed" in codes:
-                survivors = [
-                    item
-                    for item, code in zip(pending, codes, strict=True)
-                    if code != "ConditionalCheckFailed"
-                ]
-                if not survivors:
-                    return 0  # every row is there already: a redelivery
-                pending = survivors
-                if all(code in ("None", "ConditionalCheckFailed") for code in codes):
-                    attempt -= 1  # some rows exist already: write only the missing ones, at once
-                    continue
-            if "ValidationError" in codes:
-                raise RowError(f"DynamoDB refused the rows: {codes}") from exc
-            if not any(code in TRANSIENT_CODES for code in codes) or attempt >= max_attempts:
-                raise StoreError(f"transaction cancelled after {attempt} attempt(s): {codes}") from exc
-        except client.exceptions.TransactionConflictException as exc:
-            if attempt >= max_attempts:
-                raise StoreError("transaction conflict persisted") from exc
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code")
-            if code == "ValidationException":  # permanent: retrying the same item cannot help
-                raise RowError(f"DynamoDB refused the row ({code})") from exc
-            raise
-        _sleep(min(2.0, 0.05 * 2 ** (attempt - 1)) * (0.5 + random.random()))
+    keys = [(item["pk"]["S"], item["sk"]["S"]) for item in items]
+    if len(set(keys)) != len(keys):
+        raise RowError("two rows of one record have the same key (same invocation and store)")
+    for item in items:
+        if item_size(item) > MAX_ITEM_BYTES:
+            raise RowError(f"row of {item_size(item):,} bytes exceeds DynamoDB's {MAX_ITEM_BYTES:,}")
+    written: list[dict[str, Any]] = []
+    try:
+        for item in items:
+            if _put_if_absent(client, table_name, item):
+                written.append(item)
+    except RowError:
+        for item in written:
+            client.delete_item(TableName=table_name, Key={"pk": item["pk"], "sk": item["sk"]})
+        raise
+    return len(written)
 
 
 # ---------------------------------------------------------------------------------------------------- reading

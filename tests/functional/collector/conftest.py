@@ -42,9 +42,3 @@ def sqs(mocked: None) -> Any:
 def dlq_url(sqs: Any) -> str:
     """The URL of a fresh dead-letter queue."""
     return str(sqs.create_queue(QueueName=QUEUE)["QueueUrl"])
-
-
-@pytest.fixture(autouse=True)
-def _no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Backoff waits are skipped: tests assert behaviour, not time."""
-    monkeypatch.setattr(store, "_sleep", lambda _seconds: None)

@@ -286,14 +286,11 @@ class _Flaky:
 
 
 THROTTLED = {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"}}
-CANCELLED = {
-    "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"},
-    "CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}],
-}
+REFUSED = {"Error": {"Code": "ValidationException", "Message": "Item size has exceeded the maximum"}}
 
 
 def test_throttling_that_outlasts_the_client_retries_raises(ddb: Any, sqs: Any, dlq_url: str) -> None:
-    flaky = _Flaky(ddb, "transact_write_items", 1, THROTTLED)
+    flaky = _Flaky(ddb, "put_item", 1, THROTTLED)
     settings = Settings(TABLE, dlq_url)
     with pytest.raises(ClientError, match="Throttling"):
         collect(load_event("destination_success.json"), settings=settings, dynamodb=flaky, sqs=sqs)
@@ -305,17 +302,54 @@ def test_throttling_that_outlasts_the_client_retries_raises(ddb: Any, sqs: Any, 
     )
 
 
-def test_cancelled_transaction_from_throttling_is_retried(ddb: Any, sqs: Any, dlq_url: str) -> None:
-    flaky = _Flaky(ddb, "transact_write_items", 2, CANCELLED)
+def test_a_fault_after_the_first_row_is_completed_by_the_retry(ddb: Any, sqs: Any, dlq_url: str) -> None:
+    class SecondPutThrottled(_Flaky):
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(self._client, name)
+            if name != "put_item":
+                return real
+
+            def call(**kwargs: Any) -> Any:
+                self.calls += 1
+                if self.calls == 2:
+                    raise self._client.exceptions.from_code("ThrottlingException")(THROTTLED, name)
+                return real(**kwargs)
+
+            return call
+
+    flaky = SecondPutThrottled(ddb, "put_item", 0, THROTTLED)
     settings = Settings(TABLE, dlq_url)
-    assert collect(load_event("destination_success.json"), settings=settings, dynamodb=flaky).rows == 2
-    assert flaky.calls == 3
-    stuck = _Flaky(ddb, "transact_write_items", 100, CANCELLED)
-    event = load_event("destination_success.json")
-    event["responsePayload"]["invocation_id"] = event["requestContext"]["requestId"] = "other-invocation"
-    with pytest.raises(store.StoreError, match="ThrottlingError"):
-        collect(event, settings=settings, dynamodb=stuck, sqs=sqs)
-    assert stuck.calls == 5 and dead_letters(sqs, dlq_url) == []
+    with pytest.raises(ClientError):
+        collect(load_event("destination_success.json"), settings=settings, dynamodb=flaky, sqs=sqs)
+    outcome = collect(load_event("destination_success.json"), settings=settings, dynamodb=flaky, sqs=sqs)
+    assert (outcome.result, outcome.rows) == (WRITTEN, 1)
+    assert ddb.scan(TableName=TABLE, Select="COUNT")["Count"] == 2
+
+
+def test_a_row_refused_for_good_rolls_the_record_back(ddb: Any, sqs: Any, dlq_url: str) -> None:
+    class SecondPutRefused(_Flaky):
+        def __getattr__(self, name: str) -> Any:
+            real = getattr(self._client, name)
+            if name != "put_item":
+                return real
+
+            def call(**kwargs: Any) -> Any:
+                self.calls += 1
+                if kwargs["Item"]["store"]["S"] == "ssm":
+                    raise self._client.exceptions.from_code("ValidationException")(REFUSED, name)
+                return real(**kwargs)
+
+            return call
+
+    outcome = collect(
+        load_event("destination_success.json"),
+        settings=Settings(TABLE, dlq_url),
+        dynamodb=SecondPutRefused(ddb, "put_item", 0, REFUSED),
+        sqs=sqs,
+    )
+    assert outcome.result == DEAD_LETTERED and "refused" in (outcome.reason or "")
+    assert ddb.scan(TableName=TABLE, Select="COUNT")["Count"] == 0
+    assert len(dead_letters(sqs, dlq_url)) == 1
 
 
 def test_client_retries_throttling_and_network_errors() -> None:
@@ -335,7 +369,7 @@ def test_network_errors_are_retried_then_raised(
         calls.append(1)
         raise EndpointConnectionError(endpoint_url=request.url)
 
-    client.meta.events.register_first("before-send.dynamodb.TransactWriteItems", unreachable)
+    client.meta.events.register_first("before-send.dynamodb.PutItem", unreachable)
     with pytest.raises(EndpointConnectionError):
         collect(load_event("destination_success.json"), settings=Settings(TABLE, dlq_url))
     assert len(calls) == aws.MAX_ATTEMPTS and dead_letters(sqs, dlq_url) == []
@@ -343,8 +377,7 @@ def test_network_errors_are_retried_then_raised(
 
 
 def test_a_row_dynamodb_refuses_is_dead_lettered(ddb: Any, sqs: Any, dlq_url: str) -> None:
-    refused = {"Error": {"Code": "ValidationException", "Message": "Item size has exceeded the maximum"}}
-    flaky = _Flaky(ddb, "put_item", 100, refused)
+    flaky = _Flaky(ddb, "put_item", 100, REFUSED)
     event = load_event("destination_event_age_exceeded.json")
     outcome = collect(event, settings=Settings(TABLE, dlq_url), dynamodb=flaky, sqs=sqs)
     assert outcome.result == DEAD_LETTERED and "refused" in (outcome.reason or "")

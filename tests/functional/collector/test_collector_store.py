@@ -197,3 +197,15 @@ def test_unknown_fields_never_reach_the_table(ddb: Any) -> None:
     row = make_row(secret_value="hunter2", fixture_value="hunter2")
     store.write_rows([row], client=ddb, table_name=TABLE)
     assert "hunter2" not in repr(ddb.scan(TableName=TABLE)["Items"])
+
+
+def test_oversized_or_colliding_rows_are_refused_before_any_write(ddb: Any) -> None:
+    import random
+
+    rng = random.Random(1)
+    huge = [rng.random() for _ in range(60_000)]  # ~480 KB packed: over DynamoDB's 400 KB item limit
+    with pytest.raises(store.RowError, match="exceeds"):
+        store.write_rows([make_row(), make_row(store_name="ssm", warm_ms=huge)], client=ddb, table_name=TABLE)
+    with pytest.raises(store.RowError, match="same key"):
+        store.write_rows([make_row(), make_row()], client=ddb, table_name=TABLE)
+    assert ddb.scan(TableName=TABLE)["Count"] == 0
