@@ -459,9 +459,10 @@ class ExecutionEnvironment:
 
     def status(self) -> dict[str, Any]:
         """A snapshot for `LambdaService.status()`."""
-        quota, period = (
-            self.group.read_limits() if self.state != "stopped" else (-1, self.group.manager.period_us)
-        )
+        try:
+            quota, period = self.group.read_limits()
+        except (OSError, ValueError):  # stopped meanwhile
+            quota, period = -1, self.group.manager.period_us
         return {
             "function": self.spec.name,
             "environment_id": self.env_id,

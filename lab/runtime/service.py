@@ -405,7 +405,12 @@ class LambdaService:
             return chosen, False
         env = self._create_environment(spec, cause)
         with self._lock:
-            self._envs.setdefault(spec.name, []).append(env)
+            closed = self._closed
+            if not closed:
+                self._envs.setdefault(spec.name, []).append(env)
+        if closed:  # close() ran while this environment was being prepared: it must not outlive the service
+            env.stop("spindown")
+            raise LambdaServiceError("the lab's Lambda service is closed")
         return env, True
 
     def _reap_loop(self) -> None:
