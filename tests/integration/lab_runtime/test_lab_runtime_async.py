@@ -153,3 +153,25 @@ def test_timed_out_async_event_is_retried_and_reported(
     assert record["requestContext"]["approximateInvokeCount"] == 2
     assert record["responsePayload"]["errorType"] == "Sandbox.Timedout"
     assert service.status() == []
+
+
+def test_a_retry_that_would_pass_the_maximum_event_age_ends_as_event_age_exceeded(
+    deployer: Deployer, make_service: Callable[..., LambdaService]
+) -> None:
+    name = deployer.function(RAISES)
+    queue_url, queue_arn = deployer.queue()
+    deployer.lambda_client.put_function_event_invoke_config(
+        FunctionName=name,
+        MaximumRetryAttempts=2,
+        MaximumEventAgeInSeconds=60,
+        DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+    )
+    service = make_service(retry_delays_s=(120.0,))  # the first retry would be due after 60 s of age
+    request_id = service.invoke_async(name, SCHEDULE_EVENT)
+    assert service.wait_idle(60)
+    [message] = deployer.messages(queue_url, 1)
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["requestId"] == request_id
+    assert record["requestContext"]["condition"] == "EventAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+    assert record["responsePayload"]["errorType"] == "RuntimeError"
