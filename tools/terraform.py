@@ -244,9 +244,12 @@ def console(ws: Workspace, expression: str) -> Any:
             capture_output=True,
             text=True,
         )
-    if completed.returncode != 0:
+    try:
+        if completed.returncode != 0:
+            raise ValueError("non-zero exit")
+        return json.loads(json.loads(completed.stdout.strip()))
+    except ValueError:  # console can exit 0 with only diagnostics on stderr (invalid variables)
         raise TerraformError(
             f"terraform console could not evaluate {expression} in {ws.env_dir}:\n"
             f"{(completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]}"
-        )
-    return json.loads(json.loads(completed.stdout.strip()))
+        ) from None

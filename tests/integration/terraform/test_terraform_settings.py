@@ -1,0 +1,77 @@
+"""Variable validation and the default AWS fleet's cost, evaluated by real terraform (no cloud call)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tools import cost, terraform
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def aws_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An initialised copy of terraform/ (so nothing is written into the repository); yields envs/aws."""
+    copy = tmp_path_factory.mktemp("tfsettings") / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    env = copy / "envs" / "aws"
+    terraform.init(terraform.Workspace(env), backend=False)
+    yield env
+
+
+def test_defaults_make_the_catalogue(aws_env: Path) -> None:
+    fleet = terraform.console(terraform.Workspace(aws_env), "module.observatory.fleet")
+    assert set(fleet) == {
+        f"{s}-{m}-x86_64"
+        for s in ("extension", "sdk", "dict", "caching_lib", "powertools")
+        for m in (128, 1769)
+    }
+
+
+def test_bad_settings_are_refused_with_a_reason(aws_env: Path) -> None:
+    ws = terraform.Workspace(
+        aws_env,
+        variables={
+            "fleet": {"strategies": ["sdk", "redis"], "memory_sizes": [64], "architectures": ["sparc"]},
+            "schedule_expression": "rate(15 minutes)",
+            "cache_ttl_seconds": 900,
+            "warm_samples": 0,
+            "log_retention_days": 13,
+            "name_prefix": "Bad_Prefix",
+        },
+    )
+    with pytest.raises(terraform.TerraformError) as caught:
+        terraform.console(ws, "module.observatory.fleet")
+    message = " ".join(str(caught.value).split())
+    for reason in (
+        "fleet.strategies must be a non-empty list of: extension, sdk, dict, caching_lib, powertools",
+        "fleet.memory_sizes must be a non-empty list of whole MB between 128 and 10240",
+        "fleet.architectures must be a non-empty list of: x86_64, arm64",
+        "cache_ttl_seconds must be shorter than the schedule interval",
+        "warm_samples must be a whole number between 1 and 10000",
+        "log_retention_days must be one of CloudWatch's values",
+        "name_prefix must be 2-16 characters",
+    ):
+        assert reason in message
+
+
+def test_only_rate_schedules_are_accepted(aws_env: Path) -> None:
+    ws = terraform.Workspace(aws_env, variables={"schedule_expression": "cron(0 * * * ? *)"})
+    with pytest.raises(terraform.TerraformError, match="schedule_expression must be rate"):
+        terraform.console(ws, "module.observatory.fleet")
+    ok = terraform.Workspace(
+        aws_env, variables={"schedule_expression": "rate(2 hours)", "cache_ttl_seconds": 3600}
+    )
+    assert terraform.console(ok, "module.observatory.cost_inputs")["schedule_interval_s"] == 7200
+
+
+def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(aws_env: Path) -> None:
+    inputs = cost.read_inputs(aws_env)
+    lines = cost.estimate(inputs, cost.load_json(cost.PRICES_PATH), cost.load_json(cost.SEED_PATH))
+    total = sum(line.usd for line in lines)
+    assert 0 < total <= 5.0, cost.render(aws_env, inputs, lines)
+    assert len(inputs["probes"]) == 10
