@@ -232,8 +232,7 @@ class LambdaService:
         self._reaper = threading.Thread(target=self._reap_loop, name="lab-reaper", daemon=True)
         self._reaper.start()
         self._emit(
-            f"lab runtime: {self.runtime_name} ({self.runtime_python}), CPU tiers: {self.cgroups.mode}"
-            f"{'' if self.cgroups.mode != 'none' else ' (' + self.cgroups.reason + ')'}, "
+            f"lab runtime: {self.runtime_name} ({self.runtime_python}), CPU tiers: {self.cgroups.mode}, "
             f"period {self.cgroups.period_us / 1000:g} ms"
         )
 
@@ -469,7 +468,11 @@ class LambdaService:
                 + (f" quota {env.group.quota_us} us / {self.cgroups.period_us} us" if env.group.path else "")
                 + (f", extension port {env.extension_port}" if spec.layers else "")
             )
-            failed = env.start()
+            try:
+                failed = env.start()
+            except BaseException:
+                self._retire(env, "failure")  # a half-started tree must not be left running
+                raise
             init_ms = env.init_ms
             if failed is not None:
                 self._retire(env, "failure")
@@ -477,7 +480,11 @@ class LambdaService:
         sampled = spec.tracing_active
         header, root, parent = _trace_header(sampled)
         started = time.time()
-        outcome = env.invoke(request_id, body, header)
+        try:
+            outcome = env.invoke(request_id, body, header)
+        except BaseException:
+            self._retire(env, "failure")
+            raise
         if env.state == "stopped":
             self._retire(env, env.stop_reason or "failure")
         if self.xray is not None and sampled:
