@@ -22,7 +22,8 @@ LOG = logging.getLogger(__name__)
 
 MB_PER_VCPU = 1769
 V1_ROOT = Path("/sys/fs/cgroup/cpu")
-V2_ROOT = Path("/sys/fs/cgroup/unified")
+V2_ROOT = Path("/sys/fs/cgroup/unified")  # hybrid hierarchy, as on this machine
+V2_PURE_ROOT = Path("/sys/fs/cgroup")  # a unified-only machine mounts cgroup2 here
 MODES = ("auto", "cgroup-v1", "cgroup-v2", "none")
 
 
@@ -191,6 +192,8 @@ class CgroupManager:
             candidates.append(("cgroup-v1", v1_root))
         if mode in ("auto", "cgroup-v2"):
             candidates.append(("cgroup-v2", v2_root))
+            if v2_root == V2_ROOT and not V2_ROOT.exists():
+                candidates.append(("cgroup-v2", V2_PURE_ROOT))
         reasons = []
         for candidate, root in candidates:
             try:
