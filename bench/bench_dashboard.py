@@ -200,11 +200,19 @@ def write_events(
         return sum(pool.map(lambda row: write_rows([row], client=client, table_name=table), rows))
 
 
-def page_figures(frame: pd.DataFrame, now: pd.Timestamp) -> list[Any]:
-    """Everything the six pages compute from the loaded frame, with default choices (Last 30 days)."""
+def page_figures(frame: pd.DataFrame, now: pd.Timestamp, pages: dict[str, float] | None = None) -> list[Any]:
+    """Everything the six pages compute from the loaded frame, with default choices (Last 30 days).
+
+    `pages`, if given, receives the seconds each page's share took.
+    """
     from dashboard import charts, data, stats
 
     figures: list[Any] = []
+    marks = [("start", time.perf_counter())]
+
+    def mark(name: str) -> None:
+        marks.append((name, time.perf_counter()))
+
     start = now - pd.Timedelta(days=30)
     interval = stats.infer_interval_seconds(frame)
     # Overview
@@ -213,6 +221,7 @@ def page_figures(frame: pd.DataFrame, now: pd.Timestamp) -> list[Any]:
     stats.headline(frame, int(frame["memory_mb"].min()), start, now)
     for metric in stats.METRICS:
         stats.summarize(frame, ["strategy", "memory_mb"], metric)
+    mark("overview")
     # Trends
     bucket = stats.bucket_size(now - start)
     series = stats.latency_over_time(frame, "warm_hit", 50, bucket)
@@ -220,6 +229,7 @@ def page_figures(frame: pd.DataFrame, now: pd.Timestamp) -> list[Any]:
     not_ok = bad.assign(bucket=bad["ts"].dt.floor(bucket)).groupby(["bucket", "status"]).size()
     not_ok = not_ok.rename("count").reset_index()
     figures.append(charts.trend_figure(series, "warm_hit", 50, not_ok, stats.change_points(frame)))
+    mark("trends")
     # Memory tiers
     for metric in stats.METRICS:
         figures.append(
@@ -229,8 +239,10 @@ def page_figures(frame: pd.DataFrame, now: pd.Timestamp) -> list[Any]:
     costs = stats.cost_table(frame, prices, 1.0, 60)
     stats.best_choices(costs)
     figures.append(charts.cost_figure(costs, 1.0, "prices-us-east-1.json"))
+    mark("memory")
     # Distributions
     figures.append(charts.distribution_figure(frame[frame["warm_n"] > 0]))
+    mark("distributions")
     # Reference (the same summaries, on the secretsmanager rows)
     sm = frame[frame["store"] == "secretsmanager"]
     records = []
@@ -247,8 +259,12 @@ def page_figures(frame: pd.DataFrame, now: pd.Timestamp) -> list[Any]:
                 }
             )
     figures.append(charts.reference_figure(pd.DataFrame.from_records(records)))
+    mark("reference")
     # Runs: the table it shows
     frame.drop(columns=["warm_ms"]).sort_values("ts", ascending=False).head(5000)
+    mark("runs")
+    if pages is not None:
+        pages.update({name: t - marks[i][1] for i, (name, t) in enumerate(marks[1:])})
     return figures
 
 
@@ -316,8 +332,8 @@ def main(argv: list[str] | None = None) -> None:
         now = pd.Timestamp(end)
         base_total = None
         print(
-            f"{'days':>5} {'rows':>8} {'query s':>8} {'figures s':>9} {'total s':>8} {'cache copy s':>12}"
-            f" {'x vs 1 day':>10}"
+            f"{'days':>5} {'rows':>8} {'query s':>8} {'cache s':>8} {'figures s':>9} {'total s':>8}"
+            f" {'x vs 1 day':>10}  slowest page"
         )
         for days in sorted(args.days):
             frame, query_s = _timed(
@@ -325,22 +341,26 @@ def main(argv: list[str] | None = None) -> None:
                     end - timedelta(days=d), end + timedelta(seconds=1), client=client, table_name=BENCH_TABLE
                 )
             )
-            _, fig_s = _timed(page_figures, frame, now)
-            _, copy_s = _timed(lambda f=frame: _cache_copy(f))
-            total = query_s + fig_s
+            cached, cache_s = _timed(_cache_copy, frame)
+            pages: dict[str, float] = {}
+            _, fig_s = _timed(page_figures, cached, now, pages)
+            total = query_s + cache_s + fig_s
             base_total = base_total or total
+            slow = max(pages, key=lambda k: pages[k])
             print(
-                f"{days:>5} {len(frame):>8,} {query_s:>8.2f} {fig_s:>9.2f} {total:>8.2f} {copy_s:>12.3f}"
-                f" {total / base_total:>10.1f}"
+                f"{days:>5} {len(frame):>8,} {query_s:>8.2f} {cache_s:>8.3f} {fig_s:>9.2f} {total:>8.2f}"
+                f" {total / base_total:>10.1f}  {slow} {pages[slow]:.2f} s"
             )
         # The dashboard's own share at the lab's default fleet (10 probes every 5 min), without the endpoint.
         lab = destination_events(end - timedelta(days=30), 30, tiers=LAB_TIERS, interval_s=LAB_INTERVAL_S)
         frame, _ = _timed(lambda: rows_to_frame(r for e in lab for r in rows_for(parse_destination(e))))
-        _, fig_s = _timed(page_figures, frame, now)
-        _, copy_s = _timed(lambda: _cache_copy(frame))
+        cached, cache_s = _timed(_cache_copy, frame)
+        pages = {}
+        _, fig_s = _timed(page_figures, cached, now, pages)
         print(
-            f"lab default fleet, 30 days, frame built by collector.store.rows_to_frame (no table): "
-            f"{len(frame):,} rows; figures {fig_s:.2f} s; cache copy {copy_s:.3f} s"
+            f"lab default fleet (10 probes every 5 min), 30 days, frame from collector.store.rows_to_frame "
+            f"(no table): {len(frame):,} rows; cache {cache_s:.2f} s; figures {fig_s:.2f} s "
+            f"({', '.join(f'{k} {v:.2f}' for k, v in pages.items())})"
         )
     finally:
         server.stop()

@@ -5,6 +5,7 @@ Every axis carries its unit; legends use the names a user reads (see `labels`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
@@ -40,6 +41,13 @@ def _rgba(hex_color: str, alpha: float) -> str:
 
 def _dash_for_tiers(tiers: Sequence[int]) -> dict[int, str]:
     return {t: TIER_DASH[i % len(TIER_DASH)] for i, t in enumerate(sorted(set(tiers)))}
+
+
+def _memory_ticks(fig: go.Figure, tiers: Sequence[int]) -> None:
+    """Tick marks at the memory tiers measured (a log axis otherwise labels 2, 3, ... between them)."""
+    values = sorted({int(t) for t in tiers})
+    if values:
+        fig.update_xaxes(tickvals=values, ticktext=[str(v) for v in values])
 
 
 def empty_figure(message: str) -> go.Figure:
@@ -181,6 +189,7 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
     )
     fig.update_xaxes(title_text="Memory (MB)", type="log" if log_x else "linear")
     fig.update_yaxes(title_text=METRIC_AXIS.get(metric, "Latency (ms)"), type="log" if log_y else "linear")
+    _memory_ticks(fig, data["memory_mb"].tolist() if len(data) else [])
     return fig
 
 
@@ -219,18 +228,23 @@ def cost_figure(costs: pd.DataFrame, fetches_per_second: float, price_source: st
     )
     fig.update_xaxes(title_text="Memory (MB)", type="log")
     fig.update_yaxes(title_text="Cost per million fetches (USD, estimate)", type="log")
+    _memory_ticks(fig, costs["memory_mb"].tolist() if len(costs) else [])
     return fig
 
 
-def _cfs_guides(fig: go.Figure, x_max: float) -> None:
-    """Dotted lines at multiples of the 20 ms CFS period, where throttled hits cluster."""
+def _cfs_guides(fig: go.Figure, x_max: float, log_x: bool) -> None:
+    """Dotted lines at multiples of the 20 ms CFS period, where throttled hits cluster.
+
+    Plotly places shapes on a log axis in log10 units, so the position is converted there.
+    """
     k = 1
     while k * CFS_PERIOD_MS <= x_max * 1.05 and k <= 10:
+        at = k * CFS_PERIOD_MS
         fig.add_vline(
-            x=k * CFS_PERIOD_MS,
+            x=math.log10(at) if log_x else at,
             line_dash="dot",
             line_color="#888",
-            annotation_text=f"{k * CFS_PERIOD_MS:g} ms" if k <= 4 else None,
+            annotation_text=f"{at:g} ms" if k <= 4 else None,
             annotation_position="top",
         )
         k += 1
@@ -278,14 +292,15 @@ def distribution_figure(
                     histnorm="percent",
                 )
             )
+    log_axis = log_x and kind == "ecdf"
     if x_max >= CFS_PERIOD_MS * 0.75:
-        _cfs_guides(fig, x_max)
+        _cfs_guides(fig, x_max, log_axis)
     fig.update_layout(
         title="Warm-hit latency distribution (dotted: the 20 ms CFS period)",
         legend_title_text="Strategy · tier",
         barmode="overlay",
     )
-    fig.update_xaxes(title_text="Warm-hit latency (ms)", type="log" if log_x and kind == "ecdf" else "linear")
+    fig.update_xaxes(title_text="Warm-hit latency (ms)", type="log" if log_axis else "linear")
     y_title = "Share of warm hits at or below (%)" if kind == "ecdf" else "Share of warm hits (%)"
     fig.update_yaxes(title_text=y_title)
     return fig

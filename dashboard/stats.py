@@ -120,6 +120,17 @@ def summarize(frame: pd.DataFrame, by: Sequence[str], metric: str) -> pd.DataFra
     return pd.DataFrame.from_records(records, columns=columns)
 
 
+def describe_span(span: pd.Timedelta) -> str:
+    """A bucket length as people say it: "30 min", "1 h", "1 day"."""
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day" + ("s" if days > 1 else "")
+    if minutes % 60 == 0:
+        return f"{minutes // 60} h"
+    return f"{minutes} min"
+
+
 def bucket_size(span: pd.Timedelta, target_buckets: int = 60) -> pd.Timedelta:
     """A round time bucket giving about `target_buckets` points over `span`."""
     steps = ["1min", "5min", "15min", "30min", "1h", "3h", "6h", "12h", "1D", "7D"]
@@ -299,20 +310,22 @@ def change_points(frame: pd.DataFrame) -> pd.DataFrame:
     columns = ["ts", "field", "before", "after", "probes"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
-    ordered = frame.sort_values(["probe_key", "ts"])
+    # A failed invocation's row carries no runtime, layer or CPU mode: only rows that say one count.
+    ordered = frame[frame["status"] != "failed"].sort_values(["probe_key", "ts"])
     events = []
     for field in CHANGE_FIELDS:
-        values = ordered[field].fillna("(none)").astype(str)
-        previous = values.groupby(ordered["probe_key"]).shift()
+        known = ordered[ordered[field].notna() & (ordered[field].astype(str) != "")]
+        values = known[field].astype(str)
+        previous = values.groupby(known["probe_key"]).shift()
         changed = previous.notna() & (values != previous)
-        for idx in ordered.index[changed.to_numpy()]:
+        for idx in known.index[changed.to_numpy()]:
             events.append(
                 {
-                    "ts": ordered.at[idx, "ts"],
+                    "ts": known.at[idx, "ts"],
                     "field": field,
                     "before": previous[idx],
                     "after": values[idx],
-                    "probe": ordered.at[idx, "probe_key"],
+                    "probe": known.at[idx, "probe_key"],
                 }
             )
     if not events:

@@ -17,15 +17,15 @@ import streamlit as st  # noqa: E402
 
 from dashboard import ui  # noqa: E402
 
-st.set_page_config(page_title="Secret Latency Observatory", page_icon="⏱️", layout="wide")
+st.set_page_config(page_title="Secret Latency Observatory", page_icon=":material/timer:", layout="wide")
 
 PAGES = [
-    st.Page("app_pages/overview.py", title="Overview", icon="🩺", default=True),
-    st.Page("app_pages/trends.py", title="Trends", icon="📈"),
-    st.Page("app_pages/memory_tiers.py", title="Memory tiers", icon="🧮"),
-    st.Page("app_pages/distributions.py", title="Distributions", icon="📊"),
-    st.Page("app_pages/reference.py", title="Reference", icon="📚"),
-    st.Page("app_pages/runs.py", title="Runs", icon="🗂️"),
+    st.Page("app_pages/overview.py", title="Overview", icon=":material/monitor_heart:", default=True),
+    st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
+    st.Page("app_pages/memory_tiers.py", title="Memory tiers", icon=":material/memory:"),
+    st.Page("app_pages/distributions.py", title="Distributions", icon=":material/bar_chart:"),
+    st.Page("app_pages/reference.py", title="Reference", icon=":material/menu_book:"),
+    st.Page("app_pages/runs.py", title="Runs", icon=":material/table_rows:"),
 ]
 
 page = st.navigation(PAGES)

@@ -17,7 +17,7 @@ st.markdown(
     f"store {labels.store(env['store'])}, extension layer `{env['extension_layer']}`; HTTP client "
     f"{env['http_client']}; tracing {env['tracing']}."
 )
-st.caption(f"Source: {ref['about']} (data: `docs/reference/{SEED_PATH.name}`)")
+st.caption(f"About this run: {ref['about']} (data: `docs/reference/{SEED_PATH.name}`)")
 
 ours = v.frame[v.frame["store"] == env["store"]]
 records = []

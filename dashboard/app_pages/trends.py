@@ -32,8 +32,9 @@ if series.empty:
     st.info(f"No {labels.METRIC[metric].lower()} measurements in this range (only failed rows).")
 fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
+span = stats.describe_span(bucket)
 st.caption(
-    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {bucket} bucket; the band "
+    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket; the band "
     "spans p10 to p90. Bars below count rows whose status was error or failed. Triangles and dotted lines "
     "mark where an extension layer, runtime or CPU emulation mode changed."
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -58,6 +59,7 @@ def test_memory_figure_uses_log_axes_with_units() -> None:
     ext = next(t for t in fig.data if t.name == "Extension (localhost:2773)")
     assert list(ext.x) == [128, 1769]
     assert list(ext.y) == [39.7, 1.6]
+    assert list(fig.layout.xaxis.tickvals) == [128, 1769]  # ticks at the measured tiers
     assert ext.error_y.array[0] == pytest.approx(40.02 - 39.7)  # up to p90
     assert ext.error_y.arrayminus[0] == pytest.approx(39.7 - 19.8)  # down to the minimum
 
@@ -78,10 +80,12 @@ def test_distribution_figure_marks_the_cfs_period() -> None:
     ext128 = next(t for t in fig.data if t.name.startswith("Extension (localhost:2773) · 128 MB"))
     assert "n=5" in ext128.name and ext128.line.shape == "hv" and ext128.y[-1] == 100.0
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == "Warm-hit latency (ms)"
-    assert {s.x0 for s in fig.layout.shapes} >= {20.0, 40.0}
+    # on a log axis plotly places shapes in log10 units: the guides must sit at 20 and 40 ms, not 10^20
+    assert {round(s.x0, 6) for s in fig.layout.shapes} >= {round(math.log10(20), 6), round(math.log10(40), 6)}
     hist = charts.distribution_figure(_rows(), kind="histogram")
     assert all(isinstance(t, go.Histogram) for t in hist.data)
     assert hist.layout.xaxis.type == "linear" and hist.layout.yaxis.title.text == "Share of warm hits (%)"
+    assert {s.x0 for s in hist.layout.shapes} >= {20.0, 40.0}
     fast = charts.distribution_figure(_rows()[_rows()["memory_mb"] == 1769])
     assert not fast.layout.shapes  # no CFS guides when nothing is near 20 ms
 

@@ -142,6 +142,27 @@ def test_change_points_merge_a_fleet_wide_change() -> None:
     emu = ch[ch["field"] == "cpu_emulation"].iloc[0]
     assert (emu["before"], emu["after"]) == ("cgroup-v2", "none")
     assert stats.change_points(frame([row("2026-11-27T05:00")])).empty
+    failed = frame(
+        [
+            row("2026-11-27T05:00"),
+            row(
+                "2026-11-27T05:05",
+                status="failed",
+                store="none",
+                runtime=None,
+                cpu_emulation=None,
+                extension_layer=None,
+            ),
+            row("2026-11-27T05:10"),
+        ]
+    )
+    assert stats.change_points(failed).empty  # a failed row says nothing about what the probe runs
+
+
+def test_describe_span_reads_like_people_speak() -> None:
+    assert stats.describe_span(pd.Timedelta("30min")) == "30 min"
+    assert stats.describe_span(pd.Timedelta("3h")) == "3 h"
+    assert stats.describe_span(pd.Timedelta("7D")) == "7 days"
 
 
 def test_lambda_and_api_cost_follow_the_price_table(prices: stats.PriceTable) -> None:
