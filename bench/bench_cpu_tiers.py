@@ -151,15 +151,26 @@ def _line(label: str, stats: dict[str, float], ref: dict[str, float] | None, uni
     return text
 
 
-def run_mechanism(samples: int, rounds: int, period_ms: float) -> dict[int, list[float]]:
-    """Client and server in one cgroup per tier (the lab's CgroupManager), quota applied after warm-up."""
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a process has used (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_mechanism(
+    samples: int, rounds: int, period_ms: float
+) -> tuple[dict[int, list[float]], dict[int, float]]:
+    """Client and server in one cgroup per tier (the lab's CgroupManager), quota applied after warm-up.
+    Returns the hits per tier and the CPU (client + server, ms) each hit cost."""
     from lab.runtime.cgroups import CgroupManager
 
     manager = CgroupManager(period_ms=period_ms, name=f"slo-bench-{os.getpid()}", log=print)
     results: dict[int, list[float]] = {}
+    cpu_per_hit: dict[int, float] = {}
     try:
         for memory in TIERS:
             hits: list[float] = []
+            cpu_used = 0.0
             for round_no in range(rounds):
                 group = manager.create(f"mech-{memory}-{round_no}", memory)
                 procs: list[subprocess.Popen[str]] = []
@@ -185,9 +196,11 @@ def run_mechanism(samples: int, rounds: int, period_ms: float) -> dict[int, list
                     if client.stdout.readline().strip() != "ready":
                         raise RuntimeError("the bench client did not start")
                     group.throttle()
+                    before = _cpu_s(client.pid) + _cpu_s(server.pid)
                     client.stdin.write("go\n")
                     client.stdin.flush()
                     hits += json.loads(client.stdout.readline())
+                    cpu_used += _cpu_s(client.pid) + _cpu_s(server.pid) - before
                     client.wait(timeout=60)
                 finally:
                     for proc in procs:
@@ -196,9 +209,10 @@ def run_mechanism(samples: int, rounds: int, period_ms: float) -> dict[int, list
                         proc.wait(timeout=10)
                     group.remove()
             results[memory] = hits
+            cpu_per_hit[memory] = cpu_used * 1000 / max(len(hits), 1)
     finally:
         manager.close()
-    return results
+    return results, cpu_per_hit
 
 
 def _layer_zip(path: Path) -> None:
@@ -339,11 +353,16 @@ def main(argv: list[str] | None = None) -> None:
         f"reference: {REFERENCE.relative_to(REPO)} (one 2022 run on AWS, n=100)"
     )
     if args.part in ("both", "mechanism"):
-        mech = run_mechanism(args.samples, args.rounds, args.period_ms)
+        mech, cpu_per_hit = run_mechanism(args.samples, args.rounds, args.period_ms)
         print("mechanism: keep-alive requests client + TCP_NODELAY HTTP server in one cgroup")
         stats = {memory: summary(hits) for memory, hits in mech.items()}
         for memory in TIERS:
             print(_line(f"{memory} MB", stats[memory], ref.get(("extension", memory))))
+        quota = {memory: memory / 1769 * args.period_ms for memory in TIERS}
+        print(
+            "  CPU per hit (client + server, from /proc): "
+            + ", ".join(f"{m} MB {cpu_per_hit[m]:.2f} ms (quota {quota[m]:.2f} ms/period)" for m in TIERS)
+        )
         print(
             f"  p50 ratio 128/1769: lab {stats[128]['p50'] / stats[1769]['p50']:.1f}x   "
             f"reference {ref[('extension', 128)]['median'] / ref[('extension', 1769)]['median']:.1f}x"
