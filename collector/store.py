@@ -11,8 +11,10 @@ Table design
 - GSI `by_day`: hash `day` (`YYYY-MM-DD` of `started_at`), range `sk`, projection ALL. "The whole fleet over a
   time range" is one `Query` per day partition (fetched concurrently), never a scan.
 - `expires_at` (N, epoch seconds) is the TTL attribute: rows expire `retention_days` after `started_at`.
-- Every attribute is snake_case and named like its DataFrame column; dimensions are explicit attributes.
-  `warm_ms` is stored packed (B: a format byte + zlib of little-endian float64s, exact round trip).
+- Every name is snake_case and the same as its DataFrame column; dimensions are explicit, never parsed from a
+  name. The filterable dimensions (strategy, memory_mb, architecture, store, environment, region) and status
+  are attributes; the remaining columns are one compact JSON attribute `m`; `warm_ms` is packed binary (B: a
+  format byte + zlib of little-endian float64s, exact round trip).
 - One item per (invocation, store), written with `attribute_not_exists(pk)`, so a redelivered record never
   becomes two rows; a record's rows are checked together before the first write and rolled back together if
   DynamoDB refuses one, so an invalid record is never half-written (see write_rows).
@@ -20,6 +22,7 @@ Table design
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 import zlib
@@ -120,6 +123,9 @@ DTYPES: dict[str, str] = {
     "cold_start": "bool",
     "warm_ms": "object",
 }
+PACKED_ATTRIBUTE = "m"
+# Columns stored as attributes of their own (filterable in DynamoDB); the rest are packed into `m`.
+ATTRIBUTE_COLUMNS = ("strategy", "memory_mb", "architecture", "store", "environment", "region", "status")
 FILTERABLE = {
     "environment": "S",
     "strategy": "S",
@@ -239,8 +245,33 @@ def _resolve(client: Any, table_name: str | None) -> tuple[Any, str]:
     return (client if client is not None else get_client("dynamodb")), table_name
 
 
+def _json_value(name: str, value: Any) -> Any:
+    if name in STRING_COLUMNS:
+        if not isinstance(value, str):
+            raise RowError(f"row {name!r} must be a string")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise RowError(f"row {name!r} is not valid UTF-8") from None
+        return value
+    if name == "cold_start":
+        return bool(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise RowError(f"row {name!r} must be a number")
+    if name in FLOAT_COLUMNS:
+        if not math.isfinite(value):
+            raise RowError(f"row {name!r}: numbers must be finite")
+        return round(float(value), NUMBER_DECIMALS) + 0.0
+    return int(value)
+
+
 def to_item(row: Mapping[str, Any], retention_days: int = DEFAULT_RETENTION_DAYS) -> dict[str, Any]:
-    """A row's DynamoDB item (attribute-value form). Only COLUMNS are stored: an allow-list, nothing else."""
+    """A row's DynamoDB item (attribute-value form). Only COLUMNS are stored: an allow-list, nothing else.
+
+    Keys, the filterable dimensions and `status` are attributes of their own; the other columns travel in
+    one compact JSON attribute `m` and the warm samples in one binary `warm_ms`. Few attributes per item keep
+    reads fast on the local endpoint, whose response serialisation costs per attribute.
+    """
     for key in ("ts", "probe_key", "invocation_id", "store"):
         if row.get(key) in (None, ""):
             raise RowError(f"row is missing {key!r}")
@@ -254,26 +285,25 @@ def to_item(row: Mapping[str, Any], retention_days: int = DEFAULT_RETENTION_DAYS
         "day": {"S": ts_utc.strftime("%Y-%m-%d")},
         TTL_ATTRIBUTE: {"N": str(int(ts_utc.timestamp()) + retention_days * 86400)},
         "row_format": {"N": str(ROW_FORMAT)},
-        "ts": {"S": format_ts(ts_utc)},
     }
+    packed: dict[str, Any] = {"ts": format_ts(ts_utc)}
     for name in COLUMNS:
-        if name == "ts":
-            continue
         value = row.get(name)
-        if value is None:
+        if name == "ts" or value is None or (isinstance(value, float) and math.isnan(value)):
             continue
         if name == "warm_ms":
-            item[name] = {"B": pack_warm([float(v) for v in value])}
-        elif name == "cold_start":
-            item[name] = {"BOOL": bool(value)}
-        elif name in STRING_COLUMNS:
-            if not isinstance(value, str):
-                raise RowError(f"row {name!r} must be a string")
-            item[name] = {"S": value}
+            try:
+                item[name] = {"B": pack_warm([float(v) for v in value])}
+            except (TypeError, ValueError, struct.error) as exc:
+                raise RowError("row 'warm_ms' must be a list of numbers") from exc
+        elif name in ATTRIBUTE_COLUMNS:
+            value = _json_value(name, value)
+            item[name] = {"N": _num(value)} if name in INT_COLUMNS else {"S": value}
         else:
-            if isinstance(value, float) and math.isnan(value):
-                continue
-            item[name] = {"N": _num(value)}
+            packed[name] = _json_value(name, value)
+    item[PACKED_ATTRIBUTE] = {
+        "S": json.dumps(packed, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    }
     return item
 
 
@@ -397,27 +427,15 @@ def _query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]
 
 
 def _decode(item: Mapping[str, Any]) -> Row:
-    row: Row = {}
-    for name in COLUMNS:
+    row: Row = dict.fromkeys(COLUMNS)
+    if PACKED_ATTRIBUTE in item:
+        row.update(json.loads(item[PACKED_ATTRIBUTE]["S"]))
+    for name in ATTRIBUTE_COLUMNS:
         attr = item.get(name)
-        if attr is None:
-            row[name] = None
-        elif name == "ts":
-            row[name] = attr["S"]
-        elif name == "warm_ms":
-            blob = attr["B"]
-            row[name] = unpack_warm(bytes(blob))
-        elif "BOOL" in attr:
-            row[name] = attr["BOOL"]
-        elif "S" in attr:
-            row[name] = attr["S"]
-        elif "N" in attr:
-            text = attr["N"]
-            row[name] = float(text) if name in FLOAT_COLUMNS else int(float(text))
-        else:
-            row[name] = None
-    if row["warm_ms"] is None:
-        row["warm_ms"] = []
+        if attr is not None:
+            row[name] = int(attr["N"]) if "N" in attr else attr.get("S")
+    blob = item.get("warm_ms")
+    row["warm_ms"] = unpack_warm(bytes(blob["B"])) if blob else []
     return row
 
 

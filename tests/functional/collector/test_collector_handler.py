@@ -407,7 +407,7 @@ def test_handler_reads_settings_from_the_environment(
         assert handler.handler({"bad": 1}, _Context())["result"] == DEAD_LETTERED
         assert dead_letters(sqs, dlq_url)[0]["collector_request_id"] == "collector-invocation-1"
         item = ddb.scan(TableName=TABLE)["Items"][0]
-        ts = store.parse_ts(item["ts"]["S"])
+        ts = store.parse_ts(json.loads(item["m"]["S"])["ts"])
         assert int(item["expires_at"]["N"]) == int(ts.timestamp()) + 7 * 86400
     finally:
         config.get_settings.cache_clear()
