@@ -265,3 +265,22 @@ def test_xray_listener_keeps_segments_and_rejects_garbage(tmp_path: Path) -> Non
         assert listener.segments(name="other") == []
         assert listener.rejected == 1
     assert json.loads((tmp_path / "seg.jsonl").read_text()) == doc
+
+
+def test_api_accepts_a_chunked_response_body() -> None:
+    state = ApiState("fn", "h.handler", "123456789012")
+    server = ApiServer(state)
+    try:
+        state.current = Invocation("req-9", b"{}", 1, "arn:fn", "Root=1-a-b")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=5)
+        conn.request(
+            "POST",
+            "/2018-06-01/runtime/invocation/req-9/response",
+            iter([b'{"a":', b" 1}"]),
+            encode_chunked=True,
+        )
+        assert conn.getresponse().status == 202
+        conn.close()
+        assert state.outcomes["req-9"].body == b'{"a": 1}'
+    finally:
+        server.close()
