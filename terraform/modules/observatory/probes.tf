@@ -71,7 +71,8 @@ resource "aws_lambda_function" "probe" {
     }
   }
 
-  depends_on = [aws_cloudwatch_log_group.probe, aws_iam_role_policy.probe]
+  # Not on the role policy: it names the collector, which waits for the queue; functions start meanwhile.
+  depends_on = [aws_cloudwatch_log_group.probe]
 }
 
 resource "aws_lambda_function_event_invoke_config" "probe" {

@@ -40,5 +40,6 @@ resource "aws_scheduler_schedule" "probe" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.scheduler]
+  # A schedule fires only once its probe may read its fixtures and report to the collector.
+  depends_on = [aws_iam_role_policy.scheduler, aws_iam_role_policy.probe]
 }

@@ -20,8 +20,8 @@ BUILD_DIR = Path(os.environ.get("BUILD_DIR", REPO_ROOT / "build"))
 if not BUILD_DIR.is_absolute():
     BUILD_DIR = REPO_ROOT / BUILD_DIR
 PREFIX = "tfit"
-# One tier keeps the apply short (the provider creates functions one at a time); 1,769 MB differs from Lambda's
-# default and the collector's. The two-tier cross product is checked by test_terraform_settings.
+# One tier keeps the apply short (the provider creates functions one at a time); 1,769 MB is neither
+# Lambda's default nor the collector's. The two-tier cross product is checked by test_terraform_settings.
 MEMORY_SIZES = [1769]
 STRATEGIES = ["extension", "sdk", "dict", "caching_lib", "powertools"]
 SCHEDULE = "rate(5 minutes)"
