@@ -291,7 +291,7 @@ def render(env_dir: Path, inputs: Mapping[str, Any], lines: list[Line]) -> str:
         "",
         "Assumptions: " + ", ".join(f"{k}={v:g}" for k, v in ASSUMPTIONS.items()) + ".",
         "Not priced (not in the table): 2 CloudWatch alarms (covered by the 10 free alarms),"
-        " DynamoDB reads by the dashboard.",
+        " DynamoDB reads by the dashboard, point-in-time-recovery backup storage (about the table's size).",
     ]
     if inputs["region"] != "us-east-1":
         out.append(f"Region is {inputs['region']}: prices there may differ from the us-east-1 table.")

@@ -11,6 +11,8 @@ locals {
   schedule_count    = tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0])
   schedule_unit     = regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0]
   schedule_interval = local.schedule_count * (startswith(local.schedule_unit, "hour") ? 3600 : 60)
+  # CloudWatch periods above an hour must be whole hours; two periods stay within the 1-day limit (<= 12 h).
+  freshness_period = local.schedule_interval <= 3600 ? local.schedule_interval : ceil(local.schedule_interval / 3600) * 3600
 
   # The fleet catalogue: one entry per strategy x memory x architecture, keyed "{strategy}-{memory}-{arch}".
   probes = {
@@ -166,7 +168,7 @@ resource "aws_cloudwatch_metric_alarm" "freshness" {
   metric_name         = "Invocations"
   dimensions          = { FunctionName = aws_lambda_function.collector.function_name }
   statistic           = "Sum"
-  period              = ceil(local.schedule_interval / 60) * 60
+  period              = local.freshness_period
   evaluation_periods  = 2
   threshold           = 1
   comparison_operator = "LessThanThreshold"
