@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -261,12 +262,16 @@ def distribution_figure(
         raise ValueError(f"kind must be 'ecdf' or 'histogram', got {kind!r}")
     fig = go.Figure()
     dashes = _dash_for_tiers(frame["memory_mb"].astype(int).tolist()) if len(frame) else {}
-    x_max = 0.0
+    series = []
     for (strategy, memory_mb), group in frame.groupby(["strategy", "memory_mb"], sort=True):
         samples = stats.warm_samples(group)
-        if not samples.size:
-            continue
-        x_max = max(x_max, float(samples.max()))
+        if samples.size:
+            series.append((str(strategy), int(memory_mb), samples))
+    x_max = max((float(s.max()) for _, _, s in series), default=0.0)
+    # Histograms are binned here, not in the browser: a month of samples is millions of numbers.
+    width = max(x_max / 120, 0.25) if x_max >= CFS_PERIOD_MS * 0.75 else max(x_max / 120, 1e-9)
+    edges = np.arange(0.0, x_max + 2 * width, width)
+    for strategy, memory_mb, samples in series:
         name = labels.series(strategy, memory_mb)
         if kind == "ecdf":
             xs, share = stats.ecdf(samples, max_points=max_points)
@@ -277,19 +282,22 @@ def distribution_figure(
                     mode="lines",
                     line_shape="hv",
                     name=f"{name} (n={samples.size})",
-                    line={"color": color(str(strategy)), "dash": dashes.get(int(memory_mb), "solid")},
+                    line={"color": color(strategy), "dash": dashes.get(memory_mb, "solid")},
                     hovertemplate=f"{name}<br>%{{y:.1f}} % of hits ≤ %{{x:.4g}} ms<extra></extra>",
                 )
             )
         else:
+            counts, _ = np.histogram(samples, bins=edges)
             fig.add_trace(
-                go.Histogram(
-                    x=samples,
+                go.Bar(
+                    x=(edges[:-1] + edges[1:]) / 2,
+                    y=counts / samples.size * 100,
+                    width=width,
                     name=f"{name} (n={samples.size})",
-                    marker_color=color(str(strategy)),
+                    marker_color=color(strategy),
                     opacity=0.6,
-                    nbinsx=120,
-                    histnorm="percent",
+                    hovertemplate=f"{name}<br>%{{y:.1f}} % of hits in %{{x:.3g}} ± {width / 2:.3g} ms"
+                    "<extra></extra>",
                 )
             )
     log_axis = log_x and kind == "ecdf"

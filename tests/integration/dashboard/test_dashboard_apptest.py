@@ -194,3 +194,17 @@ def test_missing_credentials_is_a_clear_message(
     monkeypatch.setenv("AWS_PROFILE", "slo-no-such-profile")
     at = _run(AppTest.from_file(APP, default_timeout=60))
     assert "No usable AWS credentials" in at.error[0].value and "AWS_PROFILE" in at.error[0].value
+
+
+def test_distributions_switches_to_a_binned_histogram(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/distributions.py"))
+    ecdf = _figures(at)[0]
+    assert ecdf["layout"]["xaxis"]["type"] == "log"
+    assert any(t["name"].startswith("Extension (localhost:2773) · 128 MB") for t in ecdf["data"])
+    at.radio(key="dist_kind").set_value("histogram")
+    _run(at)
+    hist = _figures(at)[0]
+    assert {t["type"] for t in hist["data"]} == {"bar"}
+    assert hist["layout"]["yaxis"]["title"]["text"] == "Share of warm hits (%)"

@@ -83,7 +83,11 @@ def test_distribution_figure_marks_the_cfs_period() -> None:
     # on a log axis plotly places shapes in log10 units: the guides must sit at 20 and 40 ms, not 10^20
     assert {round(s.x0, 6) for s in fig.layout.shapes} >= {round(math.log10(20), 6), round(math.log10(40), 6)}
     hist = charts.distribution_figure(_rows(), kind="histogram")
-    assert all(isinstance(t, go.Histogram) for t in hist.data)
+    assert all(isinstance(t, go.Bar) for t in hist.data)  # binned here: raw samples never go to the browser
+    assert all(sum(t.y) == pytest.approx(100.0) for t in hist.data)
+    ext = next(t for t in hist.data if t.name.startswith("Extension (localhost:2773) · 128 MB"))
+    peaks = {round(x) for x, y in zip(ext.x, ext.y, strict=True) if y > 0}
+    assert peaks and all(abs(p - 20) <= 1 or abs(p - 40) <= 1 for p in peaks)  # the CFS steps
     assert hist.layout.xaxis.type == "linear" and hist.layout.yaxis.title.text == "Share of warm hits (%)"
     assert {s.x0 for s in hist.layout.shapes} >= {20.0, 40.0}
     fast = charts.distribution_figure(_rows()[_rows()["memory_mb"] == 1769])
