@@ -98,6 +98,10 @@ def test_force_cold_gives_a_new_environment_and_a_fresh_session_token(
     assert forced.environment_id != first.environment_id
     assert forced.payload["env"]["AWS_SESSION_TOKEN"] != first.payload["env"]["AWS_SESSION_TOKEN"]
     assert [s["environment_id"] for s in service.status()] == [forced.environment_id]
+    assert json.loads(json.dumps(forced.to_dict()))["cold_cause"] == "forced"
+    assert service.retire_all(name) == 1 and service.status() == []
+    after = service.invoke(name, {})
+    assert after.cold and after.cold_cause == "forced"
 
 
 def test_idle_environment_is_retired_and_the_next_start_says_idle_expiry(
