@@ -62,6 +62,18 @@ def fleet_table(aws_endpoint: str, quiet_moto: None) -> Table:
 
 
 @pytest.fixture(scope="session")
+def failed_table(aws_endpoint: str, quiet_moto: None) -> Table:
+    """A first hour in which every invocation failed (RetriesExhausted): rows, but no measurement at all."""
+    name = f"slo-dash-failed-{uuid.uuid4().hex[:8]}"
+    client = _client(aws_endpoint)
+    create_table(client, name)
+    events = destination_events(
+        datetime.now(UTC) - timedelta(hours=1), 1 / 24, interval_s=INTERVAL_S, failure_every=1
+    )
+    return Table(aws_endpoint, name, write_events(list(events), client, name))
+
+
+@pytest.fixture(scope="session")
 def empty_table(aws_endpoint: str, quiet_moto: None) -> Table:
     """A deployed table no probe has written to yet."""
     name = f"slo-dash-empty-{uuid.uuid4().hex[:8]}"

@@ -208,3 +208,19 @@ def test_distributions_switches_to_a_binned_histogram(fleet_table: Table, app_en
     hist = _figures(at)[0]
     assert {t["type"] for t in hist["data"]} == {"bar"}
     assert hist["layout"]["yaxis"]["title"]["text"] == "Share of warm hits (%)"
+
+
+def test_a_fleet_that_only_failed_is_shown_as_failing_on_every_page(
+    failed_table: Table, app_env: Any
+) -> None:
+    app_env(failed_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Failing probes"] == "10" and metrics["Failure rate"] == "100.0%"
+    assert metrics["Cold miss p50"] == "—"  # nothing measured: no number is made up
+    for page in PAGES[1:]:
+        _run(at.switch_page(page))
+    _run(at.switch_page("app_pages/runs.py"))
+    assert set(at.dataframe[0].value["Status"]) == {"failed"}
+    _run(at.switch_page("app_pages/distributions.py"))
+    assert "No warm hits" in at.info[0].value
