@@ -90,7 +90,6 @@ def destination_events(
                     "strategy": strategy,
                     "memory_mb": memory_mb,
                     "architecture": architecture,
-                    "environment": "lab",
                 }
                 ctx = {
                     "requestId": rid,

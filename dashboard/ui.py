@@ -86,9 +86,11 @@ def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[pd.DataFrame, str
             title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
         )
         if picked:
-            keep = frame[column].isin(picked)
+            # A failed invocation's row may not know its environment or region and belongs to no store:
+            # keep such rows, so a filter never hides a failure.
+            keep = frame[column].isin(picked) | frame[column].isna()
             if column == "store":
-                keep |= frame["store"] == "none"  # failed invocations belong to no store: keep them visible
+                keep |= frame["store"] == "none"
             mask &= keep
     loaded_at = loaded.loaded_at.strftime("%H:%M:%S UTC")
     sb.caption(

@@ -224,3 +224,15 @@ def test_a_fleet_that_only_failed_is_shown_as_failing_on_every_page(
     assert set(at.dataframe[0].value["Status"]) == {"failed"}
     _run(at.switch_page("app_pages/distributions.py"))
     assert "No warm hits" in at.info[0].value
+
+
+def test_filters_never_hide_a_failed_invocation(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    at.sidebar.multiselect(key="f_environment").set_value(["lab"])
+    at.sidebar.multiselect(key="f_store").set_value(["secretsmanager"])
+    _run(at.switch_page("app_pages/runs.py"))
+    rows = at.dataframe[0].value
+    failed = rows[rows["Status"] == "failed"]
+    assert len(failed) > 0 and set(failed["Probe"]) == {FAILING_PROBE}  # no environment, store "none": kept
+    assert set(rows["Store"]) == {"Secrets Manager", "(invocation failed)"}
