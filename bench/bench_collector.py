@@ -235,12 +235,17 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
                     errors[type(exc).__name__] += 1
                 latencies.append((time.perf_counter_ns() - t0) / 1e6)
             elapsed = time.perf_counter() - started
-
-            read_started = time.perf_counter()
-            frame = store.read_rows(
-                datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 20 + DAYS, tzinfo=UTC)
+            ordered = sorted(latencies)
+            print(
+                f"handler → moto server over HTTP, one event at a time: "
+                f"{len(events) / elapsed:,.0f} records/s ({len(events):,} in {elapsed:.1f} s)"
             )
-            read_s = time.perf_counter() - read_started
+            print(
+                f"per-event latency ms: p50 {_pct(ordered, 50):.2f}  p90 {_pct(ordered, 90):.2f}  "
+                f"p99 {_pct(ordered, 99):.2f}  max {ordered[-1]:.2f}"
+            )
+            print(f"outcomes: {dict(results)}; exceptions: {dict(errors) or 'none'}", flush=True)
+
             table_rows = sum(
                 page["Count"]
                 for page in ddb.get_paginator("scan").paginate(TableName="slo-bench", Select="COUNT")
@@ -250,6 +255,24 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
                     QueueUrl=os.environ["OBSERVATORY_DLQ_URL"], AttributeNames=["ApproximateNumberOfMessages"]
                 )["Attributes"]["ApproximateNumberOfMessages"]
             )
+            ok = table_rows == expected_rows and letters == kinds["invalid"] and not errors
+            print(
+                f"count check: rows {table_rows:,} (expected {expected_rows:,} from the valid records); "
+                f"dead letters {letters:,} (invalid records {kinds['invalid']:,}); exceptions "
+                f"{sum(errors.values())}; duplicates {results['duplicate']:,} (redeliveries "
+                f"{kinds['redelivery']:,}) → {'OK' if ok else 'MISMATCH'}",
+                flush=True,
+            )
+
+            read_started = time.perf_counter()
+            frame = store.read_rows(
+                datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 20 + DAYS, tzinfo=UTC)
+            )
+            read_s = time.perf_counter() - read_started
+            print(
+                f"read_rows over {DAYS} day partitions (concurrent): {len(frame):,} rows in {read_s:.2f} s "
+                f"({len(frame) / read_s:,.0f} rows/s); read back = rows: {len(frame) == table_rows}"
+            )
         finally:
             for k, v in saved.items():
                 if v is None:
@@ -258,29 +281,6 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
                     os.environ[k] = v
             config.get_settings.cache_clear()
             aws.reset_clients()
-
-    ordered = sorted(latencies)
-    print(
-        f"handler → moto server over HTTP, one event at a time: {len(events) / elapsed:,.0f} records/s "
-        f"({len(events):,} in {elapsed:.1f} s)"
-    )
-    print(
-        f"per-event latency ms: p50 {_pct(ordered, 50):.2f}  p90 {_pct(ordered, 90):.2f}  "
-        f"p99 {_pct(ordered, 99):.2f}  max {ordered[-1]:.2f}"
-    )
-    print(f"outcomes: {dict(results)}; exceptions: {dict(errors) or 'none'}")
-    print(
-        f"read_rows over {DAYS} day partitions: {len(frame):,} rows in {read_s:.2f} s "
-        f"({len(frame) / read_s:,.0f} rows/s)"
-    )
-    valid_expected = expected_rows
-    ok = table_rows == valid_expected == len(frame) and letters == kinds["invalid"] and not errors
-    print(
-        f"count check: rows {table_rows:,} (expected {valid_expected:,} from valid records), "
-        f"read back {len(frame):,}; dead letters {letters:,} (invalid records {kinds['invalid']:,}); "
-        f"duplicates {results['duplicate']:,} (redeliveries {kinds['redelivery']:,}) → "
-        f"{'OK' if ok else 'MISMATCH'}"
-    )
 
 
 def main(argv: list[str] | None = None) -> None:

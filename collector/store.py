@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from .aws import get_client
+from .aws import READ_TIMEOUT_S, WRITE_TIMEOUT_S, get_client
 from .config import DEFAULT_RETENTION_DAYS, ConfigError, Settings
 
 if TYPE_CHECKING:
@@ -236,13 +236,13 @@ def create_table(client: Any, table_name: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------------- writing
-def _resolve(client: Any, table_name: str | None) -> tuple[Any, str]:
+def _resolve(client: Any, table_name: str | None, read_timeout: int = WRITE_TIMEOUT_S) -> tuple[Any, str]:
     if table_name is None:
         try:
             table_name = Settings.from_env().table_name
         except ConfigError as exc:
             raise ConfigError(f"{exc} (or pass table_name=)") from None
-    return (client if client is not None else get_client("dynamodb")), table_name
+    return (client if client is not None else get_client("dynamodb", read_timeout=read_timeout)), table_name
 
 
 def _json_value(name: str, value: Any) -> Any:
@@ -487,7 +487,7 @@ def read_rows(
     partition of the `by_day` index, partitions fetched concurrently, every page read. Each filter takes one
     value or a collection of values (matched with IN) and is applied by DynamoDB.
     """
-    client, table_name = _resolve(client, table_name)
+    client, table_name = _resolve(client, table_name, READ_TIMEOUT_S)
     lo, hi = _as_utc(start), _as_utc(end)
     if hi <= lo:
         return empty_frame()
