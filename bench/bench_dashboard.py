@@ -348,6 +348,16 @@ def main(argv: list[str] | None = None) -> None:
                 f"{days:>5} {len(frame):>8,} {query_s:>8.2f} {cache_s:>8.3f} {fig_s:>9.2f} {total:>8.2f}"
                 f" {total / base_total:>10.1f}  {slow} {pages[slow]:.2f} s"
             )
+        from dashboard.data import split_window
+
+        boundary = split_window(end, max(args.days))[1]
+        recent, reload_s = _timed(
+            lambda: read_rows(boundary, end + timedelta(seconds=1), client=client, table_name=BENCH_TABLE)
+        )
+        print(
+            f"reload after a TTL (only yesterday and today are read again; earlier days every 6 h): "
+            f"{len(recent):,} rows, query {reload_s:.2f} s"
+        )
         # The dashboard's own share at the lab's default fleet (10 probes every 5 min), without the endpoint.
         lab = destination_events(end - timedelta(days=30), 30, tiers=LAB_TIERS, interval_s=LAB_INTERVAL_S)
         frame, _ = _timed(lambda: rows_to_frame(r for e in lab for r in rows_for(parse_destination(e))))

@@ -148,10 +148,8 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
     )
 
 
-def query_rows(settings: Settings, days: int, client: Any = None, now: datetime | None = None) -> Loaded:
-    """Read the last `days` days of rows through `collector.store.read_rows` (uncached)."""
-    end = (now or datetime.now(UTC)) + timedelta(seconds=1)
-    start = end - timedelta(days=days)
+def query_range(settings: Settings, start: datetime, end: datetime, client: Any = None) -> Loaded:
+    """Rows with start <= ts < end through `collector.store.read_rows` (uncached)."""
     try:
         if client is None:
             client = make_client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
@@ -159,6 +157,25 @@ def query_rows(settings: Settings, days: int, client: Any = None, now: datetime 
     except Exception as exc:
         raise classify(exc, settings) from exc
     return Loaded(frame=frame, start=start, end=end, loaded_at=datetime.now(UTC))
+
+
+def query_rows(settings: Settings, days: int, client: Any = None, now: datetime | None = None) -> Loaded:
+    """Read the last `days` days of rows through `collector.store.read_rows` (uncached)."""
+    end = (now or datetime.now(UTC)) + timedelta(seconds=1)
+    return query_range(settings, end - timedelta(days=days), end, client)
+
+
+def split_window(now: datetime, days: int) -> tuple[datetime, datetime]:
+    """The load window's start (midnight UTC, `days` days before today) and the start of its recent part.
+
+    Rows older than yesterday no longer change (Lambda gives up on an async event after 6 hours), so those
+    days are queried once per CLOSED_DAYS_TTL_SECONDS; yesterday and today are queried once per TTL.
+    """
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days), today - timedelta(days=1)
+
+
+CLOSED_DAYS_TTL_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
@@ -195,34 +212,68 @@ def unpack(packed: Packed) -> Loaded:
     return Loaded(frame[list(store.COLUMNS)], packed.start, packed.end, packed.loaded_at)
 
 
+def concat(parts: list[Packed]) -> Packed:
+    """Packed parts in time order, as one (the closed days, then the recent part)."""
+    return Packed(
+        frame=pd.concat([p.frame for p in parts], ignore_index=True),
+        samples=np.concatenate([p.samples for p in parts]),
+        lengths=np.concatenate([p.lengths for p in parts]),
+        start=parts[0].start,
+        end=parts[-1].end,
+        loaded_at=parts[-1].loaded_at,
+    )
+
+
+@dataclass(frozen=True)
+class _Loaders:
+    closed: Callable[..., Packed]
+    recent: Callable[..., Packed]
+    client: Callable[..., Any]
+
+
 @functools.cache
-def _cached_loader(ttl_seconds: int) -> Callable[..., Packed]:
-    """`query_rows` behind st.cache_data with this TTL (one cache per TTL value)."""
+def _cached_loaders(ttl_seconds: int) -> _Loaders:
+    """`query_range` behind st.cache_data: closed days with a long TTL, the recent part with this TTL."""
     import streamlit as st
 
     @st.cache_resource(show_spinner=False)
     def client(endpoint_url: str | None, region: str, ca_bundle: str | None, profile: str | None) -> Any:
         return make_client(endpoint_url, region, ca_bundle, profile)
 
-    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading rows from the table…", max_entries=4)
-    def load(settings: Settings, days: int) -> Packed:
+    def dynamodb(settings: Settings) -> Any:
         try:
-            dynamodb = client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
+            return client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
         except Exception as exc:
             raise classify(exc, settings) from exc
-        return pack(query_rows(settings, days, client=dynamodb))
 
-    return load
+    @st.cache_data(
+        ttl=CLOSED_DAYS_TTL_SECONDS, show_spinner="Loading earlier days from the table…", max_entries=4
+    )
+    def closed(settings: Settings, start: datetime, boundary: datetime) -> Packed:
+        return pack(query_range(settings, start, boundary, dynamodb(settings)))
+
+    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading rows from the table…", max_entries=4)
+    def recent(settings: Settings, boundary: datetime) -> Packed:
+        return pack(
+            query_range(settings, boundary, datetime.now(UTC) + timedelta(seconds=1), dynamodb(settings))
+        )
+
+    return _Loaders(closed, recent, client)
 
 
-def load_rows(settings: Settings) -> Loaded:
-    """The load window's rows, queried at most once per TTL (st.cache_data); raises DataLoadError."""
-    return unpack(_cached_loader(settings.cache_ttl_seconds)(settings, settings.load_days))
+def load_rows(settings: Settings, now: datetime | None = None) -> Loaded:
+    """The load window's rows; each part queried at most once per its TTL (st.cache_data). DataLoadError."""
+    loaders = _cached_loaders(settings.cache_ttl_seconds)
+    start, boundary = split_window(now or datetime.now(UTC), settings.load_days)
+    recent = loaders.recent(settings, boundary)  # first: an unreachable table fails fast here
+    return unpack(concat([loaders.closed(settings, start, boundary), recent]))
 
 
 def clear_cache(settings: Settings) -> None:
     """Forget the cached rows, so the next load queries the table again."""
-    _cached_loader(settings.cache_ttl_seconds).clear()  # type: ignore[attr-defined]
+    loaders = _cached_loaders(settings.cache_ttl_seconds)
+    loaders.closed.clear()  # type: ignore[attr-defined]
+    loaders.recent.clear()  # type: ignore[attr-defined]
 
 
 @functools.cache

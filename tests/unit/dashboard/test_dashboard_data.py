@@ -105,3 +105,22 @@ def test_fmt_ms_uses_microseconds_below_one_ms() -> None:
     assert ui.fmt_ms(0.00041) == "0.41 µs"
     assert ui.fmt_ms(39.9) == "39.9 ms"
     assert ui.fmt_ms(None) == "—"
+
+
+def test_split_window_queries_closed_days_apart_from_yesterday_and_today() -> None:
+    start, boundary = data.split_window(datetime(2026, 11, 27, 5, 30, tzinfo=UTC), 30)
+    assert start == datetime(2026, 10, 28, tzinfo=UTC)
+    assert boundary == datetime(2026, 11, 26, tzinfo=UTC)  # yesterday is re-read: late rows land there
+
+
+def test_concat_keeps_rows_and_samples_aligned() -> None:
+    loaded = _loaded()
+    first = data.Loaded(
+        loaded.frame.iloc[:1].reset_index(drop=True), loaded.start, loaded.end, loaded.loaded_at
+    )
+    rest = data.Loaded(
+        loaded.frame.iloc[1:].reset_index(drop=True), loaded.start, loaded.end, loaded.loaded_at
+    )
+    both = data.unpack(data.concat([data.pack(first), data.pack(rest)]))
+    assert [list(v) for v in both.frame["warm_ms"]] == [[1.0, 2.5, 3.0], [], [0.0004]]
+    assert list(both.frame["strategy"]) == ["extension", "dict", "extension"]
