@@ -128,21 +128,21 @@ def run(settings: Settings) -> int:
     except OSError as error:
         log.error("cannot listen on 127.0.0.1:%s: %s", settings.http_port, error)
         return 1
-    extension.fetcher.warm()  # during INIT, before registering: the first miss pays no client creation
-    log.info(
-        "listening on 127.0.0.1:%s (%s)",
-        server.port,
-        "Lambda extension mode" if settings.runtime_api else "standalone",
-    )
+    mode = "Lambda extension mode" if settings.runtime_api else "standalone"
     if settings.runtime_api is None:
+        extension.fetcher.warm()  # the first miss pays no client creation
+        log.info("listening on 127.0.0.1:%s (%s)", server.port, mode)
         try:
             server.serve_forever()
         finally:
             server.server_close()
         return 0
 
+    # Extension mode: answer at once (400 "not ready" until the first INVOKE), set up the clients during INIT.
     thread = threading.Thread(target=server.serve_forever, name="http", daemon=True)
     thread.start()
+    log.info("listening on 127.0.0.1:%s (%s)", server.port, mode)
+    extension.fetcher.warm()
     client = ExtensionsApiClient(settings.runtime_api, settings.extension_name)
     try:
         identifier = client.register()

@@ -33,7 +33,7 @@ from tests.conftest import REPO_ROOT, free_port
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
 
 
-def wait_for(predicate: Callable[[], bool], what: str, limit: float = 20.0) -> None:
+def wait_for(predicate: Callable[[], bool], what: str, limit: float = 60.0) -> None:
     """Poll `predicate` until it holds; fail the test with `what` if it never does."""
     deadline = time.monotonic() + limit
     while not predicate():
@@ -199,10 +199,8 @@ class Emulator:
         return int(self.process.returncode)
 
 
-@pytest.fixture
-def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
-    """Factory: start(aws_url, **env) -> a running Emulator (answering /ping); all stopped at teardown."""
-    started: list[Emulator] = []
+def _starter(log_dir: Path, started: list[Emulator]) -> Callable[..., Emulator]:
+    """A function that starts emulators logging into `log_dir`, remembering them in `started`."""
 
     def start(
         aws_url: str | None,
@@ -224,7 +222,7 @@ def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
         full_env.update(env)
         for name in unset:
             full_env.pop(name, None)
-        log_path = tmp_path / f"emulator-{port}.log"
+        log_path = log_dir / f"emulator-{port}.log"
         with log_path.open("wb") as log_file:
             process = subprocess.Popen(
                 command or [sys.executable, "-m", "lab.extension"],
@@ -239,8 +237,26 @@ def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
             wait_for(lambda: _answers_ping(instance), f"emulator answers /ping on {port}")
         return instance
 
-    yield start
+    return start
+
+
+@pytest.fixture
+def emulator(tmp_path: Path) -> Iterator[Callable[..., Emulator]]:
+    """Factory: start(aws_url, **env) -> a running Emulator (answering /ping); all stopped at teardown."""
+    started: list[Emulator] = []
+    yield _starter(tmp_path, started)
     for instance in started:
+        instance.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_emulator(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One emulator with default settings, shared by a module's tests (each uses its own names)."""
+    started: list[Emulator] = []
+    instance = _starter(tmp_path_factory.mktemp("emulator"), started)(aws_endpoint)
+    try:
+        yield instance
+    finally:
         instance.stop()
 
 
@@ -248,8 +264,8 @@ def _answers_ping(instance: Emulator) -> bool:
     if instance.process.poll() is not None:
         raise AssertionError(f"emulator exited with {instance.process.returncode}: {instance.log()}")
     try:
-        return requests.get(instance.url + "/ping", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(instance.url + "/ping", timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet, or busy starting on a loaded machine
         return False
 
 

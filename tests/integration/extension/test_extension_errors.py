@@ -12,8 +12,9 @@ from .conftest import TOKEN_HEADER, unique, wait_for
 
 
 @pytest.fixture
-def running(emulator, aws_endpoint):  # type: ignore[no-untyped-def]
-    return emulator(aws_endpoint)
+def running(shared_emulator):  # type: ignore[no-untyped-def]
+    """The module's emulator: standalone, default settings, on the AWS endpoint."""
+    return shared_emulator
 
 
 @pytest.fixture

@@ -143,8 +143,8 @@ def test_binds_loopback_only(running_default) -> None:  # type: ignore[no-untype
 
 
 @pytest.fixture
-def running_default(emulator, aws_endpoint):  # type: ignore[no-untyped-def]
-    return emulator(aws_endpoint)
+def running_default(shared_emulator):  # type: ignore[no-untyped-def]
+    return shared_emulator
 
 
 def test_keep_alive_serves_many_requests_on_one_connection(running_default, aws) -> None:  # type: ignore[no-untyped-def]

@@ -17,9 +17,9 @@ PARAMETER_KEYS = {
 
 
 @pytest.fixture
-def running(emulator, aws_endpoint):  # type: ignore[no-untyped-def]
-    """An emulator in standalone mode on the AWS endpoint, default settings."""
-    return emulator(aws_endpoint)
+def running(shared_emulator):  # type: ignore[no-untyped-def]
+    """The module's emulator: standalone, default settings, on the AWS endpoint."""
+    return shared_emulator
 
 
 def test_secret_by_name_and_by_arn(running, aws) -> None:  # type: ignore[no-untyped-def]
