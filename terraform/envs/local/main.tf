@@ -58,6 +58,6 @@ module "observatory" {
   log_retention_days          = 7
   secret_recovery_window_days = 0
   collector                   = { architecture = var.architecture }
-  dashboard_environment       = { AWS_ENDPOINT_URL = var.endpoint }
+  dashboard_environment       = merge({ AWS_ENDPOINT_URL = var.endpoint }, var.ca_bundle == null ? {} : { AWS_CA_BUNDLE = var.ca_bundle })
   tags                        = var.tags
 }

@@ -51,7 +51,15 @@ output "fleet" {
 output "dashboard_command" {
   description = "Shell command that opens the dashboard on this deployment's table."
   value = join(" ", concat(
-    [for name, value in merge({ AWS_REGION = data.aws_region.current.name, OBSERVATORY_TABLE_NAME = aws_dynamodb_table.this.name }, var.dashboard_environment) : "${name}=${value}"],
+    [for name, value in merge(
+      {
+        AWS_REGION                    = data.aws_region.current.name
+        OBSERVATORY_TABLE_NAME        = aws_dynamodb_table.this.name
+        OBSERVATORY_SCHEDULE_SECONDS  = tostring(local.schedule_interval)
+        OBSERVATORY_CACHE_TTL_SECONDS = tostring(var.cache_ttl_seconds)
+      },
+      var.dashboard_environment,
+    ) : "${name}=${value}"],
     ["make dashboard"],
   ))
 }

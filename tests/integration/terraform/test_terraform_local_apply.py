@@ -381,6 +381,8 @@ def test_dashboard_command_points_at_this_deployment(deployment: dict[str, Any],
     command = deployment["outputs"]["dashboard_command"]
     assert f"OBSERVATORY_TABLE_NAME={PREFIX}-measurements" in command
     assert f"AWS_ENDPOINT_URL={aws_endpoint}" in command
+    assert "OBSERVATORY_SCHEDULE_SECONDS=300" in command and "OBSERVATORY_CACHE_TTL_SECONDS=60" in command
+    assert "AWS_CA_BUNDLE" not in command  # http endpoint: no CA bundle
     assert command.endswith("make dashboard")
 
 
