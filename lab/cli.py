@@ -598,8 +598,13 @@ def cmd_invoke(args: argparse.Namespace, config: LabConfig, console: Console) ->
         finally:
             service.close()
             xray.close()
-    print(json.dumps(result, indent=2, default=str) if not isinstance(result, (bytes, str)) else
-          (result.decode() if isinstance(result, bytes) else result))
+    cold = f"cold ({result.cold_cause}, init {result.init_ms:.0f} ms)" if result.cold else "warm"
+    console.say(f"{name}: request {result.request_id}, {cold}, {result.duration_ms:.0f} ms; "
+                f"log {result.log_path}")
+    print(json.dumps(result.payload, indent=2, default=str))
+    if not result.ok:
+        console.say(f"{name} failed: {result.function_error} ({result.error_type})")
+        return 1
     return 0
 
 

@@ -1,6 +1,7 @@
 """`python -m lab up` as a person runs it: it comes up, says where the dashboard is, `lab status` sees it,
-rows land from the scheduler's first round, and Ctrl-C (SIGINT to its process group, as a terminal sends it)
-stops everything it started — endpoint, environments, dashboard — leaving no process and no pid file."""
+`lab invoke` and `lab run` work against it, rows land from the scheduler's first round, and Ctrl-C (SIGINT
+to its process group, as a terminal sends it) stops everything it started — endpoint, environments,
+dashboard — leaving no process and no pid file."""
 
 from __future__ import annotations
 
@@ -80,6 +81,17 @@ def test_up_serves_measures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) ->
                                 capture_output=True, text=True, timeout=120, check=False)
         assert status.returncode == 0, status.stdout + status.stderr
         assert f"pid {process.pid}" in status.stdout and "functions: " in status.stdout
+        # `lab invoke` and `lab run` work against the running lab, each with its own service.
+        invoke = subprocess.run(
+            [sys.executable, "-m", "lab", "--quiet", "invoke", "dict-128-x86_64"],
+            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        assert invoke.returncode == 0, invoke.stdout + invoke.stderr
+        assert '"schema_version": 1' in invoke.stdout and '"probe_key": "dict-128-x86_64"' in invoke.stdout
+        run = subprocess.run([sys.executable, "-m", "lab", "--quiet", "run", "--rounds", "1"],
+                             cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
+        assert run.returncode == 0, run.stdout + run.stderr
+        assert "10/10 invocations" in run.stdout and "10 invocations → " in run.stdout
         # The scheduler's first round fires at start; its rows land in the table.
         deadline = time.monotonic() + 600
         while "rows since start" not in reader.text or all(
