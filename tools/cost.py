@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import shutil
 import sys
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,11 +253,28 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     return lines
 
 
+BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+
+
 def read_inputs(env_dir: Path) -> dict[str, Any]:
-    """The env's cost_inputs and region, evaluated by `terraform console` (init first, no backend needed)."""
-    ws = terraform.Workspace(env_dir)
-    terraform.init(ws, backend=False)
-    value = terraform.console(ws, "{ inputs = module.observatory.cost_inputs, region = var.region }")
+    """The env's cost_inputs and region, evaluated by `terraform console`.
+
+    Runs on a temporary copy of the Terraform tree (the env's grandparent, so relative module sources resolve)
+    whose backend is overridden to local: a configured remote backend, its credentials and its state are never
+    touched, and nothing is written into the repository.
+    """
+    env_dir = env_dir.resolve()
+    if not (env_dir / "main.tf").exists() and not list(env_dir.glob("*.tf")):
+        raise CostError(f"{env_dir} holds no Terraform configuration")
+    tree = env_dir.parents[1]
+    with tempfile.TemporaryDirectory(prefix="slo-cost-") as tmp:
+        copy = Path(tmp) / tree.name
+        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan"))
+        env_copy = copy / env_dir.relative_to(tree)
+        (env_copy / "zz_cost_backend_override.tf").write_text(BACKEND_OVERRIDE)
+        ws = terraform.Workspace(env_copy)
+        terraform.init(ws)
+        value = terraform.console(ws, "{ inputs = module.observatory.cost_inputs, region = var.region }")
     inputs = dict(value["inputs"])
     inputs["region"] = value["region"]
     return inputs

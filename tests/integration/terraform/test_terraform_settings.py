@@ -75,3 +75,24 @@ def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(aws_env: Path)
     total = sum(line.usd for line in lines)
     assert 0 < total <= 5.0, cost.render(aws_env, inputs, lines)
     assert len(inputs["probes"]) == 10
+
+
+def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(aws_env: Path) -> None:
+    tfvars = aws_env / "terraform.tfvars"
+    backend = aws_env / "backend.tf"
+    tfvars.write_text(
+        'fleet = { strategies = ["dict"], memory_sizes = [512] }\nschedule_expression = "rate(1 hour)"\n'
+    )
+    backend.write_text(
+        'terraform {\n  backend "s3" {\n    bucket = "nobody"\n    key    = "k"\n'
+        '    region = "us-east-1"\n  }\n}\n'
+    )
+    try:
+        inputs = cost.read_inputs(aws_env)
+    finally:
+        tfvars.unlink()
+        backend.unlink()
+    assert inputs["probes"] == {
+        "dict-512-x86_64": {"strategy": "dict", "memory_mb": 512, "architecture": "x86_64"}
+    }
+    assert inputs["schedule_interval_s"] == 3600
