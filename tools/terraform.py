@@ -145,7 +145,7 @@ def _var_args(ws: Workspace, scratch: Path) -> list[str]:
     if not ws.variables:
         return []
     var_file = scratch / "inputs.tfvars.json"
-    var_file.write_text(json.dumps(dict(ws.variables), indent=2))
+    var_file.write_text(json.dumps(dict(ws.variables), indent=2, default=str))  # Path values become strings
     return [f"-var-file={var_file}"]
 
 
