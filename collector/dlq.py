@@ -24,7 +24,7 @@ def event_digest(event: Any) -> tuple[str | None, int | None]:
         body = json.dumps(event, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
             "utf-8", "surrogatepass"
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         return None, None
     return hashlib.sha256(body).hexdigest(), len(body)
 

@@ -255,11 +255,18 @@ def test_failure_without_schedule_identity_is_dead_lettered(
     assert letter["condition"] == "RetriesExhausted" and letter["function_arn"].endswith(":$LATEST")
 
 
-@pytest.mark.parametrize("event", [None, [], "text", 42, {"requestContext": "x"}])
+def _deep(levels: int) -> Any:
+    value: Any = []
+    for _ in range(levels):
+        value = [value]
+    return {"requestContext": {"requestId": "deep-1"}, "junk": value}
+
+
+@pytest.mark.parametrize("event", [None, [], "text", 42, {"requestContext": "x"}, {1: 2}, _deep(5000)])
 def test_garbage_events_are_dead_lettered(run: Any, sqs: Any, dlq_url: str, event: Any) -> None:
     assert run(event).result == DEAD_LETTERED
     (letter,) = dead_letters(sqs, dlq_url)
-    assert letter["request_id"] is None
+    assert letter["request_id"] == ("deep-1" if isinstance(event, dict) and "junk" in event else None)
 
 
 # --------------------------------------------------------------------------------------- transient faults
