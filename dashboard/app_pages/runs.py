@@ -7,6 +7,20 @@ import streamlit as st
 from dashboard import labels, ui
 
 MAX_SHOWN = 5000
+FIRST = [
+    "ts",
+    "status",
+    "probe_key",
+    "strategy",
+    "memory_mb",
+    "store",
+    "cold_miss_ms",
+    "warm_p50_ms",
+    "warm_p90_ms",
+    "warm_n",
+    "error_types",
+    "error_phase",
+]
 
 v = ui.view()
 st.title("Runs")
@@ -35,7 +49,8 @@ st.caption(
     "Warm samples are in the CSV, summarised here."
 )
 shown = rows.drop(columns=["warm_ms"]).head(MAX_SHOWN)
-st.dataframe(ui.human_columns(shown), hide_index=True, width="stretch", key="runs_table")
+shown = shown[[c for c in FIRST if c in shown] + [c for c in shown.columns if c not in FIRST]]
+st.dataframe(ui.human_columns(shown), hide_index=True, width="stretch", height=560, key="runs_table")
 if len(rows) > MAX_SHOWN:
     st.caption(f"Showing the newest {MAX_SHOWN:,}; the CSV has all {len(rows):,}.")
 
