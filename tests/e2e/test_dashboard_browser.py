@@ -8,6 +8,7 @@ Screenshots land in test-output/e2e/.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import subprocess
@@ -17,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -70,19 +72,14 @@ def table(aws_endpoint: str) -> str:
     return name
 
 
-@pytest.fixture(scope="module")
-def dashboard(aws_endpoint: str, table: str) -> Iterator[str]:
-    """`streamlit run` on a free port; stopped (by pid) at teardown."""
+@contextlib.contextmanager
+def running_dashboard(env_overrides: dict[str, str], log_name: str) -> Iterator[str]:
+    """`streamlit run dashboard/streamlit_app.py` on a free port (no PYTHONPATH, as `make dashboard` runs it);
+    stopped by pid on exit."""
     port = free_port()
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": aws_endpoint,
-        "OBSERVATORY_TABLE_NAME": table,
-        "OBSERVATORY_DASHBOARD_DAYS": "7",
-        "PYTHONPATH": str(REPO_ROOT),
-    }
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | env_overrides
     OUTPUT.mkdir(parents=True, exist_ok=True)
-    log = (OUTPUT / "streamlit.log").open("w")
+    log = (OUTPUT / log_name).open("w")
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -116,7 +113,7 @@ def dashboard(aws_endpoint: str, table: str) -> Iterator[str]:
             except requests.ConnectionError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: see {OUTPUT / 'streamlit.log'}")
+                pytest.fail(f"streamlit did not start: see {OUTPUT / log_name}")
             time.sleep(0.3)
         yield url
     finally:
@@ -129,11 +126,48 @@ def dashboard(aws_endpoint: str, table: str) -> Iterator[str]:
         log.close()
 
 
+@pytest.fixture(scope="module")
+def dashboard(aws_endpoint: str, table: str) -> Iterator[str]:
+    """The dashboard on the table the collector wrote."""
+    env = {
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "OBSERVATORY_TABLE_NAME": table,
+        "OBSERVATORY_DASHBOARD_DAYS": "7",
+    }
+    with running_dashboard(env, "streamlit.log") as url:
+        yield url
+
+
+def _launch(pw: Any) -> Any:
+    return pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+
+
+def test_unreachable_endpoint_is_a_message_not_a_traceback() -> None:
+    from playwright.sync_api import sync_playwright
+
+    env = {
+        "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+        "OBSERVATORY_TABLE_NAME": "slo-measurements",
+    }
+    with running_dashboard(env, "streamlit-unreachable.log") as url, sync_playwright() as pw:
+        browser = _launch(pw)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 800})
+            page.goto(f"{url}/trends", wait_until="domcontentloaded")
+            alert = page.locator("[data-testid='stAlert']").first
+            alert.wait_for(timeout=90_000)
+            assert "Cannot reach the AWS endpoint" in alert.inner_text()
+            assert page.locator("[data-testid='stException']").count() == 0
+            page.screenshot(path=str(OUTPUT / "unreachable.png"))
+        finally:
+            browser.close()
+
+
 def test_every_page_renders_in_chromium(dashboard: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        browser = _launch(pw)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 2000})
             for path, title, charts in PAGES:
