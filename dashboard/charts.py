@@ -145,7 +145,9 @@ def trend_figure(
         if len(changes):
             fig.update_layout(yaxis3={"overlaying": "y", "range": [0, 1.02], "visible": False})
     title = f"{labels.METRIC.get(metric, metric)} latency over time: p{q:g} with p10-p90 band"
-    fig.update_layout(title=title, hovermode="closest", legend_title_text="Strategy · tier", barmode="stack")
+    fig.update_layout(
+        title=title, hovermode="closest", legend_title_text="Strategy · tier", barmode="stack", height=560
+    )
     fig.update_yaxes(
         title_text=METRIC_AXIS.get(metric, "Latency (ms)"), type="log" if log_y else "linear", row=1
     )
