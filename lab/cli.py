@@ -534,24 +534,35 @@ def cmd_up(args: argparse.Namespace, config: LabConfig, console: Console) -> int
     return status
 
 
+WATCH_INTERVAL_S = 10.0
+ROW_LOOKBACK = dt.timedelta(minutes=20)  # longer than any invocation: a row's ts is when its invocation began
+
+
 def watch(service: Any, scheduler: Scheduler, deployment: Deployment, console: Console) -> None:
-    """Until interrupted: say when rounds fire, how many invocations are in flight, how many rows landed."""
-    since = dt.datetime.now(dt.UTC)
+    """Until interrupted: say when rounds fire, how many invocations are in flight, how many rows landed.
+
+    Counts stay cheap however long the lab runs: only the last minutes of the table are read each time, and
+    rows and finished requests already seen are remembered by id.
+    """
+    started = dt.datetime.now(dt.UTC)
+    seen_rows: set[tuple[str, str]] = set()
+    done: set[str] = set()
     last: tuple[int, int, int] | None = None
     while True:
-        time.sleep(5)
+        time.sleep(WATCH_INTERVAL_S)
+        fired = {f.request_id for f in scheduler.fired if f.request_id is not None}
+        done |= {o.request_id for o in list(getattr(service, "outcomes", [])) if o.request_id in fired}
         try:
-            rows, _ = count_rows(deployment, since)
-        except Exception as exc:
+            _, frame = count_rows(deployment, max(started, dt.datetime.now(dt.UTC) - ROW_LOOKBACK))
+            seen_rows |= set(zip(frame["invocation_id"], frame["store"], strict=True))
+        except Exception as exc:  # the table may be briefly unreadable; say so and keep watching
             console.say(f"cannot read the table: {type(exc).__name__}: {exc}")
-            rows = -1
-        ids = {f.request_id for f in scheduler.fired if f.request_id is not None}
-        now = (len(scheduler.fired), len(ids) - finished(service, ids), rows)
+        now = (len(scheduler.fired), len(fired - done), len(seen_rows))
         if now != last:
             nxt = scheduler.seconds_until_next()
             upcoming = f"; next round in {nxt:.0f} s" if nxt is not None else ""
-            console.say(f"{now[0]} invocations fired, {now[1]} in flight, {max(rows, 0)} rows "
-                        f"since start{upcoming}")
+            console.say(f"{now[0]} invocations fired, {now[1]} in flight, {now[2]} rows since start"
+                        f"{upcoming}")
             last = now
 
 
