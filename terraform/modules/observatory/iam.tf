@@ -82,8 +82,10 @@ data "aws_iam_policy_document" "collector" {
   }
 
   statement {
-    sid       = "WriteRows"
-    actions   = ["dynamodb:PutItem"]
+    sid = "WriteRows"
+    # DeleteItem: a record whose later row is refused for good has its earlier rows removed before it is
+    # dead-lettered, so no record is ever half-written.
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.this.arn]
   }
 

@@ -32,6 +32,7 @@ resource "aws_scheduler_schedule" "probe" {
       strategy     = each.value.strategy
       memory_mb    = each.value.memory_mb
       architecture = each.value.architecture
+      environment  = var.environment
     })
 
     retry_policy {

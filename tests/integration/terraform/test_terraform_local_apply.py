@@ -229,6 +229,7 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
             "strategy": strategy,
             "memory_mb": int(memory),
             "architecture": arch,
+            "environment": "lab",
         }
         statements = role_policy(aws_endpoint, schedule["Target"]["RoleArn"])
         assert statements == [
@@ -302,7 +303,7 @@ def test_each_role_allows_only_what_its_function_does(
             )["Attributes"]["QueueArn"]
             expected = [
                 logs,
-                {"sid": "WriteRows", "actions": ["dynamodb:PutItem"], "resources": [table_arn]},
+                {"sid": "WriteRows", "actions": ["dynamodb:DeleteItem", "dynamodb:PutItem"], "resources": [table_arn]},
                 {"sid": "RejectToDeadLetterQueue", "actions": ["sqs:SendMessage"], "resources": [queue_arn]},
                 xray,
             ]
