@@ -654,24 +654,41 @@ def cmd_status(args: argparse.Namespace, config: LabConfig, console: Console) ->
     return 0
 
 
+def _is_dashboard(pid: int) -> bool:
+    try:
+        return b"streamlit" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+
+
 def cmd_down(args: argparse.Namespace, config: LabConfig, console: Console) -> int:
-    """Stop `lab up` (it stops what it started), then anything it left: dashboard, endpoint."""
+    """Stop `lab up` (it stops what it started), then anything left: dashboard, endpoint.
+
+    Also cleans up after a `lab up` that was killed (SIGKILL, a crash) and could not stop its children.
+    """
     stopped = False
-    up = read_up(config.state_dir)
-    if up is not None:
-        console.say(f"stopping lab up (pid {up.pid}) …")
-        os.kill(up.pid, signal.SIGTERM)
+    path = config.state_dir / UP_FILE
+    try:
+        record: UpRecord | None = UpRecord(**json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError):
+        record = None
+    if record is not None and pid_alive(record.pid):
+        console.say(f"stopping lab up (pid {record.pid}) …")
+        os.kill(record.pid, signal.SIGTERM)
         deadline = time.monotonic() + 60
-        while pid_alive(up.pid) and time.monotonic() < deadline:
+        while pid_alive(record.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
-        if pid_alive(up.pid):
-            console.say(f"lab up (pid {up.pid}) did not stop within 60 s; killing it")
-            os.kill(up.pid, signal.SIGKILL)
-        if up.dashboard_pid and pid_alive(up.dashboard_pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(up.dashboard_pid, signal.SIGTERM)
-        (config.state_dir / UP_FILE).unlink(missing_ok=True)
+        if pid_alive(record.pid):
+            console.say(f"lab up (pid {record.pid}) did not stop within 60 s; killing it")
+            os.kill(record.pid, signal.SIGKILL)
         stopped = True
+    if record is not None and record.dashboard_pid and pid_alive(record.dashboard_pid) \
+            and _is_dashboard(record.dashboard_pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(record.dashboard_pid, signal.SIGTERM)
+        console.say(f"stopped the dashboard (pid {record.dashboard_pid})")
+        stopped = True
+    path.unlink(missing_ok=True)
     info = stop_endpoint(config.state_dir)
     if info is not None:
         console.say(f"stopped the endpoint (pid {info.pid})")

@@ -103,6 +103,9 @@ def test_up_serves_measures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) ->
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         process.wait(timeout=180)
     finally:
+        if process.poll() is None:  # the test failed half-way: stop the lab the way a user would
+            subprocess.run([sys.executable, "-m", "lab", "down"], cwd=REPO_ROOT, env=env, timeout=180,
+                           check=False, capture_output=True)
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

@@ -60,3 +60,28 @@ def test_commands_say_when_the_endpoint_is_not_answering(tmp_path: Path) -> None
     finally:
         os.kill(endpoint.pid, signal.SIGCONT)
         stop_endpoint(tmp_path)
+
+
+def test_down_cleans_up_after_a_killed_lab_up(tmp_path: Path) -> None:
+    """`lab up` died without cleaning up (SIGKILL): down still stops its dashboard and the endpoint."""
+    endpoint = start_endpoint(tmp_path, port=free_port())
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    dashboard = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "streamlit-stand-in"],
+                                 start_new_session=True)
+    try:
+        (tmp_path / "up.json").write_text(json.dumps({
+            "pid": dead.pid, "started_at": "2026-11-27T05:00:00+00:00", "endpoint_url": endpoint.url,
+            "dashboard_url": "http://127.0.0.1:1", "dashboard_pid": dashboard.pid}))
+        down = subprocess.run([sys.executable, "-m", "lab", "--state-dir", str(tmp_path), "down"],
+                              cwd=REPO_ROOT, capture_output=True, text=True, check=False, timeout=120)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert f"stopped the dashboard (pid {dashboard.pid})" in down.stdout
+        assert f"stopped the endpoint (pid {endpoint.pid})" in down.stdout
+        assert dashboard.wait(timeout=10) != 0  # ended by the signal
+        assert not (tmp_path / "up.json").exists()
+    finally:
+        if dashboard.poll() is None:
+            dashboard.kill()
+            dashboard.wait()
+        stop_endpoint(tmp_path)
