@@ -59,7 +59,9 @@ def test_make_up_from_a_clean_clone_ends_with_rows_and_nothing_running(tmp_path:
     try:
         output, _ = process.communicate(timeout=1700)
     finally:
-        if process.poll() is None:
+        if process.poll() is None:  # timed out: stop the lab the way a user would, then make itself
+            subprocess.run([str(venv / "bin" / "python"), "-m", "lab", "down"], cwd=clone, env=env,
+                           timeout=180, check=False, capture_output=True)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     leftovers = _processes_mentioning(str(clone))
