@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import signal
 import time
 from collections.abc import Callable
@@ -25,6 +26,8 @@ V1_ROOT = Path("/sys/fs/cgroup/cpu")
 V2_ROOT = Path("/sys/fs/cgroup/unified")  # hybrid hierarchy, as on this machine
 V2_PURE_ROOT = Path("/sys/fs/cgroup")  # a unified-only machine mounts cgroup2 here
 MODES = ("auto", "cgroup-v1", "cgroup-v2", "none")
+# Base groups a lab or bench made: `slo-lab-<pid>`, `slo-lab.<n>-<pid>`, `slo-bench-<pid>`.
+STALE_NAME = re.compile(r"slo-(?:lab|bench)(?:\.\d+)?-(\d+)")
 
 
 class CgroupError(Exception):
@@ -166,6 +169,8 @@ class CgroupManager:
     which is logged once.
     """
 
+    _instances = 0
+
     def __init__(
         self,
         period_ms: float = 20.0,
@@ -181,7 +186,10 @@ class CgroupManager:
             raise ValueError(f"cpu period must be between 1 and 1000 ms, got {period_ms}")
         self.period_us = round(period_ms * 1000)
         self.log = log or (lambda message: LOG.warning("%s", message))
-        self.name = name or f"slo-lab-{os.getpid()}"
+        # One base group per manager (several services may live in one process, e.g. a test run): the pid
+        # stays last so a later lab can tell whether the process that made it still runs.
+        CgroupManager._instances += 1
+        self.name = name or f"slo-lab.{CgroupManager._instances}-{os.getpid()}"
         self.base: Path | None = None
         self.mode = "none"
         self.reason = ""
@@ -237,11 +245,12 @@ class CgroupManager:
 
     def _clean_stale(self, root: Path) -> None:
         """Remove the cgroups a previous lab left behind when it was killed (its pid no longer runs): only
-        `slo-lab-<pid>` / `slo-bench-<pid>` groups, whose processes can only be ones that lab started."""
+        `slo-lab[.N]-<pid>` / `slo-bench-<pid>` groups, whose processes can only be ones that lab started."""
         for base in root.glob("slo-*-*"):
-            prefix, _, pid = base.name.rpartition("-")
-            if prefix not in ("slo-lab", "slo-bench") or not pid.isdigit() or base.name == self.name:
+            made_by = STALE_NAME.fullmatch(base.name)
+            if made_by is None or base.name == self.name:
                 continue
+            pid = made_by.group(1)
             try:
                 os.kill(int(pid), 0)
                 continue  # its lab is still running

@@ -71,3 +71,23 @@ def test_stale_groups_of_a_dead_lab_are_removed(manager: CgroupManager) -> None:
         assert not stale.exists()
     finally:
         other.close()
+
+
+def test_two_services_in_one_process_each_remove_their_own_base_group() -> None:
+    first = CgroupManager(log=lambda _: None)
+    if first.mode == "none":
+        pytest.skip(f"cgroups unavailable here: {first.reason}")
+    second = CgroupManager(log=lambda _: None)
+    try:
+        assert first.base is not None and second.base is not None
+        first_base, second_base = first.base, second.base
+        assert first_base != second_base
+        first.create("env-a", 128)
+        second.create("env-b", 128)
+        first.close()
+        assert not first_base.exists()
+        assert second_base.exists() and (second_base / "env-b").exists()
+    finally:
+        first.close()
+        second.close()
+    assert not second_base.exists()
