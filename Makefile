@@ -39,7 +39,7 @@ build: venv ## Build the deterministic Lambda zips and the extension layer into 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: venv build browser ## Run the whole suite: unit, functional, integration, e2e
+test: venv build browser lint ## Lint, then the whole suite: unit, functional, integration, e2e
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 test-unit: venv ## Unit tests only (no network)

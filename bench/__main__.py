@@ -27,7 +27,9 @@ def available() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     names = available()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {names})")
+    parser.add_argument(
+        "names", nargs="*", metavar="NAME", help=f"benchmarks to run (default: all of {names})"
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(names))
     if unknown:

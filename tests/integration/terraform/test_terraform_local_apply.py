@@ -303,7 +303,11 @@ def test_each_role_allows_only_what_its_function_does(
             )["Attributes"]["QueueArn"]
             expected = [
                 logs,
-                {"sid": "WriteRows", "actions": ["dynamodb:DeleteItem", "dynamodb:PutItem"], "resources": [table_arn]},
+                {
+                    "sid": "WriteRows",
+                    "actions": ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                    "resources": [table_arn],
+                },
                 {"sid": "RejectToDeadLetterQueue", "actions": ["sqs:SendMessage"], "resources": [queue_arn]},
                 xray,
             ]
