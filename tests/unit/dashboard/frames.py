@@ -6,41 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-CONTRACT_COLUMNS = [
-    "ts",
-    "probe_key",
-    "invocation_id",
-    "strategy",
-    "store",
-    "memory_mb",
-    "architecture",
-    "runtime",
-    "region",
-    "environment",
-    "cpu_emulation",
-    "extension_layer",
-    "status",
-    "error_types",
-    "error_phase",
-    "cold_start",
-    "cold_cause",
-    "client_init_ms",
-    "ready_wait_ms",
-    "cold_miss_ms",
-    "warm_n",
-    "warm_min_ms",
-    "warm_p50_ms",
-    "warm_p90_ms",
-    "warm_p99_ms",
-    "warm_max_ms",
-    "warm_mean_ms",
-    "warm_ms",
-    "cpu_time_ms",
-    "throttled_periods",
-    "total_periods",
-    "api_calls",
-    "value_sha256",
-]
+from collector.store import COLUMNS
+
+# The columns read_rows returns, from their one owner.
+CONTRACT_COLUMNS = list(COLUMNS)
 
 
 def row(
