@@ -238,18 +238,23 @@ def cost_figure(costs: pd.DataFrame, fetches_per_second: float, price_source: st
 def _cfs_guides(fig: go.Figure, x_max: float, log_x: bool) -> None:
     """Dotted lines at multiples of the 20 ms CFS period, where throttled hits cluster.
 
-    Plotly places shapes on a log axis in log10 units, so the position is converted there.
+    Plotly places shapes in data units on every axis type, but annotations on a log axis in log10 units,
+    so the line and its label are added apart.
     """
     k = 1
     while k * CFS_PERIOD_MS <= x_max * 1.05 and k <= 10:
         at = k * CFS_PERIOD_MS
-        fig.add_vline(
-            x=math.log10(at) if log_x else at,
-            line_dash="dot",
-            line_color="#888",
-            annotation_text=f"{at:g} ms" if k <= 4 else None,
-            annotation_position="top",
-        )
+        fig.add_vline(x=at, line_dash="dot", line_color="#888")
+        if k <= (2 if log_x else 4):  # labels crowd beyond 40 ms on a log axis
+            fig.add_annotation(
+                x=math.log10(at) if log_x else at,
+                y=1.0,
+                yref="paper",
+                yanchor="bottom",
+                text=f"{at:g} ms",
+                showarrow=False,
+                font={"size": 10, "color": "#666"},
+            )
         k += 1
 
 

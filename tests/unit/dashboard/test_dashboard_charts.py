@@ -80,8 +80,11 @@ def test_distribution_figure_marks_the_cfs_period() -> None:
     ext128 = next(t for t in fig.data if t.name.startswith("Extension (localhost:2773) · 128 MB"))
     assert "n=5" in ext128.name and ext128.line.shape == "hv" and ext128.y[-1] == 100.0
     assert fig.layout.xaxis.type == "log" and fig.layout.xaxis.title.text == "Warm-hit latency (ms)"
-    # on a log axis plotly places shapes in log10 units: the guides must sit at 20 and 40 ms, not 10^20
-    assert {round(s.x0, 6) for s in fig.layout.shapes} >= {round(math.log10(20), 6), round(math.log10(40), 6)}
+    # plotly places shapes in data units on a log axis, but annotations in log10 units
+    assert {s.x0 for s in fig.layout.shapes} >= {20.0, 40.0}
+    labels = {a.text: a.x for a in fig.layout.annotations}
+    assert labels["20 ms"] == pytest.approx(math.log10(20))
+    assert labels["40 ms"] == pytest.approx(math.log10(40))
     hist = charts.distribution_figure(_rows(), kind="histogram")
     assert all(isinstance(t, go.Bar) for t in hist.data)  # binned here: raw samples never go to the browser
     assert all(sum(t.y) == pytest.approx(100.0) for t in hist.data)
@@ -90,6 +93,7 @@ def test_distribution_figure_marks_the_cfs_period() -> None:
     assert peaks and all(abs(p - 20) <= 1 or abs(p - 40) <= 1 for p in peaks)  # the CFS steps
     assert hist.layout.xaxis.type == "linear" and hist.layout.yaxis.title.text == "Share of warm hits (%)"
     assert {s.x0 for s in hist.layout.shapes} >= {20.0, 40.0}
+    assert {a.text: a.x for a in hist.layout.annotations}["20 ms"] == 20.0
     fast = charts.distribution_figure(_rows()[_rows()["memory_mb"] == 1769])
     assert not fast.layout.shapes  # no CFS guides when nothing is near 20 ms
 
