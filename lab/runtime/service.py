@@ -590,21 +590,25 @@ class LambdaService:
                 self._pending -= 1
                 self._queue_cond.notify_all()
 
+    def _record_not_found(self, event: _Event, exc: FunctionNotFoundError) -> None:
+        """An async event whose function does not exist (any more) ends here, as Lambda drops it."""
+        self._record(
+            AsyncOutcome(
+                event.request_id,
+                event.function_name,
+                "FunctionNotFound",
+                event.attempts,
+                None,
+                False,
+                str(exc),
+            )
+        )
+
     def _attempt(self, event: _Event) -> None:
         try:
             config = self.event_invoke_config(event.function_name)
         except FunctionNotFoundError as exc:
-            self._record(
-                AsyncOutcome(
-                    event.request_id,
-                    event.function_name,
-                    "FunctionNotFound",
-                    event.attempts,
-                    None,
-                    False,
-                    str(exc),
-                )
-            )
+            self._record_not_found(event, exc)
             return
         age = time.monotonic() - event.enqueued
         spec: FunctionSpec | None = None
@@ -621,17 +625,7 @@ class LambdaService:
             )
         except (CodeMismatchError, LambdaServiceError) as exc:
             if isinstance(exc, FunctionNotFoundError):
-                self._record(
-                    AsyncOutcome(
-                        event.request_id,
-                        event.function_name,
-                        "FunctionNotFound",
-                        event.attempts,
-                        None,
-                        False,
-                        str(exc),
-                    )
-                )
+                self._record_not_found(event, exc)
                 return
             self._emit(f"{event.function_name}: async request {event.request_id} not run: {exc}")
             result = InvocationResult(
