@@ -274,14 +274,7 @@ class ExecutionEnvironment:
                     )
                     return None
                 if self._runtime.poll() is not None:
-                    code = self._runtime.returncode
-                    body = json.dumps(
-                        {
-                            "errorType": "Runtime.ExitError",
-                            "errorMessage": f"RequestId: init Error: Runtime exited with error: "
-                            f"exit status {code}",
-                        }
-                    ).encode()
+                    body = _runtime_exit_body("init", self._runtime.returncode)
                     outcome = RawOutcome(
                         "init_error", body, "Runtime.ExitError", 0.0, (time.perf_counter() - started) * 1000
                     )
@@ -348,14 +341,7 @@ class ExecutionEnvironment:
                         outcome = RawOutcome("error", result.body, result.error_type, elapsed)
                     break
                 if self._runtime.poll() is not None:
-                    code = self._runtime.returncode
-                    body = json.dumps(
-                        {
-                            "errorType": "Runtime.ExitError",
-                            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with "
-                            f"error: exit status {code}",
-                        }
-                    ).encode()
+                    body = _runtime_exit_body(request_id, self._runtime.returncode)
                     outcome = RawOutcome("crashed", body, "Runtime.ExitError", elapsed)
                     break
                 remaining = deadline - time.monotonic()
@@ -486,3 +472,14 @@ class ExecutionEnvironment:
 def new_env_id() -> str:
     """A short unique environment id (used in cgroup, directory and log names)."""
     return uuid.uuid4().hex[:12]
+
+
+def _runtime_exit_body(request_id: str, exit_code: int) -> bytes:
+    """The error Lambda reports when the runtime process exits during INIT or an invocation."""
+    return json.dumps(
+        {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
+            f"exit status {exit_code}",
+        }
+    ).encode()
