@@ -182,7 +182,7 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
 
     import boto3
 
-    from collector import aws, config, handler, store
+    from collector import aws, config, handler, table
 
     logging.getLogger("collector").setLevel(logging.ERROR)  # a log line per event would dominate the figures
 
@@ -215,7 +215,7 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
         try:
             ddb = boto3.client("dynamodb", endpoint_url=endpoint)
             sqs = boto3.client("sqs", endpoint_url=endpoint)
-            store.create_table(ddb, "slo-bench")
+            table.create_table(ddb, "slo-bench")
             os.environ["OBSERVATORY_DLQ_URL"] = sqs.create_queue(QueueName="slo-bench-dlq")["QueueUrl"]
             config.get_settings.cache_clear()
             aws.reset_clients()
@@ -265,7 +265,7 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
             )
 
             read_started = time.perf_counter()
-            frame = store.read_rows(
+            frame = table.read_rows(
                 datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 20 + DAYS, tzinfo=UTC)
             )
             read_s = time.perf_counter() - read_started

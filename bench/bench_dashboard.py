@@ -1,7 +1,7 @@
 """Dashboard bench: time from query to figures for 1, 7 and 30 days of the default lab fleet.
 
 Rows are written through the collector (destination record → `collector.contract.parse_destination` →
-`collector.rows.rows_for` → `collector.store.write_rows`) into a bench table on a moto server of its own, so
+`collector.rows.rows_for` → `collector.table.write_rows`) into a bench table on a moto server of its own, so
 neither `make up` nor the dashboard ever shows them. The probe records are replayed from a seeded model shaped
 like the lab's measurements (CFS-quantised hits at 128 MB); they are bench load, not measurements.
 
@@ -184,7 +184,7 @@ def write_events(events: Iterable[dict[str, Any]], client: Any, table: str, work
     """
     from collector.contract import parse_destination
     from collector.rows import rows_for
-    from collector.store import write_rows
+    from collector.table import write_rows
 
     def one(event: dict[str, Any]) -> int:
         return write_rows(rows_for(parse_destination(event)), client=client, table_name=table)
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from collector.contract import parse_destination
     from collector.rows import rows_for
-    from collector.store import create_table, read_rows, rows_to_frame
+    from collector.table import create_table, read_rows, rows_to_frame
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
@@ -365,7 +365,7 @@ def main(argv: list[str] | None = None) -> None:
         pages = {}
         _, fig_s = _timed(page_figures, cached, now, pages)
         print(
-            f"lab default fleet (10 probes every 5 min), 30 days, frame from collector.store.rows_to_frame "
+            f"lab default fleet (10 probes every 5 min), 30 days, frame from collector.table.rows_to_frame "
             f"(no table): {len(frame):,} rows; cache {cache_s:.2f} s; figures {fig_s:.2f} s "
             f"({', '.join(f'{k} {v:.2f}' for k, v in pages.items())})"
         )

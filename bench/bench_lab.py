@@ -73,7 +73,7 @@ def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
             print(f"running {rounds} round(s) of {len(schedules)} probes …", flush=True)
             started = dt.datetime.now(dt.UTC)
             cli.run_rounds(service, schedules, deployment, rounds, config, cli.Console())
-            from collector.store import read_rows
+            from collector.table import read_rows
 
             end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
             frame = read_rows(started - dt.timedelta(minutes=1), end, table_name=deployment.table_name)

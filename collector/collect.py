@@ -11,7 +11,7 @@ from .config import ConfigError, Settings
 from .contract import InvalidRecordError, parse_destination, request_id_of
 from .dlq import send_dead_letter
 from .rows import rows_for
-from .store import RowError, write_rows
+from .table import RowError, write_rows
 
 LOG = logging.getLogger("collector")
 

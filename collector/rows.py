@@ -7,7 +7,7 @@ layout is an allow-list.
 from __future__ import annotations
 
 from .contract import Delivery, ErrorEntry, FailedInvocation, ProbeRecord, StoreMeasurement
-from .store import Row
+from .table import Row
 
 NO_STORE = "none"
 FAILED_PHASE = "invocation"

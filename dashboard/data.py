@@ -1,4 +1,4 @@
-"""Loading rows for the dashboard: only through `collector.store`, cached once per TTL.
+"""Loading rows for the dashboard: only through `collector.table`, cached once per TTL.
 
 `query_rows` is the plain, uncached query (the bench times it); `load_rows` wraps it in `st.cache_data` with
 the configured TTL, so page changes, filters and chart options never query again. Failures become a
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collector import store
+from collector import table
 
 from .config import PRICES_PATH, SEED_PATH, Settings
 
@@ -77,7 +77,7 @@ def make_client(endpoint_url: str | None, region: str, ca_bundle: str | None, pr
             connect_timeout=3,
             read_timeout=30,
             retries={"mode": "standard", "max_attempts": 2},
-            max_pool_connections=store.MAX_READ_WORKERS,
+            max_pool_connections=table.MAX_READ_WORKERS,
         ),
     )
 
@@ -149,18 +149,18 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
 
 
 def query_range(settings: Settings, start: datetime, end: datetime, client: Any = None) -> Loaded:
-    """Rows with start <= ts < end through `collector.store.read_rows` (uncached)."""
+    """Rows with start <= ts < end through `collector.table.read_rows` (uncached)."""
     try:
         if client is None:
             client = make_client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
-        frame = store.read_rows(start, end, client=client, table_name=settings.table_name)
+        frame = table.read_rows(start, end, client=client, table_name=settings.table_name)
     except Exception as exc:
         raise classify(exc, settings) from exc
     return Loaded(frame=frame, start=start, end=end, loaded_at=datetime.now(UTC))
 
 
 def query_rows(settings: Settings, days: int, client: Any = None, now: datetime | None = None) -> Loaded:
-    """Read the last `days` days of rows through `collector.store.read_rows` (uncached)."""
+    """Read the last `days` days of rows through `collector.table.read_rows` (uncached)."""
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
     return query_range(settings, end - timedelta(days=days), end, client)
 
@@ -209,7 +209,7 @@ def unpack(packed: Packed) -> Loaded:
     frame = packed.frame.copy(deep=False)
     views = np.split(packed.samples, np.cumsum(packed.lengths)[:-1]) if len(packed.lengths) else []
     frame["warm_ms"] = pd.Series(views, index=frame.index, dtype="object")
-    return Loaded(frame[list(store.COLUMNS)], packed.start, packed.end, packed.loaded_at)
+    return Loaded(frame[list(table.COLUMNS)], packed.start, packed.end, packed.loaded_at)
 
 
 def concat(parts: list[Packed]) -> Packed:

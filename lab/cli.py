@@ -336,7 +336,7 @@ def finished(service: Any, request_ids: set[str]) -> int:
 
 def count_rows(deployment: Deployment, since: dt.datetime) -> tuple[int, Any]:
     """Rows in the table taken since `since`, and the frame itself."""
-    from collector.store import read_rows
+    from collector.table import read_rows
 
     frame = read_rows(since - dt.timedelta(minutes=1), dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
                       table_name=deployment.table_name)

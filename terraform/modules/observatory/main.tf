@@ -87,7 +87,7 @@ resource "aws_ssm_parameter" "secure" {
 }
 
 # ---- Measurements table ---------------------------------------------------------------------------------------
-# Keys, index and TTL mirror collector/store.py:create_table (contract §4).
+# Keys, index and TTL mirror collector/table.py:create_table (contract §4).
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_119: encrypted with the AWS managed key (server_side_encryption); a CMK adds $1/month to a $5 budget

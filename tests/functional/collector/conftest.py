@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from collector import aws, store
+from collector import aws, table
 
 TABLE = "slo-observations-test"
 QUEUE = "slo-collector-dlq-test"
@@ -26,9 +26,9 @@ def mocked() -> Iterator[None]:
 
 @pytest.fixture()
 def ddb(mocked: None) -> Any:
-    """A DynamoDB client on a table made by store.create_table (the definition Terraform mirrors)."""
+    """A DynamoDB client on a table made by table.create_table (the definition Terraform mirrors)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
-    store.create_table(client, TABLE)
+    table.create_table(client, TABLE)
     return client
 
 

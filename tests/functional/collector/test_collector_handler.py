@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from collector import aws, config, handler, store
+from collector import aws, config, handler, table
 from collector.collect import DEAD_LETTERED, DUPLICATE, WRITTEN, collect
 from collector.config import ConfigError, Settings
 from tests.conftest import load_event
@@ -39,7 +39,7 @@ def run(ddb: Any, sqs: Any, settings: Settings) -> Callable[[Any], Any]:
 
 
 def table_rows(ddb: Any) -> pd.DataFrame:
-    return store.read_rows(*WINDOW, client=ddb, table_name=TABLE)
+    return table.read_rows(*WINDOW, client=ddb, table_name=TABLE)
 
 
 def dead_letters(sqs: Any, url: str) -> list[dict[str, Any]]:
@@ -369,7 +369,7 @@ def test_network_errors_are_retried_then_raised(
 ) -> None:
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda *_a, **_k: 0)
     client = aws.get_client("dynamodb")
-    store.create_table(client, TABLE)
+    table.create_table(client, TABLE)
     calls: list[int] = []
 
     def unreachable(request: Any, **_: Any) -> None:
@@ -414,7 +414,7 @@ def test_handler_reads_settings_from_the_environment(
         assert handler.handler({"bad": 1}, _Context())["result"] == DEAD_LETTERED
         assert dead_letters(sqs, dlq_url)[0]["collector_request_id"] == "collector-invocation-1"
         item = ddb.scan(TableName=TABLE)["Items"][0]
-        ts = store.parse_ts(json.loads(item["m"]["S"])["ts"])
+        ts = table.parse_ts(json.loads(item["m"]["S"])["ts"])
         assert int(item["expires_at"]["N"]) == int(ts.timestamp()) + 7 * 86400
     finally:
         config.get_settings.cache_clear()

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from collector import aws, contract, store
+from collector import aws, contract, table
 from collector.collect import DEAD_LETTERED, DUPLICATE, WRITTEN, collect
 from collector.config import Settings
 from collector.rows import rows_for
@@ -42,7 +42,7 @@ class World:
     def __init__(self) -> None:
         self.ddb = boto3.client("dynamodb", region_name="us-east-1")
         self.sqs = boto3.client("sqs", region_name="us-east-1")
-        store.create_table(self.ddb, TABLE)
+        table.create_table(self.ddb, TABLE)
         self.dlq_url = self.sqs.create_queue(QueueName="slo-properties-dlq")["QueueUrl"]
         self.settings = Settings(TABLE, self.dlq_url)
 
@@ -256,7 +256,7 @@ def check_one(world: World, event: Any, deliveries: int = 1, compare: bool = Tru
     if not compare:
         return WRITTEN
     first = expected[0]
-    frame = store.read_rows(
+    frame = table.read_rows(
         first["ts"],
         first["ts"] + timedelta(microseconds=1),
         probe_key=first["probe_key"],
@@ -268,7 +268,7 @@ def check_one(world: World, event: Any, deliveries: int = 1, compare: bool = Tru
     by_store = {row["store"]: row for row in expected}
     for _, got in frame.iterrows():
         want = by_store[got["store"]]
-        for column in store.COLUMNS:
+        for column in table.COLUMNS:
             value = want.get(column)
             if column == "ts":
                 assert got["ts"] == pd.Timestamp(value)
@@ -315,7 +315,7 @@ def test_a_secret_in_unknown_fields_never_reaches_a_row(world: World, record: An
         ExpressionAttributeValues={
             ":p": {"S": record["identity"]["probe_key"]},
             ":s": {
-                "S": store.format_ts(store.parse_ts(record["started_at"])) + "#" + record["invocation_id"]
+                "S": table.format_ts(table.parse_ts(record["started_at"])) + "#" + record["invocation_id"]
             },
         },
     )["Items"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from collector import store
+from collector import table
 from tests.conftest import REPO_ROOT, load_event
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -59,15 +59,15 @@ def test_the_zip_alone_writes_rows_over_http(collector_zip: Path, aws_endpoint: 
     suffix = uuid.uuid4().hex[:8]
     ddb = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     sqs = boto3.client("sqs", endpoint_url=aws_endpoint, region_name="us-east-1")
-    table = f"slo-zip-{suffix}"
-    store.create_table(ddb, table)
+    table_name = f"slo-zip-{suffix}"
+    table.create_table(ddb, table_name)
     queue = sqs.create_queue(QueueName=f"slo-zip-dlq-{suffix}")["QueueUrl"]
     env = {
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "OBSERVATORY_TABLE_NAME": table,
+        "OBSERVATORY_TABLE_NAME": table_name,
         "OBSERVATORY_DLQ_URL": queue,
         "PATH": "/usr/bin:/bin",
     }
@@ -84,13 +84,13 @@ def test_the_zip_alone_writes_rows_over_http(collector_zip: Path, aws_endpoint: 
         outcome, botocore_file = result.stdout.strip().splitlines()
         assert json.loads(outcome)["result"] == "written"
         assert botocore_file.startswith(str(tmp_path / "task"))  # the zip's SDK, not the venv's
-        frame = store.read_rows(
+        frame = table.read_rows(
             datetime(2026, 11, 27, tzinfo=UTC),
             datetime(2026, 11, 28, tzinfo=UTC),
             client=ddb,
-            table_name=table,
+            table_name=table_name,
         )
         assert frame["store"].tolist() == ["secretsmanager", "ssm"]
     finally:
-        ddb.delete_table(TableName=table)
+        ddb.delete_table(TableName=table_name)
         sqs.delete_queue(QueueUrl=queue)

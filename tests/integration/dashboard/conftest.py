@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector.store import create_table
+from collector.table import create_table
 
 FAILING_PROBE = "powertools-128-x86_64"
 HOURS = 6

@@ -148,18 +148,18 @@ def test_runs_filters_and_offers_csv(fleet_table: Table, app_env: Any) -> None:
 def test_sidebar_filter_applies_without_a_new_query(
     fleet_table: Table, app_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from collector import store
+    from collector import table
 
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     calls: list[Any] = []
-    real = store.read_rows
+    real = table.read_rows
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "read_rows", counting)
+    monkeypatch.setattr(table, "read_rows", counting)
     at.sidebar.multiselect(key="f_strategy").set_value(["dict"])
     _run(at.switch_page("app_pages/runs.py"))
     assert set(at.dataframe[0].value["Strategy"]) == {"dict cache"}

@@ -10,7 +10,7 @@ import boto3
 import pytest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector import store
+from collector import table
 from dashboard import data
 from dashboard.config import load_settings
 
@@ -20,7 +20,7 @@ def test_closed_days_are_not_queried_again_when_the_recent_part_reloads(
 ) -> None:
     name = f"slo-dash-load-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
-    store.create_table(client, name)
+    table.create_table(client, name)
     now = datetime.now(UTC)
     old = destination_events(now - timedelta(days=3), 1 / 96, interval_s=900, failure_every=0, seed=1)
     new = destination_events(now - timedelta(hours=1), 1 / 96, interval_s=900, failure_every=0, seed=2)
@@ -29,13 +29,13 @@ def test_closed_days_are_not_queried_again_when_the_recent_part_reloads(
         {"AWS_ENDPOINT_URL": aws_endpoint, "OBSERVATORY_TABLE_NAME": name, "OBSERVATORY_DASHBOARD_DAYS": "7"}
     )
     calls: list[tuple[Any, ...]] = []
-    real = store.read_rows
+    real = table.read_rows
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(args)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(store, "read_rows", counting)
+    monkeypatch.setattr(table, "read_rows", counting)
     loaded = data.load_rows(settings)
     assert len(loaded.frame) == written and loaded.frame["ts"].is_monotonic_increasing
     assert loaded.frame["ts"].min() < now - timedelta(days=2)  # the closed days are there

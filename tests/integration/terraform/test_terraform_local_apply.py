@@ -244,7 +244,7 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
 def test_table_has_the_collectors_keys_index_ttl_and_protection(
     deployment: dict[str, Any], aws_endpoint: str
 ) -> None:
-    from collector.store import table_definition
+    from collector.table import table_definition
 
     ddb = client(aws_endpoint, "dynamodb")
     name = deployment["outputs"]["dynamodb_table_name"]

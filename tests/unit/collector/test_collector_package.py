@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from collector import contract, rows, store
+from collector import contract, rows, table
 from tests.conftest import load_event
 
 REPO = Path(__file__).resolve().parents[3]
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_handler_imports_without_pandas_or_numpy() -> None:
     code = (
         "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None\n"
-        "import collector.handler, collector.store, collector.dlq\n"
+        "import collector.handler, collector.table, collector.dlq\n"
         "print('ok')"
     )
     result = subprocess.run(
@@ -41,4 +41,4 @@ def test_sample_record_maps_to_rows_without_any_free_text() -> None:
     built = rows.rows_for(contract.parse_probe_record(record))
     assert [row["store"] for row in built] == ["secretsmanager", "ssm"]
     assert "free text" not in repr(built)
-    assert set(built[0]) <= set(store.COLUMNS)
+    assert set(built[0]) <= set(table.COLUMNS)

@@ -1,4 +1,4 @@
-"""Test frames shaped exactly as contract §4 (`collector.store.read_rows`), built by hand for pure tests."""
+"""Test frames shaped exactly as contract §4 (`collector.table.read_rows`), built by hand for pure tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from collector.store import COLUMNS
+from collector.table import COLUMNS
 
 # The columns read_rows returns, from their one owner.
 CONTRACT_COLUMNS = list(COLUMNS)

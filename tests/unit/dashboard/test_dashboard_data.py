@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from botocore import exceptions as bce
 
-from collector.store import StoreError
+from collector.table import TableError
 from dashboard import data, ui
 from dashboard.config import ConfigError, load_settings
 
@@ -87,8 +87,8 @@ def test_classify_walks_the_store_error_chain(error: Exception, kind: str) -> No
         try:
             raise error
         except Exception as inner:
-            raise StoreError("reading failed") from inner
-    except StoreError as outer:
+            raise TableError("reading failed") from inner
+    except TableError as outer:
         result = data.classify(outer, settings)
     assert result.kind == kind
     assert result.hint and "Traceback" not in result.message

@@ -139,11 +139,11 @@ Row = dict[str, Any]
 """One table row as Python values, keyed by the COLUMNS names (`ts` a timezone-aware datetime)."""
 
 
-class StoreError(Exception):
+class TableError(Exception):
     """A write or read against the table failed (after retries where the fault was transient)."""
 
 
-class RowError(StoreError):
+class RowError(TableError):
     """A row handed to write_rows cannot be stored (missing key fields, wrong types)."""
 
 
@@ -177,7 +177,7 @@ def unpack_warm(blob: bytes) -> list[float]:
     if not blob:
         return []
     if blob[0] != WARM_FORMAT_ZLIB_F64LE:
-        raise StoreError(f"unknown warm_ms format byte {blob[0]}")
+        raise TableError(f"unknown warm_ms format byte {blob[0]}")
     raw = zlib.decompress(blob[1:])
     return list(struct.unpack(f"<{len(raw) // 8}d", raw))
 
@@ -526,7 +526,7 @@ def read_rows(
         try:
             items = list(_query_all(client, request("pk", probe_key, None)))
         except Exception as exc:
-            raise StoreError(f"reading probe {probe_key!r} from {table_name} failed: {exc}") from exc
+            raise TableError(f"reading probe {probe_key!r} from {table_name} failed: {exc}") from exc
         return rows_to_frame(_decode(item) for item in items)
 
     days = days_between(lo, hi)
@@ -539,5 +539,5 @@ def read_rows(
             pages = list(pool.map(fetch, days))
     except Exception as exc:
         window = f"{format_ts(lo)} to {format_ts(hi)}"
-        raise StoreError(f"reading {table_name} from {window} failed: {exc}") from exc
+        raise TableError(f"reading {table_name} from {window} failed: {exc}") from exc
     return rows_to_frame(_decode(item) for items in pages for item in items)
