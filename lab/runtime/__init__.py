@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .artifacts import CodeMismatchError
-from .cgroups import CgroupError, quota_us
+from .cgroups import CFS_PERIOD_MS, CgroupError, quota_us
 from .service import (
     AsyncOutcome,
     FunctionNotFoundError,
@@ -13,6 +13,7 @@ from .service import (
 )
 
 __all__ = [
+    "CFS_PERIOD_MS",
     "AsyncOutcome",
     "CgroupError",
     "CodeMismatchError",

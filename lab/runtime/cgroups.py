@@ -21,7 +21,8 @@ from pathlib import Path
 
 LOG = logging.getLogger(__name__)
 
-MB_PER_VCPU = 1769
+MB_PER_VCPU = 1769  # Lambda: 1,769 MB of memory is one vCPU
+CFS_PERIOD_MS = 20.0  # the period over which Lambda enforces the quota (the only other CPU parameter)
 V1_ROOT = Path("/sys/fs/cgroup/cpu")
 V2_ROOT = Path("/sys/fs/cgroup/unified")  # hybrid hierarchy, as on this machine
 V2_PURE_ROOT = Path("/sys/fs/cgroup")  # a unified-only machine mounts cgroup2 here
@@ -173,7 +174,7 @@ class CgroupManager:
 
     def __init__(
         self,
-        period_ms: float = 20.0,
+        period_ms: float = CFS_PERIOD_MS,
         mode: str = "auto",
         v1_root: Path = V1_ROOT,
         v2_root: Path = V2_ROOT,
