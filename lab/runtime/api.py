@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .errors import ErrorBody
+
 RUNTIME = "/2018-06-01/runtime"
 EXTENSION = "/2020-01-01/extension"
 
@@ -147,7 +149,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def _error(self, status: int, error_type: str, message: str) -> None:
-        self._send(status, {"errorType": error_type, "errorMessage": message})
+        self._send(status, ErrorBody(error_type, message).document())
 
     # --- routes ------------------------------------------------------------------------------------
     def do_GET(self) -> None:

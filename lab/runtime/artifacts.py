@@ -16,9 +16,9 @@ import threading
 import zipfile
 from pathlib import Path
 
+from .errors import CodeMismatchError
 
-class CodeMismatchError(Exception):
-    """No built artifact has the SHA-256 the endpoint reports for a function or layer."""
+__all__ = ["ArtifactIndex", "CodeMismatchError", "sha256_b64", "unpack"]
 
 
 def sha256_b64(path: Path) -> str:

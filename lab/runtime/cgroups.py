@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .errors import CgroupError
+
 LOG = logging.getLogger(__name__)
 
 MB_PER_VCPU = 1769  # Lambda: 1,769 MB of memory is one vCPU
@@ -29,10 +31,6 @@ V2_PURE_ROOT = Path("/sys/fs/cgroup")  # a unified-only machine mounts cgroup2 h
 MODES = ("auto", "cgroup-v1", "cgroup-v2", "none")
 # Base groups a lab or bench made: `slo-lab-<pid>`, `slo-lab.<n>-<pid>`, `slo-bench-<pid>`.
 STALE_NAME = re.compile(r"slo-(?:lab|bench)(?:\.\d+)?-(\d+)")
-
-
-class CgroupError(Exception):
-    """A cgroup could not be created, filled or removed."""
 
 
 def quota_us(memory_mb: int, period_us: int) -> int:

@@ -9,7 +9,6 @@ SHUTDOWN (event to subscribed extensions, SIGTERM to the runtime, then SIGKILL a
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import secrets
 import shutil
@@ -24,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from . import errors
 from .api import ApiServer, ApiState, Invocation
 from .cgroups import CpuGroup
+from .spec import EnvSettings, FunctionSpec
 
 SHUTDOWN_GRACE_S = 2.0
 EXTENSION_PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
@@ -38,37 +39,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@dataclass(frozen=True)
-class FunctionSpec:
-    """What an environment needs to know about its function (read from the endpoint)."""
-
-    name: str
-    arn: str
-    handler: str
-    runtime: str
-    memory_mb: int
-    timeout_s: float
-    code_sha256: str
-    last_modified: str
-    environment: dict[str, str]
-    layers: tuple[str, ...]
-    tracing_active: bool
-    dead_letter_arn: str | None = None
-
-    @property
-    def region(self) -> str:
-        return self.arn.split(":")[3]
-
-    @property
-    def account_id(self) -> str:
-        return self.arn.split(":")[4]
-
-    @property
-    def is_probe(self) -> bool:
-        """Probes carry OBSERVATORY_STRATEGY (contract §1); the collector and others do not."""
-        return "OBSERVATORY_STRATEGY" in self.environment
-
-
 @dataclass
 class RawOutcome:
     """What one invocation produced, before the service shapes it as Lambda would."""
@@ -79,17 +49,12 @@ class RawOutcome:
     duration_ms: float
     init_ms: float | None = None
 
-
-@dataclass
-class EnvSettings:
-    """Machine-wide settings the service passes to every environment."""
-
-    endpoint_url: str | None
-    ca_bundle: str | None
-    xray_address: str | None
-    runtime_python: str
-    extension_python: str
-    init_timeout_s: float = 10.0
+    @classmethod
+    def failure(
+        cls, status: str, error: errors.ErrorBody, duration_ms: float, init_ms: float | None = None
+    ) -> RawOutcome:
+        """An outcome the lab observed (timeout, crash, INIT failure), with Lambda's error body for it."""
+        return cls(status, error.encode(), error.error_type, duration_ms, init_ms)
 
 
 @dataclass
@@ -255,42 +220,32 @@ class ExecutionEnvironment:
         self._runtime = self._spawn(
             [self.settings.runtime_python, "-m", "awslambdaric", self.spec.handler], env, self.task_dir
         )
+
+        def init_ms() -> float:
+            return (time.perf_counter() - started) * 1000
+
         with state.cond:
             while True:
-                if state.init_error is not None:
-                    outcome = RawOutcome(
-                        "init_error",
-                        state.init_error.body,
-                        state.init_error.error_type,
-                        0.0,
-                        (time.perf_counter() - started) * 1000,
-                    )
+                if state.init_error is not None:  # the runtime posted its own error (e.g. an import failed)
+                    posted = state.init_error
+                    outcome = RawOutcome("init_error", posted.body, posted.error_type, 0.0, init_ms())
                     break
                 if state.runtime_waiting and state.extensions_idle():
-                    self.init_ms = (time.perf_counter() - started) * 1000
+                    self.init_ms = init_ms()
                     self._registered_procs = [p for p in self._extensions if p.poll() is None]
                     self.write_log(
                         f"INIT_REPORT Init Duration: {self.init_ms:.2f} ms Phase: init Status: success"
                     )
                     return None
                 if self._runtime.poll() is not None:
-                    body = _runtime_exit_body("init", self._runtime.returncode)
-                    outcome = RawOutcome(
-                        "init_error", body, "Runtime.ExitError", 0.0, (time.perf_counter() - started) * 1000
+                    outcome = RawOutcome.failure(
+                        "init_error", errors.runtime_exit(self._runtime.returncode), 0.0, init_ms()
                     )
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    body = json.dumps(
-                        {
-                            "errorType": "Sandbox.Timedout",
-                            "errorMessage": f"INIT timed out after {self.settings.init_timeout_s:.2f} "
-                            "seconds",
-                        }
-                    ).encode()
-                    outcome = RawOutcome(
-                        "init_timeout", body, "Sandbox.Timedout", 0.0, (time.perf_counter() - started) * 1000
-                    )
+                    timed_out = errors.init_timed_out(self.settings.init_timeout_s)
+                    outcome = RawOutcome.failure("init_timeout", timed_out, 0.0, init_ms())
                     break
                 state.cond.wait(min(0.05, remaining))
         self.init_ms = outcome.init_ms
@@ -341,19 +296,13 @@ class ExecutionEnvironment:
                         outcome = RawOutcome("error", result.body, result.error_type, elapsed)
                     break
                 if self._runtime.poll() is not None:
-                    body = _runtime_exit_body(request_id, self._runtime.returncode)
-                    outcome = RawOutcome("crashed", body, "Runtime.ExitError", elapsed)
+                    exited = errors.runtime_exit(self._runtime.returncode, request_id)
+                    outcome = RawOutcome.failure("crashed", exited, elapsed)
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    body = json.dumps(
-                        {
-                            "errorType": "Sandbox.Timedout",
-                            "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                            f"{timeout_s:.2f} seconds",
-                        }
-                    ).encode()
-                    outcome = RawOutcome("timeout", body, "Sandbox.Timedout", elapsed)
+                    timed_out = errors.task_timed_out(request_id, timeout_s)
+                    outcome = RawOutcome.failure("timeout", timed_out, elapsed)
                     break
                 state.cond.wait(min(0.05, remaining))
             if outcome.status in ("ok", "error"):
@@ -364,23 +313,11 @@ class ExecutionEnvironment:
                     state.cond.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
                 crashed = self._crashed_extension()
                 if crashed is not None:
-                    body = json.dumps(
-                        {
-                            "errorType": "Extension.Crash",
-                            "errorMessage": f"RequestId: {request_id} Error: an extension exited "
-                            f"(exit status {crashed})",
-                        }
-                    ).encode()
-                    outcome = RawOutcome("crashed", body, "Extension.Crash", outcome.duration_ms)
+                    crash = errors.extension_crash(request_id, crashed)
+                    outcome = RawOutcome.failure("crashed", crash, outcome.duration_ms)
                 elif not state.extensions_idle():
-                    body = json.dumps(
-                        {
-                            "errorType": "Sandbox.Timedout",
-                            "errorMessage": f"RequestId: {request_id} Error: Task timed out after "
-                            f"{timeout_s:.2f} seconds (extensions did not finish)",
-                        }
-                    ).encode()
-                    outcome = RawOutcome("timeout", body, "Sandbox.Timedout", outcome.duration_ms)
+                    late = errors.task_timed_out(request_id, timeout_s, "extensions did not finish")
+                    outcome = RawOutcome.failure("timeout", late, outcome.duration_ms)
         self.last_used = time.monotonic()
         stat = self.group.cpu_stat()
         throttled = f" Throttled: {stat.nr_throttled}/{stat.nr_periods} periods" if stat else ""
@@ -472,14 +409,3 @@ class ExecutionEnvironment:
 def new_env_id() -> str:
     """A short unique environment id (used in cgroup, directory and log names)."""
     return uuid.uuid4().hex[:12]
-
-
-def _runtime_exit_body(request_id: str, exit_code: int) -> bytes:
-    """The error Lambda reports when the runtime process exits during INIT or an invocation."""
-    return json.dumps(
-        {
-            "errorType": "Runtime.ExitError",
-            "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: "
-            f"exit status {exit_code}",
-        }
-    ).encode()

@@ -1,0 +1,52 @@
+"""What an execution environment is told: its function's configuration and the machine-wide settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A function's configuration as the endpoint has it (read by `control_plane.ControlPlane`)."""
+
+    name: str
+    arn: str
+    handler: str
+    runtime: str
+    memory_mb: int
+    timeout_s: float
+    code_sha256: str
+    last_modified: str
+    environment: dict[str, str]
+    layers: tuple[str, ...]
+    tracing_active: bool
+    dead_letter_arn: str | None = None
+
+    @property
+    def region(self) -> str:
+        return self.arn.split(":")[3]
+
+    @property
+    def account_id(self) -> str:
+        return self.arn.split(":")[4]
+
+    @property
+    def is_probe(self) -> bool:
+        """Probes carry OBSERVATORY_STRATEGY (contract §1); the collector and others do not."""
+        return "OBSERVATORY_STRATEGY" in self.environment
+
+    def same_code(self, other: FunctionSpec) -> bool:
+        """True when `other` is the same deployment (code and configuration): a warm environment serves it."""
+        return (self.code_sha256, self.last_modified) == (other.code_sha256, other.last_modified)
+
+
+@dataclass(frozen=True)
+class EnvSettings:
+    """Machine-wide settings the service passes to every environment."""
+
+    endpoint_url: str | None
+    ca_bundle: str | None
+    xray_address: str | None
+    runtime_python: str
+    extension_python: str
+    init_timeout_s: float = 10.0
