@@ -229,20 +229,12 @@ def _layer_zip(path: Path) -> None:
 
 def run_lab(samples: int, rounds: int, period_ms: float) -> dict[tuple[str, int], dict[str, Any]]:
     """The emulator and a handler in one environment of the lab's LambdaService, against moto over HTTP."""
-    import boto3
     from moto.server import ThreadedMotoServer
 
+    from lab.endpoint.clients import EndpointClients
     from lab.runtime import LambdaService
     from lab.xray import XRayListener
 
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(name, value)
-    os.environ.setdefault("AWS_CONFIG_FILE", os.devnull)
-    os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     with tempfile.TemporaryDirectory(prefix="bench-cpu-tiers-") as tmp:
         work = Path(tmp)
         artifacts = work / "build"
@@ -250,16 +242,16 @@ def run_lab(samples: int, rounds: int, period_ms: float) -> dict[tuple[str, int]
         port = _free_port()
         moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         moto.start()
-        endpoint = f"http://127.0.0.1:{port}"
+        clients = EndpointClients(endpoint_url=f"http://127.0.0.1:{port}")
         service = None
         xray = None
         try:
-            lam = boto3.client("lambda", endpoint_url=endpoint)
-            role = boto3.client("iam", endpoint_url=endpoint).create_role(
-                RoleName="bench", AssumeRolePolicyDocument="{}"
-            )["Role"]["Arn"]
+            lam = clients.client("lambda")
+            role = clients.client("iam").create_role(RoleName="bench", AssumeRolePolicyDocument="{}")["Role"][
+                "Arn"
+            ]
             secret_id = "bench-canary"
-            boto3.client("secretsmanager", endpoint_url=endpoint).create_secret(
+            clients.client("secretsmanager").create_secret(
                 Name=secret_id, SecretString=secrets.token_urlsafe(24)
             )
             _layer_zip(artifacts / "extension-layer.zip")
@@ -296,7 +288,7 @@ def run_lab(samples: int, rounds: int, period_ms: float) -> dict[tuple[str, int]
                     names[(variant, memory)] = name
             xray = XRayListener()
             service = LambdaService(
-                endpoint_url=endpoint,
+                clients=clients,
                 artifacts_dir=artifacts,
                 work_dir=work / "runtime",
                 cpu_period_ms=period_ms,

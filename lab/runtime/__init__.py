@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from .artifacts import CodeMismatchError
-from .cgroups import CFS_PERIOD_MS, CgroupError, quota_us
-from .service import (
-    AsyncOutcome,
+from .cgroups import CFS_PERIOD_MS, quota_us
+from .control_plane import ClientFactory
+from .errors import (
+    CgroupError,
+    CodeMismatchError,
     FunctionNotFoundError,
-    InvocationResult,
-    LambdaService,
+    LabRuntimeError,
     LambdaServiceError,
 )
+from .results import AsyncOutcome, InvocationResult
+from .service import LambdaService
 
 __all__ = [
     "CFS_PERIOD_MS",
     "AsyncOutcome",
     "CgroupError",
+    "ClientFactory",
     "CodeMismatchError",
     "FunctionNotFoundError",
     "InvocationResult",
+    "LabRuntimeError",
     "LambdaService",
     "LambdaServiceError",
     "quota_us",

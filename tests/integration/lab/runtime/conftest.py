@@ -9,9 +9,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
+from lab.endpoint.clients import EndpointClients
 from lab.runtime import LambdaService
 
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
@@ -30,12 +30,11 @@ def make_zip(path: Path, files: dict[str, tuple[str, int]]) -> bytes:
 class Deployer:
     """Zips handler code into the artifacts dir and creates functions at the endpoint, as Terraform would."""
 
-    def __init__(self, endpoint: str, artifacts: Path) -> None:
-        self.endpoint = endpoint
+    def __init__(self, clients: EndpointClients, artifacts: Path) -> None:
         self.artifacts = artifacts
-        self.lambda_client = boto3.client("lambda", endpoint_url=endpoint)
-        self.sqs = boto3.client("sqs", endpoint_url=endpoint)
-        iam = boto3.client("iam", endpoint_url=endpoint)
+        self.lambda_client = clients.client("lambda")
+        self.sqs = clients.client("sqs")
+        iam = clients.client("iam")
         role_name = f"lab-runtime-test-{uuid.uuid4().hex[:8]}"
         self.role = iam.create_role(
             RoleName=role_name,
@@ -124,30 +123,40 @@ class Deployer:
 
 
 @pytest.fixture
-def deployer(aws_endpoint: str, tmp_path: Path) -> Deployer:
+def clients(aws_endpoint: str) -> EndpointClients:
+    """The one way these tests (and the service under test) reach the endpoint."""
+    return EndpointClients(endpoint_url=aws_endpoint)
+
+
+@pytest.fixture
+def deployer(clients: EndpointClients, tmp_path: Path) -> Deployer:
     artifacts = tmp_path / "build"
     artifacts.mkdir()
-    return Deployer(aws_endpoint, artifacts)
+    return Deployer(clients, artifacts)
+
+
+@pytest.fixture
+def lab_log() -> list[str]:
+    """What the services a test builds have logged."""
+    return []
 
 
 @pytest.fixture
 def make_service(
-    aws_endpoint: str, deployer: Deployer, tmp_path: Path
+    clients: EndpointClients, deployer: Deployer, lab_log: list[str], tmp_path: Path
 ) -> Iterator[Callable[..., LambdaService]]:
     """Builds LambdaServices on the test's artifacts; every one is closed (processes, cgroups) at teardown."""
     made: list[LambdaService] = []
-    messages: list[str] = []
 
     def factory(**kwargs: Any) -> LambdaService:
         kwargs.setdefault("retry_delays_s", (0.1, 0.2))
         service = LambdaService(
-            endpoint_url=aws_endpoint,
+            clients=clients,
             artifacts_dir=deployer.artifacts,
             work_dir=tmp_path / f"work{len(made)}",
-            log=messages.append,
+            log=lab_log.append,
             **kwargs,
         )
-        service.messages = messages  # type: ignore[attr-defined]
         made.append(service)
         return service
 

@@ -47,7 +47,7 @@ def handler(event, context):
 
 
 def test_invoke_runs_the_deployed_code_with_lambda_environment(
-    deployer: Deployer, make_service: Callable[..., LambdaService]
+    deployer: Deployer, make_service: Callable[..., LambdaService], aws_endpoint: str
 ) -> None:
     name = deployer.function(ECHO, memory=256, env={"MY_SETTING": "from-terraform"})
     service = make_service()
@@ -66,7 +66,7 @@ def test_invoke_runs_the_deployed_code_with_lambda_environment(
     assert env["_HANDLER"] == "h.handler"
     assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.11"
     assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{name}"
-    assert env["AWS_ENDPOINT_URL"] == deployer.endpoint
+    assert env["AWS_ENDPOINT_URL"] == aws_endpoint
     assert env["MY_SETTING"] == "from-terraform"
     assert env["OBSERVATORY_COLD_CAUSE"] == "first_start"
     assert env["OBSERVATORY_CPU_EMULATION"] == service.cgroups.mode  # cgroup-v1 here (root); none elsewhere
@@ -212,7 +212,7 @@ def test_cgroup_quota_applies_from_the_first_invoke_and_is_removed(
 
 
 def test_no_cgroup_fallback_runs_unthrottled_and_says_so(
-    deployer: Deployer, make_service: Callable[..., LambdaService], tmp_path: Path
+    deployer: Deployer, make_service: Callable[..., LambdaService], lab_log: list[str], tmp_path: Path
 ) -> None:
     read_only = tmp_path / "not-a-cgroup"
     read_only.mkdir()
@@ -223,7 +223,7 @@ def test_no_cgroup_fallback_runs_unthrottled_and_says_so(
     assert result.ok
     assert result.payload["env"]["OBSERVATORY_CPU_EMULATION"] == "none"
     assert service.status()[0]["cgroup"] is None
-    assert any("unthrottled" in message for message in service.messages)  # type: ignore[attr-defined]
+    assert any("unthrottled" in message for message in lab_log)
     assert list(read_only.iterdir()) == []
 
 
