@@ -182,6 +182,7 @@ class AsyncInvoker:
         return True
 
     def _spec_if_any(self, function_name: str) -> FunctionSpec | None:
+        """The configuration of a function whose event will not run (its ARN and DLQ); None if unreadable."""
         try:
             return self.control.function_spec(function_name)
         except LambdaServiceError:
@@ -239,6 +240,7 @@ class AsyncInvoker:
         error: str | None = None,
         record: dict[str, Any] | None = None,
     ) -> AsyncOutcome:
+        """How `event` ended, as kept in `outcomes`."""
         return AsyncOutcome(
             event.request_id,
             event.function_name,
@@ -251,6 +253,7 @@ class AsyncInvoker:
         )
 
     def _record(self, outcome: AsyncOutcome) -> None:
+        """Keep an outcome; only the last KEEP_OUTCOMES are kept."""
         with self._cond:
             self.outcomes.append(outcome)
             del self.outcomes[:-KEEP_OUTCOMES]
