@@ -17,8 +17,8 @@ from functions.probe.config import ProbeConfig
 from functions.probe.timing import Probe
 from tests.conftest import free_port
 
+from .aws_double import FakeAws, fake_clients
 from .extension_double import DoubleState, extension_double
-from .test_probe_faults import FakeAws, fake_clients
 
 
 def _check(record: dict[str, Any]) -> None:
