@@ -137,9 +137,7 @@ def plan_builds(
         if "extension-layer" in kinds:
             launcher = extension / "launcher.sh"
             if not launcher.is_file():
-                skipped.append(
-                    f"extension-layer-{arch}: {launcher} does not exist (the emulator is not there yet)"
-                )
+                skipped.append(f"extension-layer-{arch}: {launcher} does not exist")
                 continue
             entries = [Entry(f"extensions/{LAYER_DIR}", launcher, EXEC_MODE)]
             if (repo / "lab" / "__init__.py").is_file():

@@ -8,8 +8,6 @@ import boto3
 
 from ..config import ProbeConfig
 
-SERVICES = {"secretsmanager": "secretsmanager", "ssm": "ssm"}
-
 
 def make_clients(config: ProbeConfig, stores: tuple[str, ...], injected: dict[str, Any]) -> dict[str, Any]:
     """One client per store: the injected one, else a new one from one new boto3 session."""
@@ -20,9 +18,8 @@ def make_clients(config: ProbeConfig, stores: tuple[str, ...], injected: dict[st
             clients[store] = injected[store]
             continue
         session = session or boto3.session.Session()
-        clients[store] = session.client(
-            SERVICES[store], region_name=config.region, endpoint_url=config.endpoint_url
-        )
+        # a store's name is its boto3 service name
+        clients[store] = session.client(store, region_name=config.region, endpoint_url=config.endpoint_url)
     return clients
 
 
