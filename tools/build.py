@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collector.vocabulary import ARCHITECTURES
+
 REPO = Path(__file__).resolve().parent.parent
-ARCHITECTURES = ("x86_64", "arm64")
 PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 KINDS = ("probe", "collector", "extension-layer")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)

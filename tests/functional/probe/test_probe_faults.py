@@ -7,13 +7,12 @@ from collections.abc import Callable
 import pytest
 
 from functions.probe import strategies
-from functions.probe.config import STORES_BY_STRATEGY, ConfigError, ProbeConfig
+from functions.probe.config import ConfigError, ProbeConfig
 from functions.probe.timing import Probe
+from functions.probe.vocabulary import STORES_BY_STRATEGY
 
 from .aws_double import FakeAws, fake_clients
-from .conftest import probe_env
-
-AWS_STRATEGIES = ("sdk", "dict", "caching_lib", "powertools")
+from .conftest import AWS_STRATEGIES, probe_env
 
 
 def _probe(config: ProbeConfig, fake: FakeAws) -> Probe:
