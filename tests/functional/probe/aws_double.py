@@ -14,6 +14,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
+from functions.probe.vocabulary import STORES
 from tests.conftest import free_port
 
 from .conftest import CANARY, PARAMETER_NAME, SECRET_ID
@@ -73,7 +74,7 @@ def fake_clients(fake: FakeAws) -> dict[str, Any]:
     """Clients aimed at a closed port (so nothing real is reached), answered by `fake`, no retries."""
     endpoint = f"http://127.0.0.1:{free_port()}"
     clients = {}
-    for store in ("secretsmanager", "ssm"):
+    for store in STORES:
         client = boto3.client(
             store,
             region_name="us-east-1",
