@@ -31,11 +31,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from collector.vocabulary import ARCHITECTURES, STRATEGIES
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "tests" / "events" / "probe_record_v1.json"
-STRATEGIES = ("extension", "sdk", "dict", "caching_lib", "powertools")
 MEMORY = (128, 256, 512, 1024, 1769, 3008)
-ARCHES = ("x86_64", "arm64")
 DAYS = 7
 
 
@@ -119,7 +119,7 @@ def generate(
     kinds: Counter[str] = Counter()
     expected_rows = 0
     while len(events) < n:
-        strategy, memory, arch = rng.choice(STRATEGIES), rng.choice(MEMORY), rng.choice(ARCHES)
+        strategy, memory, arch = rng.choice(STRATEGIES), rng.choice(MEMORY), rng.choice(ARCHITECTURES)
         key = f"{strategy}-{memory}-{arch}"
         at = start + timedelta(seconds=rng.uniform(0, DAYS * 86400))
         request_id = str(uuid.UUID(int=rng.getrandbits(128)))

@@ -27,11 +27,11 @@ from typing import Any
 
 import pandas as pd
 
-STRATEGIES = ("extension", "sdk", "dict", "caching_lib", "powertools")
+from collector.vocabulary import STORES, STRATEGIES
+
 LAB_TIERS = (128, 1769)  # terraform/envs/local default memory_sizes
 LAB_INTERVAL_S = 300  # terraform/envs/local default rate(5 minutes)
 BENCH_TABLE = "slo-bench-dashboard"
-STORES = ("secretsmanager", "ssm")
 
 
 def _warm(rng: random.Random, strategy: str, memory_mb: int, n: int) -> list[float]:

@@ -12,19 +12,29 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from .vocabulary import (
+    ARCHITECTURES,
+    COLD_CAUSES,
+    CPU_EMULATIONS,
+    ENVIRONMENTS,
+    PHASES,
+    STORES,
+    STRATEGIES,
+    Architecture,
+    ColdCause,
+    CpuEmulation,
+    Environment,
+    Phase,
+    Store,
+    Strategy,
+)
 
 SCHEMA_VERSIONS = frozenset({1})
 DESTINATION_VERSION = re.compile(r"1\.\d{1,3}")
 SUCCESS = "Success"
 FAILURE_CONDITIONS = frozenset({"RetriesExhausted", "EventAgeExceeded"})
-STRATEGIES = ("extension", "sdk", "dict", "caching_lib", "powertools")
-ARCHITECTURES = ("x86_64", "arm64")
-ENVIRONMENTS = ("aws", "lab")
-CPU_EMULATIONS = ("aws", "cgroup-v1", "cgroup-v2", "none")
-COLD_CAUSES = ("first_start", "idle_expiry", "forced")
-STORES = ("secretsmanager", "ssm")
-PHASES = ("init", "ready", "cold_miss", "warm_hit", "config")
 
 MAX_STRING = 1024
 MAX_WARM_SAMPLES = 10_000
@@ -43,6 +53,8 @@ FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
 )
 
+_Word = TypeVar("_Word", bound=str)
+
 
 class InvalidRecordError(Exception):
     """The event breaks the contract: `reason` says where and why, `request_id` names the invocation."""
@@ -58,7 +70,7 @@ class InvalidRecordError(Exception):
 class ErrorEntry:
     """One reported error: the phase and the type (the message is not kept: it is free text)."""
 
-    phase: str
+    phase: Phase
     type: str
 
 
@@ -75,7 +87,7 @@ class WarmSummary:
 
 @dataclass(frozen=True)
 class StoreMeasurement:
-    store: str
+    store: Store
     value_sha256: str | None
     ready_wait_ms: float
     ready_retries: int
@@ -89,13 +101,13 @@ class StoreMeasurement:
 @dataclass(frozen=True)
 class Identity:
     probe_key: str
-    strategy: str
+    strategy: Strategy
     memory_mb: int
-    architecture: str
+    architecture: Architecture
     runtime: str
     region: str
-    environment: str
-    cpu_emulation: str
+    environment: Environment
+    cpu_emulation: CpuEmulation
     extension_layer: str | None
 
 
@@ -114,7 +126,7 @@ class ProbeRecord:
     started_at: datetime
     identity: Identity
     cold: bool
-    cold_cause: str | None
+    cold_cause: ColdCause | None
     client_init_ms: float | None
     cpu_time_ms: float | None
     throttling: Throttling | None
@@ -129,11 +141,11 @@ class FailedInvocation:
     request_id: str
     failed_at: datetime
     probe_key: str
-    strategy: str
+    strategy: Strategy
     memory_mb: int
-    architecture: str
+    architecture: Architecture
     region: str | None
-    environment: str | None
+    environment: Environment | None
     reasons: tuple[str, ...]
 
 
@@ -196,6 +208,13 @@ class _Checker:
 
     def opt_string(self, value: Any, path: str, **kwargs: Any) -> str | None:
         return None if value is None else self.string(value, path, **kwargs)
+
+    def choice(self, value: Any, path: str, vocabulary: tuple[_Word, ...]) -> _Word:
+        """A string from a closed vocabulary, typed as that vocabulary."""
+        return cast(_Word, self.string(value, path, choices=vocabulary))
+
+    def opt_choice(self, value: Any, path: str, vocabulary: tuple[_Word, ...]) -> _Word | None:
+        return None if value is None else self.choice(value, path, vocabulary)
 
     def integer(self, value: Any, path: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -263,7 +282,7 @@ def _errors(c: _Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
     out = []
     for i, raw in enumerate(c.seq(value, path, MAX_ERRORS)):
         entry = c.obj(raw, f"{path}[{i}]")
-        phase = c.string(entry.get("phase"), f"{path}[{i}].phase", choices=PHASES)
+        phase = c.choice(entry.get("phase"), f"{path}[{i}].phase", PHASES)
         kind = c.string(entry.get("type"), f"{path}[{i}].type", pattern=ERROR_TYPE)
         c.string(entry.get("message", ""), f"{path}[{i}].message")
         out.append(ErrorEntry(phase=phase, type=kind))
@@ -289,7 +308,7 @@ def _summary(c: _Checker, value: Any, path: str, samples: int) -> WarmSummary | 
 
 def _store(c: _Checker, value: Any, path: str) -> StoreMeasurement:
     raw = c.obj(value, path)
-    store = c.string(raw.get("store"), f"{path}.store", choices=STORES)
+    store = c.choice(raw.get("store"), f"{path}.store", STORES)
     c.string(raw.get("fixture"), f"{path}.fixture")
     warm = c.seq(raw.get("warm_ms"), f"{path}.warm_ms", MAX_WARM_SAMPLES)
     warm_ms = tuple(c.number(v, f"{path}.warm_ms[{i}]") for i, v in enumerate(warm))
@@ -308,9 +327,9 @@ def _store(c: _Checker, value: Any, path: str) -> StoreMeasurement:
 
 def _identity(c: _Checker, value: Any, path: str) -> Identity:
     raw = c.obj(value, path)
-    strategy = c.string(raw.get("strategy"), f"{path}.strategy", choices=STRATEGIES)
+    strategy = c.choice(raw.get("strategy"), f"{path}.strategy", STRATEGIES)
     memory_mb = c.integer(raw.get("memory_mb"), f"{path}.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
-    architecture = c.string(raw.get("architecture"), f"{path}.architecture", choices=ARCHITECTURES)
+    architecture = c.choice(raw.get("architecture"), f"{path}.architecture", ARCHITECTURES)
     probe_key = c.string(raw.get("probe_key"), f"{path}.probe_key", max_len=128)
     if probe_key != f"{strategy}-{memory_mb}-{architecture}":
         raise c.fail(f"{path}.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
@@ -323,8 +342,8 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
         architecture=architecture,
         runtime=c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME),
         region=c.string(raw.get("region"), f"{path}.region", pattern=REGION),
-        environment=c.string(raw.get("environment"), f"{path}.environment", choices=ENVIRONMENTS),
-        cpu_emulation=c.string(raw.get("cpu_emulation"), f"{path}.cpu_emulation", choices=CPU_EMULATIONS),
+        environment=c.choice(raw.get("environment"), f"{path}.environment", ENVIRONMENTS),
+        cpu_emulation=c.choice(raw.get("cpu_emulation"), f"{path}.cpu_emulation", CPU_EMULATIONS),
         extension_layer=layer or None,
     )
 
@@ -341,9 +360,7 @@ def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord
     invocation_id = c.string(raw.get("invocation_id"), "record.invocation_id", pattern=REQUEST_ID)
     env = c.obj(raw.get("execution_environment"), "record.execution_environment")
     cold = c.boolean(env.get("cold"), "record.execution_environment.cold")
-    cold_cause = c.opt_string(
-        env.get("cold_cause"), "record.execution_environment.cold_cause", choices=COLD_CAUSES
-    )
+    cold_cause = c.opt_choice(env.get("cold_cause"), "record.execution_environment.cold_cause", COLD_CAUSES)
     if cold and cold_cause is None:
         raise c.fail("record.execution_environment.cold_cause", "missing for a cold environment")
     if not cold and cold_cause is not None:
@@ -387,17 +404,13 @@ def _failure(
     c: _Checker, event: Mapping[str, Any], request_id: str, condition: str, function_arn: str | None
 ) -> FailedInvocation:
     schedule = c.obj(event.get("requestPayload"), "requestPayload")
-    strategy = c.string(schedule.get("strategy"), "requestPayload.strategy", choices=STRATEGIES)
+    strategy = c.choice(schedule.get("strategy"), "requestPayload.strategy", STRATEGIES)
     memory_mb = c.integer(schedule.get("memory_mb"), "requestPayload.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
-    architecture = c.string(
-        schedule.get("architecture"), "requestPayload.architecture", choices=ARCHITECTURES
-    )
+    architecture = c.choice(schedule.get("architecture"), "requestPayload.architecture", ARCHITECTURES)
     probe_key = c.string(schedule.get("probe_key"), "requestPayload.probe_key", max_len=128)
     if probe_key != f"{strategy}-{memory_mb}-{architecture}":
         raise c.fail("requestPayload.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
-    environment = c.opt_string(
-        schedule.get("environment"), "requestPayload.environment", choices=ENVIRONMENTS
-    )
+    environment = c.opt_choice(schedule.get("environment"), "requestPayload.environment", ENVIRONMENTS)
     reasons = [condition]
     response = c.opt_obj(event.get("responseContext"), "responseContext") or {}
     function_error = c.opt_string(

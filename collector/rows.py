@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from .contract import Delivery, ErrorEntry, FailedInvocation, ProbeRecord, StoreMeasurement
 from .table import Row
-
-NO_STORE = "none"
-FAILED_PHASE = "invocation"
+from .vocabulary import FAILED_PHASE, NO_STORE, Status
 
 
 def _join(values: list[str]) -> str:
@@ -23,6 +21,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
     errors: list[ErrorEntry] = list(record.errors) + (list(measurement.errors) if measurement else [])
     summary = measurement.warm_summary if measurement else None
     throttling = record.throttling
+    status: Status = "error" if errors else "ok"
     return {
         "ts": record.started_at,
         "probe_key": identity.probe_key,
@@ -36,7 +35,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "environment": identity.environment,
         "cpu_emulation": identity.cpu_emulation,
         "extension_layer": identity.extension_layer,
-        "status": "error" if errors else "ok",
+        "status": status,
         "error_types": _join([e.type for e in errors]),
         "error_phase": _join([e.phase for e in errors]),
         "cold_start": record.cold,
@@ -61,6 +60,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
 
 
 def _failed_row(failure: FailedInvocation) -> Row:
+    status: Status = "failed"
     return {
         "ts": failure.failed_at,
         "probe_key": failure.probe_key,
@@ -71,7 +71,7 @@ def _failed_row(failure: FailedInvocation) -> Row:
         "architecture": failure.architecture,
         "region": failure.region,
         "environment": failure.environment,
-        "status": "failed",
+        "status": status,
         "error_types": _join(list(failure.reasons)),
         "error_phase": FAILED_PHASE,
         "cold_start": False,

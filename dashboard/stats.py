@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collector.vocabulary import STATUSES, STRATEGIES
+
 METRICS = ("cold_miss", "warm_hit")
-CACHING_STRATEGIES = frozenset({"extension", "dict", "caching_lib", "powertools"})
+CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
 CHANGE_FIELDS = ("extension_layer", "runtime", "cpu_emulation")
 SUMMARY_COLUMNS = ("n", "min", "max", "mean", "median", "p90", "p99", "trimmed_mean")
 
@@ -100,7 +102,7 @@ def metric_values(frame: pd.DataFrame, metric: str) -> np.ndarray:
 def status_counts(frame: pd.DataFrame) -> dict[str, int]:
     """How many rows are ok, error and failed."""
     counts = frame["status"].value_counts() if len(frame) else pd.Series(dtype=int)
-    return {name: int(counts.get(name, 0)) for name in ("ok", "error", "failed")}
+    return {name: int(counts.get(name, 0)) for name in STATUSES}
 
 
 def summarize(frame: pd.DataFrame, by: Sequence[str], metric: str) -> pd.DataFrame:
@@ -116,7 +118,7 @@ def summarize(frame: pd.DataFrame, by: Sequence[str], metric: str) -> pd.DataFra
                     **status_counts(group),
                 }
             )
-    columns = [*by, *SUMMARY_COLUMNS, "ok", "error", "failed"]
+    columns = [*by, *SUMMARY_COLUMNS, *STATUSES]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -297,7 +299,7 @@ def headline(frame: pd.DataFrame, memory_mb: int, start: pd.Timestamp, end: pd.T
                 **status_counts(cur),
             }
         )
-    columns = ["strategy", "cold_p50", "cold_p50_prev", "warm_p50", "warm_p50_prev", "ok", "error", "failed"]
+    columns = ["strategy", "cold_p50", "cold_p50_prev", "warm_p50", "warm_p50_prev", *STATUSES]
     return pd.DataFrame.from_records(records, columns=columns)
 
 

@@ -28,8 +28,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collector.vocabulary import ARCHITECTURES
+
 REPO = Path(__file__).resolve().parent.parent
-ARCHITECTURES = ("x86_64", "arm64")
 PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 KINDS = ("probe", "collector", "extension-layer")
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -137,9 +138,7 @@ def plan_builds(
         if "extension-layer" in kinds:
             launcher = extension / "launcher.sh"
             if not launcher.is_file():
-                skipped.append(
-                    f"extension-layer-{arch}: {launcher} does not exist (the emulator is not there yet)"
-                )
+                skipped.append(f"extension-layer-{arch}: {launcher} does not exist")
                 continue
             entries = [Entry(f"extensions/{LAYER_DIR}", launcher, EXEC_MODE)]
             if (repo / "lab" / "__init__.py").is_file():

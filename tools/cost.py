@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from collector.vocabulary import ARCHITECTURES
+from functions.probe.vocabulary import STORES_BY_STRATEGY
 from tools import terraform
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,7 @@ ASSUMPTIONS: dict[str, float] = {
     "log_bytes_per_invocation": 2048.0,  # START/END/REPORT lines and a summary line, per function invocation
 }
 
-STORES_PER_STRATEGY = {"extension": 2, "sdk": 2, "dict": 2, "caching_lib": 1, "powertools": 2}
+STORES_PER_STRATEGY: dict[str, int] = {name: len(stores) for name, stores in STORES_BY_STRATEGY.items()}
 
 
 class CostError(Exception):
@@ -131,7 +133,7 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     collector_runs = probe_runs  # one destination record per probe invocation
     requests = probe_runs + collector_runs
 
-    gb_seconds: dict[str, float] = {"x86_64": 0.0, "arm64": 0.0}
+    gb_seconds: dict[str, float] = dict.fromkeys(ARCHITECTURES, 0.0)
     sm_calls = 0.0
     ssm_calls = 0.0
     rows = 0.0
@@ -139,7 +141,7 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
         seconds = probe_duration_ms(probe["strategy"], probe["memory_mb"], inputs, ref) / 1000
         gb_seconds[probe["architecture"]] += runs_per_probe * seconds * probe["memory_mb"] / 1024
         sm_calls += runs_per_probe * secretsmanager_calls(probe["strategy"], inputs)
-        if STORES_PER_STRATEGY[probe["strategy"]] == 2:
+        if "ssm" in STORES_BY_STRATEGY[probe["strategy"]]:
             ssm_calls += runs_per_probe * (
                 1 + int(inputs["sdk_warm_samples"]) if probe["strategy"] == "sdk" else 1
             )

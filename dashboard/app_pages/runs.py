@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from collector.vocabulary import STATUSES
 from dashboard import labels, ui
 
 MAX_SHOWN = 5000
@@ -27,7 +28,7 @@ st.title("Runs")
 c1, c2 = st.columns(2)
 statuses = c1.multiselect(
     "Status",
-    ["ok", "error", "failed"],
+    list(STATUSES),
     default=[],
     placeholder="All",
     key="runs_status",

@@ -5,19 +5,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypeVar, cast
 
-STRATEGIES = ("extension", "sdk", "dict", "caching_lib", "powertools")
-ARCHITECTURES = ("x86_64", "arm64")
-ENVIRONMENTS = ("aws", "lab")
-CPU_EMULATIONS = ("aws", "cgroup-v1", "cgroup-v2", "none")
-COLD_CAUSES = ("first_start", "idle_expiry", "forced")
-STORES_BY_STRATEGY: dict[str, tuple[str, ...]] = {
-    "extension": ("secretsmanager", "ssm"),
-    "sdk": ("secretsmanager", "ssm"),
-    "dict": ("secretsmanager", "ssm"),
-    "caching_lib": ("secretsmanager",),
-    "powertools": ("secretsmanager", "ssm"),
-}
+from .vocabulary import (
+    ARCHITECTURES,
+    COLD_CAUSES,
+    CPU_EMULATIONS,
+    ENVIRONMENTS,
+    STORES_BY_STRATEGY,
+    STRATEGIES,
+    Architecture,
+    ColdCause,
+    CpuEmulation,
+    Environment,
+    Store,
+    Strategy,
+)
+
+_Word = TypeVar("_Word", bound=str)
+
 DEFAULT_WARM_SAMPLES = 100
 DEFAULT_SDK_WARM_SAMPLES = 10
 MAX_WARM_SAMPLES = 10_000
@@ -33,16 +39,16 @@ class ProbeConfig:
     """Everything the probe needs to know about itself; logic never reads os.environ."""
 
     probe_key: str
-    strategy: str
-    architecture: str
-    environment: str
+    strategy: Strategy
+    architecture: Architecture
+    environment: Environment
     secret_id: str
     parameter_name: str
     warm_samples: int
     cache_ttl_seconds: int
     extension_layer: str | None
-    cpu_emulation: str
-    cold_cause: str
+    cpu_emulation: CpuEmulation
+    cold_cause: ColdCause
     memory_mb: int
     region: str
     function_name: str
@@ -52,11 +58,11 @@ class ProbeConfig:
     session_token: str | None
 
     @property
-    def stores(self) -> tuple[str, ...]:
+    def stores(self) -> tuple[Store, ...]:
         """The stores this strategy supports, in measurement order."""
         return STORES_BY_STRATEGY[self.strategy]
 
-    def fixture(self, store: str) -> str:
+    def fixture(self, store: Store) -> str:
         """The name (never the value) of the fixture read from `store`."""
         return self.secret_id if store == "secretsmanager" else self.parameter_name
 
@@ -76,14 +82,15 @@ class ProbeConfig:
                 return ""
             return value
 
-        def choice(name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        def choice(name: str, allowed: tuple[_Word, ...], default: str | None = None) -> _Word:
+            """The value, typed as the vocabulary `allowed`; anything else is a problem: no config."""
             value = get(name, default)
             if value is None:
                 problems.append(f"{name} is required (one of {', '.join(allowed)})")
-                return ""
+                return cast(_Word, "")
             if value not in allowed:
                 problems.append(f"{name}={value!r} is not one of {', '.join(allowed)}")
-            return value
+            return cast(_Word, value)
 
         def integer(name: str, default: int | None, low: int, high: int) -> int:
             raw = get(name)

@@ -15,9 +15,9 @@ from typing import Any
 from .cgroup import CpuStat
 from .config import ProbeConfig
 from .stats import ns_to_ms, summarize
+from .vocabulary import PHASES, Phase, Store
 
 SCHEMA_VERSION = 1
-PHASES = ("init", "ready", "cold_miss", "warm_hit", "config")
 MAX_ERRORS = 50
 MAX_MESSAGE = 300
 REDACTED = "[redacted]"
@@ -73,7 +73,7 @@ def _clean_type(kind: str) -> str:
 class ErrorInfo:
     """One failure: where it happened, what kind, and a short message without any secret."""
 
-    phase: str
+    phase: Phase
     type: str
     message: str
 
@@ -90,7 +90,7 @@ class ErrorLog:
 
     def add(
         self,
-        phase: str,
+        phase: Phase,
         exc: BaseException | None,
         secrets: list[str | bytes],
         *,
@@ -124,7 +124,7 @@ class ErrorLog:
 class StoreResult:
     """What the measurement of one store produced (timings in perf_counter nanoseconds)."""
 
-    store: str
+    store: Store
     fixture: str
     value_sha256: str | None = None
     ready_wait_ns: int = 0

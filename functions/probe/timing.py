@@ -14,6 +14,7 @@ from .log import log
 from .record import ErrorLog, StoreResult, build_record, value_digest
 from .strategies.base import NotReadyError, Strategy
 from .tracing import Tracer
+from .vocabulary import Store
 
 READY_BACKOFF_FIRST_S = 0.005
 READY_BACKOFF_MAX_S = 0.2
@@ -87,7 +88,7 @@ class Probe:
             errors.add("init", exc, [])
             return None
 
-    def _annotations(self, store: str) -> dict[str, str | int]:
+    def _annotations(self, store: Store) -> dict[str, str | int]:
         return {
             "strategy": self.config.strategy,
             "store": store,
@@ -95,7 +96,7 @@ class Probe:
             "architecture": self.config.architecture,
         }
 
-    def _measure(self, strategy: Strategy, store: str) -> StoreResult:
+    def _measure(self, strategy: Strategy, store: Store) -> StoreResult:
         """One store: reset, cold miss (after the extension is ready), warm series."""
         result = StoreResult(store, self.config.fixture(store))
         errors = ErrorLog()
@@ -119,7 +120,7 @@ class Probe:
         return result
 
     def _cold_miss(
-        self, strategy: Strategy, store: str, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
+        self, strategy: Strategy, store: Store, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
     ) -> bool:
         """Fetch once, retrying "not ready" with backoff; the wait is recorded apart from the fetch."""
         clock = time.perf_counter_ns
@@ -156,7 +157,7 @@ class Probe:
             return True
 
     def _warm_hits(
-        self, strategy: Strategy, store: str, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
+        self, strategy: Strategy, store: Store, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
     ) -> None:
         """N fetches, each timed alone; a failed hit is an error, not a sample."""
         clock = time.perf_counter_ns

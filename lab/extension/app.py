@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from .aws import AwsFetcher, Reply
 from .cache import KeyedLocks, TtlLruCache
 from .config import Settings
+from .vocabulary import Store
 
 log = logging.getLogger("lab.extension")
 
@@ -98,7 +99,7 @@ class Extension:
         return self._cached("ssm", key, lambda: self.fetcher.get_parameter(full_name, with_decryption))
 
     # --- the cache ---------------------------------------------------------------------------------------
-    def _cached(self, store: str, key: tuple, fetch: Callable[[], Reply]) -> Reply:
+    def _cached(self, store: Store, key: tuple, fetch: Callable[[], Reply]) -> Reply:
         ttl = self.settings.ttl_for(store)
         if self.cache is None or ttl == 0:
             log.debug("%s %s: cache bypassed", store, key[1])

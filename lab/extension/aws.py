@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .config import Settings
+from .vocabulary import STORES, Store
 
 log = logging.getLogger("lab.extension")
 
@@ -119,7 +120,7 @@ class AwsFetcher:
         self._lock = threading.Lock()
         self._session: Any = None
 
-    def client(self, store: str) -> Any:
+    def client(self, store: Store) -> Any:
         """The boto3 client of `store` (`secretsmanager` or `ssm`), created on first use."""
         existing = self._clients.get(store)
         if existing is not None:
@@ -145,7 +146,7 @@ class AwsFetcher:
 
     def warm(self) -> None:
         """Create both clients now (during INIT, as the managed extension sets itself up before serving)."""
-        for store in ("secretsmanager", "ssm"):
+        for store in STORES:
             try:
                 self.client(store)
             except Exception as error:  # e.g. no region: every fetch will answer 500 and log why
@@ -167,7 +168,7 @@ class AwsFetcher:
         )
 
     def _call(
-        self, store: str, operation: str, kwargs: dict[str, Any], shape: Callable[[dict], bytes]
+        self, store: Store, operation: str, kwargs: dict[str, Any], shape: Callable[[dict], bytes]
     ) -> Reply:
         from botocore.exceptions import (
             ClientError,

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
 from . import EXTENSION_NAME
+from .vocabulary import Store
 
 MAX_TTL_SECONDS = 300
 MAX_CACHE_SIZE = 1000
@@ -92,11 +93,11 @@ class Settings:
         """Whether anything is cached at all (cache enabled and size above 0)."""
         return self.cache_enabled and self.cache_size > 0
 
-    def ttl_for(self, store: str) -> int:
+    def ttl_for(self, store: Store) -> int:
         """The TTL in seconds of one store: `secretsmanager` or `ssm`."""
         return self.secrets_manager_ttl if store == "secretsmanager" else self.ssm_parameter_store_ttl
 
-    def timeout_for(self, store: str) -> float | None:
+    def timeout_for(self, store: Store) -> float | None:
         """The fetch timeout in seconds of one store, or None for none."""
         millis = (
             self.secrets_manager_timeout_millis

@@ -6,9 +6,10 @@ import importlib
 from typing import Any
 
 from ..config import ProbeConfig
+from ..vocabulary import Strategy as StrategyName
 from .base import ApiCallCounter, ExtensionHTTPError, NotReadyError, Strategy
 
-MODULES = {
+MODULES: dict[StrategyName, str] = {
     "extension": "extension",
     "sdk": "sdk",
     "dict": "dict_cache",

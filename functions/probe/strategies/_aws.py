@@ -7,11 +7,10 @@ from typing import Any
 import boto3
 
 from ..config import ProbeConfig
+from ..vocabulary import Store
 
-SERVICES = {"secretsmanager": "secretsmanager", "ssm": "ssm"}
 
-
-def make_clients(config: ProbeConfig, stores: tuple[str, ...], injected: dict[str, Any]) -> dict[str, Any]:
+def make_clients(config: ProbeConfig, stores: tuple[Store, ...], injected: dict[str, Any]) -> dict[str, Any]:
     """One client per store: the injected one, else a new one from one new boto3 session."""
     session = None
     clients: dict[str, Any] = {}
@@ -20,13 +19,12 @@ def make_clients(config: ProbeConfig, stores: tuple[str, ...], injected: dict[st
             clients[store] = injected[store]
             continue
         session = session or boto3.session.Session()
-        clients[store] = session.client(
-            SERVICES[store], region_name=config.region, endpoint_url=config.endpoint_url
-        )
+        # a store's name is its boto3 service name
+        clients[store] = session.client(store, region_name=config.region, endpoint_url=config.endpoint_url)
     return clients
 
 
-def read(client: Any, store: str, fixture: str) -> str | bytes:
+def read(client: Any, store: Store, fixture: str) -> str | bytes:
     """GetSecretValue / GetParameter(WithDecryption=True): the value, text or binary."""
     if store == "secretsmanager":
         response = client.get_secret_value(SecretId=fixture)

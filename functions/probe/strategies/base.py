@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import ProbeConfig
+from ..vocabulary import Store
 
 
 class NotReadyError(Exception):
@@ -70,10 +71,10 @@ class Strategy(ABC):
     def _init(self) -> None: ...
 
     @abstractmethod
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         """The value of the store's fixture."""
 
-    def reset_for_miss(self, store: str) -> None:  # noqa: B027 - optional hook, no-op by default
+    def reset_for_miss(self, store: Store) -> None:  # noqa: B027 - optional hook, no-op by default
         """Make the next fetch from `store` a miss."""
 
     def api_calls(self) -> int | None:

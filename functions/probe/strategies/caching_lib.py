@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_secretsmanager_caching import SecretCache, SecretCacheConfig
 
+from ..vocabulary import Store
 from . import _aws
 from .base import Strategy
 
@@ -21,7 +22,7 @@ class CachingLibStrategy(Strategy):
         self._cache_config = SecretCacheConfig(secret_refresh_interval=self.config.cache_ttl_seconds)
         self._cache = SecretCache(config=self._cache_config, client=self._client)
 
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         if store != "secretsmanager":
             raise ValueError(f"caching_lib reads Secrets Manager only, not {store}")
         value = self._cache.get_secret_string(self.config.secret_id)
@@ -29,7 +30,7 @@ class CachingLibStrategy(Strategy):
             value = self._cache.get_secret_binary(self.config.secret_id)
         return value if isinstance(value, str) else bytes(value)
 
-    def reset_for_miss(self, store: str) -> None:
+    def reset_for_miss(self, store: Store) -> None:
         self._cache = SecretCache(config=self._cache_config, client=self._client)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from ..vocabulary import Store
 from . import _aws
 from .base import Strategy
 
@@ -21,7 +22,7 @@ class DictStrategy(Strategy):
         }
         self._cache: dict[str, tuple[str | bytes, float]] = {}
 
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         entry = self._cache.get(store)
         if entry is not None and entry[1] > time.monotonic():
             return entry[0]
@@ -29,7 +30,7 @@ class DictStrategy(Strategy):
         self._cache[store] = (value, time.monotonic() + self.config.cache_ttl_seconds)
         return value
 
-    def reset_for_miss(self, store: str) -> None:
+    def reset_for_miss(self, store: Store) -> None:
         self._cache.pop(store, None)
 
 

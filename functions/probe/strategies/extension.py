@@ -9,6 +9,7 @@ from urllib.parse import quote
 import requests
 
 from ..config import ProbeConfig
+from ..vocabulary import Store
 from .base import ExtensionHTTPError, NotReadyError, Strategy
 
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
@@ -49,7 +50,7 @@ class ExtensionStrategy(Strategy):
         self._headers = {TOKEN_HEADER: self.config.session_token or ""}
         self._session = self._given_session or requests.Session()
 
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         try:
             response = self._session.get(
                 self._urls[store], headers=self._headers, timeout=(CONNECT_TIMEOUT_S, READ_TIMEOUT_S)

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider, SSMProvider
 
+from ..vocabulary import Store
 from . import _aws
 from .base import Strategy
 
@@ -22,12 +23,12 @@ class PowertoolsStrategy(Strategy):
         }
         self._providers: dict[str, Any] = {store: self._provider(store) for store in self.config.stores}
 
-    def _provider(self, store: str) -> Any:
+    def _provider(self, store: Store) -> Any:
         if store == "secretsmanager":
             return SecretsProvider(boto3_client=self._clients[store])
         return SSMProvider(boto3_client=self._clients[store])
 
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         provider = self._providers[store]
         ttl = self.config.cache_ttl_seconds
         if store == "secretsmanager":
@@ -38,7 +39,7 @@ class PowertoolsStrategy(Strategy):
             return value
         raise TypeError(f"powertools returned {type(value).__name__}, expected text or bytes")
 
-    def reset_for_miss(self, store: str) -> None:
+    def reset_for_miss(self, store: Store) -> None:
         self._providers[store] = self._provider(store)
 
 

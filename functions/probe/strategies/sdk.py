@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..vocabulary import Store
 from . import _aws
 from .base import Strategy
 
@@ -19,7 +20,7 @@ class SdkStrategy(Strategy):
             for store, client in _aws.make_clients(self.config, self.config.stores, self._injected).items()
         }
 
-    def fetch(self, store: str) -> str | bytes:
+    def fetch(self, store: Store) -> str | bytes:
         return _aws.read(self._clients[store], store, self.config.fixture(store))
 
 

@@ -2,9 +2,6 @@
 
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
-  services = [
-    "cloudwatch", "dynamodb", "iam", "lambda", "logs", "scheduler", "secretsmanager", "sqs", "ssm", "sts",
-  ]
 }
 
 provider "aws" {

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from collector import aws, contract, table
+from collector import aws, contract, table, vocabulary
 from collector.collect import DEAD_LETTERED, DUPLICATE, WRITTEN, collect
 from collector.config import Settings
 from collector.rows import rows_for
@@ -78,7 +78,9 @@ finite_ms = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinit
 texts = st.text(max_size=40)  # any unicode, surrogates excluded by hypothesis' default alphabet
 error_types = st.from_regex(r"[A-Za-z][A-Za-z0-9_.]{0,30}", fullmatch=True)
 errors = st.lists(
-    st.fixed_dictionaries({"phase": st.sampled_from(contract.PHASES), "type": error_types, "message": texts}),
+    st.fixed_dictionaries(
+        {"phase": st.sampled_from(vocabulary.PHASES), "type": error_types, "message": texts}
+    ),
     max_size=3,
 )
 
@@ -123,9 +125,9 @@ def store_results(draw: Any, name: str) -> dict[str, Any]:
 
 @st.composite
 def probe_records(draw: Any) -> dict[str, Any]:
-    strategy = draw(st.sampled_from(contract.STRATEGIES))
+    strategy = draw(st.sampled_from(vocabulary.STRATEGIES))
     memory = draw(st.integers(contract.MIN_MEMORY_MB, contract.MAX_MEMORY_MB))
-    arch = draw(st.sampled_from(contract.ARCHITECTURES))
+    arch = draw(st.sampled_from(vocabulary.ARCHITECTURES))
     started = draw(st.datetimes(min_value=datetime(2020, 1, 1), max_value=datetime(2099, 1, 1)))
     cold = draw(st.booleans())
     names = draw(
@@ -148,14 +150,14 @@ def probe_records(draw: Any) -> dict[str, Any]:
             "architecture": arch,
             "runtime": draw(st.sampled_from(["python3.11", "python3.12", "python3.13"])),
             "region": draw(st.sampled_from(["us-east-1", "eu-west-1", "ap-southeast-2"])),
-            "environment": draw(st.sampled_from(contract.ENVIRONMENTS)),
-            "cpu_emulation": draw(st.sampled_from(contract.CPU_EMULATIONS)),
+            "environment": draw(st.sampled_from(vocabulary.ENVIRONMENTS)),
+            "cpu_emulation": draw(st.sampled_from(vocabulary.CPU_EMULATIONS)),
             "extension_layer": draw(st.none() | texts),
             "function_name": draw(texts),
         },
         "execution_environment": {
             "cold": cold,
-            "cold_cause": draw(st.sampled_from(contract.COLD_CAUSES)) if cold else None,
+            "cold_cause": draw(st.sampled_from(vocabulary.COLD_CAUSES)) if cold else None,
         },
         "client_init_ms": draw(st.none() | finite_ms),
         "cpu_time_ms": draw(st.none() | finite_ms),

@@ -9,10 +9,12 @@ import pytest
 from moto import mock_aws
 
 from functions.probe.config import ProbeConfig
+from functions.probe.vocabulary import STRATEGIES
 
 CANARY = "canary-value-7f3a91c2-do-not-leak"
 SECRET_ID = "slo-canary-secret"
 PARAMETER_NAME = "/slo/canary/secure"
+AWS_STRATEGIES = tuple(s for s in STRATEGIES if s != "extension")  # every strategy that calls AWS itself
 
 
 def probe_env(strategy: str, **overrides: str) -> dict[str, str]:

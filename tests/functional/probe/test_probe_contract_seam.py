@@ -17,8 +17,9 @@ from functions.probe.config import ProbeConfig
 from functions.probe.timing import Probe
 from tests.conftest import free_port
 
+from .aws_double import FakeAws, fake_clients
+from .conftest import AWS_STRATEGIES
 from .extension_double import DoubleState, extension_double
-from .test_probe_faults import FakeAws, fake_clients
 
 
 def _check(record: dict[str, Any]) -> None:
@@ -26,7 +27,7 @@ def _check(record: dict[str, Any]) -> None:
     assert len(parsed.stores) == len(record["stores"])
 
 
-@pytest.mark.parametrize("strategy", ["sdk", "dict", "caching_lib", "powertools"])
+@pytest.mark.parametrize("strategy", AWS_STRATEGIES)
 def test_measured_records_are_valid(
     aws: None, make_config: Callable[..., ProbeConfig], strategy: str
 ) -> None:

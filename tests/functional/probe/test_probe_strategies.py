@@ -8,16 +8,17 @@ from collections.abc import Callable
 
 import pytest
 
-from functions.probe.config import STORES_BY_STRATEGY, ProbeConfig
+from functions.probe.config import ProbeConfig
 from functions.probe.timing import Probe
+from functions.probe.vocabulary import STORES_BY_STRATEGY
 from tests.conftest import load_event
 
-from .conftest import CANARY
+from .conftest import AWS_STRATEGIES, CANARY
 
 CANARY_SHA = hashlib.sha256(CANARY.encode()).hexdigest()
 # AWS calls one cold miss costs, by strategy (EXTENSION-API.md): the caching library describes first.
 MISS_CALLS = {"sdk": 1, "dict": 1, "caching_lib": 2, "powertools": 1}
-CASES = [(s, store) for s in ("sdk", "dict", "caching_lib", "powertools") for store in STORES_BY_STRATEGY[s]]
+CASES = [(s, store) for s in AWS_STRATEGIES for store in STORES_BY_STRATEGY[s]]
 
 
 @pytest.mark.parametrize(("strategy", "store"), CASES)
@@ -45,7 +46,7 @@ def test_strategy_measures_store(
     assert CANARY not in json.dumps(record)
 
 
-@pytest.mark.parametrize("strategy", ["sdk", "dict", "caching_lib", "powertools"])
+@pytest.mark.parametrize("strategy", AWS_STRATEGIES)
 def test_warm_environment_still_starts_with_a_real_miss(
     aws: None, make_config: Callable[..., ProbeConfig], strategy: str
 ) -> None:

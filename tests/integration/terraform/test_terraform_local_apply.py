@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
+from collector.vocabulary import STRATEGIES
 from tools import terraform
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -23,7 +24,6 @@ PREFIX = "tfit"
 # One tier keeps the apply short (the provider creates functions one at a time); 1,769 MB is neither
 # Lambda's default nor the collector's. The two-tier cross product is checked by test_terraform_settings.
 MEMORY_SIZES = [1769]
-STRATEGIES = ["extension", "sdk", "dict", "caching_lib", "powertools"]
 SCHEDULE = "rate(5 minutes)"
 
 pytestmark = pytest.mark.slow
@@ -75,7 +75,7 @@ def deployment(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> I
             "endpoint": aws_endpoint,
             "artifacts_dir": str(BUILD_DIR),
             "name_prefix": PREFIX,
-            "strategies": STRATEGIES,
+            "strategies": list(STRATEGIES),
             "memory_sizes": MEMORY_SIZES,
             "schedule_expression": SCHEDULE,
         },

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from collector.vocabulary import ARCHITECTURES, STRATEGIES
 from tools import cost, terraform
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -27,7 +28,7 @@ def test_defaults_make_the_catalogue(aws_env: Path) -> None:
     fleet = terraform.console(terraform.Workspace(aws_env), "module.observatory.fleet")
     assert set(fleet) == {
         f"{s}-{m}-x86_64"
-        for s in ("extension", "sdk", "dict", "caching_lib", "powertools")
+        for s in STRATEGIES
         for m in (128, 1769)
     }
 
@@ -48,9 +49,9 @@ def test_bad_settings_are_refused_with_a_reason(aws_env: Path) -> None:
         terraform.console(ws, "module.observatory.fleet")
     message = " ".join(str(caught.value).split())
     for reason in (
-        "fleet.strategies must be a non-empty list of: extension, sdk, dict, caching_lib, powertools",
+        f"fleet.strategies must be a non-empty list of: {', '.join(STRATEGIES)}",
         "fleet.memory_sizes must be a non-empty list of whole MB between 128 and 10240",
-        "fleet.architectures must be a non-empty list of: x86_64, arm64",
+        f"fleet.architectures must be a non-empty list of: {', '.join(ARCHITECTURES)}",
         "cache_ttl_seconds must be shorter than the schedule interval",
         "warm_samples must be a whole number between 1 and 10000",
         "log_retention_days must be one of CloudWatch's values",

@@ -62,7 +62,7 @@ def run(
     repo: Path,
     out: Path,
     installer: FakeInstaller,
-    archs: tuple[str, ...] = ("x86_64", "arm64"),
+    archs: tuple[str, ...] = b.ARCHITECTURES,
     only: tuple[str, ...] = (),
     cache: Path | None = None,
 ) -> tuple[dict, list[str]]:
@@ -84,7 +84,7 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
     assert sorted(built) == sorted(
         f"{kind}-{arch}"
         for kind in ("probe-python3.11", "collector-python3.11", "extension-layer")
-        for arch in ("x86_64", "arm64")
+        for arch in b.ARCHITECTURES
     )
     out = tmp_path / "out"
     assert names(out / "probe-python3.11-x86_64.zip") == [

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.terraform.conftest import calls
 from tools import terraform
+
+from .terraform_double import calls
 
 
 def test_missing_terraform_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.terraform.conftest import calls
 from tools import terraform_run
+
+from .terraform_double import calls
 
 
 def commands(log: Path) -> list[str]:

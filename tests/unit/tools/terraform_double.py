@@ -1,12 +1,12 @@
-"""A stand-in terraform executable (TERRAFORM_BIN) that records its calls, for testing how tools drive it."""
+"""A stand-in terraform executable that records its calls, for testing how tools drive terraform.
+
+`conftest.fake_terraform` installs it as TERRAFORM_BIN; `calls` reads back what it was asked to do.
+"""
 
 from __future__ import annotations
 
 import json
-import stat
 from pathlib import Path
-
-import pytest
 
 FAKE = r"""#!/usr/bin/env python3
 import json, os, sys
@@ -34,20 +34,6 @@ elif command == "console":
     expr = sys.stdin.read()
     print(json.dumps(json.dumps({"expr": expr.strip()})))
 """
-
-
-@pytest.fixture
-def fake_terraform(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Install the fake terraform; returns the JSON-lines log of its invocations."""
-    binary = tmp_path / "bin" / "terraform"
-    binary.parent.mkdir()
-    binary.write_text(FAKE)
-    binary.chmod(binary.stat().st_mode | stat.S_IEXEC)
-    log = tmp_path / "calls.jsonl"
-    monkeypatch.setenv("TERRAFORM_BIN", str(binary))
-    monkeypatch.setenv("FAKE_TF_LOG", str(log))
-    monkeypatch.delenv("FAKE_TF_FAIL", raising=False)
-    return log
 
 
 def calls(log: Path) -> list[dict]:

@@ -1,0 +1,33 @@
+"""The closed vocabulary of records and rows: every value a dimension may take (contract §1, §3 and §4).
+
+The collector owns the table, so this is the copy the rest of the repository imports (the dashboard, tools,
+bench, tests). The probe zip keeps its own (`functions/probe/vocabulary.py`) because each zip is
+self-contained; `tests/unit/test_vocabulary.py` checks that every copy agrees, Terraform's validation lists
+and the dashboard's labels included.
+"""
+
+from __future__ import annotations
+
+from typing import Final, Literal, get_args
+
+Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools"]
+Store = Literal["secretsmanager", "ssm"]
+Architecture = Literal["x86_64", "arm64"]
+Environment = Literal["aws", "lab"]
+CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
+ColdCause = Literal["first_start", "idle_expiry", "forced"]
+Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
+Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
+
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+STORES: tuple[Store, ...] = get_args(Store)
+ARCHITECTURES: tuple[Architecture, ...] = get_args(Architecture)
+ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
+COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
+PHASES: tuple[Phase, ...] = get_args(Phase)
+STATUSES: tuple[Status, ...] = get_args(Status)
+
+NO_STORE: Final = "none"  # `store` of a row that measured none: a failed invocation, a config error
+FAILED_PHASE: Final = "invocation"  # the `error_phase` of a failed invocation's row
+ROW_STORES: tuple[str, ...] = (*STORES, NO_STORE)  # every value of a row's `store`

@@ -1,0 +1,36 @@
+"""The probe's closed vocabulary: every value a dimension of its record may take (contract §1 and §3).
+
+The probe zip is self-contained, so it keeps its own copy; the collector keeps another
+(`collector/vocabulary.py`), which the rest of the repository imports. `tests/unit/test_vocabulary.py` checks
+that every copy agrees: this one, the collector's, the extension's, Terraform's validation lists, the
+dashboard's labels and the contract.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools"]
+Store = Literal["secretsmanager", "ssm"]
+Architecture = Literal["x86_64", "arm64"]
+Environment = Literal["aws", "lab"]
+CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
+ColdCause = Literal["first_start", "idle_expiry", "forced"]
+Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
+
+STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
+STORES: tuple[Store, ...] = get_args(Store)
+ARCHITECTURES: tuple[Architecture, ...] = get_args(Architecture)
+ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
+CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
+COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
+PHASES: tuple[Phase, ...] = get_args(Phase)
+
+# The stores each strategy reads, in measurement order: aws-secretsmanager-caching reads Secrets Manager only.
+STORES_BY_STRATEGY: dict[Strategy, tuple[Store, ...]] = {
+    "extension": ("secretsmanager", "ssm"),
+    "sdk": ("secretsmanager", "ssm"),
+    "dict": ("secretsmanager", "ssm"),
+    "caching_lib": ("secretsmanager",),
+    "powertools": ("secretsmanager", "ssm"),
+}

@@ -1,0 +1,182 @@
+"""Every copy of the closed vocabulary agrees with the collector's.
+
+The probe zip, the collector zip and the extension layer are self-contained, so each declares its own copy;
+Python elsewhere imports the collector's. The copies that cannot import it are compared here: the probe's,
+the extension's, the lab's CPU-emulation modes, Terraform's validation lists and defaults, the dashboard's
+labels, the contract and the probe's README. Terraform and Markdown are read as text; a list that moved or
+changed its form fails the test rather than going unchecked.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from collector import vocabulary as collector
+from dashboard import charts, labels
+from functions.probe import strategies
+from functions.probe import vocabulary as probe
+from lab.extension import vocabulary as extension
+from lab.runtime import cgroups
+
+REPO = Path(__file__).resolve().parents[2]
+MODULE = REPO / "terraform" / "modules" / "observatory"
+ENVS = REPO / "terraform" / "envs"
+NO_SSM = {name for name, stores in probe.STORES_BY_STRATEGY.items() if "ssm" not in stores}
+
+
+# ------------------------------------------------------------------------------------------------ python
+NAMES = ["STRATEGIES", "STORES", "ARCHITECTURES", "ENVIRONMENTS", "CPU_EMULATIONS", "COLD_CAUSES", "PHASES"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_probe_declares_what_the_collector_declares(name: str) -> None:
+    assert getattr(probe, name) == getattr(collector, name)
+
+
+def test_every_strategy_has_its_stores_and_its_module() -> None:
+    assert tuple(probe.STORES_BY_STRATEGY) == collector.STRATEGIES
+    for stores in probe.STORES_BY_STRATEGY.values():
+        assert stores and set(stores) <= set(collector.STORES)
+    assert set(strategies.MODULES) == set(collector.STRATEGIES)
+
+
+def test_the_extension_serves_every_store() -> None:
+    assert extension.STORES == collector.STORES
+
+
+def test_the_lab_emulates_cpu_in_the_modes_records_name() -> None:
+    # `auto` picks one of the others; `aws` is what a probe records on AWS, where the lab is not involved
+    assert set(cgroups.MODES) - {"auto"} == set(collector.CPU_EMULATIONS) - {"aws"}
+
+
+def test_the_dashboard_names_every_value() -> None:
+    assert set(labels.STRATEGY) == set(collector.STRATEGIES)
+    assert set(labels.STORE) == set(collector.ROW_STORES)
+    assert set(labels.ARCHITECTURE) == set(collector.ARCHITECTURES)
+    assert set(labels.ENVIRONMENT) == set(collector.ENVIRONMENTS)
+    assert set(labels.STATUS) == set(collector.STATUSES)
+    assert set(charts.PALETTE) == set(collector.STRATEGIES)
+
+
+# --------------------------------------------------------------------------------------------- terraform
+def _strings(listing: str) -> list[str] | None:
+    """The items of an HCL list literal's inside, if every item is a quoted string."""
+    items = [item.strip() for item in listing.split(",") if item.strip()]
+    words = [item[1:-1] for item in items if re.fullmatch(r'"[^"]*"', item)]
+    return words if items and len(words) == len(items) else None
+
+
+def _blocks(text: str, opening: str) -> list[str]:
+    """The bodies of blocks that open with `opening` and close on a line of their own (terraform fmt)."""
+    return re.findall(opening + r"\s*\{(.*?)\n\s*\}", text, flags=re.DOTALL)
+
+
+def _validated(path: Path) -> dict[str, tuple[list[str], str]]:
+    """{checked expression: (allowed strings, error_message)} of every `contains([...strings], x)` rule."""
+    found: dict[str, tuple[list[str], str]] = {}
+    for block in _blocks(path.read_text(), "validation"):
+        message = re.search(r'error_message\s*=\s*"(.*)"', block)
+        assert message, f"{path}: a validation block without error_message"
+        direct = re.findall(r"contains\(\[([^\]]*)\],\s*(var\.[\w.]+)\)", block)
+        looped = [
+            (listing, target)
+            for _, target, listing in re.findall(
+                r"for\s+(\w+)(?:\s*,\s*\w+)?\s+in\s+(var\.[\w.]+)\s*:\s*contains\(\[([^\]]*)\],\s*\1\)", block
+            )
+        ]
+        for listing, target in direct + looped:
+            words = _strings(listing)
+            if words is not None:
+                found[target] = (words, message.group(1))
+    return found
+
+
+def test_terraform_validates_against_the_vocabulary() -> None:
+    expected = {
+        MODULE / "variables.tf": {
+            "var.environment": collector.ENVIRONMENTS,
+            "var.fleet.strategies": collector.STRATEGIES,
+            "var.fleet.architectures": collector.ARCHITECTURES,
+            "var.collector.architecture": collector.ARCHITECTURES,
+            "var.extension_layer_arns": collector.ARCHITECTURES,
+        },
+        ENVS / "local" / "variables.tf": {"var.architecture": collector.ARCHITECTURES},
+    }
+    for path, lists in expected.items():
+        found = _validated(path)
+        assert set(found) == set(lists), f"{path}: validated string lists changed; map each to the vocabulary"
+        for target, values in lists.items():
+            allowed, message = found[target]
+            assert allowed == list(values), f"{path}: {target}"
+            assert all(value in message for value in values), f"{path}: {target}'s message misses a value"
+
+
+def test_terraform_defaults_to_the_whole_vocabulary() -> None:
+    for path in (MODULE / "variables.tf", ENVS / "aws" / "variables.tf"):
+        default = re.search(r"strategies\s*=\s*optional\(list\(string\),\s*\[([^\]]*)\]\)", path.read_text())
+        assert default and _strings(default.group(1)) == list(collector.STRATEGIES), path
+    local_variables = (ENVS / "local" / "variables.tf").read_text()
+    local = dict(re.findall(r'variable "(\w+)"\s*\{(.*?)\n\}', local_variables, flags=re.S))
+    default = re.search(r"default\s*=\s*\[([^\]]*)\]", local["strategies"])
+    assert default and _strings(default.group(1)) == list(collector.STRATEGIES)
+
+
+def test_terraform_knows_every_architecture_and_the_stores_of_each_strategy() -> None:
+    main = (MODULE / "main.tf").read_text()
+    loop = re.search(r"for arch in \[([^\]]*)\]", main)
+    assert loop and _strings(loop.group(1)) == list(collector.ARCHITECTURES)
+    layer_names = re.search(r"layer_name\s*=\s*\{([^}]*)\}", main)
+    assert layer_names and re.findall(r"(\w+)\s*=", layer_names.group(1)) == list(collector.ARCHITECTURES)
+    iam = (MODULE / "iam.tf").read_text()
+    without_ssm = re.findall(r'each\.value\.strategy == "(\w+)" \? \[\] : \[aws_ssm_parameter', iam)
+    assert set(without_ssm) == NO_SSM
+
+
+# ------------------------------------------------------------------------------------------------- prose
+def _ticked(text: str) -> set[str]:
+    return set(re.findall(r"`([^`]+)`", text))
+
+
+def _contract_cell(contract: str, variable: str) -> str:
+    row = re.search(rf"^\| `{variable}` \|[^|\n]*\|([^\n]*)\|$", contract, flags=re.M)
+    assert row, f"docs/contract.md: no row for {variable}"
+    return row.group(1)
+
+
+def _contract_comment(contract: str, field: str) -> set[str]:
+    line = re.search(rf'"{field}": [^\n]*// ([\w-]+(?: \| [\w-]+)+)', contract)
+    assert line, f"docs/contract.md: no `// a | b` comment on {field}"
+    return set(line.group(1).split(" | "))
+
+
+def test_the_contract_lists_the_vocabulary() -> None:
+    contract = (REPO / "docs" / "contract.md").read_text()
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_STRATEGY")) == set(collector.STRATEGIES)
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_ARCHITECTURE")) == set(collector.ARCHITECTURES)
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_ENVIRONMENT")) == set(collector.ENVIRONMENTS)
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_CPU_EMULATION")) == set(collector.CPU_EMULATIONS)
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_COLD_CAUSE")) == set(collector.COLD_CAUSES)
+    assert _contract_comment(contract, "environment") == set(collector.ENVIRONMENTS)
+    assert _contract_comment(contract, "cpu_emulation") == set(collector.CPU_EMULATIONS)
+    assert _contract_comment(contract, "store") == set(collector.STORES)
+    phases = re.search(r"error `phase` in `([^`]+)`", contract)
+    assert phases and phases.group(1).split() == list(collector.PHASES)
+    statuses = re.search(r"`status` \(([^)]*)\)", contract)
+    assert statuses and _ticked(statuses.group(1)) == set(collector.STATUSES)
+    arch = re.search(r"`\{arch\}` is ([^.\n]*)", contract)
+    assert arch and _ticked(arch.group(1)) == set(collector.ARCHITECTURES)
+
+
+def test_the_probe_readme_says_which_stores_each_strategy_reads() -> None:
+    readme = (REPO / "functions" / "probe" / "README.md").read_text()
+    table = re.search(r"^\| strategy \|([^\n]*)\|\n((?:\|[^\n]*\n)+)", readme, flags=re.M)
+    assert table, "functions/probe/README.md: no strategy table"
+    columns = [cell.strip() for cell in table.group(1).split("|")]
+    read: dict[str, tuple[str, ...]] = {}
+    for name, rest in re.findall(r"^\| `(\w+)` \|([^\n]*)\|$", table.group(2), flags=re.M):
+        cells = [cell.strip() for cell in rest.split("|")]
+        read[name] = tuple(store for store in collector.STORES if cells[columns.index(store)] == "yes")
+    assert read == probe.STORES_BY_STRATEGY
