@@ -20,9 +20,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from lab.runtime.cgroups import CFS_PERIOD_MS
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
-PERIOD_MS = 20.0
+PERIOD_MS = CFS_PERIOD_MS  # the period the lab enforces the CPU quota over, as Lambda
 WINDOW_MS = 2.0
 
 
@@ -58,27 +60,33 @@ def _fmt(value: float) -> str:
 
 
 def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
-    from lab import cli
+    from collector.table import read_rows
+    from lab.console import Console
     from lab.endpoint import start_endpoint, stop_endpoint
-    console = cli.Console(quiet=True)
+    from lab.endpoint.clients import EndpointClients
+    from lab.fleet import open_service, read_fleet_schedules
+    from lab.rounds import run_rounds
+    from lab.settings import LabConfig
+    from lab.up import terraform_apply
+
+    console = Console(quiet=True)
     endpoint = start_endpoint(state, port=_free_port())
-    config = cli.LabConfig(state_dir=state, port=endpoint.port)
+    clients = EndpointClients.for_endpoint(endpoint)
+    config = LabConfig(state_dir=state, port=endpoint.port)
     service = xray = None
     try:
-        with cli.pointed_at(endpoint):
-            print("applying terraform/envs/local (extension, dict × 128, 1769 MB) …", flush=True)
-            deployment = cli.terraform_apply(endpoint, config, console, {"strategies": ["extension", "dict"]})
-            service, xray = cli.open_service(endpoint, config, console, "runtime")
-            schedules = cli.read_fleet_schedules(deployment, console)
-            print(f"running {rounds} round(s) of {len(schedules)} probes …", flush=True)
-            started = dt.datetime.now(dt.UTC)
-            cli.run_rounds(service, schedules, deployment, rounds, config, cli.Console())
-            from collector.table import read_rows
-
-            end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-            frame = read_rows(started - dt.timedelta(minutes=1), end, table_name=deployment.table_name)
-            mode = ",".join(sorted(set(frame["cpu_emulation"].dropna()))) if len(frame) else "?"
-            return frame, mode
+        print("applying terraform/envs/local (extension, dict × 128, 1769 MB) …", flush=True)
+        deployment = terraform_apply(clients, config, console, {"strategies": ["extension", "dict"]})
+        service, xray = open_service(clients, config, console, "runtime")
+        schedules = read_fleet_schedules(clients, deployment, console)
+        print(f"running {rounds} round(s) of {len(schedules)} probes …", flush=True)
+        started = dt.datetime.now(dt.UTC)
+        run_rounds(service, clients, schedules, deployment, rounds, config, Console())
+        end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
+        frame = read_rows(started - dt.timedelta(minutes=1), end, client=clients.client("dynamodb"),
+                          table_name=deployment.table_name)
+        mode = ",".join(sorted(set(frame["cpu_emulation"].dropna()))) if len(frame) else "?"
+        return frame, mode
     finally:
         if service is not None:
             service.close()

@@ -44,12 +44,14 @@ class Workspace:
     variables: input variables, any JSON-serialisable values.
     state:     local state file (`-state`); None uses the configuration's backend (terraform.tfstate).
     data_dir:  TF_DATA_DIR (the .terraform directory); None keeps it inside env_dir.
+    env:       the environment terraform runs in; None inherits this process's.
     """
 
     env_dir: Path
     variables: Mapping[str, Any] = field(default_factory=dict)
     state: Path | None = None
     data_dir: Path | None = None
+    env: Mapping[str, str] | None = None
 
 
 def binary() -> str:
@@ -88,7 +90,7 @@ def cli_config_text(mirror: Path) -> str:
 
 def environment(ws: Workspace | None = None) -> dict[str, str]:
     """The process environment for terraform: non-interactive, mirror configured, data dir set."""
-    env = dict(os.environ)
+    env = dict(os.environ if ws is None or ws.env is None else ws.env)
     env["TF_IN_AUTOMATION"] = "1"
     env["TF_INPUT"] = "0"
     mirror = plugin_mirror()

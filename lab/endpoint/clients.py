@@ -9,6 +9,7 @@ into the environment it is started with.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -53,6 +54,7 @@ class EndpointClients:
         never decide where a lab client goes.
         """
         import boto3
+        import botocore.session
         from botocore.config import Config
 
         config = Config(
@@ -62,11 +64,14 @@ class EndpointClients:
             max_pool_connections=max_pool_connections,
         )
         with self._lock:  # creating clients from fresh sessions concurrently is not thread-safe in botocore
+            # No profile, not even $AWS_PROFILE: one that is not configured would fail every client.
+            without_profile = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
             session = boto3.session.Session(
                 aws_access_key_id=LAB_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                 aws_secret_access_key=LAB_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
                 aws_session_token=LAB_CREDENTIALS["AWS_SESSION_TOKEN"],
                 region_name=self.region,
+                botocore_session=without_profile,
             )
             return session.client(
                 service,
@@ -86,3 +91,8 @@ class EndpointClients:
         if self.ca_bundle:
             env["AWS_CA_BUNDLE"] = self.ca_bundle
         return env
+
+    def child_process_environment(self, base: Mapping[str, str]) -> dict[str, str]:
+        """`base` (the environment a child would inherit) with `child_environment()` over it, and no
+        `AWS_PROFILE`, which could otherwise send the child's AWS calls to a real account's settings."""
+        return {k: v for k, v in base.items() if k != "AWS_PROFILE"} | self.child_environment()

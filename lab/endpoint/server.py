@@ -15,6 +15,7 @@ from pathlib import Path
 from types import FrameType
 
 SERVER_NAME = "slo-lab-endpoint"
+PORT_IN_USE_STATUS = 2  # the exit status when the port cannot be bound (`start_endpoint` says so)
 IDLE_TIMEOUT_S = 60
 THREADS = 16
 
@@ -39,7 +40,10 @@ def build_server(host: str, port: int, cert: Path, key: Path) -> object:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Serve until SIGTERM or SIGINT; exit 2 with a clear message when the port is taken."""
+    """Serve until SIGTERM or SIGINT; exit PORT_IN_USE_STATUS with a clear message when the port is taken.
+
+    moto reads its own port from `MOTO_PORT`; `start_endpoint` puts it in this process's environment.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m lab.endpoint", description="Serve the lab's local AWS endpoint (moto) over TLS."
     )
@@ -48,7 +52,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cert", type=Path, required=True, help="server certificate (PEM)")
     parser.add_argument("--key", type=Path, required=True, help="server private key (PEM)")
     args = parser.parse_args(argv)
-    os.environ.setdefault("MOTO_PORT", str(args.port))
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     server = build_server(args.host, args.port, args.cert, args.key)
@@ -56,7 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         server.prepare()  # type: ignore[attr-defined]
     except OSError as exc:
         print(f"lab endpoint: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
-        return 2
+        return PORT_IN_USE_STATUS
     print(f"lab endpoint: serving https://{args.host}:{args.port} (pid {os.getpid()})", flush=True)
     try:
         server.serve()  # type: ignore[attr-defined]

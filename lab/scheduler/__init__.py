@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lab.scheduler.expressions import At, Cron, Expression, ExpressionError, Rate, parse_expression
-from lab.scheduler.runner import Fired, Scheduler, next_fire
+from lab.scheduler.runner import Fired, Scheduler
 from lab.scheduler.source import Schedule, ScheduleSourceError, function_name_from_arn, load_schedules
 
 __all__ = [
@@ -18,6 +18,5 @@ __all__ = [
     "Scheduler",
     "function_name_from_arn",
     "load_schedules",
-    "next_fire",
     "parse_expression",
 ]

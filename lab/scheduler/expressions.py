@@ -108,6 +108,7 @@ class Cron:
         return None
 
 
+# Each has `next_after(after, anchor)`: the first fire time after `after`; only a rate counts from `anchor`.
 Expression = Rate | Cron | At
 
 

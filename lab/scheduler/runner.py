@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lab.scheduler.expressions import At, Rate
+from lab.scheduler.expressions import Rate
 from lab.scheduler.source import Schedule
 
 InvokeAsync = Callable[[str, dict[str, Any] | None], str]
@@ -34,16 +34,6 @@ class Fired:
     at: dt.datetime
     request_id: str | None
     error: str | None
-
-
-def next_fire(schedule: Schedule, after: dt.datetime, anchor: dt.datetime) -> dt.datetime | None:
-    """When `schedule` fires next, strictly after `after`; rate schedules count from `anchor`."""
-    expression = schedule.expression
-    if isinstance(expression, Rate):
-        return expression.next_after(after, anchor)
-    if isinstance(expression, At):
-        return expression.next_after(after)
-    return expression.next_after(after)
 
 
 class Scheduler:
@@ -75,7 +65,7 @@ class Scheduler:
         self.anchor = anchor
         before = anchor - dt.timedelta(microseconds=1)
         for schedule in self.schedules:
-            first = next_fire(schedule, before if self._fire_at_start else anchor, anchor)
+            first = schedule.expression.next_after(before if self._fire_at_start else anchor, anchor)
             if not self._fire_at_start and isinstance(schedule.expression, Rate):
                 first = anchor + schedule.expression.interval
             self.next_times[schedule.name] = first
@@ -112,7 +102,7 @@ class Scheduler:
             due = self.next_times.get(schedule.name)
             if due is not None and due <= now:
                 fired.append(self._fire(schedule, now))
-                self.next_times[schedule.name] = next_fire(schedule, now, self.anchor)
+                self.next_times[schedule.name] = schedule.expression.next_after(now, self.anchor)
         return fired
 
     def seconds_until_next(self, now: dt.datetime | None = None) -> float | None:

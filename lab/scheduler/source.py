@@ -9,9 +9,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.scheduler.expressions import Expression, ExpressionError, parse_expression
+
+if TYPE_CHECKING:
+    from lab.endpoint.clients import EndpointClients
 
 
 class ScheduleSourceError(Exception):
@@ -105,19 +108,14 @@ def _event_rules(client: Any, log: Callable[[str], None]) -> list[Schedule]:
     return found
 
 
-def load_schedules(
-    scheduler_client: Any = None, events_client: Any = None, log: Callable[[str], None] = print
-) -> list[Schedule]:
-    """Every enabled schedule with a Lambda target, from EventBridge Scheduler and EventBridge rules."""
+def load_schedules(clients: EndpointClients, log: Callable[[str], None] = print) -> list[Schedule]:
+    """Every enabled schedule with a Lambda target at the endpoint, from EventBridge Scheduler and
+    EventBridge rules."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    if scheduler_client is None or events_client is None:
-        import boto3
-
-        scheduler_client = scheduler_client or boto3.client("scheduler")
-        events_client = events_client or boto3.client("events")
     try:
-        schedules = _scheduler_schedules(scheduler_client, log) + _event_rules(events_client, log)
+        schedules = (_scheduler_schedules(clients.client("scheduler"), log)
+                     + _event_rules(clients.client("events"), log))
     except (BotoCoreError, ClientError) as exc:
         raise ScheduleSourceError(f"cannot read the schedules from the endpoint: {exc}") from exc
     return sorted(schedules, key=lambda s: s.name)

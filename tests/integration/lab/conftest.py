@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from lab.endpoint import EndpointInfo, start_endpoint, stop_endpoint
+from lab.endpoint.clients import EndpointClients
 from tests.conftest import free_port
 
 
@@ -51,6 +51,7 @@ class LabRound:
     """A lab applied to its own endpoint, with its service, after one round of the whole fleet."""
 
     endpoint: EndpointInfo
+    clients: EndpointClients
     config: Any
     deployment: Any
     service: Any
@@ -61,7 +62,7 @@ class LabRound:
     artifacts: Path
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, endpoint_url=self.endpoint.url, verify=self.endpoint.ca_bundle)
+        return self.clients.client(service)
 
 
 def _artifacts_with_test_functions(dest: Path) -> Path:
@@ -79,22 +80,27 @@ def _artifacts_with_test_functions(dest: Path) -> Path:
 @pytest.fixture(scope="session")
 def lab_round(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRound]:
     """Endpoint → terraform apply envs/local → Lambda service → one round of every scheduled probe."""
-    from lab import cli
+    from lab.console import Console
+    from lab.fleet import open_service, read_fleet_schedules
+    from lab.rounds import run_rounds
+    from lab.settings import LabConfig
+    from lab.up import terraform_apply
 
     state = Path(tmp_path_factory.mktemp("lab-round"))
     artifacts = _artifacts_with_test_functions(state / "artifacts")
     endpoint = start_endpoint(state, port=free_port())
-    console = cli.Console()
-    config = cli.LabConfig(state_dir=state, port=endpoint.port, artifacts_dir=artifacts, idle_timeout_s=600)
+    clients = EndpointClients.for_endpoint(endpoint)
+    console = Console()
+    config = LabConfig(state_dir=state, port=endpoint.port, artifacts_dir=artifacts, idle_timeout_s=600)
     service = xray = None
     try:
-        with cli.pointed_at(endpoint):
-            deployment = cli.terraform_apply(endpoint, config, console)
-            service, xray = cli.open_service(endpoint, config, console, "runtime")
-            schedules = cli.read_fleet_schedules(deployment, console)
-            started = dt.datetime.now(dt.UTC)
-            result = cli.run_rounds(service, schedules, deployment, 1, config, console)
-            yield LabRound(endpoint, config, deployment, service, xray, schedules, result, started, artifacts)
+        deployment = terraform_apply(clients, config, console)
+        service, xray = open_service(clients, config, console, "runtime")
+        schedules = read_fleet_schedules(clients, deployment, console)
+        started = dt.datetime.now(dt.UTC)
+        result = run_rounds(service, clients, schedules, deployment, 1, config, console)
+        yield LabRound(endpoint, clients, config, deployment, service, xray, schedules, result, started,
+                       artifacts)
     finally:
         if service is not None:
             service.close()

@@ -21,7 +21,8 @@ RAISER_KEY, SLEEPER_KEY = "dict-256-x86_64", "dict-512-x86_64"
 
 def rows_since(lab: LabRound, **filters: Any) -> Any:
     end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-    frame = read_rows(lab.started - dt.timedelta(minutes=1), end, table_name=lab.deployment.table_name)
+    frame = read_rows(lab.started - dt.timedelta(minutes=1), end, client=lab.client("dynamodb"),
+                      table_name=lab.deployment.table_name)
     for column, value in filters.items():
         frame = frame[frame[column] == value]
     return frame

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import socket
 import subprocess
@@ -12,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lab import cli
-from tests.conftest import free_port
+from tests.conftest import REPO_ROOT, free_port
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -53,7 +52,7 @@ def test_every_command_has_help(command: str, capsys: pytest.CaptureFixture[str]
 
 def test_help_runs_as_a_module() -> None:
     result = subprocess.run([sys.executable, "-m", "lab", "--help"], capture_output=True, text=True,
-                            cwd=cli.REPO_ROOT, check=False)
+                            cwd=REPO_ROOT, check=False)
     assert result.returncode == 0
     for command in ("up", "run", "invoke", "status", "down"):
         assert command in result.stdout
@@ -130,42 +129,6 @@ def test_up_with_a_taken_port_says_which(
     assert code == 1
     assert f"port {port} on 127.0.0.1 is already in use" in output
     assert not (tmp_path / "s" / "endpoint.json").exists()  # nothing was started
-
-
-def test_deployment_from_terraform_outputs() -> None:
-    outputs = {
-        "dynamodb_table_name": {"value": "slo-measurements", "type": "string", "sensitive": False},
-        "probe_function_names": {"value": {"dict-128-x86_64": "slo-probe-dict-128-x86_64"}, "type": ["map"]},
-        "collector_function_name": {"value": "slo-collector", "type": "string"},
-        "dead_letter_queue_url": {"value": "https://127.0.0.1:4566/123456789012/slo-dlq", "type": "string"},
-    }
-    deployment = cli.Deployment.from_outputs(outputs)
-    assert deployment.table_name == "slo-measurements"
-    assert deployment.probe_function_names == {"dict-128-x86_64": "slo-probe-dict-128-x86_64"}
-    with pytest.raises(cli.LabError, match="collector_function_name"):
-        cli.Deployment.from_outputs({k: v for k, v in outputs.items() if k != "collector_function_name"})
-
-
-def test_deployment_round_trips_through_the_state_dir(tmp_path: Path) -> None:
-    deployment = cli.Deployment("t", {"k": "f"}, "c", "q", "g", {"k": {"memory_mb": 128}})
-    deployment.save(tmp_path)
-    assert cli.Deployment.load(tmp_path) == deployment
-    assert cli.Deployment.load(tmp_path / "missing") is None
-
-
-def test_progress_prints_a_bar_on_change_only() -> None:
-    stream = io.StringIO()
-    console = cli.Console(stream)
-    console.progress(0, 4, "invocations")
-    console.progress(0, 4, "invocations")
-    console.progress(2, 4, "invocations")
-    console.progress(4, 4, "invocations")
-    lines = stream.getvalue().splitlines()
-    assert lines == [
-        "[" + "." * 30 + "] 0/4 invocations",
-        "[" + "#" * 15 + "." * 15 + "] 2/4 invocations",
-        "[" + "#" * 30 + "] 4/4 invocations",
-    ]
 
 
 def test_up_options_default_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

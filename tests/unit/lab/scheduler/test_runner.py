@@ -6,7 +6,7 @@ import datetime as dt
 import threading
 from typing import Any
 
-from lab.scheduler import Schedule, Scheduler, function_name_from_arn, parse_expression
+from lab.scheduler import Schedule, Scheduler, parse_expression
 
 START = dt.datetime(2026, 11, 27, 5, 0, 0, tzinfo=dt.UTC)
 
@@ -148,9 +148,3 @@ def test_background_thread_fires_and_stops() -> None:
         scheduler.stop()
     assert scheduler._thread is None
 
-
-def test_function_name_from_arn() -> None:
-    arn = "arn:aws:lambda:us-east-1:123456789012:function:slo-probe-x"
-    assert function_name_from_arn(arn) == "slo-probe-x"
-    assert function_name_from_arn("arn:aws:lambda:us-east-1:123456789012:function:f:live") == "f"
-    assert function_name_from_arn("arn:aws:sqs:us-east-1:123456789012:queue") is None

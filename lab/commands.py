@@ -1,0 +1,130 @@
+"""The commands that work against a lab `up` started — `run`, `invoke`, `status` — and `down`, which
+stops it. (`up` itself is `lab/up.py`; argument parsing is `lab/cli.py`.)"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import os
+from typing import TYPE_CHECKING
+
+from lab import dashboard, process
+from lab.endpoint import endpoint_status, stop_endpoint
+from lab.endpoint.clients import EndpointClients
+from lab.endpoint.process import probe_endpoint
+from lab.errors import LabError
+from lab.fleet import function_and_payload, open_service, read_fleet_schedules
+from lab.rounds import count_rows, report_rounds, run_rounds
+from lab.scheduler import ScheduleSourceError, load_schedules
+from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
+
+if TYPE_CHECKING:
+    from lab.console import Console
+    from lab.settings import LabConfig
+
+UP_STOPS_WITHIN_S = 60.0  # `lab up` stops everything it started before it exits
+
+
+def run(config: LabConfig, console: Console, rounds: int) -> int:
+    """Run the whole fleet `rounds` times now against a running lab, with a progress bar."""
+    clients = EndpointClients.for_endpoint(require_endpoint(config.state_dir))
+    deployment = require_deployment(config.state_dir)
+    schedules = read_fleet_schedules(clients, deployment, console)
+    service, xray = open_service(clients, config, console, f"run-{os.getpid()}")
+    with contextlib.ExitStack() as stack:
+        stack.callback(xray.close)
+        stack.callback(service.close)
+        console.say(f"running {rounds} round(s) of {len(schedules)} probes …")
+        result = run_rounds(service, clients, schedules, deployment, rounds, config, console)
+    return report_rounds(result, console)
+
+
+def invoke(config: LabConfig, console: Console, function: str, payload_json: str | None) -> int:
+    """Invoke one function synchronously and print what it returned; a probe gets its schedule's input."""
+    clients = EndpointClients.for_endpoint(require_endpoint(config.state_dir))
+    deployment = require_deployment(config.state_dir)
+    try:
+        schedules = load_schedules(clients, log=console.log)
+    except ScheduleSourceError as exc:
+        raise LabError(str(exc)) from exc
+    name, payload = function_and_payload(function, deployment, schedules)
+    if payload_json is not None:
+        try:
+            payload = json.loads(payload_json)
+        except ValueError as exc:
+            raise LabError(f"--payload is not JSON: {exc}") from exc
+    service, xray = open_service(clients, config, console, f"invoke-{os.getpid()}")
+    with contextlib.ExitStack() as stack:
+        stack.callback(xray.close)
+        stack.callback(service.close)
+        console.say(f"invoking {name} …")
+        result = service.invoke(name, payload)
+    cold = f"cold ({result.cold_cause}, init {result.init_ms:.0f} ms)" if result.cold else "warm"
+    console.say(f"{name}: request {result.request_id}, {cold}, {result.duration_ms:.0f} ms; "
+                f"log {result.log_path}")
+    print(json.dumps(result.payload, indent=2, default=str))
+    if not result.ok:
+        console.say(f"{name} failed: {result.function_error} ({result.error_type})")
+        return 1
+    return 0
+
+
+def status(config: LabConfig) -> int:
+    """Say what runs: endpoint, `up`, dashboard, deployed functions, schedules, rows today, dead letters."""
+    endpoint = endpoint_status(config.state_dir)
+    up = read_up(config.state_dir)
+    print(f"lab state: {config.state_dir}")
+    if endpoint is None:
+        print("endpoint:  not running (start the lab with `python -m lab up`)")
+        return 1 if up is None else 0
+    reachable = probe_endpoint(endpoint.host, endpoint.port, endpoint.ca_bundle)
+    print(f"endpoint:  {endpoint.url} pid {endpoint.pid}" + ("" if reachable else " — NOT ANSWERING"))
+    print(f"lab up:    pid {up.pid} since {up.started_at}" if up else "lab up:    not running")
+    if up and up.dashboard_url:
+        print(f"dashboard: {up.dashboard_url} (pid {up.dashboard_pid})")
+    deployment = Deployment.load(config.state_dir)
+    if deployment is None or not reachable:
+        return 0 if reachable else 1
+    clients = EndpointClients.for_endpoint(endpoint)
+    functions = [f["FunctionName"] for page in clients.client("lambda").get_paginator("list_functions")
+                 .paginate() for f in page["Functions"]]
+    print(f"functions: {len(functions)} deployed ({len(deployment.probe_function_names)} probes)")
+    schedules = load_schedules(clients, log=lambda _: None)
+    print(f"schedules: {len(schedules)} ({', '.join(sorted({s.expression_text for s in schedules}))})")
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows, frame = count_rows(clients.client("dynamodb"), deployment, today)
+    statuses = frame["status"].value_counts().to_dict() if rows else {}
+    print(f"rows:      {rows} today in {deployment.table_name} {statuses or ''}".rstrip())
+    if deployment.dead_letter_queue_url:
+        attrs = clients.client("sqs").get_queue_attributes(
+            QueueUrl=deployment.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+        print(f"dead letters: {attrs['Attributes']['ApproximateNumberOfMessages']}")
+    return 0
+
+
+def down(config: LabConfig, console: Console) -> int:
+    """Stop `lab up` (it stops what it started), then anything left: dashboard, endpoint.
+
+    Also cleans up after a `lab up` that was killed (SIGKILL, a crash) and could not stop its children.
+    """
+    stopped = False
+    path = config.state_dir / UP_FILE
+    record = process.load_record(path, UpRecord)  # kept even if `up` is gone: its dashboard may not be
+    if record is not None and process.is_ours(record.pid):
+        console.say(f"stopping lab up (pid {record.pid}) …")
+        if process.stop(record.pid, timeout_s=UP_STOPS_WITHIN_S):
+            console.say(f"lab up (pid {record.pid}) did not stop within {UP_STOPS_WITHIN_S:.0f} s; killed it")
+        stopped = True
+    dashboard_pid = record.dashboard_pid if record is not None else None
+    if dashboard_pid and dashboard.stop_recorded_dashboard(dashboard_pid):
+        console.say(f"stopped the dashboard (pid {dashboard_pid})")
+        stopped = True
+    path.unlink(missing_ok=True)
+    info = stop_endpoint(config.state_dir)
+    if info is not None:
+        console.say(f"stopped the endpoint (pid {info.pid})")
+        stopped = True
+    if not stopped:
+        console.say("nothing was running")
+    return 0

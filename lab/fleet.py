@@ -1,0 +1,69 @@
+"""What runs the deployed fleet: the lab's Lambda service (with its X-Ray listener) against the endpoint,
+and the schedules at the endpoint that invoke the deployment's probes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from lab.errors import LabError
+from lab.scheduler import Schedule, ScheduleSourceError, load_schedules
+
+if TYPE_CHECKING:
+    from lab.console import Console
+    from lab.endpoint.clients import EndpointClients
+    from lab.runtime import LambdaService
+    from lab.settings import LabConfig
+    from lab.state import Deployment
+    from lab.xray import XRayListener
+
+
+def open_service(
+    clients: EndpointClients, config: LabConfig, console: Console, tag: str
+) -> tuple[LambdaService, XRayListener]:
+    """The lab's Lambda service and its X-Ray listener, working in `state_dir/tag`; the caller closes both."""
+    from lab.runtime import LambdaService
+    from lab.xray import XRayListener
+
+    xray = XRayListener(path=config.state_dir / tag / "xray-segments.jsonl")
+    try:
+        service = LambdaService(  # type: ignore[call-arg]  # `clients=` arrives with the runtime's split
+            clients=clients,
+            artifacts_dir=config.artifacts_dir,
+            work_dir=config.state_dir / tag,
+            cpu_period_ms=config.cpu_period_ms,
+            idle_timeout_s=config.idle_timeout_s,
+            max_concurrent_probes=config.max_concurrent_probes,
+            xray=xray,
+            log=console.log,
+        )
+    except Exception:
+        xray.close()
+        raise
+    return service, xray
+
+
+def read_fleet_schedules(
+    clients: EndpointClients, deployment: Deployment, console: Console
+) -> list[Schedule]:
+    """The schedules at the endpoint that invoke this deployment's probes."""
+    try:
+        schedules = load_schedules(clients, log=console.log)
+    except ScheduleSourceError as exc:
+        raise LabError(str(exc)) from exc
+    ours = set(deployment.probe_function_names.values())
+    fleet = [s for s in schedules if s.function_name in ours]
+    if not fleet:
+        raise LabError("the endpoint has no schedule that invokes a probe: did terraform/envs/local apply?")
+    return fleet
+
+
+def function_and_payload(
+    function: str, deployment: Deployment, schedules: Sequence[Schedule]
+) -> tuple[str, Any]:
+    """The function named by `function` (a name or a probe key) and its schedule's input (else `{}`)."""
+    name = deployment.probe_function_names.get(function, function)
+    for schedule in schedules:
+        if schedule.function_name == name:
+            return name, schedule.input
+    return name, {}

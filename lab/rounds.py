@@ -1,0 +1,143 @@
+"""Rounds of the fleet: fire every scheduled probe now and wait for it (`run`, `up --rounds`), say what
+the rows show, and watch a running lab (`up`) — invocations fired, in flight, rows landed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from lab.errors import LabError
+from lab.scheduler import Schedule, Scheduler
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from lab.console import Console
+    from lab.endpoint.clients import EndpointClients
+    from lab.runtime import LambdaService
+    from lab.settings import LabConfig
+    from lab.state import Deployment
+
+WAIT_STEP_S = 0.5  # how often a round's progress is redrawn
+LANDING_CHECKS = 20  # after a round, re-read the table this many times (WAIT_STEP_S apart) for late rows
+WATCH_INTERVAL_S = 10.0
+ROW_LOOKBACK = dt.timedelta(minutes=20)  # longer than any invocation: a row's ts is when its invocation began
+
+
+def finished(service: LambdaService, request_ids: set[str]) -> int:
+    """How many of these async requests the service has finished (retries and destination included)."""
+    return sum(1 for outcome in list(service.outcomes) if outcome.request_id in request_ids)
+
+
+def count_rows(table_client: Any, deployment: Deployment, since: dt.datetime) -> tuple[int, pd.DataFrame]:
+    """Rows in the deployment's table taken since `since`, and the frame itself."""
+    from collector.table import read_rows
+
+    frame = read_rows(since - dt.timedelta(minutes=1), dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
+                      client=table_client, table_name=deployment.table_name)
+    return len(frame), frame
+
+
+@dataclass
+class RoundsResult:
+    """What a batch of rounds produced."""
+
+    fired: int
+    failed_to_fire: int
+    rows: int
+    probes_without_rows: list[str]
+    statuses: dict[str, int]
+    problems: list[str] = field(default_factory=list)  # "probe_key/store: status (error types)"
+
+
+def run_rounds(
+    service: LambdaService, clients: EndpointClients, schedules: Sequence[Schedule], deployment: Deployment,
+    rounds: int, config: LabConfig, console: Console,
+) -> RoundsResult:
+    """Invoke every scheduled probe `rounds` times now (asynchronously, as the schedule does) and wait."""
+    scheduler = Scheduler(schedules, service.invoke_async, log=console.log)
+    started = dt.datetime.now(dt.UTC)
+    total = rounds * len(schedules)
+    fired = failed = 0
+    request_ids: set[str] = set()
+    for number in range(1, rounds + 1):
+        results = scheduler.fire_round()
+        request_ids |= {r.request_id for r in results if r.request_id is not None}
+        fired += sum(1 for r in results if r.error is None)
+        failed += sum(1 for r in results if r.error is not None)
+        deadline = time.monotonic() + config.round_timeout_s
+        while True:
+            idle = service.wait_idle(WAIT_STEP_S)
+            done = finished(service, request_ids) + failed
+            console.progress(done, total, f"invocations (round {number}/{rounds})")
+            if idle:
+                break
+            if time.monotonic() > deadline:
+                raise LabError(f"round {number} did not finish within {config.round_timeout_s:.0f} s")
+    console.progress(total, total, "invocations")
+    # The collector writes rows from the destinations; give the last deliveries a moment to land.
+    table = clients.client("dynamodb")
+    expected = set(deployment.probe_function_names)
+    rows, frame = count_rows(table, deployment, started)
+    for _ in range(LANDING_CHECKS):
+        if rows and expected <= set(frame["probe_key"]):
+            break
+        time.sleep(WAIT_STEP_S)
+        rows, frame = count_rows(table, deployment, started)
+    keys = set(frame["probe_key"]) if rows else set()
+    fired_keys = {k for k, name in deployment.probe_function_names.items()
+                  if name in {s.function_name for s in schedules}}
+    statuses = frame["status"].value_counts().to_dict() if rows else {}
+    counts = {str(k): int(v) for k, v in statuses.items()}
+    bad = frame[frame["status"] != "ok"] if rows else frame
+    problems = [f"{r.probe_key}/{r.store}: {r.status} ({r.error_types or 'no error type'})"
+                for r in bad.itertuples()]
+    return RoundsResult(fired, failed, rows, sorted(fired_keys - keys), counts, problems)
+
+
+def report_rounds(result: RoundsResult, console: Console) -> int:
+    """Print what the rounds produced; exit status 0 only if every probe has rows and every fire succeeded."""
+    shown = ", ".join(f"{n} {s}" for s, n in sorted(result.statuses.items())) or "none"
+    console.say(f"{result.fired} invocations → {result.rows} rows in the table ({shown})")
+    if result.failed_to_fire:
+        console.say(f"{result.failed_to_fire} invocations could not be started (see the lines above)")
+    for problem in result.problems:
+        console.say(f"  {problem}")
+    if result.probes_without_rows:
+        console.say(f"no rows from: {', '.join(result.probes_without_rows)}")
+    return 0 if result.rows and not result.probes_without_rows and not result.failed_to_fire else 1
+
+
+def watch(
+    service: LambdaService, clients: EndpointClients, scheduler: Scheduler, deployment: Deployment,
+    console: Console,
+) -> None:
+    """Until interrupted: say when rounds fire, how many invocations are in flight, how many rows landed.
+
+    Counts stay cheap however long the lab runs: only the last minutes of the table are read each time, and
+    rows and finished requests already seen are remembered by id.
+    """
+    table = clients.client("dynamodb")
+    started = dt.datetime.now(dt.UTC)
+    seen_rows: set[tuple[str, str]] = set()
+    done: set[str] = set()
+    last: tuple[int, int, int] | None = None
+    while True:
+        time.sleep(WATCH_INTERVAL_S)
+        fired = {f.request_id for f in scheduler.fired if f.request_id is not None}
+        done |= {o.request_id for o in list(service.outcomes) if o.request_id in fired}
+        try:
+            _, frame = count_rows(table, deployment, max(started, dt.datetime.now(dt.UTC) - ROW_LOOKBACK))
+            seen_rows |= set(zip(frame["invocation_id"], frame["store"], strict=True))
+        except Exception as exc:  # the table may be briefly unreadable; say so and keep watching
+            console.say(f"cannot read the table: {type(exc).__name__}: {exc}")
+        now = (len(scheduler.fired), len(fired - done), len(seen_rows))
+        if now != last:
+            nxt = scheduler.seconds_until_next()
+            upcoming = f"; next round in {nxt:.0f} s" if nxt is not None else ""
+            console.say(f"{now[0]} invocations fired, {now[1]} in flight, {now[2]} rows since start"
+                        f"{upcoming}")
+            last = now

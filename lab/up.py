@@ -1,0 +1,205 @@
+"""`lab up`: the whole observatory on this machine, started in order and stopped in reverse.
+
+Prerequisites first (Terraform, build output, free ports, nothing already up), then: the endpoint,
+`terraform apply` of envs/local to it, the Lambda service and X-Ray listener, the dashboard, the `up.json`
+record, optional rounds now, and the scheduler until Ctrl-C or SIGTERM. Every step that starts something
+registers how to stop it on one `ExitStack`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import shutil
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from lab import dashboard as lab_dashboard
+from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_endpoint
+from lab.endpoint.clients import EndpointClients
+from lab.endpoint.process import check_port_free
+from lab.errors import LabError
+from lab.fleet import open_service, read_fleet_schedules
+from lab.rounds import report_rounds, run_rounds, watch
+from lab.scheduler import Schedule, Scheduler
+from lab.settings import LOCAL_ENV, LOOPBACK, LabConfig
+from lab.state import Deployment, UpRecord, read_up, remove_up, write_up
+
+if TYPE_CHECKING:
+    from lab.console import Console
+    from lab.runtime import LambdaService
+
+STEPS = 5
+
+
+def check_prerequisites(config: LabConfig, dashboard: bool) -> None:
+    """Fail early, and clearly, on what would make `up` fail half-way: terraform, build output, ports."""
+    from tools import terraform as tf
+
+    try:
+        tf.binary()
+    except tf.TerraformError as exc:
+        raise LabError(str(exc)) from exc
+    manifest = config.artifacts_dir / "manifest.json"
+    if not manifest.is_file():
+        raise LabError(f"no build output at {manifest}: run `make build` (python -m tools.build --out build)")
+    running = read_up(config.state_dir)
+    if running is not None:
+        raise LabError(f"the lab is already up (pid {running.pid}); stop it with `python -m lab down`")
+    if endpoint_status(config.state_dir) is not None:
+        raise LabError("a lab endpoint from an earlier run is still running: `python -m lab down` first")
+    try:
+        check_port_free(LOOPBACK, config.port)
+        if dashboard:
+            check_port_free(LOOPBACK, config.dashboard_port)
+    except EndpointError as exc:
+        raise LabError(str(exc).replace("--port", "--port / --dashboard-port")) from exc
+
+
+def terraform_apply(
+    clients: EndpointClients, config: LabConfig, console: Console, variables: dict[str, Any] | None = None
+) -> Deployment:
+    """Apply terraform/envs/local to the endpoint (fresh state: the endpoint starts empty); its outputs.
+
+    `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark).
+    """
+    from tools import terraform as tf
+
+    # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
+    # The data dir (providers from the mirror) is kept between runs: `init` is then quick.
+    state = config.state_dir / "terraform" / "terraform.tfstate"
+    shutil.rmtree(state.parent, ignore_errors=True)
+    state.parent.mkdir(parents=True)
+    workspace = tf.Workspace(
+        env_dir=LOCAL_ENV,
+        variables={
+            "endpoint": clients.endpoint_url,
+            "ca_bundle": clients.ca_bundle,
+            "artifacts_dir": str(config.artifacts_dir.resolve()),
+            **(variables or {}),
+        },
+        state=state,
+        data_dir=config.state_dir / "terraform-data",
+        env=clients.child_process_environment(os.environ),
+    )
+    try:
+        tf.init(workspace)
+        outputs = tf.apply(workspace, echo=not console.quiet)
+    except tf.TerraformError as exc:
+        raise LabError(f"terraform apply of terraform/envs/local failed: {exc}") from exc
+    deployment = Deployment.from_outputs(outputs)
+    deployment.save(config.state_dir)
+    return deployment
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _on_exit(stack: contextlib.ExitStack, console: Console, what: str, stop: Callable[[], object]) -> None:
+    """Stop `what` when the stack unwinds; if that fails, say so and go on stopping the rest."""
+
+    def run() -> None:
+        try:
+            stop()
+        except Exception as exc:
+            console.say(f"could not stop {what}: {type(exc).__name__}: {exc}")
+
+    stack.callback(run)
+
+
+@dataclass(frozen=True)
+class Running:
+    """What `up` has started and the later steps use."""
+
+    clients: EndpointClients
+    deployment: Deployment
+    service: LambdaService
+    schedules: list[Schedule]
+    dashboard_url: str | None
+
+
+def up(config: LabConfig, console: Console, *, rounds: int, exit_after_rounds: bool, dashboard: bool) -> int:
+    """Everything: endpoint, terraform apply, service, dashboard, scheduler; until Ctrl-C (or, with
+    `exit_after_rounds`, until `rounds` rounds are done). The exit status is that of the rounds, if any."""
+    check_prerequisites(config, dashboard)
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    status = 0
+    try:
+        with contextlib.ExitStack() as stack:
+            try:
+                lab = start(stack, config, console, dashboard)
+                if rounds:
+                    console.say(f"[5/{STEPS}] running {rounds} round(s) of {len(lab.schedules)} probes now …")
+                    result = run_rounds(lab.service, lab.clients, lab.schedules, lab.deployment, rounds,
+                                        config, console)
+                    status = report_rounds(result, console)
+                    if exit_after_rounds:
+                        return status
+                schedule_and_watch(stack, lab, console, fire_at_start=not rounds)
+            except KeyboardInterrupt:
+                console.say("stopping (Ctrl-C) …")
+            except (LabError, EndpointError) as exc:
+                console.say(f"error: {exc}")
+                status = 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    return status
+
+
+def start(stack: contextlib.ExitStack, config: LabConfig, console: Console, dashboard: bool) -> Running:
+    """Steps 1-4: endpoint, terraform apply, Lambda service, dashboard, and the `up.json` record; each
+    registers how to stop it on `stack`."""
+    console.say(f"[1/{STEPS}] starting the local AWS endpoint on port {config.port} …")
+    endpoint = start_endpoint(config.state_dir, port=config.port)
+    stack.callback(console.say, "everything the lab started is stopped")
+    _on_exit(stack, console, "the endpoint", lambda: stop_endpoint(config.state_dir))
+    console.say(f"      {endpoint.url} (pid {endpoint.pid}, TLS, CA {endpoint.ca_bundle})")
+    clients = EndpointClients.for_endpoint(endpoint)
+
+    console.say(f"[2/{STEPS}] terraform apply terraform/envs/local (fixtures, table, functions, schedules)…")
+    deployment = terraform_apply(clients, config, console)
+    console.say(f"      {len(deployment.probe_function_names)} probes, collector "
+                f"{deployment.collector_function_name}, table {deployment.table_name}")
+
+    console.say(f"[3/{STEPS}] starting the lab's Lambda service and X-Ray listener …")
+    service, xray = open_service(clients, config, console, "runtime")
+    _on_exit(stack, console, "the X-Ray listener", xray.close)
+    _on_exit(stack, console, "the Lambda service", service.close)
+    schedules = read_fleet_schedules(clients, deployment, console)
+
+    dashboard_url = dashboard_pid = None
+    if dashboard:
+        console.say(f"[4/{STEPS}] starting the dashboard on port {config.dashboard_port} …")
+        started = lab_dashboard.start_dashboard(clients, deployment, config)
+        _on_exit(stack, console, "the dashboard", lambda: lab_dashboard.stop_dashboard(started))
+        dashboard_url, dashboard_pid = lab_dashboard.dashboard_url(config), started.pid
+    else:
+        console.say(f"[4/{STEPS}] dashboard skipped (--no-dashboard)")
+    write_up(config.state_dir, UpRecord(os.getpid(), dt.datetime.now(dt.UTC).isoformat(), endpoint.url,
+                                        dashboard_url, dashboard_pid))
+    _on_exit(stack, console, "the lab record", lambda: remove_up(config.state_dir))
+    if dashboard_url:
+        console.say(f"      dashboard: {dashboard_url}")
+    return Running(clients, deployment, service, schedules, dashboard_url)
+
+
+def schedule_and_watch(
+    stack: contextlib.ExitStack, lab: Running, console: Console, fire_at_start: bool
+) -> None:
+    """Step 5: run the scheduler (stopped by `stack`) and report what it does until interrupted."""
+    expressions = sorted({s.expression_text for s in lab.schedules})
+    first = "the first round starts now" if fire_at_start else "the next round comes on schedule"
+    console.say(f"[5/{STEPS}] scheduler: {len(lab.schedules)} schedules ({', '.join(expressions)}); {first}")
+    scheduler = Scheduler(lab.schedules, lab.service.invoke_async, log=console.log,
+                          fire_at_start=fire_at_start)
+    scheduler.start()
+    _on_exit(stack, console, "the scheduler", scheduler.stop)
+    console.say("the lab is up" + (f" — open {lab.dashboard_url}" if lab.dashboard_url else "")
+                + "; Ctrl-C stops everything")
+    watch(lab.service, lab.clients, scheduler, lab.deployment, console)

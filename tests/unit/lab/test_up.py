@@ -1,0 +1,129 @@
+"""`lab up` stops what it started in reverse order — after Ctrl-C, an error half-way, or its rounds — and
+goes on stopping the rest when one stop fails. Each step is replaced by a stand-in that records calls."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from lab import up as lab_up
+from lab.console import Console
+from lab.errors import LabError
+from lab.rounds import RoundsResult
+from lab.settings import LabConfig
+from lab.state import UP_FILE, Deployment
+
+
+class Steps:
+    """Stand-ins for everything `up` starts; `calls` lists what was started and stopped, in order."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.calls: list[str] = []
+        self.fail_at: str | None = None
+        self.interrupt_rounds = False
+        for name in ("check_prerequisites", "start_endpoint", "stop_endpoint", "terraform_apply",
+                     "open_service", "read_fleet_schedules", "run_rounds"):
+            monkeypatch.setattr(lab_up, name, getattr(self, name))
+        monkeypatch.setattr(lab_up.lab_dashboard, "start_dashboard", self.start_dashboard)
+        monkeypatch.setattr(lab_up.lab_dashboard, "stop_dashboard", self.stop_dashboard)
+
+    def _step(self, name: str) -> None:
+        self.calls.append(name)
+        if self.fail_at == name:
+            raise LabError(f"{name} failed")
+
+    def check_prerequisites(self, config: LabConfig, dashboard: bool) -> None:
+        self.calls.append("check")
+
+    def start_endpoint(self, state_dir: Path, port: int) -> Any:
+        self._step("start endpoint")
+        return SimpleNamespace(url=f"https://127.0.0.1:{port}", ca_bundle="ca.pem", pid=1)
+
+    def stop_endpoint(self, state_dir: Path) -> None:
+        self.calls.append("stop endpoint")
+
+    def terraform_apply(self, clients: Any, config: LabConfig, console: Console) -> Deployment:
+        self._step("apply")
+        return Deployment("table", {"k": "f"}, "collector", "")
+
+    def open_service(self, clients: Any, config: LabConfig, console: Console, tag: str) -> tuple[Any, Any]:
+        self._step("open service")
+        service = SimpleNamespace(close=lambda: self.calls.append("close service"))
+        xray = SimpleNamespace(close=lambda: self.calls.append("close x-ray"))
+        return service, xray
+
+    def read_fleet_schedules(self, clients: Any, deployment: Deployment, console: Console) -> list[Any]:
+        return [SimpleNamespace(expression_text="rate(1 hour)")]
+
+    def start_dashboard(self, clients: Any, deployment: Deployment, config: LabConfig) -> Any:
+        self._step("start dashboard")
+        return SimpleNamespace(pid=2)
+
+    def stop_dashboard(self, started: Any) -> None:
+        self.calls.append("stop dashboard")
+        if self.fail_at == "stop dashboard":
+            raise OSError("it would not go")
+
+    def run_rounds(self, *args: Any) -> RoundsResult:
+        self._step("rounds")
+        if self.interrupt_rounds:
+            raise KeyboardInterrupt
+        return RoundsResult(fired=1, failed_to_fire=0, rows=1, probes_without_rows=[], statuses={"ok": 1})
+
+
+STOPS = ["stop dashboard", "close service", "close x-ray", "stop endpoint"]
+
+
+@pytest.fixture
+def steps(monkeypatch: pytest.MonkeyPatch) -> Steps:
+    return Steps(monkeypatch)
+
+
+def _up(tmp_path: Path, **options: Any) -> tuple[int, str]:
+    stream = io.StringIO()
+    options = {"rounds": 1, "exit_after_rounds": True, "dashboard": True} | options
+    status = lab_up.up(LabConfig(state_dir=tmp_path), Console(stream), **options)
+    return status, stream.getvalue()
+
+
+def test_after_its_rounds_up_stops_everything_in_reverse_order(steps: Steps, tmp_path: Path) -> None:
+    status, output = _up(tmp_path)
+    assert status == 0
+    assert steps.calls == ["check", "start endpoint", "apply", "open service", "start dashboard", "rounds",
+                           *STOPS]
+    assert not (tmp_path / UP_FILE).exists()  # the record of the running lab goes with it
+    assert output.rstrip().endswith("everything the lab started is stopped")
+
+
+def test_ctrl_c_stops_everything_and_exits_0(steps: Steps, tmp_path: Path) -> None:
+    steps.interrupt_rounds = True
+    status, output = _up(tmp_path)
+    assert status == 0 and "stopping (Ctrl-C) …" in output
+    assert steps.calls[-len(STOPS):] == STOPS
+
+
+def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: Path) -> None:
+    steps.fail_at = "open service"
+    status, output = _up(tmp_path)
+    assert status == 1 and "error: open service failed" in output
+    assert steps.calls == ["check", "start endpoint", "apply", "open service", "stop endpoint"]
+    assert "everything the lab started is stopped" in output
+
+
+def test_nothing_started_nothing_to_stop(steps: Steps, tmp_path: Path) -> None:
+    steps.fail_at = "start endpoint"
+    status, output = _up(tmp_path)
+    assert status == 1 and steps.calls == ["check", "start endpoint"]
+    assert "everything the lab started is stopped" not in output
+
+
+def test_a_stop_that_fails_is_reported_and_the_rest_still_stop(steps: Steps, tmp_path: Path) -> None:
+    steps.fail_at = "stop dashboard"
+    status, output = _up(tmp_path)
+    assert status == 0
+    assert "could not stop the dashboard: OSError: it would not go" in output
+    assert steps.calls[-len(STOPS):] == STOPS
