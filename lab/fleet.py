@@ -27,7 +27,7 @@ def open_service(
 
     xray = XRayListener(path=config.state_dir / tag / "xray-segments.jsonl")
     try:
-        service = LambdaService(  # type: ignore[call-arg]  # `clients=` arrives with the runtime's split
+        service = LambdaService(
             clients=clients,
             artifacts_dir=config.artifacts_dir,
             work_dir=config.state_dir / tag,
