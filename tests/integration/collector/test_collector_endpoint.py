@@ -45,7 +45,7 @@ def deployed(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dic
     finally:
         config.get_settings.cache_clear()
         aws.reset_clients()
-        ddb.delete_table(TableName=table)
+        ddb.delete_table(TableName=table_name)
         sqs.delete_queue(QueueUrl=queue_url)
 
 
