@@ -20,7 +20,8 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
     identity = record.identity
     errors: list[ErrorEntry] = list(record.errors) + (list(measurement.errors) if measurement else [])
     summary = measurement.warm_summary if measurement else None
-    throttling = record.throttling
+    # No CFS period counted means no CPU quota was in force (older probes sent zeros): not measured, not 0.
+    throttling = record.throttling if record.throttling and record.throttling.nr_periods > 0 else None
     status: Status = "error" if errors else "ok"
     return {
         "ts": record.started_at,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +12,11 @@ SEED_PATH = REFERENCE_DIR / "seed-2022-measurements.json"
 PRICES_PATH = REFERENCE_DIR / "prices-us-east-1.json"
 
 DEFAULT_TABLE = "slo-measurements"  # terraform: "${name_prefix}-measurements", default prefix "slo"
+LOCAL_ENDPOINT_REGION = "us-east-1"  # the lab's region, for an endpoint given without a region
+DEFAULT_CONFIG_FILE = "~/.aws/config"
+
+RegionLookup = Callable[[str | None, str | None], str | None]
+"""(profile or None for `default`, config file or None for ~/.aws/config) -> that profile's region."""
 
 
 class ConfigError(ValueError):
@@ -54,11 +59,56 @@ def _int(env: Mapping[str, str], name: str, default: int | None, minimum: int = 
     return value
 
 
-def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+def profile_region(profile: str | None, config_file: str | None) -> str | None:
+    """The region boto3 takes from the shared config file for `profile` (`default` when None), or None."""
+    import botocore.session
+    from botocore.exceptions import BotoCoreError
+
+    session = botocore.session.Session()
+    session.set_config_variable("config_file", config_file or DEFAULT_CONFIG_FILE)
+    session.set_config_variable("profile", profile or "default")
+    try:
+        region = session.get_scoped_config().get("region")
+    except BotoCoreError:  # the profile is not in the file, or the file does not parse
+        return None
+    if not isinstance(region, str):
+        return None
+    return region.strip() or None
+
+
+def _region(env: Mapping[str, str], endpoint_url: str | None, lookup: RegionLookup) -> str:
+    """AWS_REGION, AWS_DEFAULT_REGION, then the profile's region, as boto3 resolves it.
+
+    A local endpoint (the lab) without a region is the lab's region: its test credentials use no profile.
+    On AWS a table lives in one region, so with none set the dashboard says what to set rather than guess.
+    """
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if env.get(name, "").strip():
+            return env[name].strip()
+    if endpoint_url:
+        return LOCAL_ENDPOINT_REGION
+    profile = env.get("AWS_PROFILE", "").strip() or None
+    config_file = env.get("AWS_CONFIG_FILE", "").strip() or None
+    region = lookup(profile, config_file)
+    if region:
+        return region
+    where = f"profile {profile!r}" if profile else "the default profile"
+    raise ConfigError(
+        f"no AWS region: AWS_REGION is not set and {where} in {config_file or DEFAULT_CONFIG_FILE} has no "
+        "`region`. Set AWS_REGION to the region you deployed to (`make deploy`), or add `region = ...` "
+        "to that profile."
+    )
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, region_lookup: RegionLookup = profile_region
+) -> Settings:
     """Read the settings from `env` (default: the process environment).
 
     OBSERVATORY_TABLE_NAME, AWS_ENDPOINT_URL (the lab's endpoint; unset on AWS), AWS_REGION /
-    AWS_DEFAULT_REGION, AWS_CA_BUNDLE (the lab's TLS certificate), AWS_PROFILE,
+    AWS_DEFAULT_REGION (else the region of AWS_PROFILE, or of the default profile, in AWS_CONFIG_FILE or
+    ~/.aws/config, as boto3 resolves it; a local endpoint defaults to the lab's us-east-1), AWS_CA_BUNDLE (the
+    lab's TLS certificate), AWS_PROFILE,
     OBSERVATORY_DASHBOARD_TTL_SECONDS (how long loaded rows are reused), OBSERVATORY_DASHBOARD_DAYS (how
     many days are loaded),
     OBSERVATORY_SCHEDULE_SECONDS (probe schedule interval; inferred from the rows when unset),
@@ -69,10 +119,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 30)
     fleet_ttl = _int(env, "OBSERVATORY_CACHE_TTL_SECONDS", 60)
     assert ttl is not None and days is not None and fleet_ttl is not None
+    endpoint_url = env.get("AWS_ENDPOINT_URL", "").strip() or None
     return Settings(
         table_name=env.get("OBSERVATORY_TABLE_NAME", "").strip() or DEFAULT_TABLE,
-        endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip() or None,
-        region=(env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1").strip(),
+        endpoint_url=endpoint_url,
+        region=_region(env, endpoint_url, region_lookup),
         ca_bundle=env.get("AWS_CA_BUNDLE", "").strip() or None,
         profile=env.get("AWS_PROFILE", "").strip() or None,
         cache_ttl_seconds=ttl,

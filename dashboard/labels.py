@@ -5,6 +5,8 @@ Every value of `collector.vocabulary` has its name here (`tests/unit/test_vocabu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 STRATEGY = {
     "extension": "Extension (localhost:2773)",
     "sdk": "SDK call (boto3)",
@@ -53,6 +55,30 @@ COLUMNS = {
     "api_calls": "AWS API calls",
     "value_sha256": "Value SHA-256",
 }
+
+# The CFS counters come from the probe's cgroup: on AWS the function can read no CPU quota, so they are null.
+CFS_COLUMNS = ("throttled_periods", "total_periods")
+LAB_ONLY = "lab only"
+CFS_LAB_ONLY_NOTE = (
+    "CFS throttling (throttled and total CFS periods) is measured in the lab only: on AWS the function "
+    "cannot read its CPU quota, so AWS rows leave these columns empty (not measured), never 0."
+)
+
+
+def has_aws_rows(environments: Iterable[object]) -> bool:
+    """Whether any of these rows ran on AWS (`environment = aws`)."""
+    return any(str(env) == "aws" for env in environments)
+
+
+def cfs_columns(environments: Iterable[object]) -> dict[str, str]:
+    """Names of the CFS columns for these rows: marked lab-only when AWS rows are among them."""
+    aws = has_aws_rows(environments)
+    return {c: f"{COLUMNS[c]} ({LAB_ONLY})" if aws else COLUMNS[c] for c in CFS_COLUMNS}
+
+
+def cfs_note(environments: Iterable[object]) -> str | None:
+    """What to say about the CFS counters of these rows: lab-only when AWS rows are among them, else None."""
+    return CFS_LAB_ONLY_NOTE if has_aws_rows(environments) else None
 
 
 def strategy(name: object) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, ui
+from dashboard import charts, labels, ui
 
 v = ui.view()
 st.title("Distributions")
@@ -29,3 +29,9 @@ st.caption(
     "next period, so hits cluster at 20, 40, 60 ms (dotted lines): steps in the ECDF, spikes in the "
     "histogram."
 )
+if labels.has_aws_rows(v.frame["environment"]):
+    st.caption(
+        "AWS rows: the 20 ms steps show in their latencies alone. The CFS throttling counts (throttled and "
+        "total CFS periods, on the Runs page) are lab only: on AWS the function cannot read its CPU quota, "
+        "so they are empty there (not measured), never 0."
+    )

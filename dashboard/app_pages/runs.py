@@ -51,7 +51,12 @@ st.caption(
 )
 shown = rows.drop(columns=["warm_ms"]).head(MAX_SHOWN)
 shown = shown[[c for c in FIRST if c in shown] + [c for c in shown.columns if c not in FIRST]]
-st.dataframe(ui.human_columns(shown), hide_index=True, width="stretch", height=560, key="runs_table")
+cfs_names = labels.cfs_columns(rows["environment"])
+st.dataframe(
+    ui.human_columns(shown, cfs_names), hide_index=True, width="stretch", height=560, key="runs_table"
+)
+if (note := labels.cfs_note(rows["environment"])) is not None:
+    st.caption(note)
 if len(rows) > MAX_SHOWN:
     st.caption(f"Showing the newest {MAX_SHOWN:,}; the CSV has all {len(rows):,}.")
 

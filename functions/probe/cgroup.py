@@ -1,7 +1,11 @@
 """CFS throttling of this process's own cgroup, read from its cpu.stat (cgroup v1 `cpu` controller or v2).
 
 Lambda (and the lab) limit CPU with a CFS quota per period; `nr_throttled` counts the periods in which the
-function ran out of quota. Where no cpu.stat with CFS counters is readable the probe records null.
+function ran out of quota. The counters mean something only where this cgroup has a quota: where no cpu.stat
+with CFS counters is readable, or no quota is set on it (`cpu.max` `max`, `cpu.cfs_quota_us` -1, as in a
+root or an unlimited cgroup, whose counters stay 0), or no CFS period elapsed, the probe records null: "not
+measured", never "0 throttled periods". On AWS the function sees no quota (the limit is applied outside its
+microVM), so its rows are null there.
 """
 
 from __future__ import annotations
@@ -54,6 +58,30 @@ def parse_cpu_stat(text: str) -> CpuStat | None:
     else:
         return None
     return CpuStat(fields["nr_periods"], fields["nr_throttled"], throttled_ns)
+
+
+def parse_quota(text: str, version: str) -> int | None:
+    """The CFS quota in µs from `cpu.max` (v2: `<quota|max> <period>`) or `cpu.cfs_quota_us` (v1, -1: none).
+
+    None when no quota is set or the text is not understood.
+    """
+    fields = text.split()
+    if len(fields) != (2 if version == "v2" else 1) or not fields[0].lstrip("-").isdigit():
+        return None
+    quota = int(fields[0])
+    return quota if quota > 0 else None
+
+
+QUOTA_FILES = {"v2": "cpu.max", "v1": "cpu.cfs_quota_us"}
+
+
+def measured(before: CpuStat | None, after: CpuStat | None) -> CpuStat | None:
+    """The counters between two readings; None ("not measured") when a reading is missing or no CFS period
+    elapsed (no quota was in force)."""
+    if before is None or after is None:
+        return None
+    delta = after.since(before)
+    return delta if delta.nr_periods > 0 else None
 
 
 def parse_proc_cgroup(text: str) -> tuple[str | None, str | None]:
@@ -141,7 +169,7 @@ def cpu_stat_candidates(proc_cgroup: str, mountinfo: str, prefer: str | None = N
 
 
 class CgroupReader:
-    """Finds this process's cpu.stat once, then reads it; every failure means "not readable" (None)."""
+    """Finds this process's cpu.stat once, then reads it; a failure or no CPU quota means "not measured"."""
 
     def __init__(self, prefer: str | None = None, proc: str = "/proc/self") -> None:
         self._path: Path | None = None
@@ -167,6 +195,22 @@ class CgroupReader:
         except OSError:
             return None
 
+    @staticmethod
+    def quota_us(directory: Path) -> int | None:
+        """The CFS quota set on the cgroup `directory` (v2 `cpu.max`, else v1 `cpu.cfs_quota_us`), or None."""
+        for version, name in QUOTA_FILES.items():
+            try:
+                text = (directory / name).read_text()
+            except OSError:
+                continue
+            return parse_quota(text, version)
+        return None
+
     def read(self) -> CpuStat | None:
-        """The counters now, or None."""
-        return self._read(self._path) if self._path is not None else None
+        """The counters now, or None when not readable or when the cgroup has no CPU quota.
+
+        The quota is read each time: the lab sets it only at the first INVOKE (INIT runs unthrottled).
+        """
+        if self._path is None or self.quota_us(self._path.parent) is None:
+            return None
+        return self._read(self._path)

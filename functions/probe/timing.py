@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import strategies
-from .cgroup import CgroupReader
+from .cgroup import CgroupReader, measured
 from .config import ProbeConfig
 from .log import log
 from .record import ErrorLog, StoreResult, build_record, value_digest
@@ -59,7 +59,7 @@ class Probe:
                 results.append(StoreResult(store, self.config.fixture(store), errors=errors.items()))
         cpu_time_ns = time.process_time_ns() - cpu_before
         stat_after = self.cgroup.read()
-        throttling = stat_after.since(stat_before) if stat_before and stat_after else None
+        throttling = measured(stat_before, stat_after)
         record = build_record(
             self.config,
             invocation_id=invocation_id,

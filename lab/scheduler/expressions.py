@@ -236,6 +236,12 @@ def parse_expression(text: str, timezone: str = "UTC") -> Expression:
             raise ExpressionError(f"rate({body}): unit must be minute(s), hour(s) or day(s), not {unit!r}")
         if value <= 0:
             raise ExpressionError(f"rate({body}): the value must be a positive number")
+        if (value == 1) != (not unit.endswith("s")):  # EventBridge: rate(1 minute), rate(5 minutes)
+            wanted = unit.rstrip("s") if value == 1 else unit + "s"
+            raise ExpressionError(
+                f"rate({body}): the unit is singular for 1 and plural above, as EventBridge requires: "
+                f"'rate({value} {wanted})'"
+            )
         return Rate(dt.timedelta(seconds=value * RATE_UNITS[unit]))
     if kind == "cron":
         return _parse_cron(body, tz)

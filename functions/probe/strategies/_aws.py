@@ -1,17 +1,32 @@
-"""boto3 clients and the two plain AWS reads shared by the SDK-based strategies."""
+"""boto3 clients and the two plain AWS reads shared by the SDK-based strategies.
+
+The clients make one attempt per call: botocore's retries back off with sleeps of up to seconds, and inside
+a timed fetch they would turn a throttle (ThrottlingException, 429, 5xx...) into a slow sample. Without
+them a throttle is what it is, an error of that sample (the API call counter still counts the attempt).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import boto3
+from botocore.config import Config
 
 from ..config import ProbeConfig
 from ..vocabulary import Store
 
+# `total_max_attempts` counts the first request (`max_attempts` would count retries only); an explicit mode
+# keeps AWS_RETRY_MODE / AWS_MAX_ATTEMPTS (and adaptive mode's client-side sleeps) out of the timed fetch.
+RETRIES = {"mode": "standard", "total_max_attempts": 1}
+
+
+def client_config() -> Config:
+    """The botocore configuration of every probe client: one attempt per call, no retry inside a fetch."""
+    return Config(retries=dict(RETRIES))
+
 
 def make_clients(config: ProbeConfig, stores: tuple[Store, ...], injected: dict[str, Any]) -> dict[str, Any]:
-    """One client per store: the injected one, else a new one from one new boto3 session."""
+    """One client per store: the injected one (used as it is), else a new one from one new boto3 session."""
     session = None
     clients: dict[str, Any] = {}
     for store in stores:
@@ -20,7 +35,12 @@ def make_clients(config: ProbeConfig, stores: tuple[Store, ...], injected: dict[
             continue
         session = session or boto3.session.Session()
         # a store's name is its boto3 service name
-        clients[store] = session.client(store, region_name=config.region, endpoint_url=config.endpoint_url)
+        clients[store] = session.client(
+            store,
+            region_name=config.region,
+            endpoint_url=config.endpoint_url,
+            config=client_config(),
+        )
     return clients
 
 

@@ -99,6 +99,27 @@ def test_success_record_becomes_one_row_per_store(run: Any, ddb: Any, sqs: Any, 
     assert int(item["expires_at"]["N"]) == int(datetime(2026, 11, 27, 5, tzinfo=UTC).timestamp()) + 30 * 86400
 
 
+@pytest.mark.parametrize(
+    "throttling",
+    [None, {"nr_periods": 0, "nr_throttled": 0, "throttled_time_ms": 0.0}],
+    ids=["null", "zeros"],
+)
+def test_cfs_counters_not_measured_stay_null_never_zero(
+    run: Any, ddb: Any, throttling: dict[str, Any] | None
+) -> None:
+    # An AWS probe reads no CPU quota: null (or, from older probes, zero periods) is "not measured".
+    event = load_event("destination_success.json")
+    record = event["responsePayload"]
+    record["identity"].update(environment="aws", cpu_emulation="aws")
+    record["throttling"] = throttling
+    assert run(event).result == WRITTEN
+    frame = table_rows(ddb)
+    assert len(frame) == 2 and set(frame["environment"]) == {"aws"}
+    assert frame["throttled_periods"].isna().all() and frame["total_periods"].isna().all()
+    assert str(frame["throttled_periods"].dtype) == "Int64"
+    assert frame["cpu_time_ms"].notna().all()  # the rest of the measurement is kept
+
+
 def test_a_record_delivered_three_times_is_one_set_of_rows(run: Any, ddb: Any) -> None:
     event = load_event("destination_success.json")
     results = [run(copy.deepcopy(event)).result for _ in range(3)]

@@ -93,6 +93,17 @@ def test_round_trip_keeps_every_column_and_type(ddb: Any) -> None:
     assert "B" in item["warm_ms"]
 
 
+def test_cfs_counters_not_measured_round_trip_as_null(ddb: Any) -> None:
+    aws = {"environment": "aws", "cpu_emulation": "aws", "throttled_periods": None, "total_periods": None}
+    rows = [make_row(**aws), make_row(store_name="ssm", throttled_periods=0, total_periods=7)]
+    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 2
+    frame = table.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
+    not_measured, measured = frame.iloc[0], frame.iloc[1]
+    assert pd.isna(not_measured["throttled_periods"]) and pd.isna(not_measured["total_periods"])
+    assert (measured["throttled_periods"], measured["total_periods"]) == (0, 7)  # a measured 0 stays 0
+    assert str(frame["throttled_periods"].dtype) == str(frame["total_periods"].dtype) == "Int64"
+
+
 def test_redelivery_writes_nothing_and_a_partial_record_is_completed(ddb: Any) -> None:
     rows = [make_row(), make_row(store_name="ssm")]
     assert table.write_rows(rows, client=ddb, table_name=TABLE) == 2

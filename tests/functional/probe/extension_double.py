@@ -1,7 +1,8 @@
 """A small test double of the Parameters and Secrets extension: real HTTP on a free loopback port.
 
 It answers 400 "not ready" to its first `not_ready` requests, checks the token (403 otherwise), serves the
-two routes from a dict, and passes AWS-style errors through for unknown names, as the extension does.
+two routes from a dict, and passes AWS-style errors through for unknown names, as the extension does;
+`fault` (status, body, content type), when set, is its answer to every request with the right token.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class DoubleState:
     secrets: dict[str, str]
     parameters: dict[str, str]
     not_ready: int = 0
+    fault: tuple[int, str, str] | None = None
     requests: list[tuple[str, str | None]] = field(default_factory=list)  # (path, token header)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -58,6 +60,9 @@ def _handler_class(state: DoubleState) -> type[BaseHTTPRequestHandler]:
                     return
             if token != state.token:
                 self._send(403, "Bad Token", "text/plain")
+                return
+            if state.fault is not None:
+                self._send(*state.fault)
                 return
             url = urlparse(self.path)
             query = parse_qs(url.query)

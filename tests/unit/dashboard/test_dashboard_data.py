@@ -37,7 +37,7 @@ def test_pack_round_trips_the_contract_frame() -> None:
 
 
 def test_settings_read_from_environment_with_defaults() -> None:
-    s = load_settings({})
+    s = load_settings({}, region_lookup=lambda profile, config_file: "us-east-1")  # the profile's region
     assert (s.table_name, s.endpoint_url, s.region, s.cache_ttl_seconds, s.load_days) == (
         "slo-measurements",
         None,

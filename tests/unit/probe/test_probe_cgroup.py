@@ -8,9 +8,11 @@ from functions.probe.cgroup import (
     CgroupReader,
     CpuStat,
     cpu_stat_candidates,
+    measured,
     parse_cpu_stat,
     parse_mountinfo,
     parse_proc_cgroup,
+    parse_quota,
 )
 
 V1_STAT = "nr_periods 120\nnr_throttled 80\nthrottled_time 900100000\nnr_bursts 0\nburst_time 0\n"
@@ -80,18 +82,29 @@ def test_candidates_pure_v2_and_container_roots() -> None:
     assert cpu_stat_candidates("3:cpu,cpuacct:/elsewhere\n", container) == []
 
 
-def _fake_proc(tmp_path: Path, v1_stat: str | None, v2_stat: str | None) -> Path:
+def _fake_proc(
+    tmp_path: Path,
+    v1_stat: str | None,
+    v2_stat: str | None,
+    v1_quota: str | None = "1448\n",
+    v2_quota: str | None = "1448 20000\n",
+) -> Path:
     proc = tmp_path / "proc"
-    proc.mkdir()
+    proc.mkdir(parents=True)
     (proc / "cgroup").write_text("1:cpu:/env\n0::/env\n")
     (proc / "mountinfo").write_text(
         f"32 31 0:29 / {tmp_path}/v1 rw - cgroup cgroup rw,cpu\n"
         f"41 31 0:38 / {tmp_path}/v2 rw - cgroup2 cgroup2 rw\n"
     )
-    for name, text in (("v1", v1_stat), ("v2", v2_stat)):
+    for name, text, quota_file, quota in (
+        ("v1", v1_stat, "cpu.cfs_quota_us", v1_quota),
+        ("v2", v2_stat, "cpu.max", v2_quota),
+    ):
         if text is not None:
             (tmp_path / name / "env").mkdir(parents=True)
             (tmp_path / name / "env" / "cpu.stat").write_text(text)
+            if quota is not None:
+                (tmp_path / name / "env" / quota_file).write_text(quota)
     return proc
 
 
@@ -114,3 +127,39 @@ def test_reader_without_cgroups_reads_nothing(tmp_path: Path) -> None:
     reader = CgroupReader(proc=str(tmp_path / "missing"))
     assert reader.path is None and reader.read() is None
     assert CgroupReader(proc=str(_fake_proc(tmp_path, None, "usage_usec 1\n"))).read() is None
+
+
+def test_quota_files_are_parsed() -> None:
+    assert parse_quota("1448 20000\n", "v2") == 1448
+    assert parse_quota("max 20000\n", "v2") is None
+    assert parse_quota("1448\n", "v1") == 1448
+    assert parse_quota("-1\n", "v1") is None
+    assert parse_quota("", "v1") is None and parse_quota("1448", "v2") is None
+
+
+ZERO_V1_STAT = "nr_periods 0\nnr_throttled 0\nthrottled_time 0\nnr_bursts 0\nburst_time 0\n"
+
+
+def test_a_cgroup_without_a_cpu_quota_is_not_measured(tmp_path: Path) -> None:
+    # The root `cpu` cgroup of a v1 host (and AWS's view): cpu.stat readable, all zeros, quota -1.
+    root = _fake_proc(tmp_path / "a", ZERO_V1_STAT, None, v1_quota="-1\n")
+    assert CgroupReader(proc=str(root)).read() is None
+    unlimited = _fake_proc(tmp_path / "b", None, V2_STAT, v2_quota="max 100000\n")
+    assert CgroupReader(proc=str(unlimited)).read() is None
+    no_quota_file = _fake_proc(tmp_path / "c", V1_STAT, None, v1_quota=None)
+    assert CgroupReader(proc=str(no_quota_file)).read() is None
+
+
+def test_the_quota_is_read_at_every_reading(tmp_path: Path) -> None:
+    # The lab applies the quota at the first INVOKE: a reader made during INIT starts measuring then.
+    proc = _fake_proc(tmp_path, V1_STAT, None, v1_quota="-1\n")
+    reader = CgroupReader(proc=str(proc))
+    assert reader.read() is None
+    (tmp_path / "v1" / "env" / "cpu.cfs_quota_us").write_text("1448\n")
+    assert reader.read() == CpuStat(120, 80, 900_100_000)
+
+
+def test_measured_is_null_without_both_readings_or_any_cfs_period() -> None:
+    assert measured(CpuStat(120, 80, 400), CpuStat(130, 85, 1_000)) == CpuStat(10, 5, 600)
+    assert measured(None, CpuStat(1, 0, 0)) is None and measured(CpuStat(1, 0, 0), None) is None
+    assert measured(CpuStat(0, 0, 0), CpuStat(0, 0, 0)) is None  # no quota in force: "not measured", not 0

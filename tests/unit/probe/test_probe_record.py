@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from functions.probe.cgroup import CpuStat
+from functions.probe.cgroup import CgroupReader, CpuStat
 from functions.probe.config import ProbeConfig
 from functions.probe.record import (
     ErrorInfo,
@@ -151,6 +151,44 @@ def test_build_record_converts_nanoseconds_and_throttling() -> None:
         errors=[],
     )
     assert no_throttling["throttling"] is None and no_throttling["cpu_time_ms"] is None
+
+
+class SteppingCgroup(CgroupReader):
+    """A cgroup whose counters advance by `step` at every reading (None: not measured)."""
+
+    def __init__(self, step: CpuStat | None) -> None:
+        self.step = step
+        self.readings = 0
+
+    def read(self) -> CpuStat | None:
+        if self.step is None:
+            return None
+        self.readings += 1
+        n = self.readings
+        return CpuStat(self.step.nr_periods * n, self.step.nr_throttled * n, self.step.throttled_ns * n)
+
+
+def _record_with(cgroup: CgroupReader, **env: str) -> dict[str, Any]:
+    config = ProbeConfig.from_env({**ENV, **env})
+    probe = Probe(config, strategy=InMemoryStrategy(config), tracer=Tracer(enabled=False), cgroup=cgroup)
+    return probe.invoke("req-1", cold=True)
+
+
+def test_no_cpu_quota_is_not_measured_never_zero(tmp_path: Path) -> None:
+    # As on AWS: the root cgroup's counters readable and all zero, with no quota (-1); or no cgroup at all.
+    proc = tmp_path / "proc"
+    proc.mkdir()
+    (proc / "cgroup").write_text("1:cpu:/\n0::/\n")
+    (proc / "mountinfo").write_text(f"32 31 0:29 / {tmp_path}/cpu rw - cgroup cgroup rw,cpu\n")
+    (tmp_path / "cpu").mkdir()
+    (tmp_path / "cpu" / "cpu.stat").write_text("nr_periods 0\nnr_throttled 0\nthrottled_time 0\n")
+    (tmp_path / "cpu" / "cpu.cfs_quota_us").write_text("-1\n")
+    aws = {"OBSERVATORY_ENVIRONMENT": "aws", "OBSERVATORY_CPU_EMULATION": "aws"}
+    assert _record_with(CgroupReader(proc=str(proc)), **aws)["throttling"] is None
+    assert _record_with(CgroupReader(proc=str(tmp_path / "missing")), **aws)["throttling"] is None
+    assert _record_with(SteppingCgroup(CpuStat(0, 0, 0)))["throttling"] is None  # no CFS period elapsed
+    measured = _record_with(SteppingCgroup(CpuStat(3, 2, 1_500_000)))["throttling"]
+    assert measured == {"nr_periods": 3, "nr_throttled": 2, "throttled_time_ms": 1.5}
 
 
 def test_redact_every_form_and_cut_long_messages() -> None:
