@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from tools import terraform
@@ -52,7 +51,7 @@ def env_runtimes(
     environ: Mapping[str, str] = os.environ,
 ) -> list[str]:
     """The runtime of each environment, in order: from the cache when its inputs are unchanged, else asked of
-    Terraform (all environments at once) and remembered."""
+    Terraform and remembered."""
     envs = [env.resolve() for env in env_dirs]
     path = cache / CACHE_FILE
     try:
@@ -62,9 +61,9 @@ def env_runtimes(
     keys = {env: inputs_key(env, environ) for env in envs}
     missing = [env for env in dict.fromkeys(envs) if known.get(str(env), {}).get("key") != keys[env]]
     if missing:
-        with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-            for env, runtime in zip(missing, pool.map(resolve, missing), strict=True):
-                known[str(env)] = {"key": keys[env], "runtime": runtime}
+        # one at a time: concurrent `terraform init`s must not share a TF_PLUGIN_CACHE_DIR
+        for env in missing:
+            known[str(env)] = {"key": keys[env], "runtime": resolve(env)}
         cache.mkdir(parents=True, exist_ok=True)
         staging = path.with_suffix(f".{os.getpid()}.tmp")
         staging.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
