@@ -33,8 +33,8 @@ lock: ## Re-resolve requirements/dev.in into requirements/lock.txt (fresh venv)
 	  .venv-lock/bin/pip freeze; } > requirements/lock.txt
 	rm -rf .venv-lock
 
-build: venv ## Build the deterministic Lambda zips and the extension layer into build/
-	$(PY) -m tools.build --out $(BUILD_DIR)
+build: venv ## Build the deterministic Lambda zips for the runtime each Terraform env deploys, and the layer
+	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --runtime-from $(AWS_ENV)
 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

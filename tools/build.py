@@ -1,6 +1,7 @@
 """Build the deployable zips, deterministically: `python -m tools.build --out build` (contract §6).
 
 Artifacts: `probe-{runtime}-{arch}.zip`, `collector-{runtime}-{arch}.zip` and `extension-layer-{arch}.zip`,
+for the runtime each Terraform environment deploys (tools.runtimes asks Terraform; or `--runtime python3.X`),
 plus `manifest.json` ({name: {path, sha256_hex, sha256_b64}}; `path` is relative to the manifest's directory,
 `sha256_b64` is what Lambda reports as CodeSha256). Dependencies are installed with pip for Linux and the
 target architecture and Python version, cached under `{out}/.cache` by a hash of the requirements. The same
@@ -365,18 +366,32 @@ def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:
     return manifest_path
 
 
+DEFAULT_RUNTIME_ENVS = (REPO / "terraform" / "envs" / "local", REPO / "terraform" / "envs" / "aws")
+
+
 def main(argv: list[str] | None = None) -> int:
-    default_runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
     parser = argparse.ArgumentParser(
         prog="python -m tools.build",
         description="Build deterministic Lambda zips (probe, collector, extension layer) and manifest.json.",
-        epilog="Dependencies are installed with pip for Linux (manylinux2014) and cached under OUT/.cache.",
+        epilog="Dependencies are installed with pip for Linux (manylinux2014) and cached under OUT/.cache. "
+        "The extension layer (the lab's) is built once, with the first runtime.",
     )
     parser.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build)")
     parser.add_argument(
         "--runtime",
-        default=default_runtime,
-        help=f"Lambda runtime python3.X the functions run on (default: {default_runtime}, this interpreter)",
+        action="append",
+        dest="runtimes",
+        help="Lambda runtime python3.X to build for, repeatable (default: see --runtime-from)",
+    )
+    parser.add_argument(
+        "--runtime-from",
+        action="append",
+        type=Path,
+        dest="runtime_envs",
+        metavar="ENV_DIR",
+        help="build for the runtime this Terraform environment deploys, as Terraform resolves its `runtime` "
+        "variable (tfvars, defaults), repeatable (default without --runtime: terraform/envs/local, "
+        "terraform/envs/aws)",
     )
     parser.add_argument(
         "--arch",
@@ -394,10 +409,27 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cache-dir", type=Path, default=None, help="dependency cache (default: OUT/.cache)")
     args = parser.parse_args(argv)
+    cache = args.cache_dir or args.out / ".cache"
+    runtimes = list(args.runtimes or [])
+    envs = args.runtime_envs or ([] if runtimes else list(DEFAULT_RUNTIME_ENVS))
+    built: dict[str, dict[str, str]] = {}
     try:
-        built = build(
-            args.out, args.runtime, args.archs or list(ARCHITECTURES), args.only or [], cache=args.cache_dir
-        )
+        if envs:
+            from tools import terraform
+            from tools.runtimes import env_runtimes
+
+            try:
+                resolved = env_runtimes(envs, cache)
+            except terraform.TerraformError as exc:
+                raise BuildError(f"cannot ask Terraform which runtime to build for: {exc}") from exc
+            for env, runtime in zip(envs, resolved, strict=True):
+                print(f"runtime {runtime}: the `runtime` of {_display(env)}")
+            runtimes += resolved
+        kinds = list(args.only or KINDS)
+        for index, runtime in enumerate(dict.fromkeys(runtimes)):
+            only = kinds if index == 0 else [kind for kind in kinds if kind != "extension-layer"]
+            if only:
+                built |= build(args.out, runtime, args.archs or list(ARCHITECTURES), only, cache=cache)
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1

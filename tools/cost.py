@@ -12,9 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PRICES_PATH = REPO_ROOT / "docs" / "reference" / "prices-us-east-1.json"
 SEED_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
 HOURS_PER_MONTH = 730  # AWS's billing month
+DAYS_PER_MONTH = HOURS_PER_MONTH / 24  # 30.4
 
 # What the estimate assumes beyond the two tables; printed with every estimate.
 ASSUMPTIONS: dict[str, float] = {
@@ -122,6 +121,11 @@ def secretsmanager_calls(strategy: str, inputs: Mapping[str, Any]) -> int:
     }[strategy]
 
 
+def months_kept(retention_days: float) -> float:
+    """How many months of data a store holds at steady state when each item expires after retention_days."""
+    return float(retention_days) / DAYS_PER_MONTH
+
+
 def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping[str, Any]) -> list[Line]:
     """The monthly bill of the fleet described by `inputs` (the module's cost_inputs output), line by line."""
     ref = reference_latencies(seed)
@@ -210,7 +214,9 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     wru = rows * math.ceil(row_bytes / 1024) * 2  # the by_day index projects every attribute: a second write
     wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
     lines.append(Line("DynamoDB", "write request units (table + by_day index)", wru, "WRU", wru_usd, wru_usd))
-    stored_gb = rows * row_bytes * 2 * min(1.0, inputs["retention_days"] / 30.4) / 1e9
+    # Rows live retention_days: at steady state the table holds retention / 30.4 months of rows (more than
+    # one month's worth above 30 days), twice over for the index.
+    stored_gb = rows * row_bytes * 2 * months_kept(inputs["retention_days"]) / 1e9
     storage_usd = stored_gb * ddb["storage_gb_month"]
     lines.append(
         Line("DynamoDB", "storage at steady state (retention)", stored_gb, "GB", storage_usd, storage_usd)
@@ -234,9 +240,23 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     ingest_gb = requests * ASSUMPTIONS["log_bytes_per_invocation"] / 1e9
     logs_usd = (
         ingest_gb * logs["ingest_gb"]
-        + ingest_gb * min(1.0, inputs["log_retention_days"] / 30.4) * logs["storage_gb_month"]
+        + ingest_gb * months_kept(inputs["log_retention_days"]) * logs["storage_gb_month"]
     )
     lines.append(Line("CloudWatch Logs", "ingestion and storage", ingest_gb, "GB", logs_usd, logs_usd))
+
+    alarms = prices["cloudwatch_alarms"]
+    alarm_count = float(inputs["alarms"])
+    alarms_usd = alarm_count * alarms["standard_alarm_month"]
+    lines.append(
+        Line(
+            "CloudWatch",
+            "alarms (queues, freshness, one per probe)",
+            alarm_count,
+            "alarms",
+            alarms_usd,
+            max(0.0, alarm_count - alarms["free_monthly_alarms"]) * alarms["standard_alarm_month"],
+        )
+    )
 
     eb = prices["eventbridge"]
     scheduler_usd = probe_runs / 1e6 * eb["scheduler_invocations_per_million"]
@@ -255,28 +275,11 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     return lines
 
 
-BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
-
-
 def read_inputs(env_dir: Path) -> dict[str, Any]:
-    """The env's cost_inputs and region, evaluated by `terraform console`.
-
-    Runs on a temporary copy of the Terraform tree (the env's grandparent, so relative module sources resolve)
-    whose backend is overridden to local: a configured remote backend, its credentials and its state are never
-    touched, and nothing is written into the repository.
+    """The env's cost_inputs and region, as `terraform apply` would see them (terraform.evaluate: a temporary
+    copy with a local backend, so a remote backend is never touched and nothing is written to the repository).
     """
-    env_dir = env_dir.resolve()
-    if not (env_dir / "main.tf").exists() and not list(env_dir.glob("*.tf")):
-        raise CostError(f"{env_dir} holds no Terraform configuration")
-    tree = env_dir.parents[1]
-    with tempfile.TemporaryDirectory(prefix="slo-cost-") as tmp:
-        copy = Path(tmp) / tree.name
-        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan"))
-        env_copy = copy / env_dir.relative_to(tree)
-        (env_copy / "zz_cost_backend_override.tf").write_text(BACKEND_OVERRIDE)
-        ws = terraform.Workspace(env_copy)
-        terraform.init(ws)
-        value = terraform.console(ws, "{ inputs = module.observatory.cost_inputs, region = var.region }")
+    value = terraform.evaluate(env_dir, "{ inputs = module.observatory.cost_inputs, region = var.region }")
     inputs = dict(value["inputs"])
     inputs["region"] = value["region"]
     return inputs
@@ -311,8 +314,8 @@ def render(env_dir: Path, inputs: Mapping[str, Any], lines: list[Line]) -> str:
         f"{'TOTAL (estimate)':<88}  {total:>10.2f}  {total_free:>15.2f}",
         "",
         "Assumptions: " + ", ".join(f"{k}={v:g}" for k, v in ASSUMPTIONS.items()) + ".",
-        "Not priced (not in the table): 2 CloudWatch alarms (covered by the 10 free alarms),"
-        " DynamoDB reads by the dashboard, point-in-time-recovery backup storage (about the table's size).",
+        "Not priced (not in the table): DynamoDB reads by the dashboard, point-in-time-recovery backup"
+        " storage (about the table's size), SQS requests of the two dead-letter queues (free tier).",
     ]
     if inputs["region"] != "us-east-1":
         out.append(f"Region is {inputs['region']}: prices there may differ from the us-east-1 table.")

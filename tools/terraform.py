@@ -255,3 +255,29 @@ def console(ws: Workspace, expression: str) -> Any:
             f"terraform console could not evaluate {expression} in {ws.env_dir}:\n"
             f"{(completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]}"
         ) from None
+
+
+LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+
+
+def evaluate(env_dir: Path, expression: str) -> Any:
+    """EXPRESSION in the root configuration `env_dir`, its variables exactly as `terraform apply` would see
+    them (defaults, terraform.tfvars, *.auto.tfvars, TF_VAR_*); nothing is read from or written to the
+    cloud, its state or the repository.
+
+    Runs `init` and `console` on a temporary copy of the Terraform tree (the env's grandparent, so relative
+    module sources resolve) whose backend is overridden to local: a configured remote backend, its credentials
+    and its state are never touched.
+    """
+    env_dir = env_dir.resolve()
+    if not list(env_dir.glob("*.tf")):
+        raise TerraformError(f"{env_dir} holds no Terraform configuration")
+    tree = env_dir.parents[1]
+    with tempfile.TemporaryDirectory(prefix="slo-tf-eval-") as tmp:
+        copy = Path(tmp) / tree.name
+        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan"))
+        env_copy = copy / env_dir.relative_to(tree)
+        (env_copy / "zz_local_backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
+        ws = Workspace(env_copy)
+        init(ws)
+        return console(ws, expression)

@@ -18,6 +18,11 @@ output "dead_letter_queue_url" {
   value       = module.observatory.dead_letter_queue_url
 }
 
+output "schedule_dead_letter_queue_url" {
+  description = "The schedules' dead-letter queue (scheduled probe runs that could not be delivered)."
+  value       = module.observatory.schedule_dead_letter_queue_url
+}
+
 output "schedule_group_name" {
   description = "EventBridge Scheduler group with one schedule per probe."
   value       = module.observatory.schedule_group_name

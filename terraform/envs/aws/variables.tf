@@ -44,6 +44,12 @@ variable "sdk_warm_samples" {
   default     = 10
 }
 
+variable "probe_timeout_seconds" {
+  description = "Timeout of each probe; it bounds warm_samples at the smallest memory tier (see the module's rule)."
+  type        = number
+  default     = 120
+}
+
 variable "retention_days" {
   description = "Rows expire this many days after they were taken."
   type        = number
@@ -57,9 +63,9 @@ variable "log_retention_days" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime of every function; must match the Python the build used (probe-<runtime>-<arch>.zip)."
+  description = "Lambda runtime of every function: python3.11, python3.12 or python3.13. The one setting: `make build` (and so `make deploy`) asks Terraform for it and builds the zips for it."
   type        = string
-  default     = "python3.11"
+  default     = "python3.13"
 }
 
 variable "artifacts_dir" {
@@ -75,7 +81,7 @@ variable "extension_layer_arns" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. an SNS topic) notified by the dead-letter and freshness alarms."
+  description = "ARNs (e.g. an SNS topic) notified by the alarms: dead-letter queues, freshness, each probe gone quiet."
   type        = list(string)
   default     = []
 }

@@ -47,7 +47,7 @@ variable "name_prefix" {
 }
 
 variable "runtime" {
-  description = "Runtime of the functions: the lab runs them with this machine's Python, so it must match it."
+  description = "Runtime of the functions: the lab runs them with this machine's Python, so it must match it. `make build` asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.11"
 }

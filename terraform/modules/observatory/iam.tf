@@ -14,6 +14,10 @@ data "aws_iam_policy_document" "lambda_assume" {
 }
 
 # ---- Probes ---------------------------------------------------------------------------------------------------
+# Two policies per probe role. "probe" holds what the function needs from its creation: Lambda checks, when it
+# creates a function with Active tracing, that the role can already call X-Ray, so the function waits for this
+# policy (probes.tf depends_on). "destination" names the collector, which comes later; only the probe's async
+# invoke config waits for it.
 
 data "aws_iam_policy_document" "probe" {
   for_each = local.probes
@@ -43,22 +47,24 @@ data "aws_iam_policy_document" "probe" {
   }
 
   statement {
-    sid       = "SendResultToCollector"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.collector.arn]
-  }
-
-  statement {
     sid       = "Tracing"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
     resources = ["*"]
   }
 }
 
+data "aws_iam_policy_document" "probe_destination" {
+  statement {
+    sid       = "SendResultToCollector"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [aws_lambda_function.collector.arn]
+  }
+}
+
 resource "aws_iam_role" "probe" {
   for_each = local.probes
 
-  name               = "${var.name_prefix}-probe-${each.key}"
+  name               = "${local.role_prefix}-probe-${each.key}"
   description        = "Execution role of probe ${each.key}: reads the fixtures, reports to the collector."
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
   tags               = local.tags
@@ -70,6 +76,14 @@ resource "aws_iam_role_policy" "probe" {
   name   = "probe"
   role   = aws_iam_role.probe[each.key].id
   policy = data.aws_iam_policy_document.probe[each.key].json
+}
+
+resource "aws_iam_role_policy" "probe_destination" {
+  for_each = local.probes
+
+  name   = "destination"
+  role   = aws_iam_role.probe[each.key].id
+  policy = data.aws_iam_policy_document.probe_destination.json
 }
 
 # ---- Collector ------------------------------------------------------------------------------------------------
@@ -103,7 +117,7 @@ data "aws_iam_policy_document" "collector" {
 }
 
 resource "aws_iam_role" "collector" {
-  name               = "${var.name_prefix}-collector"
+  name               = "${local.role_prefix}-collector"
   description        = "Execution role of the collector: writes rows to its table, rejects to its queue."
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
   tags               = local.tags
@@ -135,16 +149,28 @@ data "aws_iam_policy_document" "scheduler_assume" {
   }
 }
 
+# One ARN pattern for the whole fleet: listing every probe's ARN passes IAM's 10,240-character limit on inline
+# role policies near 120 probes. The pattern covers this observatory's probe functions and nothing else it owns.
 data "aws_iam_policy_document" "scheduler" {
   statement {
-    sid       = "InvokeProbes"
-    actions   = ["lambda:InvokeFunction"]
-    resources = [for probe in aws_lambda_function.probe : probe.arn]
+    sid     = "InvokeProbes"
+    actions = ["lambda:InvokeFunction"]
+    resources = [format(
+      "arn:%s:lambda:%s:%s:function:%s*", data.aws_partition.current.partition, data.aws_region.current.name,
+      data.aws_caller_identity.current.account_id, local.probe_function_prefix
+    )]
+  }
+
+  # The schedules' dead-letter queue is written with this role (EventBridge Scheduler uses the execution role).
+  statement {
+    sid       = "SendUndeliveredToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.schedule_dead_letter.arn]
   }
 }
 
 resource "aws_iam_role" "scheduler" {
-  name               = "${var.name_prefix}-scheduler"
+  name               = "${local.role_prefix}-scheduler"
   description        = "Role EventBridge Scheduler assumes to invoke the probes."
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
   tags               = local.tags

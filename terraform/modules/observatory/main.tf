@@ -11,6 +11,9 @@ locals {
   schedule_count    = tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0])
   schedule_unit     = regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0]
   schedule_interval = local.schedule_count * (startswith(local.schedule_unit, "hour") ? 3600 : 60)
+  # Each run starts at a random moment of a flexible window after its scheduled time, so the fleet does not call
+  # the stores in the same second: min(5 minutes, interval / 3); 0 (exact times) below 3 minutes (schedule.tf).
+  schedule_window_minutes = min(5, floor(local.schedule_interval / 180))
   # CloudWatch periods above an hour must be whole hours; two periods stay within the 1-day limit (<= 12 h).
   freshness_period = local.schedule_interval <= 3600 ? local.schedule_interval : ceil(local.schedule_interval / 3600) * 3600
 
@@ -45,6 +48,12 @@ locals {
   extension_layers = merge(local.default_layers, var.extension_layer_arns)
 
   table_name = "${var.name_prefix}-measurements"
+
+  # IAM role names are account-wide, every other name here is regional: the region in role names lets the same
+  # name_prefix deploy to two regions of one account. At most 16 + 1 + 14 + 7 + 24 = 62 of IAM's 64 characters.
+  role_prefix = "${var.name_prefix}-${data.aws_region.current.name}"
+  # Every probe function's name starts with this, so the scheduler's policy needs one ARN, not one per probe.
+  probe_function_prefix = "${var.name_prefix}-probe-"
 }
 
 # ---- Fixtures: canary values generated at apply time, never stored in state or shown in a plan ----------------
@@ -54,8 +63,10 @@ locals {
 resource "aws_secretsmanager_secret" "this" {
   #checkov:skip=CKV_AWS_149: a canary fixture with a random value; the AWS managed key avoids a $1/month CMK
   #checkov:skip=CKV2_AWS_57: rotation would change the digest the probes compare; the canary protects nothing
-  name                    = "${var.name_prefix}-canary-secret"
-  description             = "Secret Latency Observatory canary: probes read it and record only its SHA-256."
+  name        = "${var.name_prefix}-canary-secret"
+  description = "Secret Latency Observatory canary: probes read it and record only its SHA-256."
+  # 0 by default: a canary protects nothing, and a recovery window would keep its fixed name taken for days
+  # after `make destroy`, so the next `make deploy` would fail ("already scheduled for deletion").
   recovery_window_in_days = var.secret_recovery_window_days
   tags                    = local.tags
 }

@@ -23,6 +23,11 @@ output "dead_letter_queue_url" {
   value       = aws_sqs_queue.dead_letter.url
 }
 
+output "schedule_dead_letter_queue_url" {
+  description = "The schedules' dead-letter queue (scheduled probe runs that could not be delivered)."
+  value       = aws_sqs_queue.schedule_dead_letter.url
+}
+
 output "schedule_group_name" {
   description = "EventBridge Scheduler group holding one schedule per probe, named by its key."
   value       = aws_scheduler_schedule_group.this.name
@@ -39,8 +44,15 @@ output "parameter_names" {
 }
 
 output "alarm_names" {
-  description = "CloudWatch alarms: dead-letter queue not empty, no fresh measurements."
-  value       = [aws_cloudwatch_metric_alarm.dead_letter_depth.alarm_name, aws_cloudwatch_metric_alarm.freshness.alarm_name]
+  description = "CloudWatch alarms: a dead-letter queue not empty, no fresh measurements, then one per probe gone quiet."
+  value = concat(
+    [
+      aws_cloudwatch_metric_alarm.dead_letter_depth.alarm_name,
+      aws_cloudwatch_metric_alarm.schedule_dead_letter_depth.alarm_name,
+      aws_cloudwatch_metric_alarm.freshness.alarm_name,
+    ],
+    [for key in sort(keys(local.probes)) : aws_cloudwatch_metric_alarm.probe_quiet[key].alarm_name],
+  )
 }
 
 output "fleet" {
@@ -69,6 +81,8 @@ output "cost_inputs" {
   value = {
     probes                 = local.probes
     schedule_interval_s    = local.schedule_interval
+    schedule_window_s      = local.schedule_window_minutes * 60
+    alarms                 = 3 + length(local.probes)
     warm_samples           = var.warm_samples
     sdk_warm_samples       = var.sdk_warm_samples
     retention_days         = var.retention_days

@@ -5,7 +5,7 @@ resource "aws_cloudwatch_log_group" "probe" {
   #checkov:skip=CKV_AWS_338: probe logs are short-lived diagnostics; the measurements live in DynamoDB
   for_each = local.probes
 
-  name              = "/aws/lambda/${var.name_prefix}-probe-${each.key}"
+  name              = "/aws/lambda/${local.probe_function_prefix}${each.key}"
   retention_in_days = var.log_retention_days
   tags              = local.tags
 }
@@ -18,7 +18,7 @@ resource "aws_lambda_function" "probe" {
   #checkov:skip=CKV_AWS_272: the code is built reproducibly from this repository and pinned by its SHA-256
   for_each = local.probes
 
-  function_name    = "${var.name_prefix}-probe-${each.key}"
+  function_name    = "${local.probe_function_prefix}${each.key}"
   description      = "Secret Latency Observatory probe: ${each.value.strategy}, ${each.value.memory_mb} MB, ${each.value.architecture}."
   role             = aws_iam_role.probe[each.key].arn
   runtime          = var.runtime
@@ -71,8 +71,9 @@ resource "aws_lambda_function" "probe" {
     }
   }
 
-  # Not on the role policy: it names the collector, which waits for the queue; functions start meanwhile.
-  depends_on = [aws_cloudwatch_log_group.probe]
+  # Lambda checks at creation that the role can call X-Ray (Active tracing): the "probe" policy comes first. The
+  # "destination" policy names the collector, which waits for the table and the queue; functions start meanwhile.
+  depends_on = [aws_cloudwatch_log_group.probe, aws_iam_role_policy.probe]
 }
 
 resource "aws_lambda_function_event_invoke_config" "probe" {
@@ -92,5 +93,27 @@ resource "aws_lambda_function_event_invoke_config" "probe" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.probe]
+  depends_on = [aws_iam_role_policy.probe_destination]
+}
+
+# One alarm per probe: the collector's freshness alarm fires only when every probe stops, this one when one does
+# (its schedule cannot deliver, its function was deleted or throttled away). Runs are at most interval + window
+# apart (schedule.tf), less than two periods, so a healthy probe never trips it.
+resource "aws_cloudwatch_metric_alarm" "probe_quiet" {
+  for_each = local.probes
+
+  alarm_name          = "${var.name_prefix}-probe-${each.key}-quiet"
+  alarm_description   = "Probe ${each.key} has not run for two schedule intervals: its measurements stopped."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Invocations"
+  dimensions          = { FunctionName = aws_lambda_function.probe[each.key].function_name }
+  statistic           = "Sum"
+  period              = local.freshness_period
+  evaluation_periods  = 2
+  threshold           = 1
+  comparison_operator = "LessThanThreshold"
+  treat_missing_data  = "breaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = local.tags
 }

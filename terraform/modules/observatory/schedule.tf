@@ -18,8 +18,12 @@ resource "aws_scheduler_schedule" "probe" {
   schedule_expression = var.schedule_expression
   state               = "ENABLED"
 
+  # Spread the fleet over the interval: every probe at once would burst Parameter Store's 40 TPS default quota
+  # and new accounts' concurrency. A random moment in min(5 min, interval / 3) after each scheduled time; exact
+  # times below 3 minutes. cache_ttl_seconds is checked against interval - window (variables.tf).
   flexible_time_window {
-    mode = "OFF"
+    mode                      = local.schedule_window_minutes > 0 ? "FLEXIBLE" : "OFF"
+    maximum_window_in_minutes = local.schedule_window_minutes > 0 ? local.schedule_window_minutes : null
   }
 
   target {
@@ -39,8 +43,38 @@ resource "aws_scheduler_schedule" "probe" {
       maximum_retry_attempts       = 2
       maximum_event_age_in_seconds = 300
     }
+
+    # An invocation the Scheduler could not deliver after its retries lands here instead of being dropped.
+    dead_letter_config {
+      arn = aws_sqs_queue.schedule_dead_letter.arn
+    }
   }
 
   # A schedule fires only once its probe may read its fixtures and report to the collector.
-  depends_on = [aws_iam_role_policy.scheduler, aws_iam_role_policy.probe]
+  depends_on = [aws_iam_role_policy.scheduler, aws_iam_role_policy.probe_destination, aws_lambda_function_event_invoke_config.probe]
+}
+
+# Undelivered scheduled invocations (the Scheduler's dead-letter events): a probe run that never happened.
+resource "aws_sqs_queue" "schedule_dead_letter" {
+  name                      = "${var.name_prefix}-schedule-dlq"
+  message_retention_seconds = 1209600
+  sqs_managed_sse_enabled   = true
+  tags                      = local.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "schedule_dead_letter_depth" {
+  alarm_name          = "${var.name_prefix}-schedule-dead-letter-not-empty"
+  alarm_description   = "Scheduled probe runs EventBridge Scheduler could not deliver are waiting in ${aws_sqs_queue.schedule_dead_letter.name}."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.schedule_dead_letter.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  ok_actions          = var.alarm_actions
+  tags                = local.tags
 }

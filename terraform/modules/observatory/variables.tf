@@ -58,13 +58,20 @@ variable "fleet" {
 }
 
 variable "runtime" {
-  description = "Lambda Python runtime of every function; the build's zips are made for it (probe-<runtime>-<arch>.zip)."
+  description = "Lambda Python runtime of every function; `make build` makes the zips for it (probe-<runtime>-<arch>.zip)."
   type        = string
-  default     = "python3.11"
+  default     = "python3.13"
 
   validation {
     condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
-    error_message = "runtime must look like python3.11."
+    error_message = "runtime must look like python3.13."
+  }
+
+  # The code imports datetime.UTC (Python 3.11+); hashicorp/aws 5.100.0 knows no runtime after python3.13 (it
+  # rejects python3.14); Lambda no longer creates functions on python3.9 and older. The lab may run others.
+  validation {
+    condition     = var.environment != "aws" || contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.11, python3.12, python3.13 on AWS: the code needs Python 3.11+, the pinned AWS provider 5.100.0 knows nothing newer than python3.13, and Lambda no longer creates older runtimes."
   }
 }
 
@@ -75,20 +82,28 @@ variable "artifacts_dir" {
 }
 
 variable "schedule_expression" {
-  description = "How often every probe runs, as an EventBridge Scheduler rate(): 'rate(15 minutes)'. Between 1 minute and 12 hours."
+  description = "How often every probe runs, as an EventBridge Scheduler rate(): 'rate(15 minutes)', 'rate(1 hour)'. Between 1 minute and 12 hours."
   type        = string
   default     = "rate(15 minutes)"
 
+  # EventBridge takes the singular unit for 1 only and the plural above: rate(1 minute), rate(5 minutes).
   validation {
-    condition = can(regex("^rate\\(([1-9][0-9]*) (minute|minutes|hour|hours)\\)$", var.schedule_expression)) && try(
+    condition = can(regex("^rate\\((1 (minute|hour)|[2-9] (minutes|hours)|[1-9][0-9]+ (minutes|hours))\\)$", var.schedule_expression)) && try(
       tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
         startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
       ) <= 43200,
       false
     )
-    error_message = "schedule_expression must be rate(N minute[s]) or rate(N hour[s]), between 1 minute and 12 hours."
+    error_message = "schedule_expression must be rate(1 minute), rate(N minutes), rate(1 hour) or rate(N hours) (singular for 1, plural above, as EventBridge requires), between 1 minute and 12 hours."
   }
 }
+
+# Warm samples must finish within the probe's timeout at the fleet's smallest memory. A warm hit at 128 MB takes
+# up to two CFS periods (2 x 20 ms = 40 ms; the 2022 reference run's p90 was 40.4 ms), and the CPU share grows
+# with memory, so one hit costs 0.04 s x 128 / memory_mb; a run times two stores; 10 s covers the cold work
+# (the two misses and client creation). An sdk sample is an API round trip: 0.2 s x 128 / memory_mb.
+#   warm_samples     x 2 x 0.04 s x 128 / min(memory_sizes) + 10 s <= probe_timeout_seconds
+#   sdk_warm_samples x 2 x 0.2  s x 128 / min(memory_sizes) + 10 s <= probe_timeout_seconds
 
 variable "warm_samples" {
   description = "Warm hits timed per store by the caching strategies (extension, dict, caching_lib, powertools)."
@@ -98,6 +113,11 @@ variable "warm_samples" {
   validation {
     condition     = var.warm_samples >= 1 && var.warm_samples <= 10000 && floor(var.warm_samples) == var.warm_samples
     error_message = "warm_samples must be a whole number between 1 and 10000."
+  }
+
+  validation {
+    condition     = try(var.warm_samples * 2 * 0.04 * 128 / min(var.fleet.memory_sizes...) + 10 <= var.probe_timeout_seconds, true)
+    error_message = "warm_samples cannot finish within probe_timeout_seconds at the fleet's smallest memory: a warm hit takes up to 2 CFS periods (0.04 s at 128 MB, x 128 / memory_mb), so warm_samples x 2 stores x 0.04 s x 128 / min(memory_sizes) + 10 s of cold work must be <= probe_timeout_seconds (at 128 MB and 120 s: at most 1375)."
   }
 }
 
@@ -110,31 +130,42 @@ variable "sdk_warm_samples" {
     condition     = var.sdk_warm_samples >= 1 && var.sdk_warm_samples <= 10000 && floor(var.sdk_warm_samples) == var.sdk_warm_samples
     error_message = "sdk_warm_samples must be a whole number between 1 and 10000."
   }
+
+  validation {
+    condition     = try(var.sdk_warm_samples * 2 * 0.2 * 128 / min(var.fleet.memory_sizes...) + 10 <= var.probe_timeout_seconds, true)
+    error_message = "sdk_warm_samples cannot finish within probe_timeout_seconds at the fleet's smallest memory: an API call takes up to 0.2 s at 128 MB (x 128 / memory_mb), so sdk_warm_samples x 2 stores x 0.2 s x 128 / min(memory_sizes) + 10 s of cold work must be <= probe_timeout_seconds (at 128 MB and 120 s: at most 275)."
+  }
 }
 
 variable "cache_ttl_seconds" {
-  description = "Cache TTL of every caching strategy. Shorter than the schedule interval, so each scheduled run starts with a miss."
+  description = "Cache TTL of every caching strategy, 1-300 s (the extension's range). Shorter than the shortest gap between two scheduled runs, so each run starts with a miss."
   type        = number
   default     = 60
 
+  # The extension documents 0-300 s for SECRETS_MANAGER_TTL and SSM_PARAMETER_STORE_TTL; 0 disables the cache
+  # being measured, and the other strategies get the same TTL so the strategies stay comparable.
   validation {
-    condition     = var.cache_ttl_seconds >= 1 && floor(var.cache_ttl_seconds) == var.cache_ttl_seconds
-    error_message = "cache_ttl_seconds must be a whole number of seconds, at least 1."
+    condition     = var.cache_ttl_seconds >= 1 && var.cache_ttl_seconds <= 300 && floor(var.cache_ttl_seconds) == var.cache_ttl_seconds
+    error_message = "cache_ttl_seconds must be a whole number of seconds between 1 and 300: the extension accepts 0-300 s for SECRETS_MANAGER_TTL and SSM_PARAMETER_STORE_TTL, and 0 would disable the cache being measured."
   }
 
+  # Runs are spread over a flexible window of min(5 min, interval / 3) (schedule.tf), so two runs are at least
+  # interval - window apart.
   validation {
     condition = try(
       var.cache_ttl_seconds < tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
         startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
-      ),
+        ) - 60 * min(5, floor(tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
+          startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 60 : 1
+      ) / 3)),
       false
     )
-    error_message = "cache_ttl_seconds must be shorter than the schedule interval, or a scheduled run could hit a warm cache."
+    error_message = "cache_ttl_seconds must be shorter than the schedule interval minus its flexible window (min(5 minutes, interval / 3)), or a scheduled run could hit a warm cache."
   }
 }
 
 variable "probe_timeout_seconds" {
-  description = "Timeout of each probe function; 128 MB extension probes need seconds for their warm hits."
+  description = "Timeout of each probe function; 128 MB extension probes need seconds for their warm hits (see warm_samples)."
   type        = number
   default     = 120
 
@@ -236,9 +267,9 @@ variable "log_retention_days" {
 }
 
 variable "secret_recovery_window_days" {
-  description = "Days a destroyed secret fixture stays recoverable; 0 deletes it at once (the lab)."
+  description = "Days a destroyed secret fixture stays recoverable. 0 (default) deletes the canary at once, so `make destroy` then `make deploy` can re-create its fixed name; with 7-30 a redeploy within that window fails (\"already scheduled for deletion\")."
   type        = number
-  default     = 7
+  default     = 0
 
   validation {
     condition     = var.secret_recovery_window_days == 0 || (var.secret_recovery_window_days >= 7 && var.secret_recovery_window_days <= 30)
@@ -247,7 +278,7 @@ variable "secret_recovery_window_days" {
 }
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. an SNS topic) notified when an alarm fires: dead-letter queue not empty, no fresh data."
+  description = "ARNs (e.g. an SNS topic) notified when an alarm fires: a dead-letter queue not empty, no fresh data, a probe gone quiet."
   type        = list(string)
   default     = []
 }

@@ -99,16 +99,27 @@ def functions(deployment: dict[str, Any], aws_endpoint: str) -> dict[str, dict[s
     return {key: lam.get_function_configuration(FunctionName=name) for key, name in names.items()}
 
 
-def role_policy(aws_endpoint: str, role_arn: str) -> list[dict[str, Any]]:
-    """The statements of the one inline policy a role carries (actions and resources as lists)."""
+def role_documents(aws_endpoint: str, role_arn: str) -> dict[str, dict[str, Any]]:
+    """The inline policies a role carries, by name (no managed policy is ever attached)."""
     iam = client(aws_endpoint, "iam")
     role_name = role_arn.rsplit("/", 1)[1]
-    names = iam.list_role_policies(RoleName=role_name)["PolicyNames"]
-    assert len(names) == 1, names
     assert iam.list_attached_role_policies(RoleName=role_name)["AttachedPolicies"] == []
-    document = iam.get_role_policy(RoleName=role_name, PolicyName=names[0])["PolicyDocument"]
-    if isinstance(document, str):
-        document = json.loads(document)
+    documents = {}
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        documents[name] = json.loads(document) if isinstance(document, str) else document
+    return documents
+
+
+def role_policy(aws_endpoint: str, role_arn: str) -> list[dict[str, Any]]:
+    """The statements of a role's inline policies together (actions and resources as lists)."""
+    statements = []
+    for document in role_documents(aws_endpoint, role_arn).values():
+        statements += policy_statements(document)
+    return statements
+
+
+def policy_statements(document: dict[str, Any]) -> list[dict[str, Any]]:
     statements = []
     for statement in document["Statement"]:
         assert statement["Effect"] == "Allow"
@@ -215,6 +226,10 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
 ) -> None:
     scheduler = client(aws_endpoint, "scheduler")
     group = deployment["outputs"]["schedule_group_name"]
+    schedule_queue_arn = client(aws_endpoint, "sqs").get_queue_attributes(
+        QueueUrl=deployment["outputs"]["schedule_dead_letter_queue_url"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    assert schedule_queue_arn.endswith(f":{PREFIX}-schedule-dlq")
     listed = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]}
     assert listed == set(deployment["outputs"]["probe_function_names"])
     for key in listed:
@@ -231,14 +246,26 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
             "architecture": arch,
             "environment": "lab",
         }
-        statements = role_policy(aws_endpoint, schedule["Target"]["RoleArn"])
-        assert statements == [
+        # spread over a third of the 5-minute interval; undeliverable runs go to the schedules' queue
+        assert schedule["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 1}
+        assert schedule["Target"]["DeadLetterConfig"] == {"Arn": schedule_queue_arn}
+        assert schedule["Target"]["RoleArn"].endswith(f":role/{PREFIX}-us-east-1-scheduler")
+        documents = role_documents(aws_endpoint, schedule["Target"]["RoleArn"])
+        assert list(documents) == ["scheduler"]
+        assert sorted(policy_statements(documents["scheduler"]), key=lambda s: s["sid"]) == [
             {
                 "sid": "InvokeProbes",
                 "actions": ["lambda:InvokeFunction"],
-                "resources": sorted(functions[k]["FunctionArn"] for k in listed),
-            }
+                "resources": [f"arn:aws:lambda:us-east-1:123456789012:function:{PREFIX}-probe-*"],
+            },
+            {
+                "sid": "SendUndeliveredToDeadLetterQueue",
+                "actions": ["sqs:SendMessage"],
+                "resources": [schedule_queue_arn],
+            },
         ]
+        # one pattern, not one ARN per probe: the same size for 10 probes or 200 (IAM's limit is 10,240)
+        assert len(json.dumps(documents["scheduler"], separators=(",", ":"))) < 600
 
 
 def test_table_has_the_collectors_keys_index_ttl_and_protection(
@@ -285,6 +312,18 @@ def test_each_role_allows_only_what_its_function_does(
     for key, config in functions.items():
         statements = role_policy(aws_endpoint, config["Role"])
         roles.add(config["Role"])
+        # role names are account-wide: the region keeps two regions' observatories apart
+        role_name = config["Role"].rsplit("/", 1)[1]
+        assert role_name == f"{PREFIX}-us-east-1-" + ("collector" if key == "collector" else f"probe-{key}")
+        # what a probe needs from its creation (X-Ray for Active tracing) is in "probe"; the collector in
+        # "destination", which may come later
+        documents = role_documents(aws_endpoint, config["Role"])
+        if key != "collector":
+            assert sorted(documents) == ["destination", "probe"]
+            assert [s["sid"] for s in policy_statements(documents["destination"])] == [
+                "SendResultToCollector"
+            ]
+            assert "Tracing" in [s["sid"] for s in policy_statements(documents["probe"])]
         assert_no_wildcards(statements)
         logs = {
             "sid": "WriteOwnLogs",
@@ -377,6 +416,19 @@ def test_alarms_watch_the_queue_and_freshness(deployment: dict[str, Any], aws_en
         "breaching",
     )
     assert fresh["Period"] == 300
+    schedule_depth = by_name[f"{PREFIX}-schedule-dead-letter-not-empty"]
+    assert schedule_depth["Dimensions"] == [{"Name": "QueueName", "Value": f"{PREFIX}-schedule-dlq"}]
+    for key, name in deployment["outputs"]["probe_function_names"].items():
+        quiet = by_name[f"{PREFIX}-probe-{key}-quiet"]
+        assert (quiet["MetricName"], quiet["Dimensions"]) == (
+            "Invocations",
+            [{"Name": "FunctionName", "Value": name}],
+        )
+        assert (quiet["Period"], quiet["EvaluationPeriods"], quiet["TreatMissingData"]) == (
+            300,
+            2,
+            "breaching",
+        )
     groups = client(aws_endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}-")
     assert {g["retentionInDays"] for g in groups["logGroups"]} == {7}
     assert len(groups["logGroups"]) == len(deployment["outputs"]["probe_function_names"]) + 1

@@ -17,6 +17,7 @@ def inputs(strategies: list[str], memory: list[int], interval_s: int = 900) -> d
             for m in memory
         },
         "schedule_interval_s": interval_s,
+        "alarms": 3 + len(strategies) * len(memory),
         "warm_samples": 100,
         "sdk_warm_samples": 10,
         "retention_days": 90,

@@ -1,0 +1,192 @@
+"""envs/aws as a real account would plan it: the same configuration, its provider pointed at the local AWS
+endpoint by an override file (only the data sources call it), and the planned values checked for what AWS
+does not forgive on a first apply or a redeploy."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tools import terraform
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+RUNTIME = "python3.13"
+MODULE = "module.observatory."
+
+pytestmark = pytest.mark.slow
+
+
+def provider_override(endpoint: str) -> str:
+    """An override file: envs/aws's provider, with credentials and endpoints of the local endpoint."""
+    services = [
+        "cloudwatch",
+        "dynamodb",
+        "iam",
+        "lambda",
+        "logs",
+        "scheduler",
+        "secretsmanager",
+        "sqs",
+        "ssm",
+        "sts",
+    ]
+    lines = "\n".join(f"    {service} = {json.dumps(endpoint)}" for service in services)
+    return (
+        'provider "aws" {\n  region                      = "us-east-1"\n  access_key = "testing"\n'
+        '  secret_key = "testing"\n  skip_credentials_validation = true\n  skip_metadata_api_check = true\n'
+        f"  skip_requesting_account_id  = true\n  endpoints {{\n{lines}\n  }}\n}}\n"
+    )
+
+
+def fake_artifacts(directory: Path) -> Path:
+    """A build output for RUNTIME (tiny zips and their manifest): planning never reads the code."""
+    directory.mkdir(parents=True)
+    manifest = {}
+    for name in (f"probe-{RUNTIME}-x86_64", f"collector-{RUNTIME}-x86_64"):
+        path = directory / f"{name}.zip"
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
+        digest = hashlib.sha256(path.read_bytes()).digest()
+        manifest[name] = {
+            "path": path.name,
+            "sha256_hex": digest.hex(),
+            "sha256_b64": base64.b64encode(digest).decode(),
+        }
+    (directory / "manifest.json").write_text(json.dumps(manifest))
+    return directory
+
+
+@pytest.fixture(scope="module")
+def plan(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    """`terraform plan` of envs/aws with its defaults, on a copy of terraform/."""
+    root = tmp_path_factory.mktemp("tfawsplan")
+    copy = root / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    env = copy / "envs" / "aws"
+    (env / "zz_test_provider_override.tf").write_text(provider_override(aws_endpoint))
+    ws = terraform.Workspace(
+        env, variables={"artifacts_dir": str(fake_artifacts(root / "build"))}, state=root / "aws.tfstate"
+    )
+    terraform.init(ws)
+    yield terraform.plan(ws)
+
+
+def planned(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    """The planned `after` values of one resource of the module."""
+    for change in plan["resource_changes"]:
+        if change["address"] == MODULE + address:
+            return dict(change["change"]["after"])
+    raise AssertionError(f"{address} is not in the plan")
+
+
+def unknown(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    for change in plan["resource_changes"]:
+        if change["address"] == MODULE + address:
+            return dict(change["change"]["after_unknown"])
+    raise AssertionError(f"{address} is not in the plan")
+
+
+def configured(plan: dict[str, Any], address: str) -> dict[str, Any]:
+    """The module's configuration of one resource (its expressions and depends_on)."""
+    module = plan["configuration"]["root_module"]["module_calls"]["observatory"]["module"]
+    for resource in module["resources"]:
+        if resource["address"] == address:
+            return dict(resource)
+    raise AssertionError(f"{address} is not configured")
+
+
+def test_the_canary_secret_has_no_recovery_window_so_a_redeploy_reuses_its_name(plan: dict[str, Any]) -> None:
+    secret = planned(plan, "aws_secretsmanager_secret.this")
+    assert secret["name"] == "slo-canary-secret"
+    assert secret["recovery_window_in_days"] == 0
+
+
+def test_role_names_carry_the_region_and_fit_iams_limit(plan: dict[str, Any]) -> None:
+    roles = {
+        change["address"]: change["change"]["after"]["name"]
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_iam_role"
+    }
+    assert roles[MODULE + 'aws_iam_role.probe["caching_lib-1769-x86_64"]'] == (
+        "slo-us-east-1-probe-caching_lib-1769-x86_64"
+    )
+    assert roles[MODULE + "aws_iam_role.collector"] == "slo-us-east-1-collector"
+    assert roles[MODULE + "aws_iam_role.scheduler"] == "slo-us-east-1-scheduler"
+    # the longest possible: a 16-character prefix, a 14-character region, caching_lib at 10,240 MB
+    assert len("p" * 16 + "-ap-southeast-3-probe-caching_lib-10240-x86_64") <= 64
+
+
+def test_a_probe_is_created_only_once_its_role_can_call_xray(plan: dict[str, Any]) -> None:
+    function = configured(plan, "aws_lambda_function.probe")
+    assert "aws_iam_role_policy.probe" in function["depends_on"]
+    assert planned(plan, 'aws_lambda_function.probe["sdk-128-x86_64"]')["tracing_config"] == [
+        {"mode": "Active"}
+    ]
+    # that policy does not wait for the collector: the destination grant is a policy of its own, which only
+    # the async invoke config waits for
+    base = configured(plan, "data.aws_iam_policy_document.probe")
+    assert "aws_lambda_function.collector" not in json.dumps(base["expressions"])
+    assert "Tracing" in json.dumps(base["expressions"])
+    destination = configured(plan, "data.aws_iam_policy_document.probe_destination")
+    assert "aws_lambda_function.collector.arn" in json.dumps(destination["expressions"])
+    invoke_config = configured(plan, "aws_lambda_function_event_invoke_config.probe")
+    assert "aws_iam_role_policy.probe_destination" in invoke_config["depends_on"]
+
+
+def test_schedules_spread_the_fleet_and_dead_letter_what_they_cannot_deliver(plan: dict[str, Any]) -> None:
+    keys = [
+        change["index"]
+        for change in plan["resource_changes"]
+        if change["address"].startswith(MODULE + "aws_scheduler_schedule.probe[")
+    ]
+    assert len(keys) == 10
+    for key in keys:
+        schedule = planned(plan, f'aws_scheduler_schedule.probe["{key}"]')
+        assert schedule["flexible_time_window"] == [{"mode": "FLEXIBLE", "maximum_window_in_minutes": 5}]
+        target_unknown = unknown(plan, f'aws_scheduler_schedule.probe["{key}"]')["target"][0]
+        assert target_unknown["dead_letter_config"] == [{"arn": True}], key  # the queue's ARN, known at apply
+    queue = planned(plan, "aws_sqs_queue.schedule_dead_letter")
+    assert (queue["name"], queue["sqs_managed_sse_enabled"]) == ("slo-schedule-dlq", True)
+
+
+def test_the_schedulers_policy_does_not_grow_with_the_fleet(plan: dict[str, Any]) -> None:
+    policy = json.dumps(configured(plan, "data.aws_iam_policy_document.scheduler")["expressions"])
+    assert "aws_lambda_function.probe" not in policy
+    assert "local.probe_function_prefix" in policy and "aws_sqs_queue.schedule_dead_letter.arn" in policy
+
+
+def test_every_probe_has_an_alarm_that_fires_when_it_goes_quiet(plan: dict[str, Any]) -> None:
+    alarms = {
+        change["index"]: change["change"]["after"]
+        for change in plan["resource_changes"]
+        if change["address"].startswith(MODULE + "aws_cloudwatch_metric_alarm.probe_quiet[")
+    }
+    functions = {
+        change["index"]: change["change"]["after"]["function_name"]
+        for change in plan["resource_changes"]
+        if change["address"].startswith(MODULE + "aws_lambda_function.probe[")
+    }
+    assert set(alarms) == set(functions) and len(alarms) == 10
+    for key, alarm in alarms.items():
+        assert alarm["alarm_name"] == f"slo-probe-{key}-quiet"
+        assert (alarm["namespace"], alarm["metric_name"], alarm["dimensions"]) == (
+            "AWS/Lambda",
+            "Invocations",
+            {"FunctionName": functions[key]},
+        )
+        # runs are at most 15 + 5 minutes apart: two 15-minute periods without one is a quiet probe
+        assert (alarm["period"], alarm["evaluation_periods"], alarm["threshold"]) == (900, 2, 1)
+        assert (alarm["comparison_operator"], alarm["treat_missing_data"]) == (
+            "LessThanThreshold",
+            "breaching",
+        )
+    depth = planned(plan, "aws_cloudwatch_metric_alarm.schedule_dead_letter_depth")
+    assert depth["alarm_name"] == "slo-schedule-dead-letter-not-empty"

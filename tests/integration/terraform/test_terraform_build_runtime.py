@@ -1,0 +1,26 @@
+"""The runtime the build makes zips for is the one Terraform will deploy: asked of real terraform, following
+the environment's defaults and the user's terraform.tfvars."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tools import runtimes
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_build_follows_each_environments_runtime_setting(tmp_path: Path) -> None:
+    copy = tmp_path / "terraform"
+    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
+    aws, local = copy / "envs" / "aws", copy / "envs" / "local"
+    cache = tmp_path / "cache"
+    assert runtimes.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.13"]
+    (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
+    assert runtimes.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
+    assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
