@@ -18,6 +18,9 @@ CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS;
 ColdCause = Literal["first_start", "idle_expiry", "forced"]
 Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
 Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
+# Runtimes a deployment to AWS may use: the code needs Python 3.11+ (datetime.UTC), the pinned provider
+# (hashicorp/aws 5.100.0) knows nothing newer than python3.13, and Lambda creates none older than these.
+AwsRuntime = Literal["python3.11", "python3.12", "python3.13"]
 
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 STORES: tuple[Store, ...] = get_args(Store)
@@ -27,6 +30,7 @@ CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
 COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
 PHASES: tuple[Phase, ...] = get_args(Phase)
 STATUSES: tuple[Status, ...] = get_args(Status)
+AWS_RUNTIMES: tuple[AwsRuntime, ...] = get_args(AwsRuntime)
 
 NO_STORE: Final = "none"  # `store` of a row that measured none: a failed invocation, a config error
 FAILED_PHASE: Final = "invocation"  # the `error_phase` of a failed invocation's row

@@ -98,6 +98,7 @@ def test_terraform_validates_against_the_vocabulary() -> None:
     expected = {
         MODULE / "variables.tf": {
             "var.environment": collector.ENVIRONMENTS,
+            "var.runtime": collector.AWS_RUNTIMES,
             "var.fleet.strategies": collector.STRATEGIES,
             "var.fleet.architectures": collector.ARCHITECTURES,
             "var.collector.architecture": collector.ARCHITECTURES,
