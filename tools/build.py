@@ -2,12 +2,12 @@
 
 Artifacts: `probe-{runtime}-{arch}.zip`, `collector-{runtime}-{arch}.zip` and `extension-layer-{arch}.zip`,
 for the runtime each Terraform environment deploys (tools.runtimes asks Terraform; or `--runtime python3.X`),
-plus `manifest.json` ({name: {path, sha256_hex, sha256_b64}}; `path` is relative to the manifest's directory,
-`sha256_b64` is what Lambda reports as CodeSha256). Dependencies are installed with pip for Linux and the
-target architecture and Python version, cached under `{out}/.cache` by a hash of the requirements. The same
-tree always gives byte-identical zips (sorted entries, fixed timestamps and permissions, no bytecode, no
-tests), so Terraform's code hash and the lab's change only on real changes. An artifact whose inputs have
-not changed since its last build is left as it is.
+plus `manifest.json` ({name: {path, sha256_hex, sha256_b64, runtime, architecture}}; `path` is relative to
+the manifest's directory, `sha256_b64` is what Lambda reports as CodeSha256). Dependencies are installed
+with pip for Linux and the target architecture and Python version, cached under `{out}/.cache` by a hash of
+the requirements. The same tree always gives byte-identical zips (sorted entries, fixed timestamps and
+permissions, no bytecode, no tests), so Terraform's code hash and the lab's change only on real changes. An
+artifact whose inputs have not changed since its last build is left as it is.
 """
 
 from __future__ import annotations
@@ -344,7 +344,13 @@ def build(
             stamp.write_text(json.dumps({"inputs": digest, "sha256_hex": _file_sha256(target)}) + "\n")
             say(f"  wrote {_display(target)} ({len(entries)} files, {target.stat().st_size / 1e6:.1f} MB)")
         hex_digest, b64_digest = sha256_pair(target)
-        built[plan.name] = {"path": plan.filename, "sha256_hex": hex_digest, "sha256_b64": b64_digest}
+        built[plan.name] = {
+            "path": plan.filename,
+            "sha256_hex": hex_digest,
+            "sha256_b64": b64_digest,
+            "runtime": runtime,  # what its dependencies were installed for
+            "architecture": plan.arch,
+        }
         say(f"  sha256 {hex_digest}")
     write_manifest(out, built)
     return built

@@ -27,7 +27,8 @@ locals {
     }
   }
 
-  # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64}; index it by file name.
+  # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64, runtime, architecture};
+  # index it by file name.
   manifest_path = "${var.artifacts_dir}/manifest.json"
   manifest = {
     for name, entry in(fileexists(local.manifest_path) ? jsondecode(file(local.manifest_path)) : {}) :
