@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_DIGEST_RETENTION_DAYS = 3650  # digests outlive rows: trends over years
 
 
 class ConfigError(Exception):
@@ -54,3 +55,4 @@ def get_settings() -> Settings:
 def endpoint_from_env() -> str | None:
     """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS)."""
     return os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+

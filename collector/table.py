@@ -18,23 +18,35 @@ Table design
 - One item per (invocation, store), written with `attribute_not_exists(pk)`, so a redelivered record never
   becomes two rows; a record's rows are checked together before the first write and rolled back together if
   DynamoDB refuses one, so an invalid record is never half-written (see write_rows).
+
+Digests (`collector.digest`: one per probe and closed UTC day) live in the same table, packed:
+- `pk` = `digest#YYYY-MM-DD`, `sk` = the shard, `000` to `007`. A probe's digest goes to shard
+  `sha256(probe_key) mod DIGEST_SHARDS`, so a recomputed day overwrites the same eight items with plain puts
+  (idempotent, no deletes) and reading a closed day is one Query of eight items whatever the fleet size.
+- `d` (B) = a format byte + zlib of the JSON list of the shard's digests; `of` (N) = the shards of the day
+  (a day is digested when all are there); `computed_at` (S); `probes` (N); `expires_at` = the day's end plus
+  the digests' own retention (years by default; rows keep theirs).
+- Digest items have no `day` attribute, so they never appear in the `by_day` index that row reads use.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import struct
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from .aws import READ_TIMEOUT_S, WRITE_TIMEOUT_S, get_client
-from .config import DEFAULT_RETENTION_DAYS, ConfigError, Settings
+from .config import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, ConfigError, Settings
+from .digest import DigestError, ProbeDigest
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,6 +58,9 @@ WARM_FORMAT_ZLIB_F64LE = 1
 NUMBER_DECIMALS = 6  # milliseconds to the nanosecond; keeps every N inside DynamoDB's range and precision
 MAX_READ_WORKERS = 8
 MAX_ITEM_BYTES = 400 * 1024
+DIGEST_PREFIX = "digest#"
+DIGEST_SHARDS = 8
+DIGEST_FORMAT_ZLIB_JSON = 1
 
 # The DataFrame read_rows returns: contract §4 columns, in order, with their dtypes.
 STRING_COLUMNS = (
@@ -541,3 +556,209 @@ def read_rows(
         window = f"{format_ts(lo)} to {format_ts(hi)}"
         raise TableError(f"reading {table_name} from {window} failed: {exc}") from exc
     return rows_to_frame(_decode(item) for items in pages for item in items)
+
+
+def iter_day_rows(day: date | str, *, client: Any = None, table_name: str | None = None) -> Iterator[Row]:
+    """Every row of one UTC day, decoded page by page (the compactor streams a day without holding it)."""
+    client, table_name = _resolve(client, table_name, READ_TIMEOUT_S)
+    request = {
+        "TableName": table_name,
+        "IndexName": GSI_BY_DAY,
+        "KeyConditionExpression": "#d = :d",
+        "ExpressionAttributeNames": {"#d": "day"},
+        "ExpressionAttributeValues": {":d": {"S": _day(day).isoformat()}},
+    }
+    try:
+        for item in _query_all(client, request):
+            yield _decode(item)
+    except ClientError as exc:
+        raise TableError(f"reading the rows of {_day(day)} from {table_name} failed: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------------- digests
+def _day(value: date | str) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).date() if value.tzinfo else value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def digest_pk(day: date | str) -> str:
+    """The partition of one day's digests: `digest#YYYY-MM-DD`."""
+    return f"{DIGEST_PREFIX}{_day(day).isoformat()}"
+
+
+def digest_shard(probe_key: str, shards: int = DIGEST_SHARDS) -> int:
+    """The shard a probe's digest goes to: stable across processes and recomputations."""
+    return int.from_bytes(hashlib.sha256(probe_key.encode()).digest()[:4], "big") % shards
+
+
+def pack_digests(digests: Sequence[ProbeDigest]) -> bytes:
+    """A shard's digests as a format byte + zlib(JSON)."""
+    text = json.dumps([d.to_wire() for d in digests], separators=(",", ":"), allow_nan=False)
+    return bytes([DIGEST_FORMAT_ZLIB_JSON]) + zlib.compress(text.encode(), 9)
+
+
+def unpack_digests(blob: bytes) -> list[ProbeDigest]:
+    """Inverse of pack_digests."""
+    if not blob or blob[0] != DIGEST_FORMAT_ZLIB_JSON:
+        raise TableError(f"unknown digest format byte {blob[:1]!r}")
+    try:
+        return [ProbeDigest.from_wire(w) for w in json.loads(zlib.decompress(blob[1:]))]
+    except (ValueError, KeyError, TypeError, DigestError) as exc:
+        raise TableError(f"a digest item cannot be read: {exc}") from exc
+
+
+def digest_items(
+    day: date | str,
+    digests: Sequence[ProbeDigest],
+    *,
+    computed_at: datetime,
+    retention_days: int = DEFAULT_DIGEST_RETENTION_DAYS,
+    shards: int = DIGEST_SHARDS,
+) -> list[dict[str, Any]]:
+    """The items of one day's digests: always `shards` of them (empty ones too: the day is then known to
+    hold nothing), each probe in its shard. Refuses an item DynamoDB would refuse."""
+    day = _day(day)
+    for digest in digests:
+        if digest.start.date() != day or digest.hours != 24:
+            raise TableError(f"digest of {digest.probe_key} is not one of the day {day}")
+    by_shard: list[list[ProbeDigest]] = [[] for _ in range(shards)]
+    for digest in sorted(digests, key=lambda d: d.probe_key):
+        by_shard[digest_shard(digest.probe_key, shards)].append(digest)
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    expires = int(end.timestamp()) + retention_days * 86400
+    items = []
+    for shard, members in enumerate(by_shard):
+        item = {
+            "pk": {"S": digest_pk(day)},
+            "sk": {"S": f"{shard:03d}"},
+            "of": {"N": str(shards)},
+            "probes": {"N": str(len(members))},
+            "computed_at": {"S": format_ts(computed_at)},
+            "d": {"B": pack_digests(members)},
+            TTL_ATTRIBUTE: {"N": str(expires)},
+        }
+        size = item_size(item)
+        if size > MAX_ITEM_BYTES:
+            raise TableError(
+                f"digest shard {shard} of {day} is {size:,} bytes, above DynamoDB's {MAX_ITEM_BYTES:,}: "
+                f"write more shards (shards=)"
+            )
+        items.append(item)
+    return items
+
+
+@dataclass(frozen=True)
+class DigestWrite:
+    """What write_digests stored for one day."""
+
+    day: date
+    probes: int
+    items: int
+    bytes: int
+    largest_item: int
+
+
+def write_digests(
+    day: date | str,
+    digests: Sequence[ProbeDigest],
+    *,
+    client: Any = None,
+    table_name: str | None = None,
+    retention_days: int = DEFAULT_DIGEST_RETENTION_DAYS,
+    computed_at: datetime | None = None,
+    shards: int = DIGEST_SHARDS,
+) -> DigestWrite:
+    """Store one day's digests with plain puts: writing the same day again replaces it (recomputable)."""
+    client, table_name = _resolve(client, table_name)
+    at = computed_at or datetime.now(UTC)
+    items = digest_items(day, digests, computed_at=at, retention_days=retention_days, shards=shards)
+    try:
+        for item in items:
+            client.put_item(TableName=table_name, Item=item)
+    except ClientError as exc:
+        raise TableError(f"writing the digests of {_day(day)} to {table_name} failed: {exc}") from exc
+    sizes = [item_size(item) for item in items]
+    return DigestWrite(_day(day), len(digests), len(items), sum(sizes), max(sizes))
+
+
+@dataclass(frozen=True)
+class DigestDay:
+    """A digested day: its digests (one per probe) and when they were computed (the oldest shard's time)."""
+
+    day: date
+    computed_at: datetime
+    digests: list[ProbeDigest]
+
+
+def _day_items(client: Any, table_name: str, day: date, projection: str | None) -> list[dict[str, Any]]:
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": digest_pk(day)}},
+    }
+    if projection:  # `of` is a reserved word
+        request["ProjectionExpression"] = projection
+        request["ExpressionAttributeNames"] = {"#of": "of"}
+    return list(_query_all(client, request))
+
+
+def _complete(items: list[dict[str, Any]]) -> bool:
+    """All shards of the day are there (a write interrupted half-way leaves the day undigested)."""
+    if not items:
+        return False
+    shards = {int(item["of"]["N"]) for item in items}
+    return len(shards) == 1 and len({item["sk"]["S"] for item in items}) == shards.pop()
+
+
+def _days(first_day: date | str, last_day: date | str) -> list[date]:
+    first, last = _day(first_day), _day(last_day)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def _per_day(client: Any, table_name: str, days: list[date], projection: str | None) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(days)))) as pool:
+        return list(pool.map(lambda d: _day_items(client, table_name, d, projection), days))
+
+
+def digested_days(
+    first_day: date | str, last_day: date | str, *, client: Any = None, table_name: str | None = None
+) -> dict[date, datetime]:
+    """The days in [first_day, last_day] whose digests are complete, with when they were computed.
+
+    Reads only the small attributes, not the digests (the compactor decides what to recompute from this).
+    """
+    client, table_name = _resolve(client, table_name, READ_TIMEOUT_S)
+    days = _days(first_day, last_day)
+    try:
+        found = _per_day(client, table_name, days, "pk, sk, #of, computed_at")
+    except ClientError as exc:
+        raise TableError(f"reading digest days from {table_name} failed: {exc}") from exc
+    return {
+        day: min(parse_ts(item["computed_at"]["S"]) for item in items)
+        for day, items in zip(days, found, strict=True)
+        if _complete(items)
+    }
+
+
+def read_digests(
+    first_day: date | str, last_day: date | str, *, client: Any = None, table_name: str | None = None
+) -> list[DigestDay]:
+    """The digested days in [first_day, last_day] (inclusive), oldest first; a day not (fully) digested yet
+    is absent, so the caller reads its rows instead. One Query per day, days fetched concurrently."""
+    client, table_name = _resolve(client, table_name, READ_TIMEOUT_S)
+    days = _days(first_day, last_day)
+    try:
+        found = _per_day(client, table_name, days, None)
+    except ClientError as exc:
+        raise TableError(f"reading digests from {table_name} failed: {exc}") from exc
+    out = []
+    for day, items in zip(days, found, strict=True):
+        if not _complete(items):
+            continue
+        digests = [d for item in items for d in unpack_digests(bytes(item["d"]["B"]))]
+        computed = min(parse_ts(item["computed_at"]["S"]) for item in items)
+        out.append(DigestDay(day, computed, sorted(digests, key=lambda d: d.probe_key)))
+    return out

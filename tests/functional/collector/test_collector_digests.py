@@ -1,0 +1,53 @@
+"""Digest items in the table (collector.table): eight shards a day, plain puts, typed reads."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from collector import table
+from collector.digest import digest_rows
+
+from .conftest import TABLE
+from .test_collector_table import make_row
+
+DAY = date(2026, 11, 25)
+T = datetime(2026, 11, 25, 3, tzinfo=UTC)
+
+
+def _rows(probe: str, n: int) -> list[dict[str, Any]]:
+    return [make_row(T.replace(minute=i), f"{probe}-{i}", probe_key=probe) for i in range(n)]
+
+
+def test_a_day_round_trips_and_a_rewrite_replaces_it(ddb: Any) -> None:
+    rows = _rows("extension-128-x86_64", 3) + _rows("dict-128-x86_64", 2)
+    digests = digest_rows(rows)
+    written = table.write_digests(DAY, digests, client=ddb, table_name=TABLE, computed_at=T)
+    assert (written.probes, written.items) == (2, table.DIGEST_SHARDS)
+    (day,) = table.read_digests(DAY, DAY, client=ddb, table_name=TABLE)
+    assert day.day == DAY and day.computed_at == T
+    assert [d.to_wire() for d in day.digests] == [
+        d.to_wire() for d in sorted(digests, key=lambda d: d.probe_key)
+    ]
+    fewer = digest_rows(_rows("dict-128-x86_64", 2))
+    table.write_digests(DAY, fewer, client=ddb, table_name=TABLE, computed_at=T)
+    (day,) = table.read_digests(DAY, DAY, client=ddb, table_name=TABLE)
+    assert [d.probe_key for d in day.digests] == ["dict-128-x86_64"]  # no stale probe left behind
+
+
+def test_rows_and_digests_never_mix(ddb: Any) -> None:
+    rows = _rows("extension-128-x86_64", 3)
+    table.write_rows(rows[:1], client=ddb, table_name=TABLE)
+    table.write_rows(rows[1:2], client=ddb, table_name=TABLE)
+    table.write_rows(rows[2:], client=ddb, table_name=TABLE)
+    table.write_digests(DAY, digest_rows(rows), client=ddb, table_name=TABLE)
+    assert len(table.read_rows(DAY, date(2026, 11, 26), client=ddb, table_name=TABLE)) == 3
+    assert len(list(table.iter_day_rows(DAY, client=ddb, table_name=TABLE))) == 3
+
+
+def test_only_complete_days_count_as_digested(ddb: Any) -> None:
+    table.write_digests(DAY, digest_rows(_rows("extension-128-x86_64", 1)), client=ddb, table_name=TABLE)
+    assert list(table.digested_days(date(2026, 11, 24), DAY, client=ddb, table_name=TABLE)) == [DAY]
+    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY)}, "sk": {"S": "000"}})
+    assert table.digested_days(DAY, DAY, client=ddb, table_name=TABLE) == {}
+    assert table.read_digests(DAY, DAY, client=ddb, table_name=TABLE) == []
