@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_handler_imports_without_pandas_or_numpy() -> None:
     code = (
         "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None\n"
-        "import collector.handler, collector.table, collector.dlq, collector.digest\n"
+        "import collector.handler, collector.table, collector.dlq, collector.compactor, collector.backfill\n"
         "print('ok')"
     )
     result = subprocess.run(
