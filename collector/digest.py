@@ -26,7 +26,16 @@ METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait")
 METRIC_COLUMNS = {"cold_miss": "cold_miss_ms", "client_init": "client_init_ms", "ready_wait": "ready_wait_ms"}
 STATUSES = ("ok", "error", "failed")
 # Row fields whose values are kept per bucket, so a level shift can be matched with what changed that day.
-SEEN_FIELDS = ("runtime", "extension_layer", "cpu_emulation")
+SEEN_FIELDS = (
+    "runtime",
+    "python_version",
+    "boto3_version",
+    "botocore_version",
+    "library_version",
+    "build_digest",
+    "extension_layer",
+    "cpu_emulation",
+)
 WIRE_FORMAT = 1
 
 

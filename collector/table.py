@@ -79,6 +79,11 @@ STRING_COLUMNS = (
     "error_phase",
     "cold_cause",
     "value_sha256",
+    "python_version",
+    "boto3_version",
+    "botocore_version",
+    "library_version",
+    "build_digest",
 )
 FLOAT_COLUMNS = (
     "client_init_ms",
@@ -128,6 +133,12 @@ COLUMNS: tuple[str, ...] = (
     "total_periods",
     "api_calls",
     "value_sha256",
+    # what can explain a shift (contract §3 identity.versions; null in rows of older records)
+    "python_version",
+    "boto3_version",
+    "botocore_version",
+    "library_version",
+    "build_digest",
 )
 DTYPES: dict[str, str] = {
     "ts": "datetime64[ns, UTC]",

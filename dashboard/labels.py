@@ -52,6 +52,11 @@ COLUMNS = {
     "total_periods": "CFS periods",
     "api_calls": "AWS API calls",
     "value_sha256": "Value SHA-256",
+    "python_version": "Python",
+    "boto3_version": "boto3",
+    "botocore_version": "botocore",
+    "library_version": "Strategy library",
+    "build_digest": "Probe build",
 }
 
 

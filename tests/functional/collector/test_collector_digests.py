@@ -51,3 +51,36 @@ def test_only_complete_days_count_as_digested(ddb: Any) -> None:
     ddb.delete_item(TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY)}, "sk": {"S": "000"}})
     assert table.digested_days(DAY, DAY, client=ddb, table_name=TABLE) == {}
     assert table.read_digests(DAY, DAY, client=ddb, table_name=TABLE) == []
+
+
+def test_old_records_without_versions_still_load_and_new_ones_are_digested(ddb: Any) -> None:
+    from collector.contract import parse_probe_record
+    from collector.rows import rows_for
+    from tests.conftest import load_event
+
+    new = load_event("probe_record_v1.json")
+    old = load_event("probe_record_v1.json")
+    del old["identity"]["versions"]
+    old["invocation_id"] = "old-record"
+    for record in (old, new):
+        table.write_rows(rows_for(parse_probe_record(record)), client=ddb, table_name=TABLE)
+    frame = table.read_rows(date(2026, 11, 27), date(2026, 11, 28), client=ddb, table_name=TABLE)
+    by_id = frame.set_index(["invocation_id", "store"])
+    assert by_id.loc[(new["invocation_id"], "ssm"), "python_version"] == "3.11.7"
+    assert by_id.loc[(new["invocation_id"], "ssm"), "library_version"] == "requests==2.34.2"
+    assert by_id.loc[(new["invocation_id"], "ssm"), "build_digest"].startswith("sha256:")
+    assert by_id.loc[("old-record", "ssm")].isna()["python_version"]  # null, not a made-up value
+    (digest,) = digest_rows(table.iter_day_rows(date(2026, 11, 27), client=ddb, table_name=TABLE))
+    assert digest.seen["python_version"] == ["3.11.7"] and digest.seen["boto3_version"] == ["1.44.8"]
+
+
+def test_a_malformed_version_is_refused() -> None:
+    import pytest
+
+    from collector.contract import InvalidRecordError, parse_probe_record
+    from tests.conftest import load_event
+
+    record = load_event("probe_record_v1.json")
+    record["identity"]["versions"]["python"] = "3.11 <script>"
+    with pytest.raises(InvalidRecordError, match=r"identity\.versions\.python"):
+        parse_probe_record(record)
