@@ -46,21 +46,58 @@ def value_of(key: int) -> float:
 
 
 class Sketch:
-    """Counts per DDSketch bin, plus exact zeros. Mergeable; quantiles to RELATIVE_ACCURACY."""
+    """Counts per DDSketch bin, plus exact zeros. Mergeable; quantiles to RELATIVE_ACCURACY.
 
-    __slots__ = ("counts", "zeros")
+    A sketch read from its wire form keeps that form until its bins are needed (`counts`): the dashboard
+    reads thousands of them straight into arrays (`wire_bins`) without building a dict for each.
+    """
+
+    __slots__ = ("_counts", "_wire", "zeros")
 
     def __init__(self, counts: dict[int, int] | None = None, zeros: int = 0) -> None:
-        self.counts: dict[int, int] = counts if counts is not None else {}
+        self._counts: dict[int, int] | None = counts if counts is not None else {}
+        self._wire: tuple[list[int], list[int]] | None = None
         self.zeros = zeros
+
+    @property
+    def counts(self) -> dict[int, int]:
+        """Bin key -> count (decoded from the wire form on first use)."""
+        if self._counts is None:
+            assert self._wire is not None
+            deltas, counts = self._wire
+            decoded: dict[int, int] = {}
+            key = 0
+            for i, (delta, count) in enumerate(zip(deltas, counts, strict=True)):
+                if i and delta <= 0:
+                    raise SketchError("sketch keys must ascend")
+                key = int(delta) if i == 0 else key + int(delta)
+                decoded[key] = int(count)
+            self._counts, self._wire = decoded, None
+        return self._counts
+
+    @counts.setter
+    def counts(self, value: dict[int, int]) -> None:
+        self._counts, self._wire = value, None
+
+    def wire_bins(self) -> tuple[list[int], list[int]]:
+        """(first key then deltas, counts): the bins as stored, without decoding them."""
+        if self._wire is not None:
+            return self._wire
+        keys = sorted(self.counts)
+        deltas = [keys[0]] + [b - a for a, b in itertools.pairwise(keys)] if keys else []
+        return deltas, [self.counts[k] for k in keys]
 
     @property
     def count(self) -> int:
         """How many values the sketch holds."""
+        if self._wire is not None:
+            return self.zeros + sum(self._wire[1])
         return self.zeros + sum(self.counts.values())
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Sketch) and self.zeros == other.zeros and self.counts == other.counts
+
+    __hash__ = None  # type: ignore[assignment]  # mutable
 
     def __repr__(self) -> str:
         return f"Sketch(n={self.count}, bins={len(self.counts)}, zeros={self.zeros})"
@@ -129,29 +166,25 @@ class Sketch:
 
     def to_wire(self) -> Wire:
         """`[zeros, [first_key, deltas...], [counts...]]`, keys ascending."""
-        keys = sorted(self.counts)
-        deltas = [keys[0]] + [b - a for a, b in itertools.pairwise(keys)] if keys else []
-        return [self.zeros, deltas, [self.counts[k] for k in keys]]
+        deltas, counts = self.wire_bins()
+        return [self.zeros, list(deltas), list(counts)]
 
     @classmethod
     def from_wire(cls, wire: Any) -> Sketch:
-        """Inverse of to_wire."""
+        """Inverse of to_wire; the bins are decoded when first needed."""
         try:
             zeros, deltas, counts = wire
+            if not isinstance(deltas, list) or not isinstance(counts, list):
+                raise SketchError("a sketch's keys and counts are lists")
             if len(deltas) != len(counts):
                 raise SketchError("a sketch needs one count per key")
-            keys: dict[int, int] = {}
-            key = 0
-            for i, (delta, count) in enumerate(zip(deltas, counts, strict=True)):
-                key = int(delta) if i == 0 else key + int(delta)
-                if i and delta <= 0:
-                    raise SketchError("sketch keys must ascend")
-                keys[key] = int(count)
-            return cls(keys, int(zeros))
+            sketch = cls(None, int(zeros))
         except (TypeError, ValueError) as exc:
             if isinstance(exc, SketchError):
                 raise
             raise SketchError(f"not a sketch: {exc}") from None
+        sketch._counts, sketch._wire = None, (deltas, counts)
+        return sketch
 
     def to_ddsketch(self) -> Any:
         """The same bins as the library's own DDSketch (count right; min, max and sum are not kept here)."""

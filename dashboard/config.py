@@ -66,7 +66,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """
     env = os.environ if env is None else env
     ttl = _int(env, "OBSERVATORY_DASHBOARD_TTL_SECONDS", 60)
-    days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 30)
+    days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 90)
     fleet_ttl = _int(env, "OBSERVATORY_CACHE_TTL_SECONDS", 60)
     assert ttl is not None and days is not None and fleet_ttl is not None
     return Settings(

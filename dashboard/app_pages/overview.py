@@ -12,8 +12,8 @@ st.caption(f"{v.range_label}: {v.start:%Y-%m-%d %H:%M} to {v.end:%Y-%m-%d %H:%M}
 
 # ---- Fleet health (every loaded row of the selected probes: a probe that went quiet is still listed)
 st.header("Fleet health")
-health = stats.fleet_health(v.dims, ui.now_utc(), v.interval_seconds)
-rate = stats.failure_rate(v.frame)
+health = stats.fleet_health(v.dims.probes, ui.now_utc(), v.interval_seconds)
+rate = stats.failure_rate(v.frame.probes)
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Probes reporting", f"{int((~health['stale']).sum())} of {len(health)}")
 c2.metric("Stale probes", int(health["stale"].sum()), help="No row for 2.5 schedule intervals")
@@ -73,7 +73,7 @@ st.dataframe(table.rename(columns=HEALTH_COLUMNS), hide_index=True, width="stret
 
 # ---- Headline
 st.header("Headline")
-tiers = sorted(int(t) for t in v.frame["memory_mb"].unique())
+tiers = sorted(int(t) for t in v.frame.stores["memory_mb"].unique())
 tier = st.selectbox("Memory tier", tiers, format_func=labels.tier, key="overview_tier")
 head = stats.headline(v.dims, int(tier), v.start, v.end)
 st.caption("p50 per strategy; the change is against the previous period of the same length. Lower is better.")
@@ -92,7 +92,8 @@ for row in head.itertuples():
 st.header("The reference run's tables, from our data")
 st.caption(
     "Same columns as the 2022 run (min, max, mean, median, p90), for every strategy and tier in range. "
-    "Warm hits pool every sample; error and failed rows are counted, not hidden."
+    "Warm hits pool every sample; error and failed rows are counted, not hidden. Min, max and mean are "
+    "exact; percentiles come from the daily digests' sketches, within 1 %."
 )
 names = {
     "strategy": "Strategy",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import charts, labels, stats, ui
@@ -17,26 +18,20 @@ q = c2.select_slider(
 )
 log_y = c3.toggle("Log latency axis", value=True, key="trend_log")
 
-bucket = stats.bucket_size(v.end - v.start)
+bucket = stats.bucket_of((v.end - v.start) / pd.Timedelta(days=1))
 series = stats.latency_over_time(v.frame, metric, float(q), bucket)
-bad = v.frame[v.frame["status"] != "ok"]
-not_ok = (
-    bad.assign(bucket=bad["ts"].dt.floor(bucket))
-    .groupby(["bucket", "status"])
-    .size()
-    .rename("count")
-    .reset_index()
-)
-changes = stats.change_points(v.frame)
+not_ok = stats.not_ok_over_time(v.frame, bucket)
+changes = stats.change_points(v.frame.probes)
 if series.empty:
     st.info(f"No {labels.METRIC[metric].lower()} measurements in this range (only failed rows).")
 fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
-span = stats.describe_span(bucket)
+span = "1 hour" if bucket == "hour" else "1 day"
 st.caption(
-    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket; the band "
-    "spans p10 to p90. Bars below count rows whose status was error or failed. Triangles and dotted lines "
-    "mark where an extension layer, runtime or CPU emulation mode changed."
+    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket (from the "
+    "daily digests' sketches, within 1 %); the band spans p10 to p90. Bars below count rows whose status "
+    "was error or failed. Triangles and dotted lines mark where a runtime, Python, SDK, library, build, "
+    "extension layer or CPU emulation mode first appeared."
 )
 if len(changes):
     st.subheader("Changes")

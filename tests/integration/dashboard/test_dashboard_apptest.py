@@ -152,18 +152,33 @@ def test_sidebar_filter_applies_without_a_new_query(
 
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runs.py"))  # Runs reads its own window once
     calls: list[Any] = []
-    real = table.read_rows
+    for name in ("read_rows", "read_digests"):
+        real = getattr(table, name)
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return real(*args, **kwargs)
+        def counting(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            calls.append(args)
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(table, "read_rows", counting)
+        monkeypatch.setattr(table, name, counting)
     at.sidebar.multiselect(key="f_strategy").set_value(["dict"])
-    _run(at.switch_page("app_pages/runs.py"))
+    _run(at)
     assert set(at.dataframe[0].value["Strategy"]) == {"dict cache"}
-    assert calls == []  # served from the cached frame
+    _run(at.switch_page("app_pages/overview.py"))
+    assert calls == []  # served from the cached digests and rows
+
+
+def test_runs_reads_only_the_window_it_shows(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runs.py"))
+    assert len(at.dataframe[0].value) == fleet_table.rows  # the last 24 hours: all 6 hours written
+    at.selectbox(key="runs_window").set_value("Last hour")
+    _run(at)
+    last_hour = at.dataframe[0].value
+    assert 0 < len(last_hour) < fleet_table.rows
+    assert any("read for this page only" in c.value for c in at.caption)
 
 
 def test_empty_table_says_why_and_what_to_do(empty_table: Table, app_env: Any) -> None:
