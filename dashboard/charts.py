@@ -76,52 +76,59 @@ def trend_figure(
     not_ok: pd.DataFrame | None = None,
     changes: pd.DataFrame | None = None,
     log_y: bool = True,
+    shifts: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Latency over time: the q-th percentile per strategy and tier, a p10-p90 band, change markers.
 
     `series` is `stats.latency_over_time` output; `not_ok` has columns bucket, status, count (drawn as bars
-    under the chart so failures stay visible); `changes` is `stats.change_points` output.
+    under the chart so failures stay visible); `changes` is `stats.change_points` output; `shifts` is
+    `shifts.level_shifts` output, drawn as stars on the first day of each new level.
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.06)
+    # Built from plain dicts without plotly's per-property validation: 40 probes × 90 days are 80 traces,
+    # and validating each costs more than everything the page computes (the traces are checked by tests).
+    fig._validate = False
     dashes = _dash_for_tiers(series["memory_mb"].astype(int).tolist()) if len(series) else {}
+    lines: list[dict] = []
     for (strategy, memory_mb), group in series.groupby(["strategy", "memory_mb"], sort=True):
         group = group.sort_values("bucket")
         name = labels.series(strategy, memory_mb)
         base = color(str(strategy))
-        fig.add_trace(
-            go.Scatter(
-                x=list(group["bucket"]) + list(group["bucket"])[::-1],
-                y=list(group["high"]) + list(group["low"])[::-1],
-                fill="toself",
-                fillcolor=_rgba(base, 0.12),
-                line={"width": 0},
-                hoverinfo="skip",
-                name=f"{name} p10-p90",
-                legendgroup=name,
-                showlegend=False,
-            ),
-            row=1,
-            col=1,
+        buckets = list(group["bucket"])
+        lines.append(
+            {
+                "type": "scatter",
+                "x": buckets + buckets[::-1],
+                "y": list(group["high"]) + list(group["low"])[::-1],
+                "fill": "toself",
+                "fillcolor": _rgba(base, 0.12),
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "name": f"{name} p10-p90",
+                "legendgroup": name,
+                "showlegend": False,
+            }
         )
-        fig.add_trace(
-            go.Scatter(
-                x=group["bucket"],
-                y=group["value"],
-                mode="lines+markers",
-                name=name,
-                legendgroup=name,
-                line={"color": base, "dash": dashes.get(int(memory_mb), "solid")},
-                marker={"size": 4},
-                customdata=group[["low", "high", "n"]].to_numpy(),
-                hovertemplate=(
+        lines.append(
+            {
+                "type": "scatter",
+                "x": buckets,
+                "y": list(group["value"]),
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": name,
+                "line": {"color": base, "dash": dashes.get(int(memory_mb), "solid")},
+                "marker": {"size": 4},
+                "customdata": group[["low", "high", "n"]].to_numpy().tolist(),
+                "hovertemplate": (
                     f"{name}<br>%{{x|%Y-%m-%d %H:%M}} UTC<br>p{q:g}: %{{y:.4g}} ms<br>"
                     "p10-p90: %{customdata[0]:.4g}-%{customdata[1]:.4g} ms<br>samples: %{customdata[2]}"
                     "<extra></extra>"
                 ),
-            ),
-            row=1,
-            col=1,
+            }
         )
+    if lines:
+        fig.add_traces(lines, rows=[1] * len(lines), cols=[1] * len(lines))
     if not_ok is not None and len(not_ok):
         for status, group in not_ok.groupby("status", sort=True):
             fig.add_trace(
@@ -153,6 +160,31 @@ def trend_figure(
             )
         if len(changes):
             fig.update_layout(yaxis3={"overlaying": "y", "range": [0, 1.02], "visible": False})
+    if shifts is not None and len(shifts):
+        for shift in shifts.itertuples(index=False):
+            name = labels.series(shift.strategy, shift.memory_mb)
+            fig.add_trace(
+                go.Scatter(
+                    x=[shift.ts],
+                    y=[shift.after],
+                    mode="markers",
+                    marker={
+                        "symbol": "star",
+                        "size": 15,
+                        "color": color(str(shift.strategy)),
+                        "line": {"width": 1, "color": "#222"},
+                    },
+                    name="level shift",
+                    legendgroup="level shift",
+                    showlegend=False,
+                    hovertext=(
+                        f"{name}: level shift {shift.change:+.0%} ({shift.before:.4g} → {shift.after:.4g} ms)"
+                    ),
+                    hoverinfo="text+x",
+                ),
+                row=1,
+                col=1,
+            )
     title = f"{labels.METRIC.get(metric, metric)} latency over time: p{q:g} with p10-p90 band"
     fig.update_layout(
         title=title, hovermode="closest", legend_title_text="Strategy · tier", barmode="stack", height=560

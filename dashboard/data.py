@@ -10,9 +10,11 @@ chart options never query again. Runs reads rows of the window it shows (`load_r
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -20,10 +22,10 @@ from typing import Any
 import pandas as pd
 
 from collector import table
-from collector.digest import ProbeDigest, digest_rows
+from collector.digest import digest_rows
 
 from .config import PRICES_PATH, SEED_PATH, Settings
-from .digests import DigestFrames, concat, to_frames
+from .digests import DigestFrames, concat, to_frames, wires_to_frames
 
 UNREACHABLE = "unreachable"
 CREDENTIALS = "credentials"
@@ -183,25 +185,42 @@ def _runs(days: list[date]) -> list[tuple[date, date]]:
     return runs
 
 
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while thousands of small lists are decoded: a months-long read makes
+    millions of them, none cyclic, and each collection would walk them all (3.7x slower, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def query_closed(settings: Settings, first_day: date, last_day: date, client: Any = None) -> Part:
     """Closed days [first_day, last_day]: their digests, and the rows (digested here) of days without."""
     if last_day < first_day:
         return Part(to_frames([]), (), 0, 0)
     try:
-        client = _client(settings, client)
-        days = table.read_digests(first_day, last_day, client=client, table_name=settings.table_name)
-        digests: list[ProbeDigest] = [d for day in days for d in day.digests]
-        found = {day.day for day in days}
-        missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
-        missing = [day for day in missing if day not in found]
-        rows_read = 0
-        for lo, hi in _runs(missing):
-            frame = table.read_rows(lo, hi + timedelta(days=1), client=client, table_name=settings.table_name)
-            rows_read += len(frame)
-            digests += digest_rows(frame.to_dict("records"), "day")
+        with _bulk():
+            client = _client(settings, client)
+            days = table.read_digest_wires(first_day, last_day, client=client, table_name=settings.table_name)
+            wires = [w for day in days for w in day.wires]
+            found = {day.day for day in days}
+            missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+            missing = [day for day in missing if day not in found]
+            rows_read = 0
+            for lo, hi in _runs(missing):
+                frame = table.read_rows(
+                    lo, hi + timedelta(days=1), client=client, table_name=settings.table_name
+                )
+                rows_read += len(frame)
+                wires += [d.to_wire() for d in digest_rows(frame.to_dict("records"), "day")]
+            frames = wires_to_frames(wires)
     except Exception as exc:
         raise classify(exc, settings) from exc
-    return Part(to_frames(digests), tuple(missing), rows_read, len(found))
+    return Part(frames, tuple(missing), rows_read, len(found))
 
 
 def query_recent(settings: Settings, today: date, client: Any = None, now: datetime | None = None) -> Part:

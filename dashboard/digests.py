@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ class DigestFrames:
 
 def _typed_probes(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=list(PROBE_COLUMNS))
-    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True)
+    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True, format="ISO8601")
     frame["last_ts"] = pd.to_datetime(frame["last_ts"], utc=True, format="ISO8601")
     for name in ("hours", "memory_mb", "invocations", "not_ok", "cold_starts", "cpu_measured",
                  "throttle_measured"):  # fmt: skip
@@ -120,7 +121,7 @@ def _typed_probes(records: list[dict]) -> pd.DataFrame:
 
 def _typed_stores(records: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(records, columns=list(STORE_COLUMNS))
-    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True)
+    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True, format="ISO8601")
     for name in ("hours", "memory_mb", "rows", *STATUSES, "warm_n", "api_rows", "api_fetches"):
         frame[name] = frame[name].astype("int64")
     frame["api_calls"] = frame["api_calls"].astype("Int64")
@@ -133,71 +134,84 @@ def _typed_stores(records: list[dict]) -> pd.DataFrame:
 
 def to_frames(digests: Iterable[ProbeDigest]) -> DigestFrames:
     """The frames of these digests (any mix of days and hours)."""
+    return wires_to_frames(d.to_wire() for d in digests)
+
+
+def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
+    """The frames of digests in their wire form (`ProbeDigest.to_wire`, as `collector.table` reads them):
+    no objects in between, the sketches' bins go straight into arrays."""
     probes: list[dict] = []
     stores: list[dict] = []
     deltas: dict[str, list[list[int]]] = {m: [] for m in METRICS}
     counts: dict[str, list[list[int]]] = {m: [] for m in METRICS}
     rows_of: dict[str, list[int]] = {m: [] for m in METRICS}
     zeros: dict[str, list[tuple[int, int]]] = {m: [] for m in METRICS}
-    for d in digests:
+    for w in wires:
         ident = {
-            "bucket": d.start,
-            "hours": d.hours,
-            "probe_key": d.probe_key,
-            "strategy": d.strategy,
-            "memory_mb": d.memory_mb,
-            "architecture": d.architecture,
-            "environment": d.environment,
-            "region": d.region,
+            "bucket": w["t0"],
+            "hours": w["h"],
+            "probe_key": w["p"],
+            "strategy": w["s"],
+            "memory_mb": w["mb"],
+            "architecture": w["a"],
+            "environment": w.get("env"),
+            "region": w.get("rg"),
         }
+        invocations, not_ok, cold = w["inv"]
+        cpu, cpu_n = w["cpu"]
+        throttled, total, thr_n = w["thr"]
+        last_ts, last_status, last_types = w["last"]
+        seen = w.get("seen", {})
         probes.append(
             {
                 **ident,
-                "invocations": d.invocations,
-                "not_ok": d.not_ok,
-                "cold_starts": d.cold_starts,
-                "cpu_time_ms": d.cpu_time_ms,
-                "cpu_measured": d.cpu_measured,
-                "throttled_periods": d.throttled_periods,
-                "total_periods": d.total_periods,
-                "throttle_measured": d.throttle_measured,
-                "last_ts": d.last_ts or None,
-                "last_status": d.last_status,
-                "last_error_types": d.last_error_types,
-                **{f"seen_{name}": "|".join(d.seen.get(name, [])) or None for name in SEEN_FIELDS},
+                "invocations": invocations,
+                "not_ok": not_ok,
+                "cold_starts": cold,
+                "cpu_time_ms": cpu,
+                "cpu_measured": cpu_n,
+                "throttled_periods": throttled,
+                "total_periods": total,
+                "throttle_measured": thr_n,
+                "last_ts": last_ts or None,
+                "last_status": last_status,
+                "last_error_types": last_types,
+                **{f"seen_{name}": "|".join(seen.get(name, [])) or None for name in SEEN_FIELDS},
             }
         )
-        for name, s in sorted(d.stores.items()):
+        for name, st in sorted(w.get("stores", {}).items()):
             row = len(stores)
+            statuses = st["st"]
+            calls, api_rows, api_fetches = st.get("api", [None, 0, 0])
             record = {
                 **ident,
                 "store": name,
-                "rows": s.rows,
-                **{status: s.statuses.get(status, 0) for status in STATUSES},
-                "error_types": ",".join(f"{k}:{v}" for k, v in sorted(s.error_types.items())),
-                "warm_n": s.warm_n,
-                "api_calls": s.api_calls,
-                "api_rows": s.api_rows,
-                "api_fetches": s.api_fetches,
+                "rows": sum(statuses.values()),
+                **{status: statuses.get(status, 0) for status in STATUSES},
+                "error_types": ",".join(f"{k}:{v}" for k, v in sorted(st.get("et", {}).items())),
+                "warm_n": st.get("wn", 0),
+                "api_calls": calls,
+                "api_rows": api_rows,
+                "api_fetches": api_fetches,
             }
+            measured = st.get("m", {})
             for metric in METRICS:
-                m = s.metrics[metric]
+                m = measured.get(metric)
+                if m is None:
+                    record.update(
+                        {f"{metric}_n": 0, f"{metric}_min": None, f"{metric}_max": None, f"{metric}_sum": 0.0}
+                    )
+                    continue
+                n, low, high, total_ms, (zero, d_keys, d_counts) = m
                 record.update(
-                    {
-                        f"{metric}_n": m.n,
-                        f"{metric}_min": m.min,
-                        f"{metric}_max": m.max,
-                        f"{metric}_sum": m.sum,
-                    }
+                    {f"{metric}_n": n, f"{metric}_min": low, f"{metric}_max": high, f"{metric}_sum": total_ms}
                 )
-                if m.n:
-                    d_keys, d_counts = m.sketch.wire_bins()
-                    if d_keys:
-                        deltas[metric].append(d_keys)
-                        counts[metric].append(d_counts)
-                        rows_of[metric].append(row)
-                    if m.sketch.zeros:
-                        zeros[metric].append((row, m.sketch.zeros))
+                if d_keys:
+                    deltas[metric].append(d_keys)
+                    counts[metric].append(d_counts)
+                    rows_of[metric].append(row)
+                if zero:
+                    zeros[metric].append((row, zero))
             stores.append(record)
     bins = {m: _bins(deltas[m], counts[m], rows_of[m], zeros[m]) for m in METRICS}
     return DigestFrames(_typed_probes(probes), _typed_stores(stores), bins)

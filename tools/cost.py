@@ -42,7 +42,7 @@ ASSUMPTIONS: dict[str, float] = {
     "compactor_ms_per_row": 0.5,  # read, decode and digest one row (100 warm samples)
     "digest_bytes_per_probe_day": 3000.0,  # compressed digest of one probe's day (lab days: 1-3 KB)
 }
-DIGEST_SHARDS = 8  # collector.table.DIGEST_SHARDS: items per digested day
+DIGEST_ITEM_BYTES = 100 * 1024  # collector.table.DIGEST_ITEM_TARGET_BYTES: a day is cut into items this size
 
 STORES_PER_STRATEGY: dict[str, int] = {name: len(stores) for name, stores in STORES_BY_STRATEGY.items()}
 
@@ -292,14 +292,15 @@ def compactor_lines(
     rru = rows_read * math.ceil(row_bytes / 4096) * 0.5  # eventually consistent Query: 0.5 RRU per 4 KB
     rru_usd = rru / 1e6 * ddb["read_request_unit_per_million"]
     day_bytes = probes * ASSUMPTIONS["digest_bytes_per_probe_day"]
-    wru = rows_read / max(rows_per_day, 1.0) * DIGEST_SHARDS * math.ceil(day_bytes / DIGEST_SHARDS / 1024)
+    items = max(1, math.ceil(day_bytes / DIGEST_ITEM_BYTES))
+    wru = rows_read / max(rows_per_day, 1.0) * items * math.ceil(day_bytes / items / 1024)
     wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
     stored_gb = day_bytes * min(365.0, float(compactor["digest_retention_days"])) / 1e9
     storage_usd = stored_gb * ddb["storage_gb_month"]
     return [
         Line("Lambda", "compactor (daily digests: runs, GB-seconds)", gb_s, "GB-s", lambda_usd, lambda_usd),
         Line("DynamoDB", "compactor reads (rows of days not settled)", rru, "RRU", rru_usd, rru_usd),
-        Line("DynamoDB", "digest writes (8 items per digested day)", wru, "WRU", wru_usd, wru_usd),
+        Line("DynamoDB", "digest writes (items of ~100 KB per digested day)", wru, "WRU", wru_usd, wru_usd),
         Line("DynamoDB", "digest storage after a year", stored_gb, "GB", storage_usd, storage_usd),
     ]
 

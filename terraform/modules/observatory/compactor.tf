@@ -63,7 +63,8 @@ resource "aws_lambda_function_event_invoke_config" "compactor" {
   maximum_event_age_in_seconds = 3600
 }
 
-# ---- IAM: read the rows of a day (Query on the by_day index), write the day's digest items (PutItem) ---------
+# ---- IAM: read the rows of a day (Query on the by_day index), write the day's digest items (PutItem) and ----
+# ---- delete the items of a digest group a rewrite superseded (DeleteItem) ----------------------------------
 
 data "aws_iam_policy_document" "compactor" {
   statement {
@@ -80,7 +81,7 @@ data "aws_iam_policy_document" "compactor" {
 
   statement {
     sid       = "WriteDigests"
-    actions   = ["dynamodb:PutItem"]
+    actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.this.arn]
   }
 

@@ -83,7 +83,9 @@ def test_a_missed_day_is_caught_up_and_a_half_written_day_is_not_trusted(ddb: An
     write_day(ddb, DAY1)
     write_day(ddb, DAY2)
     compactor.run(settings(catch_up_days=2), client=ddb, now=at(DAY3, 12))
-    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY1)}, "sk": {"S": "003"}})
+    ddb.delete_item(
+        TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY1)}, "sk": {"S": table.digest_sk(DAY1, 1, 0)}}
+    )
     assert set(table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY2}
     assert [d.day for d in table.read_digests(DAY1, DAY2, client=ddb, table_name=TABLE)] == [DAY2]
     again = compactor.run(settings(catch_up_days=2), client=ddb, now=at(DAY3, 13))
@@ -96,10 +98,11 @@ def test_recomputing_a_day_replaces_it(ddb: Any) -> None:
         compactor.compact_day(DAY1, client=ddb, table_name=TABLE, retention_days=10, now=at(DAY2, 12))
     items = ddb.query(
         TableName=TABLE,
-        KeyConditionExpression="pk = :p",
-        ExpressionAttributeValues={":p": {"S": table.digest_pk(DAY1)}},
+        KeyConditionExpression="pk = :p AND begins_with(sk, :d)",
+        ExpressionAttributeValues={":p": {"S": table.digest_pk(DAY1)}, ":d": {"S": str(DAY1)}},
     )["Items"]
-    assert len(items) == table.DIGEST_SHARDS
+    assert table.digest_pk(DAY1) == "digest#2026-11" and items[0]["sk"]["S"] == "2026-11-25#01#000"
+    assert len(items) == 1  # one small probe: one item
     assert all(int(i["expires_at"]["N"]) == int(at(DAY2).timestamp()) + 10 * 86400 for i in items)
     with pytest.raises(compactor.CompactorError):
         compactor.compact_day(DAY2, client=ddb, table_name=TABLE, retention_days=10, now=at(DAY2, 12))
@@ -127,7 +130,7 @@ def test_backfill_recomputes_a_range_with_progress(ddb: Any, capsys: pytest.Capt
     code = backfill.main(["--table", TABLE, "--from", str(DAY1), "--to", str(DAY2)])
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "[1/2] 2026-11-25: 8 rows, 1 probes → 8 items" in out and "[2/2] 2026-11-26" in out
+    assert "[1/2] 2026-11-25: 8 rows, 1 probes → 1 items" in out and "[2/2] 2026-11-26" in out
     assert set(table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY1, DAY2}
 
 

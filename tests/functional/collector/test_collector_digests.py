@@ -23,7 +23,7 @@ def test_a_day_round_trips_and_a_rewrite_replaces_it(ddb: Any) -> None:
     rows = _rows("extension-128-x86_64", 3) + _rows("dict-128-x86_64", 2)
     digests = digest_rows(rows)
     written = table.write_digests(DAY, digests, client=ddb, table_name=TABLE, computed_at=T)
-    assert (written.probes, written.items) == (2, table.DIGEST_SHARDS)
+    assert (written.probes, written.items) == (2, 1)
     (day,) = table.read_digests(DAY, DAY, client=ddb, table_name=TABLE)
     assert day.day == DAY and day.computed_at == T
     assert [d.to_wire() for d in day.digests] == [
@@ -46,9 +46,12 @@ def test_rows_and_digests_never_mix(ddb: Any) -> None:
 
 
 def test_only_complete_days_count_as_digested(ddb: Any) -> None:
-    table.write_digests(DAY, digest_rows(_rows("extension-128-x86_64", 1)), client=ddb, table_name=TABLE)
+    digests = digest_rows(_rows("extension-128-x86_64", 1) + _rows("dict-128-x86_64", 1))
+    table.write_digests(DAY, digests, client=ddb, table_name=TABLE, shards=4)
     assert list(table.digested_days(date(2026, 11, 24), DAY, client=ddb, table_name=TABLE)) == [DAY]
-    ddb.delete_item(TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY)}, "sk": {"S": "000"}})
+    ddb.delete_item(
+        TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY)}, "sk": {"S": table.digest_sk(DAY, 4, 2)}}
+    )
     assert table.digested_days(DAY, DAY, client=ddb, table_name=TABLE) == {}
     assert table.read_digests(DAY, DAY, client=ddb, table_name=TABLE) == []
 
@@ -84,3 +87,38 @@ def test_a_malformed_version_is_refused() -> None:
     record["identity"]["versions"]["python"] = "3.11 <script>"
     with pytest.raises(InvalidRecordError, match=r"identity\.versions\.python"):
         parse_probe_record(record)
+
+
+def test_a_range_of_days_across_months_is_one_query_per_month(ddb: Any) -> None:
+    from datetime import timedelta
+
+    first = date(2026, 10, 30)
+    for back in range(5):  # 2026-10-30 … 2026-11-03
+        day = first + timedelta(days=back)
+        rows = [make_row(datetime(day.year, day.month, day.day, 3, tzinfo=UTC), f"inv-{back}")]
+        table.write_digests(day, digest_rows(rows), client=ddb, table_name=TABLE)
+    queries: list[Any] = []
+    real = ddb.query
+
+    def counting(**kwargs: Any) -> Any:
+        queries.append(kwargs)
+        return real(**kwargs)
+
+    ddb.query = counting
+    days = table.read_digests(date(2026, 10, 31), date(2026, 11, 2), client=ddb, table_name=TABLE)
+    assert [d.day for d in days] == [date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 2)]
+    assert sorted(q["ExpressionAttributeValues"][":pk"]["S"] for q in queries) == [
+        "digest#2026-10",
+        "digest#2026-11",
+    ]
+
+
+def test_a_day_rewritten_with_fewer_shards_leaves_no_stale_shard(ddb: Any) -> None:
+    digests = digest_rows(_rows("extension-128-x86_64", 2) + _rows("dict-128-x86_64", 2))
+    table.write_digests(DAY, digests, client=ddb, table_name=TABLE, shards=4, computed_at=T)
+    again = table.write_digests(DAY, digests, client=ddb, table_name=TABLE)  # default: one item
+    assert again.items == 1
+    keys = [i["sk"]["S"] for i in ddb.scan(TableName=TABLE)["Items"] if i["pk"]["S"].startswith("digest#")]
+    assert keys == [table.digest_sk(DAY, 1, 0)]  # the 4-shard group is gone
+    (day,) = table.read_digests(DAY, DAY, client=ddb, table_name=TABLE)
+    assert sorted(d.probe_key for d in day.digests) == ["dict-128-x86_64", "extension-128-x86_64"]

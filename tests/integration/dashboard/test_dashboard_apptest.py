@@ -154,7 +154,7 @@ def test_sidebar_filter_applies_without_a_new_query(
     at = _run(AppTest.from_file(APP, default_timeout=120))
     _run(at.switch_page("app_pages/runs.py"))  # Runs reads its own window once
     calls: list[Any] = []
-    for name in ("read_rows", "read_digests"):
+    for name in ("read_rows", "read_digest_wires"):
         real = getattr(table, name)
 
         def counting(*args: Any, _real: Any = real, **kwargs: Any) -> Any:

@@ -39,7 +39,7 @@ def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
         {"AWS_ENDPOINT_URL": aws_endpoint, "OBSERVATORY_TABLE_NAME": name, "OBSERVATORY_DASHBOARD_DAYS": "7"}
     )
     calls: list[tuple[str, Any]] = []
-    for fn in ("read_rows", "read_digests"):
+    for fn in ("read_rows", "read_digest_wires"):
         real = getattr(table, fn)
 
         def counting(*args: Any, _real: Any = real, _fn: str = fn, **kwargs: Any) -> Any:
@@ -52,7 +52,7 @@ def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
     assert loaded.digested_days == 1  # three days ago, from its digest
     # rows only for the closed days without a digest (one run of days: one read) and for today
     assert loaded.row_days == (*[today - timedelta(days=d) for d in (6, 5, 4, 2, 1)], today)
-    assert sorted(c[0] for c in calls) == ["read_digests", "read_rows", "read_rows", "read_rows"]
+    assert sorted(c[0] for c in calls) == ["read_digest_wires", "read_rows", "read_rows", "read_rows"]
     assert set(stores["bucket"].dt.date) == {three_days_ago.date(), yesterday_date(three_days_ago), today}
     assert (stores[stores["bucket"].dt.date == today]["hours"] == 1).all()  # today per hour
     assert (stores[stores["bucket"].dt.date < today]["hours"] == 24).all()

@@ -337,7 +337,11 @@ def test_each_role_allows_only_what_its_function_does(
                     "actions": ["dynamodb:Query"],
                     "resources": sorted([table_arn, f"{table_arn}/index/by_day"]),
                 },
-                {"sid": "WriteDigests", "actions": ["dynamodb:PutItem"], "resources": [table_arn]},
+                {
+                    "sid": "WriteDigests",
+                    "actions": ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                    "resources": [table_arn],
+                },
                 xray,
             ]
         elif key == "collector":
