@@ -285,24 +285,24 @@ def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.
     return out.astype(object).where(out.notna(), None)[columns]
 
 
-def change_points(probes: pd.DataFrame) -> pd.DataFrame:
-    """Where a value that can explain a shift (runtime, Python, SDK, library, build, layer, CPU mode) first
-    appeared in a probe's buckets, after another one; changes seen by several probes are merged into one event
-    at the earliest bucket. Columns: ts, field, before, after, probes."""
-    columns = ["ts", "field", "before", "after", "probes"]
-    if probes.empty:
-        return pd.DataFrame(columns=columns)
+def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
+    """Per probe, the buckets where a value that can explain a shift (runtime, Python, SDK, library, build,
+    layer, CPU mode) first appeared after another one. A value seen for the first time with nothing before it
+    (older rows did not record it) is not a change. Columns: ts, field, before, after, probe_key, strategy,
+    memory_mb."""
+    columns = ["ts", "field", "before", "after", "probe_key", "strategy", "memory_mb"]
     events = []
-    ordered = probes.sort_values(["probe_key", "bucket"])
+    ordered = probes.sort_values(["probe_key", "bucket"]) if len(probes) else probes
     for name in CHANGE_FIELDS:
         column = f"seen_{name}"
-        for probe, group in (
-            ordered[["probe_key", "bucket", column]].dropna().groupby("probe_key", sort=False)
-        ):
+        if column not in ordered or ordered.empty:
+            continue
+        known = ordered[["probe_key", "strategy", "memory_mb", "bucket", column]].dropna()
+        for probe, group in known.groupby("probe_key", sort=False):
             previous: set[str] | None = None
             for bucket, seen in zip(group["bucket"], group[column], strict=True):
                 values = set(str(seen).split("|"))
-                new = values - previous if previous is not None else set()
+                new = values - previous if previous else set()
                 if new and previous:
                     events.append(
                         {
@@ -310,15 +310,24 @@ def change_points(probes: pd.DataFrame) -> pd.DataFrame:
                             "field": name,
                             "before": ", ".join(sorted(previous - values) or sorted(previous)),
                             "after": ", ".join(sorted(new)),
-                            "probe": probe,
+                            "probe_key": probe,
+                            "strategy": group["strategy"].iloc[0],
+                            "memory_mb": int(group["memory_mb"].iloc[0]),
                         }
                     )
                 previous = values
-    if not events:
+    return pd.DataFrame.from_records(events, columns=columns)
+
+
+def change_points(probes: pd.DataFrame) -> pd.DataFrame:
+    """`probe_changes` merged across probes: one event per (field, before, after) at the earliest bucket it
+    was seen in. Columns: ts, field, before, after, probes."""
+    columns = ["ts", "field", "before", "after", "probes"]
+    ev = probe_changes(probes)
+    if ev.empty:
         return pd.DataFrame(columns=columns)
-    ev = pd.DataFrame(events)
     merged = ev.groupby(["field", "before", "after"], sort=False).agg(
-        ts=("ts", "min"), probes=("probe", "nunique")
+        ts=("ts", "min"), probes=("probe_key", "nunique")
     )
     return merged.reset_index().sort_values("ts")[columns].reset_index(drop=True)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels, stats, ui
+from dashboard import charts, labels, shifts, stats, ui
 
 v = ui.view()
 st.title("Trends")
@@ -22,9 +22,11 @@ bucket = stats.bucket_of((v.end - v.start) / pd.Timedelta(days=1))
 series = stats.latency_over_time(v.frame, metric, float(q), bucket)
 not_ok = stats.not_ok_over_time(v.frame, bucket)
 changes = stats.change_points(v.frame.probes)
+# Level shifts are looked for in daily series of closed days (today is still filling up).
+found = shifts.level_shifts(series, until=v.end.floor("1D")) if bucket == "day" else shifts.empty()
 if series.empty:
     st.info(f"No {labels.METRIC[metric].lower()} measurements in this range (only failed rows).")
-fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y)
+fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y, shifts=found)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
 span = "1 hour" if bucket == "hour" else "1 day"
 st.caption(
@@ -33,6 +35,22 @@ st.caption(
     "was error or failed. Triangles and dotted lines mark where a runtime, Python, SDK, library, build, "
     "extension layer or CPU emulation mode first appeared."
 )
+st.subheader("Level shifts")
+if bucket != "day":
+    st.caption("Level shifts are looked for in the daily series of closed days: choose 7 days or more.")
+elif found.empty:
+    st.caption(
+        f"No level shift in the daily p{q} of any strategy × tier in range (PELT on log latency, penalty "
+        "3 σ² ln n, shifts under 10 % ignored; the dashboard README says why)."
+    )
+else:
+    for sentence in shifts.explain(found, stats.probe_changes(v.dims.probes), float(q)):
+        st.markdown(f"- {sentence}")
+    st.caption(
+        "Stars mark the first day of each new level. Changes listed are those recorded by the same "
+        "strategy × tier's probes that day or the day before (runtime, Python, boto3/botocore, the "
+        "strategy's library, the probe build, the extension layer, the CPU emulation mode)."
+    )
 if len(changes):
     st.subheader("Changes")
     shown = changes.assign(field=changes["field"].map(charts.CHANGE_NAMES))
