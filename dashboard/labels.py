@@ -78,3 +78,16 @@ def tier(memory_mb: object) -> str:
 def series(strategy_name: object, memory_mb: object) -> str:
     """Legend name of one strategy at one tier."""
     return f"{strategy(strategy_name)} · {tier(memory_mb)}"
+
+
+def fmt_ms(value: object) -> str:
+    """A latency for people: µs below 1 ms, ms otherwise; an em dash when unknown."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if number != number:  # NaN
+        return "—"
+    if number < 1:
+        return f"{number * 1000:.3g} µs"
+    return f"{number:.3g} ms" if number < 100 else f"{number:,.0f} ms"

@@ -147,6 +147,19 @@ def summarize(frames: DigestFrames, by: Sequence[str], metric: str) -> pd.DataFr
     return table[[*by, *SUMMARY_COLUMNS, *STATUSES]]
 
 
+def tier_summary(frames: DigestFrames) -> pd.DataFrame:
+    """Warm-hit and cold-miss p50 per strategy × memory tier (the Overview's figure and verdict).
+
+    Columns: strategy, memory_mb, metric, median, n.
+    """
+    parts = []
+    for metric in METRICS:
+        table = group_summary(frames, ["strategy", "memory_mb"], metric, (50.0,))
+        parts.append(table.assign(metric=metric).rename(columns={"p50": "median"}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[["strategy", "memory_mb", "metric", "median", "n"]]
+
+
 def status_counts(frames: DigestFrames) -> dict[str, int]:
     """How many rows are ok, error and failed."""
     return {s: int(frames.stores[s].sum()) if len(frames.stores) else 0 for s in STATUSES}

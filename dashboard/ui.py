@@ -171,11 +171,7 @@ def view() -> View:
 
 def fmt_ms(value: float | None) -> str:
     """A latency for people: µs below 1 ms, ms otherwise; an em dash when unknown."""
-    if value is None or pd.isna(value):
-        return "—"
-    if value < 1:
-        return f"{value * 1000:.3g} µs"
-    return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
+    return labels.fmt_ms(value)
 
 
 def human_columns(frame: pd.DataFrame, extra: dict[str, str] | None = None) -> pd.DataFrame:

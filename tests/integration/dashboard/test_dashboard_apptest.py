@@ -33,10 +33,22 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def test_overview_shows_health_headline_and_failing_probe(fleet_table: Table, app_env: Any) -> None:
+def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
+    fleet_table: Table, app_env: Any
+) -> None:
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     assert at.title[0].value == "Overview"
+    # the answer first: the verdict in a sentence, then the figure of p50 per strategy × tier
+    assert at.markdown[0].value.startswith("#### At 128 MB an extension hit costs")
+    assert "× a dict; at 1,769 MB" in at.markdown[0].value
+    (tiers,) = _figures(at)
+    assert (
+        tiers["layout"]["yaxis"]["type"] == "log"
+        and tiers["layout"]["xaxis"]["title"]["text"] == "Memory (MB)"
+    )
+    # health opens by itself: a probe is failing
+    assert at.expander[0].label.startswith("Fleet health: 1 failing")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Failing probes"] == "1"
     assert metrics["Probes reporting"] == "10 of 10"
@@ -68,7 +80,7 @@ def test_every_page_renders_its_charts(fleet_table: Table, app_env: Any) -> None
         "app_pages/distributions.py": 1,
         "app_pages/reference.py": 1,
         "app_pages/runs.py": 0,
-        "app_pages/overview.py": 0,
+        "app_pages/overview.py": 1,
     }
     for page in PAGES:
         _run(at.switch_page(page))
