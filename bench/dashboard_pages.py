@@ -19,7 +19,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, data, stats
+    from dashboard import charts, data, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -29,7 +29,10 @@ def page_figures(
 
     start = now.floor("1D") - pd.Timedelta(days=days - 1)
     frame = stats.in_window(frames, start, now + pd.Timedelta(seconds=1))
-    # Overview: health, the headline, the reference-style tables
+    # Overview: the answer first, then health, the headline, the reference-style tables
+    tiers = stats.tier_summary(frame)
+    verdict.sentence(tiers)
+    figures.append(charts.tier_figure(tiers))
     interval = stats.infer_interval_seconds(frames.probes)
     stats.fleet_health(frames.probes, now, interval)
     stats.failure_rate(frame.probes)
@@ -37,13 +40,14 @@ def page_figures(
     for metric in stats.METRICS:
         stats.summarize(frame, ["strategy", "memory_mb"], metric)
     mark("overview")
-    # Trends: p50 per day, not-ok bars, changes
+    # Trends: p50 per day, not-ok bars, changes, level shifts and what coincides
     bucket = stats.bucket_of(days)
     series = stats.latency_over_time(frame, "warm_hit", 50, bucket)
     changes = stats.change_points(frame.probes)
-    figures.append(
-        charts.trend_figure(series, "warm_hit", 50, stats.not_ok_over_time(frame, bucket), changes)
-    )
+    found = shifts.level_shifts(series, until=now.floor("1D")) if bucket == "day" else shifts.empty()
+    not_ok = stats.not_ok_over_time(frame, bucket)
+    figures.append(charts.trend_figure(series, "warm_hit", 50, not_ok, changes, shifts=found))
+    shifts.explain(found, stats.probe_changes(frames.probes))
     mark("trends")
     # Memory tiers
     for metric in stats.METRICS:
