@@ -1,7 +1,8 @@
 """Level shifts in a daily latency series, and the recorded changes that coincide with them. Pure.
 
 Method (`ruptures`, the maintained change-point library): PELT (exact optimal segmentation, linear time)
-with the `l2` cost — a change in the mean — on the **logarithm** of each strategy × tier's daily percentile,
+with the `l2` cost — a change in the mean — on the **logarithm** of each strategy × tier's daily percentile
+(run as ruptures' `KernelCPD` with the linear kernel: the same cost and search, in C),
 so a +38 % shift weighs the same at 0.4 µs as at 40 ms. Penalty per change point: `3 σ² ln n`, with n the
 days and σ the day-to-day noise, estimated robustly from the first differences (their median absolute
 deviation / 0.6745 / √2: a shift is one large difference and barely moves it), floored at 0.01, the
@@ -52,7 +53,11 @@ def breakpoints(values: np.ndarray) -> list[int]:
     if n < 2 * MIN_DAYS or not np.all(np.isfinite(y)):
         return []
     penalty = PENALTY_FACTOR * noise_sigma(y) ** 2 * math.log(n)
-    found = rpt.Pelt(model="l2", min_size=MIN_DAYS, jump=1).fit(y.reshape(-1, 1)).predict(pen=penalty)
+    # KernelCPD's linear kernel is the l2 cost, its penalised search is PELT, in ruptures' C code: the same
+    # breakpoints as Pelt(model="l2") (a test checks it) at 0.2 ms a series instead of 95 ms.
+    found = (
+        rpt.KernelCPD(kernel="linear", min_size=MIN_DAYS, jump=1).fit(y.reshape(-1, 1)).predict(pen=penalty)
+    )
     cuts = [b for b in found if b < n]
     bounds = [0, *cuts, n]
     kept = []

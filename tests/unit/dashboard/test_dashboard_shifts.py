@@ -81,3 +81,18 @@ def test_noise_is_estimated_from_the_differences_and_floored_at_the_sketch_accur
     y = rng.normal(0, 0.1, 400)
     assert shifts.noise_sigma(y) == pytest.approx(0.1, rel=0.15)
     assert shifts.noise_sigma(np.r_[y[:200], y[200:] + 2.0]) == pytest.approx(0.1, rel=0.15)  # shift-robust
+
+
+def test_the_fast_search_finds_what_pelt_with_the_l2_cost_finds() -> None:
+    import ruptures as rpt
+
+    rng = np.random.default_rng(2)
+    for trial in range(20):
+        y = rng.normal(0, 0.05, 60)
+        y[rng.integers(5, 55) :] += 0.3 * (trial % 2)
+        penalty = shifts.PENALTY_FACTOR * shifts.noise_sigma(y) ** 2 * np.log(len(y))
+        pelt = (
+            rpt.Pelt(model="l2", min_size=shifts.MIN_DAYS, jump=1).fit(y.reshape(-1, 1)).predict(pen=penalty)
+        )
+        fast = rpt.KernelCPD(kernel="linear", min_size=shifts.MIN_DAYS, jump=1).fit(y.reshape(-1, 1))
+        assert fast.predict(pen=penalty) == pelt
