@@ -1,12 +1,16 @@
-"""Dashboard bench: time from query to figures for 1, 7 and 30 days of the default lab fleet.
+"""Dashboard bench: first load of every page, from rows and from daily digests, side by side.
 
-Rows are written through the collector (destination record → `collector.contract.parse_destination` →
-`collector.rows.rows_for` → `collector.table.write_rows`) into a bench table on a moto server of its own, so
-neither `make up` nor the dashboard ever shows them. The probe records are replayed from a seeded model shaped
-like the lab's measurements (CFS-quantised hits at 128 MB); they are bench load, not measurements.
+30 days × 5 probes (the module's default fleet every 15 minutes) are written through the collector
+(destination record → `collector.contract.parse_destination` → `collector.rows.rows_for` →
+`collector.table.write_rows`) into a bench table on a lab endpoint of its own (moto over TLS, as `make up`
+starts it), and the compactor digests every closed day; 90 days × 40 probes (5 strategies × 8 memory tiers,
+every 5 minutes) are digests written directly (the rows would take hours to write to moto). The probe
+records are replayed from a seeded model shaped like the lab's measurements (CFS-quantised hits at 128 MB);
+they are bench load, not measurements.
 
-Prints, per window: rows read, seconds to query, seconds from frame to every page's figures, the total, and
-how the total grows with days. Goal: 30 days under 2 s. Nothing is asserted.
+Prints each read's query and first-load seconds (query → st.cache_data's copy → every page's figures), each
+page's first load at 90 × 40, the digest item sizes (40 and 200 probes), and a last machine-readable line
+`RESULT first_load_90d_40p_s=… rows_30d_s=… digests_30d_s=…`. Goal: every page under 2 s. Nothing is asserted.
 """
 
 from __future__ import annotations
@@ -16,18 +20,23 @@ import logging
 import os
 import pickle
 import random
+import shutil
 import socket
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from collector.vocabulary import STORES, STRATEGIES
+
+from .dashboard_pages import page_figures
 
 LAB_TIERS = (128, 1769)  # terraform/envs/local default memory_sizes
 LAB_INTERVAL_S = 300  # terraform/envs/local default rate(5 minutes)
@@ -195,182 +204,186 @@ def write_events(events: Iterable[dict[str, Any]], client: Any, table: str, work
         return sum(pool.map(one, events))
 
 
-def page_figures(frame: pd.DataFrame, now: pd.Timestamp, pages: dict[str, float] | None = None) -> list[Any]:
-    """Everything the six pages compute from the loaded frame, with default choices (Last 30 days).
-
-    `pages`, if given, receives the seconds each page's share took.
-    """
-    from dashboard import charts, data, stats
-
-    figures: list[Any] = []
-    marks = [("start", time.perf_counter())]
-
-    def mark(name: str) -> None:
-        marks.append((name, time.perf_counter()))
-
-    start = now - pd.Timedelta(days=30)
-    interval = stats.infer_interval_seconds(frame)
-    # Overview
-    stats.fleet_health(frame, now, interval)
-    stats.failure_rate(frame)
-    stats.headline(frame, int(frame["memory_mb"].min()), start, now)
-    for metric in stats.METRICS:
-        stats.summarize(frame, ["strategy", "memory_mb"], metric)
-    mark("overview")
-    # Trends
-    bucket = stats.bucket_size(now - start)
-    series = stats.latency_over_time(frame, "warm_hit", 50, bucket)
-    bad = frame[frame["status"] != "ok"]
-    not_ok = bad.assign(bucket=bad["ts"].dt.floor(bucket)).groupby(["bucket", "status"]).size()
-    not_ok = not_ok.rename("count").reset_index()
-    figures.append(charts.trend_figure(series, "warm_hit", 50, not_ok, stats.change_points(frame)))
-    mark("trends")
-    # Memory tiers
-    for metric in stats.METRICS:
-        figures.append(
-            charts.memory_figure(stats.summarize(frame, ["strategy", "memory_mb"], metric), metric)
-        )
-    prices = stats.PriceTable.from_json(data.price_table())
-    costs = stats.cost_table(frame, prices, 1.0, 60)
-    stats.best_choices(costs)
-    figures.append(charts.cost_figure(costs, 1.0, "prices-us-east-1.json"))
-    mark("memory")
-    # Distributions
-    figures.append(charts.distribution_figure(frame[frame["warm_n"] > 0]))
-    mark("distributions")
-    # Reference (the same summaries, on the secretsmanager rows)
-    sm = frame[frame["store"] == "secretsmanager"]
-    records = []
-    for metric in stats.METRICS:
-        for row in stats.summarize(sm, ["strategy", "memory_mb"], metric).itertuples():
-            records.append(
-                {
-                    "strategy": row.strategy,
-                    "memory_mb": row.memory_mb,
-                    "metric": metric,
-                    "source": "ours",
-                    "median": row.median,
-                    "p90": row.p90,
-                }
-            )
-    figures.append(charts.reference_figure(pd.DataFrame.from_records(records)))
-    mark("reference")
-    # Runs: the table it shows
-    frame.drop(columns=["warm_ms"]).sort_values("ts", ascending=False).head(5000)
-    mark("runs")
-    if pages is not None:
-        pages.update({name: t - marks[i][1] for i, (name, t) in enumerate(marks[1:])})
-    return figures
-
-
-def _cache_copy(frame: pd.DataFrame) -> pd.DataFrame:
-    """What every rerun pays to get the cached frame: st.cache_data's pickle round trip of the packed form."""
-    from dashboard import data
-
-    now = datetime.now(UTC)
-    packed = data.pack(data.Loaded(frame, now, now, now))
-    return data.unpack(pickle.loads(pickle.dumps(packed))).frame
-
-
 def _timed(fn: Any, *args: Any) -> tuple[Any, float]:
     started = time.perf_counter()
     result = fn(*args)
     return result, time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Write a month of the default fleet through the collector, then time query → figures for 1, 7, 30 days.
+def _cache_copy(loaded: Any) -> Any:
+    """What every rerun pays to get the cached digests: st.cache_data's pickle round trip."""
+    return pickle.loads(pickle.dumps(loaded))
 
-    `python -m bench dashboard` runs the defaults; `python -m bench.bench_dashboard --help` lists the options.
-    """
+
+def _first_load(
+    settings: Any, client: Any, now: datetime, days: int
+) -> tuple[float, float, dict[str, float], int]:
+    """data.query (digests + today's rows) → cache copy → every page's figures: (query s, total s, pages,
+    rows read)."""
+    from dashboard import data
+
+    loaded, query_s = _timed(data.query, settings, client, now)
+    copied, copy_s = _timed(_cache_copy, loaded)
+    pages: dict[str, float] = {}
+    _, fig_s = _timed(page_figures, copied.frames, pd.Timestamp(now), days, pages)
+    return query_s, query_s + copy_s + fig_s, pages, loaded.rows_read
+
+
+def _rows_load(client: Any, table: str, now: datetime, days: int) -> tuple[int, float, float]:
+    """The way the dashboard read before digests: every row of the window, digested here, then the pages."""
+    from collector.digest import digest_rows
+    from collector.table import read_rows
+    from dashboard.digests import to_frames
+
+    start = datetime(now.year, now.month, now.day, tzinfo=UTC) - timedelta(days=days - 1)
+    frame, query_s = _timed(
+        lambda: read_rows(start, now + timedelta(seconds=1), client=client, table_name=table)
+    )
+    frames, digest_s = _timed(lambda: to_frames(digest_rows(frame.to_dict("records"), "day")))
+    _, fig_s = _timed(page_figures, frames, pd.Timestamp(now), days)
+    return len(frame), query_s, query_s + digest_s + fig_s
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Time each page's first load: 30 days × 5 probes from rows and from digests, 90 days × 40 probes from
+    digests. `python -m bench dashboard` runs the defaults; `python -m bench.bench_dashboard --help`."""
     parser = argparse.ArgumentParser(
         prog="python -m bench.bench_dashboard", description=__doc__.splitlines()[0]
     )
-    parser.add_argument("--days", type=int, nargs="+", default=[1, 7, 30], help="windows to time")
-    parser.add_argument("--interval", type=int, default=900, help="schedule interval, s (module default 900)")
     parser.add_argument(
-        "--tiers", type=int, nargs="+", default=[128], help="memory tiers (module default 128)"
+        "--days", type=int, default=30, help="days of rows written through the collector (30)"
     )
+    parser.add_argument(
+        "--interval", type=int, default=900, help="their schedule interval, s (module default 900)"
+    )
+    parser.add_argument("--big-days", type=int, default=90, help="days of digests written directly (90)")
+    parser.add_argument("--big-probes", type=int, default=40, help="probes of that history (40: 5 × 8 tiers)")
     args = parser.parse_args([] if argv is None else argv)
 
     import boto3
-    from moto.server import ThreadedMotoServer
 
-    from collector.contract import parse_destination
-    from collector.rows import rows_for
-    from collector.table import create_table, read_rows, rows_to_frame
+    from collector import compactor
+    from collector.table import create_table, digest_items, item_size
+    from dashboard.config import load_settings
+    from lab.endpoint import start_endpoint, stop_endpoint
 
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    from .dashboard_pages import shifted_day, template_digests, write_synthetic_history
+
+    logging.getLogger("collector").setLevel(logging.WARNING)
     for name, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}.items():
         os.environ.setdefault(name, value)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+    state = Path(tempfile.mkdtemp(prefix="slo-bench-dashboard-"))
+    info = start_endpoint(state, port=port)  # the lab's endpoint: moto over TLS, keep-alive, its own process
+    endpoint, ca = info.url, str(info.ca_bundle)
     try:
-        client = boto3.client("dynamodb", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-        create_table(client, BENCH_TABLE)
-        longest = max(args.days)
-        end = datetime(2026, 11, 1, tzinfo=UTC)
-        start = end - timedelta(days=longest)
-        probes = len(STRATEGIES) * len(args.tiers)
-        print(
-            f"fleet: {probes} probes ({len(STRATEGIES)} strategies × {args.tiers} MB × x86_64), every "
-            f"{args.interval} s; {longest} days written to table {BENCH_TABLE} on moto (port {port})"
-        )
-        events = destination_events(start, longest, tiers=args.tiers, interval_s=args.interval)
-        written, took = _timed(write_events, events, client, BENCH_TABLE, 4)
-        print(
-            f"written through the collector: {written:,} rows in {took:.1f} s ({written / took:,.0f} rows/s)"
-        )
-        now = pd.Timestamp(end)
-        base_total = None
-        print(
-            f"{'days':>5} {'rows':>8} {'query s':>8} {'cache s':>8} {'figures s':>9} {'total s':>8}"
-            f" {'x vs 1 day':>10}  slowest page"
-        )
-        warm = read_rows(end - timedelta(hours=1), end, client=client, table_name=BENCH_TABLE)
-        page_figures(_cache_copy(warm), now)  # first calls pay for imports and caches: not part of a window
-        for days in sorted(args.days):
-            frame, query_s = _timed(
-                lambda d=days: read_rows(
-                    end - timedelta(days=d), end + timedelta(seconds=1), client=client, table_name=BENCH_TABLE
-                )
-            )
-            cached, cache_s = _timed(_cache_copy, frame)
-            pages: dict[str, float] = {}
-            _, fig_s = _timed(page_figures, cached, now, pages)
-            total = query_s + cache_s + fig_s
-            base_total = base_total or total
-            slow = max(pages, key=lambda k: pages[k])
-            print(
-                f"{days:>5} {len(frame):>8,} {query_s:>8.2f} {cache_s:>8.3f} {fig_s:>9.2f} {total:>8.2f}"
-                f" {total / base_total:>10.1f}  {slow} {pages[slow]:.2f} s"
-            )
-        from dashboard.data import split_window
+        client = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1", verify=ca)
+        now = datetime.now(UTC)
+        today = now.date()
+        midnight = datetime(today.year, today.month, today.day, tzinfo=UTC)
 
-        boundary = split_window(end, max(args.days))[1]
-        recent, reload_s = _timed(
-            lambda: read_rows(boundary, end + timedelta(seconds=1), client=client, table_name=BENCH_TABLE)
+        # ---- 30 days × 5 probes, written through the collector, then digested by the compactor
+        small = f"{BENCH_TABLE}-30d"
+        create_table(client, small)
+        start = midnight - timedelta(days=args.days - 1)
+        events = destination_events(
+            start, (now - start).total_seconds() / 86400, tiers=[128], interval_s=args.interval
+        )
+        written, took = _timed(write_events, events, client, small, 4)
+        print(
+            f"{args.days} days × 5 probes every {args.interval} s: {written:,} rows written through the "
+            f"collector in {took:.0f} s (the lab's endpoint on port {port})"
+        )
+        _, compact_s = _timed(
+            lambda: [
+                compactor.compact_day(
+                    today - timedelta(days=b), client=client, table_name=small, retention_days=3650, now=now
+                )
+                for b in range(args.days - 1, 0, -1)
+            ]
+        )
+        print(f"compactor: {args.days - 1} closed days digested in {compact_s:.1f} s")
+        settings = load_settings(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_CA_BUNDLE": ca,
+                "OBSERVATORY_TABLE_NAME": small,
+                "OBSERVATORY_DASHBOARD_DAYS": str(args.days),
+            }
+        )
+        rows, rows_query_s, rows_s = _rows_load(client, small, now, args.days)
+        q30_s, digests_30_s, _, today_rows = _first_load(settings, client, now, args.days)
+        from dashboard import data
+
+        runs, runs_s = _timed(data.query_rows, settings, 24, client, now)
+
+        # ---- 90 days × 40 probes, digests written directly
+        big = f"{BENCH_TABLE}-90d"
+        create_table(client, big)
+        tiers = [128, 256, 512, 1024, 1769, 2048, 3008, 4096][: max(1, args.big_probes // 5)]
+        day_events = list(
+            destination_events(midnight - timedelta(days=1), 1, tiers=tiers, interval_s=300, seed=3)
+        )
+        templates = template_digests(day_events)
+        items, _ = _timed(write_synthetic_history, client, big, templates, args.big_days, today)
+        settings90 = load_settings(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_CA_BUNDLE": ca,
+                "OBSERVATORY_TABLE_NAME": big,
+                "OBSERVATORY_DASHBOARD_DAYS": str(args.big_days),
+            }
+        )
+        q90_s, first_90_s, pages90, _ = _first_load(settings90, client, now, args.big_days)
+        per_page = {name: q90_s + s for name, s in pages90.items()}
+        # item sizes: this fleet's day, and 200 probes (the 40 templates relabelled 5 times)
+        sizes40 = [
+            item_size(i)
+            for i in digest_items(today, shifted_day(templates, today, random.Random(1)), computed_at=now)
+        ]
+        many = []
+        for copy in range(5):
+            for d in shifted_day(templates, today, random.Random(copy)):
+                d.probe_key = f"{d.probe_key}-{copy}"
+                many.append(d)
+        sizes200 = [item_size(i) for i in digest_items(today, many, computed_at=now)]
+
+        print()
+        print(f"{'read':<40} {'what':>22} {'query s':>8} {'first load s':>13}")
+        print(
+            f"{f'{args.days} days × 5 probes, from rows':<40} {f'{rows:,} rows':>22} {rows_query_s:>8.2f} "
+            f"{rows_s:>13.2f}"
         )
         print(
-            f"reload after a TTL (only yesterday and today are read again; earlier days every 6 h): "
-            f"{len(recent):,} rows, query {reload_s:.2f} s"
+            f"{f'{args.days} days × 5 probes, from digests':<40} "
+            f"{f'{args.days - 1} days + {today_rows:,} rows':>22} {q30_s:>8.2f} {digests_30_s:>13.2f}"
         )
-        # The dashboard's own share at the lab's default fleet (10 probes every 5 min), without the endpoint.
-        lab = destination_events(end - timedelta(days=30), 30, tiers=LAB_TIERS, interval_s=LAB_INTERVAL_S)
-        frame, _ = _timed(lambda: rows_to_frame(r for e in lab for r in rows_for(parse_destination(e))))
-        cached, cache_s = _timed(_cache_copy, frame)
-        pages = {}
-        _, fig_s = _timed(page_figures, cached, now, pages)
         print(
-            f"lab default fleet (10 probes every 5 min), 30 days, frame from collector.table.rows_to_frame "
-            f"(no table): {len(frame):,} rows; cache {cache_s:.2f} s; figures {fig_s:.2f} s "
-            f"({', '.join(f'{k} {v:.2f}' for k, v in pages.items())})"
+            f"{f'{args.big_days} days × {len(templates)} probes, from digests':<40} "
+            f"{f'{items:,} items':>22} {q90_s:>8.2f} {first_90_s:>13.2f}"
+        )
+        print(
+            f"each page's first load, {args.big_days} days × {len(templates)} probes (query + page): "
+            + ", ".join(f"{k} {v:.2f} s" for k, v in per_page.items())
+        )
+        print(
+            f"Runs (rows of its own window, last 24 h of the 5-probe table): {len(runs):,} rows in "
+            f"{runs_s:.2f} s"
+        )
+        print(
+            f"digest items per day: {len(templates)} probes {min(sizes40):,}-{max(sizes40):,} B "
+            f"({sum(sizes40) / 1024:.0f} KB); 200 probes {min(sizes200):,}-{max(sizes200):,} B "
+            f"({sum(sizes200) / 1024:.0f} KB); DynamoDB's item limit 409,600 B"
+        )
+        print(
+            f"RESULT first_load_90d_40p_s={first_90_s:.2f} rows_30d_s={rows_s:.2f} "
+            f"digests_30d_s={digests_30_s:.2f}"
         )
     finally:
-        server.stop()
+        stop_endpoint(state)
+        shutil.rmtree(state, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 DEFAULT_RETENTION_DAYS = 90
+DEFAULT_DIGEST_RETENTION_DAYS = 3650  # digests outlive rows: trends over years
 
 
 class ConfigError(Exception):
@@ -54,3 +55,49 @@ def get_settings() -> Settings:
 def endpoint_from_env() -> str | None:
     """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS)."""
     return os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+
+
+DEFAULT_SETTLE_SECONDS = 6 * 3600 + 900  # Lambda's longest event age (6 h) + the collector's own retries
+DEFAULT_CATCH_UP_DAYS = 14
+
+
+def _whole(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name} must be between {lo} and {hi}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class CompactorSettings:
+    """Which table the compactor digests, how long digests live, when a closed day stops changing."""
+
+    table_name: str
+    digest_retention_days: int = DEFAULT_DIGEST_RETENTION_DAYS
+    settle_seconds: int = DEFAULT_SETTLE_SECONDS
+    catch_up_days: int = DEFAULT_CATCH_UP_DAYS
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> CompactorSettings:
+        """From `OBSERVATORY_TABLE_NAME`, `OBSERVATORY_DIGEST_RETENTION_DAYS` (default 3650),
+        `OBSERVATORY_DIGEST_SETTLE_SECONDS` (default 6 h 15 min: how long after midnight a day can still
+        receive rows) and `OBSERVATORY_DIGEST_CATCH_UP_DAYS` (default 14: how far back a missed day is
+        found)."""
+        env = os.environ if environ is None else environ
+        table = env.get("OBSERVATORY_TABLE_NAME", "").strip()
+        if not table:
+            raise ConfigError("OBSERVATORY_TABLE_NAME is not set: the compactor needs its DynamoDB table")
+        return cls(
+            table_name=table,
+            digest_retention_days=_whole(
+                env, "OBSERVATORY_DIGEST_RETENTION_DAYS", DEFAULT_DIGEST_RETENTION_DAYS, 1, 36500
+            ),
+            settle_seconds=_whole(
+                env, "OBSERVATORY_DIGEST_SETTLE_SECONDS", DEFAULT_SETTLE_SECONDS, 0, 7 * 86400
+            ),
+            catch_up_days=_whole(env, "OBSERVATORY_DIGEST_CATCH_UP_DAYS", DEFAULT_CATCH_UP_DAYS, 1, 366),
+        )

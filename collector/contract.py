@@ -48,7 +48,15 @@ REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 RUNTIME = re.compile(r"python3\.\d{1,2}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
 SHA256_HEX = re.compile(r"[0-9a-f]{64}")
-ERROR_TYPE = re.compile(r"[\w .:/\-]{1,128}")  # identifier-like; no comma (error_types is comma-separated)
+ERROR_TYPE = re.compile(r"[\w .:/\-]{1,128}")
+VERSION = re.compile(r"[\w.+:=\-]{1,128}")  # 3.11.7, 1.44.8, aws-lambda-powertools==3.37.0, sha256:…
+VERSION_FIELDS = {  # identity.versions key -> Identity field (and row column)
+    "python": "python_version",
+    "boto3": "boto3_version",
+    "botocore": "botocore_version",
+    "library": "library_version",
+    "build": "build_digest",
+}  # identifier-like; no comma (error_types is comma-separated)
 FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
 )
@@ -109,6 +117,12 @@ class Identity:
     environment: Environment
     cpu_emulation: CpuEmulation
     extension_layer: str | None
+    # identity.versions (optional: older records have none): what can explain a shift
+    python_version: str | None = None
+    boto3_version: str | None = None
+    botocore_version: str | None = None
+    library_version: str | None = None
+    build_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -335,6 +349,11 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
         raise c.fail(f"{path}.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
     c.string(raw.get("function_name"), f"{path}.function_name", max_len=170)
     layer = c.opt_string(raw.get("extension_layer"), f"{path}.extension_layer")
+    versions = c.opt_obj(raw.get("versions"), f"{path}.versions") or {}
+    known = {
+        field: c.opt_string(versions.get(key), f"{path}.versions.{key}", pattern=VERSION, max_len=128)
+        for key, field in VERSION_FIELDS.items()
+    }
     return Identity(
         probe_key=probe_key,
         strategy=strategy,
@@ -345,6 +364,7 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
         environment=c.choice(raw.get("environment"), f"{path}.environment", ENVIRONMENTS),
         cpu_emulation=c.choice(raw.get("cpu_emulation"), f"{path}.cpu_emulation", CPU_EMULATIONS),
         extension_layer=layer or None,
+        **known,
     )
 
 

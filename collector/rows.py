@@ -57,6 +57,11 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "total_periods": throttling.nr_periods if throttling else None,
         "api_calls": measurement.api_calls if measurement else None,
         "value_sha256": measurement.value_sha256 if measurement else None,
+        "python_version": identity.python_version,
+        "boto3_version": identity.boto3_version,
+        "botocore_version": identity.botocore_version,
+        "library_version": identity.library_version,
+        "build_digest": identity.build_digest,
     }
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import labels, stats
+from . import labels, sketches, stats
 
 PALETTE = {
     "extension": "#d62728",
@@ -25,7 +25,16 @@ PALETTE = {
 TIER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 STATUS_COLOR = {"error": "#ff7f0e", "failed": "#d62728"}
 CFS_PERIOD_MS = 20.0
-CHANGE_NAMES = {"extension_layer": "extension layer", "runtime": "runtime", "cpu_emulation": "CPU emulation"}
+CHANGE_NAMES = {
+    "runtime": "runtime",
+    "python_version": "Python",
+    "boto3_version": "boto3",
+    "botocore_version": "botocore",
+    "library_version": "strategy library",
+    "build_digest": "probe build",
+    "extension_layer": "extension layer",
+    "cpu_emulation": "CPU emulation",
+}
 METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
 
 
@@ -67,52 +76,59 @@ def trend_figure(
     not_ok: pd.DataFrame | None = None,
     changes: pd.DataFrame | None = None,
     log_y: bool = True,
+    shifts: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Latency over time: the q-th percentile per strategy and tier, a p10-p90 band, change markers.
 
     `series` is `stats.latency_over_time` output; `not_ok` has columns bucket, status, count (drawn as bars
-    under the chart so failures stay visible); `changes` is `stats.change_points` output.
+    under the chart so failures stay visible); `changes` is `stats.change_points` output; `shifts` is
+    `shifts.level_shifts` output, drawn as stars on the first day of each new level.
     """
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.8, 0.2], vertical_spacing=0.06)
+    # Built from plain dicts without plotly's per-property validation: 40 probes × 90 days are 80 traces,
+    # and validating each costs more than everything the page computes (the traces are checked by tests).
+    fig._validate = False
     dashes = _dash_for_tiers(series["memory_mb"].astype(int).tolist()) if len(series) else {}
+    lines: list[dict] = []
     for (strategy, memory_mb), group in series.groupby(["strategy", "memory_mb"], sort=True):
         group = group.sort_values("bucket")
         name = labels.series(strategy, memory_mb)
         base = color(str(strategy))
-        fig.add_trace(
-            go.Scatter(
-                x=list(group["bucket"]) + list(group["bucket"])[::-1],
-                y=list(group["high"]) + list(group["low"])[::-1],
-                fill="toself",
-                fillcolor=_rgba(base, 0.12),
-                line={"width": 0},
-                hoverinfo="skip",
-                name=f"{name} p10-p90",
-                legendgroup=name,
-                showlegend=False,
-            ),
-            row=1,
-            col=1,
+        buckets = list(group["bucket"])
+        lines.append(
+            {
+                "type": "scatter",
+                "x": buckets + buckets[::-1],
+                "y": list(group["high"]) + list(group["low"])[::-1],
+                "fill": "toself",
+                "fillcolor": _rgba(base, 0.12),
+                "line": {"width": 0},
+                "hoverinfo": "skip",
+                "name": f"{name} p10-p90",
+                "legendgroup": name,
+                "showlegend": False,
+            }
         )
-        fig.add_trace(
-            go.Scatter(
-                x=group["bucket"],
-                y=group["value"],
-                mode="lines+markers",
-                name=name,
-                legendgroup=name,
-                line={"color": base, "dash": dashes.get(int(memory_mb), "solid")},
-                marker={"size": 4},
-                customdata=group[["low", "high", "n"]].to_numpy(),
-                hovertemplate=(
+        lines.append(
+            {
+                "type": "scatter",
+                "x": buckets,
+                "y": list(group["value"]),
+                "mode": "lines+markers",
+                "name": name,
+                "legendgroup": name,
+                "line": {"color": base, "dash": dashes.get(int(memory_mb), "solid")},
+                "marker": {"size": 4},
+                "customdata": group[["low", "high", "n"]].to_numpy().tolist(),
+                "hovertemplate": (
                     f"{name}<br>%{{x|%Y-%m-%d %H:%M}} UTC<br>p{q:g}: %{{y:.4g}} ms<br>"
                     "p10-p90: %{customdata[0]:.4g}-%{customdata[1]:.4g} ms<br>samples: %{customdata[2]}"
                     "<extra></extra>"
                 ),
-            ),
-            row=1,
-            col=1,
+            }
         )
+    if lines:
+        fig.add_traces(lines, rows=[1] * len(lines), cols=[1] * len(lines))
     if not_ok is not None and len(not_ok):
         for status, group in not_ok.groupby("status", sort=True):
             fig.add_trace(
@@ -144,6 +160,31 @@ def trend_figure(
             )
         if len(changes):
             fig.update_layout(yaxis3={"overlaying": "y", "range": [0, 1.02], "visible": False})
+    if shifts is not None and len(shifts):
+        for shift in shifts.itertuples(index=False):
+            name = labels.series(shift.strategy, shift.memory_mb)
+            fig.add_trace(
+                go.Scatter(
+                    x=[shift.ts],
+                    y=[shift.after],
+                    mode="markers",
+                    marker={
+                        "symbol": "star",
+                        "size": 15,
+                        "color": color(str(shift.strategy)),
+                        "line": {"width": 1, "color": "#222"},
+                    },
+                    name="level shift",
+                    legendgroup="level shift",
+                    showlegend=False,
+                    hovertext=(
+                        f"{name}: level shift {shift.change:+.0%} ({shift.before:.4g} → {shift.after:.4g} ms)"
+                    ),
+                    hoverinfo="text+x",
+                ),
+                row=1,
+                col=1,
+            )
     title = f"{labels.METRIC.get(metric, metric)} latency over time: p{q:g} with p10-p90 band"
     fig.update_layout(
         title=title, hovermode="closest", legend_title_text="Strategy · tier", barmode="stack", height=560
@@ -259,49 +300,44 @@ def _cfs_guides(fig: go.Figure, x_max: float, log_x: bool) -> None:
 
 
 def distribution_figure(
-    frame: pd.DataFrame, kind: str = "ecdf", log_x: bool = True, max_points: int = 2000
+    series: Sequence[stats.Distribution], kind: str = "ecdf", log_x: bool = True
 ) -> go.Figure:
     """Warm-hit distribution per strategy × tier (ECDF or histogram), with the 20 ms CFS period marked.
 
-    `frame` holds contract rows (their `warm_ms` lists are pooled per strategy and tier).
+    `series` holds each strategy × tier's merged sketch (`stats.distributions`): bins 2 % wide, so the CFS
+    steps at 20 and 40 ms stay sharp (a bin there is 0.4 ms).
     """
     if kind not in ("ecdf", "histogram"):
         raise ValueError(f"kind must be 'ecdf' or 'histogram', got {kind!r}")
     fig = go.Figure()
-    dashes = _dash_for_tiers(frame["memory_mb"].astype(int).tolist()) if len(frame) else {}
-    series = []
-    for (strategy, memory_mb), group in frame.groupby(["strategy", "memory_mb"], sort=True):
-        samples = stats.warm_samples(group)
-        if samples.size:
-            series.append((str(strategy), int(memory_mb), samples))
-    x_max = max((float(s.max()) for _, _, s in series), default=0.0)
-    # Histograms are binned here, not in the browser: a month of samples is millions of numbers.
+    dashes = _dash_for_tiers([d.memory_mb for d in series])
+    x_max = max((float(d.values.max()) for d in series if len(d.values)), default=0.0)
     width = max(x_max / 120, 0.25) if x_max >= CFS_PERIOD_MS * 0.75 else max(x_max / 120, 1e-9)
     edges = np.arange(0.0, x_max + 2 * width, width)
-    for strategy, memory_mb, samples in series:
-        name = labels.series(strategy, memory_mb)
+    for d in series:
+        name = labels.series(d.strategy, d.memory_mb)
         if kind == "ecdf":
-            xs, share = stats.ecdf(samples, max_points=max_points)
+            xs, share = sketches.ecdf(d.values, d.counts)
             fig.add_trace(
                 go.Scatter(
                     x=xs,
                     y=share * 100,
                     mode="lines",
                     line_shape="hv",
-                    name=f"{name} (n={samples.size})",
-                    line={"color": color(strategy), "dash": dashes.get(memory_mb, "solid")},
+                    name=f"{name} (n={d.n})",
+                    line={"color": color(d.strategy), "dash": dashes.get(d.memory_mb, "solid")},
                     hovertemplate=f"{name}<br>%{{y:.1f}} % of hits ≤ %{{x:.4g}} ms<extra></extra>",
                 )
             )
         else:
-            counts, _ = np.histogram(samples, bins=edges)
+            share = sketches.histogram(d.values, d.counts, edges)
             fig.add_trace(
                 go.Bar(
                     x=(edges[:-1] + edges[1:]) / 2,
-                    y=counts / samples.size * 100,
+                    y=share * 100,
                     width=width,
-                    name=f"{name} (n={samples.size})",
-                    marker_color=color(strategy),
+                    name=f"{name} (n={d.n})",
+                    marker_color=color(d.strategy),
                     opacity=0.6,
                     hovertemplate=f"{name}<br>%{{y:.1f}} % of hits in %{{x:.3g}} ± {width / 2:.3g} ms"
                     "<extra></extra>",
@@ -318,6 +354,50 @@ def distribution_figure(
     fig.update_xaxes(title_text="Warm-hit latency (ms)", type="log" if log_axis else "linear")
     y_title = "Share of warm hits at or below (%)" if kind == "ecdf" else "Share of warm hits (%)"
     fig.update_yaxes(title_text=y_title)
+    return fig
+
+
+def tier_figure(summary: pd.DataFrame) -> go.Figure:
+    """The answer at a glance: warm-hit and cold-miss p50 per strategy at every memory tier, log scale.
+
+    `summary` columns: strategy, memory_mb, metric (cold_miss | warm_hit), median, n.
+    """
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Warm hit p50", "Cold miss p50"), horizontal_spacing=0.08
+    )
+    tiers = sorted(int(t) for t in summary["memory_mb"].unique()) if len(summary) else []
+    for col, metric in enumerate(("warm_hit", "cold_miss"), start=1):
+        part = summary[(summary["metric"] == metric) & summary["median"].notna()] if len(summary) else summary
+        for strategy, group in part.groupby("strategy", sort=True):
+            group = group.sort_values("memory_mb")
+            fig.add_trace(
+                go.Scatter(
+                    x=group["memory_mb"],
+                    y=group["median"],
+                    mode="lines+markers",
+                    name=labels.strategy(strategy),
+                    legendgroup=str(strategy),
+                    showlegend=col == 1,
+                    line={"color": color(str(strategy))},
+                    marker={"size": 9},
+                    customdata=group[["n"]].to_numpy(),
+                    hovertemplate=(
+                        f"{labels.strategy(strategy)}<br>%{{x}} MB: p50 %{{y:.4g}} ms"
+                        "<br>samples %{customdata[0]:,}<extra></extra>"
+                    ),
+                ),
+                row=1,
+                col=col,
+            )
+        fig.update_yaxes(title_text=METRIC_AXIS[metric], type="log", row=1, col=col)
+        fig.update_xaxes(title_text="Memory (MB)", type="log", row=1, col=col)
+    if tiers:
+        fig.update_xaxes(tickvals=tiers, ticktext=[str(t) for t in tiers])
+    fig.update_layout(
+        title="Median latency per strategy and memory tier (both axes logarithmic)",
+        legend_title_text="Strategy",
+        height=420,
+    )
     return fig
 
 

@@ -116,7 +116,7 @@ def load_settings(
     """
     env = os.environ if env is None else env
     ttl = _int(env, "OBSERVATORY_DASHBOARD_TTL_SECONDS", 60)
-    days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 30)
+    days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 90)
     fleet_ttl = _int(env, "OBSERVATORY_CACHE_TTL_SECONDS", 60)
     assert ttl is not None and days is not None and fleet_ttl is not None
     endpoint_url = env.get("AWS_ENDPOINT_URL", "").strip() or None

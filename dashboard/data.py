@@ -1,26 +1,31 @@
-"""Loading rows for the dashboard: only through `collector.table`, cached once per TTL.
+"""Loading for the dashboard: only through `collector.table`, cached once per TTL.
 
-`query_rows` is the plain, uncached query (the bench times it); `load_rows` wraps it in `st.cache_data` with
-the configured TTL, so page changes, filters and chart options never query again. Failures become a
+Every page but Runs works from digests: closed days' daily digests (`table.read_digests`), and for days not
+digested yet (today; a closed day the compactor has not written yet) their rows, digested here the same way
+(`collector.digest.digest_rows`, per hour for today). `query` is the plain, uncached read (the bench times
+it); `load` caches closed days for 15 minutes and today for the configured TTL, so page changes, filters and
+chart options never query again. Runs reads rows of the window it shows (`load_rows`). Failures become a
 `DataLoadError` with a message and a hint a person can act on, never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
-import itertools
+import gc
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from collector import table
+from collector.digest import digest_rows
 
 from .config import PRICES_PATH, SEED_PATH, Settings
+from .digests import DigestFrames, concat, to_frames, wires_to_frames
 
 UNREACHABLE = "unreachable"
 CREDENTIALS = "credentials"
@@ -51,16 +56,6 @@ class DataLoadError(Exception):
         self.kind = kind
         self.message = message
         self.hint = hint
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """The rows of the load window and when they were read."""
-
-    frame: pd.DataFrame
-    start: datetime
-    end: datetime
-    loaded_at: datetime
 
 
 def make_client(endpoint_url: str | None, region: str, ca_bundle: str | None, profile: str | None) -> Any:
@@ -148,92 +143,143 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
     )
 
 
-def query_range(settings: Settings, start: datetime, end: datetime, client: Any = None) -> Loaded:
-    """Rows with start <= ts < end through `collector.table.read_rows` (uncached)."""
-    try:
-        if client is None:
-            client = make_client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
-        frame = table.read_rows(start, end, client=client, table_name=settings.table_name)
-    except Exception as exc:
-        raise classify(exc, settings) from exc
-    return Loaded(frame=frame, start=start, end=end, loaded_at=datetime.now(UTC))
+@dataclass(frozen=True)
+class Loaded:
+    """The digests of the load window as frames, where they came from, and when they were read."""
 
-
-def query_rows(settings: Settings, days: int, client: Any = None, now: datetime | None = None) -> Loaded:
-    """Read the last `days` days of rows through `collector.table.read_rows` (uncached)."""
-    end = (now or datetime.now(UTC)) + timedelta(seconds=1)
-    return query_range(settings, end - timedelta(days=days), end, client)
-
-
-def split_window(now: datetime, days: int) -> tuple[datetime, datetime]:
-    """The load window's start (midnight UTC, `days` days before today) and the start of its recent part.
-
-    Rows older than yesterday no longer change (Lambda gives up on an async event after 6 hours), so those
-    days are queried once per CLOSED_DAYS_TTL_SECONDS; yesterday and today are queried once per TTL.
-    """
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=days), today - timedelta(days=1)
-
-
-CLOSED_DAYS_TTL_SECONDS = 6 * 3600
+    frames: DigestFrames
+    first_day: date  # the window's first UTC day
+    end: datetime  # when the window ends (now)
+    loaded_at: datetime
+    digested_days: int  # closed days read from their digests
+    row_days: tuple[date, ...]  # days read from rows (today, and closed days not digested yet)
+    rows_read: int
 
 
 @dataclass(frozen=True)
-class Packed:
-    """A Loaded in the form st.cache_data copies cheaply: warm samples as one float array, not lists.
+class Part:
+    """One cached part of the window: frames, the days read from rows, how many rows, how many digested."""
 
-    st.cache_data hands every rerun its own copy (a pickle round trip); a month of lists of floats takes
-    seconds to copy, one array and a frame without them a fraction of that.
-    """
-
-    frame: pd.DataFrame  # without warm_ms
-    samples: np.ndarray
-    lengths: np.ndarray
-    start: datetime
-    end: datetime
-    loaded_at: datetime
+    frames: DigestFrames
+    row_days: tuple[date, ...]
+    rows_read: int
+    digested_days: int
 
 
-def pack(loaded: Loaded) -> Packed:
-    """Move the warm_ms lists into one array (row order) and their lengths."""
-    lists = loaded.frame["warm_ms"].to_numpy()
-    lengths = np.fromiter((len(v) for v in lists), dtype=np.int64, count=len(lists))
-    samples = np.fromiter(itertools.chain.from_iterable(lists), dtype=float, count=int(lengths.sum()))
-    return Packed(
-        loaded.frame.drop(columns=["warm_ms"]), samples, lengths, loaded.start, loaded.end, loaded.loaded_at
+def _client(settings: Settings, client: Any) -> Any:
+    return (
+        client
+        if client is not None
+        else make_client(settings.endpoint_url, settings.region, settings.ca_bundle, settings.profile)
     )
 
 
-def unpack(packed: Packed) -> Loaded:
-    """The contract frame again, warm_ms as float arrays (views into one buffer), columns in order."""
-    frame = packed.frame.copy(deep=False)
-    views = np.split(packed.samples, np.cumsum(packed.lengths)[:-1]) if len(packed.lengths) else []
-    frame["warm_ms"] = pd.Series(views, index=frame.index, dtype="object")
-    return Loaded(frame[list(table.COLUMNS)], packed.start, packed.end, packed.loaded_at)
+def _runs(days: list[date]) -> list[tuple[date, date]]:
+    """Consecutive days as [first, last] runs, so each run is one read_rows call (days read concurrently)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and runs[-1][1] + timedelta(days=1) == day:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
-def concat(parts: list[Packed]) -> Packed:
-    """Packed parts in time order, as one (the closed days, then the recent part)."""
-    return Packed(
-        frame=pd.concat([p.frame for p in parts], ignore_index=True),
-        samples=np.concatenate([p.samples for p in parts]),
-        lengths=np.concatenate([p.lengths for p in parts]),
-        start=parts[0].start,
-        end=parts[-1].end,
-        loaded_at=parts[-1].loaded_at,
+@contextlib.contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while thousands of small lists are decoded: a months-long read makes
+    millions of them, none cyclic, and each collection would walk them all (3.7x slower, measured)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def query_closed(settings: Settings, first_day: date, last_day: date, client: Any = None) -> Part:
+    """Closed days [first_day, last_day]: their digests, and the rows (digested here) of days without."""
+    if last_day < first_day:
+        return Part(to_frames([]), (), 0, 0)
+    try:
+        with _bulk():
+            client = _client(settings, client)
+            days = table.read_digest_wires(first_day, last_day, client=client, table_name=settings.table_name)
+            wires = [w for day in days for w in day.wires]
+            found = {day.day for day in days}
+            missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
+            missing = [day for day in missing if day not in found]
+            rows_read = 0
+            for lo, hi in _runs(missing):
+                frame = table.read_rows(
+                    lo, hi + timedelta(days=1), client=client, table_name=settings.table_name
+                )
+                rows_read += len(frame)
+                wires += [d.to_wire() for d in digest_rows(frame.to_dict("records"), "day")]
+            frames = wires_to_frames(wires)
+    except Exception as exc:
+        raise classify(exc, settings) from exc
+    return Part(frames, tuple(missing), rows_read, len(found))
+
+
+def query_recent(settings: Settings, today: date, client: Any = None, now: datetime | None = None) -> Part:
+    """Today's rows (not digested until the day is over), digested per hour."""
+    end = (now or datetime.now(UTC)) + timedelta(seconds=1)
+    start = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    try:
+        frame = table.read_rows(start, end, client=_client(settings, client), table_name=settings.table_name)
+    except Exception as exc:
+        raise classify(exc, settings) from exc
+    return Part(to_frames(digest_rows(frame.to_dict("records"), "hour")), (today,), len(frame), 0)
+
+
+def window(now: datetime, days: int) -> tuple[date, date]:
+    """The load window's first day (UTC) and today: `days` days, today included."""
+    today = now.astimezone(UTC).date()
+    return today - timedelta(days=days - 1), today
+
+
+def query(settings: Settings, client: Any = None, now: datetime | None = None) -> Loaded:
+    """The whole window, uncached (the bench times this): digests of closed days, rows of the rest."""
+    now = now or datetime.now(UTC)
+    first, today = window(now, settings.load_days)
+    client = _client(settings, client)
+    return combine(
+        query_closed(settings, first, today - timedelta(days=1), client),
+        query_recent(settings, today, client, now),
+        first,
+        now,
     )
+
+
+def combine(closed: Part, recent: Part, first_day: date, now: datetime) -> Loaded:
+    """Closed days and today as one Loaded."""
+    return Loaded(
+        frames=concat([closed.frames, recent.frames]),
+        first_day=first_day,
+        end=now,
+        loaded_at=datetime.now(UTC),
+        digested_days=closed.digested_days,
+        row_days=closed.row_days + recent.row_days,
+        rows_read=closed.rows_read + recent.rows_read,
+    )
+
+
+CLOSED_DAYS_TTL_SECONDS = 15 * 60  # the compactor rewrites a closed day at most hourly
 
 
 @dataclass(frozen=True)
 class _Loaders:
-    closed: Callable[..., Packed]
-    recent: Callable[..., Packed]
+    closed: Callable[..., Part]
+    recent: Callable[..., Part]
+    runs: Callable[..., pd.DataFrame]
     client: Callable[..., Any]
 
 
 @functools.cache
 def _cached_loaders(ttl_seconds: int) -> _Loaders:
-    """`query_range` behind st.cache_data: closed days with a long TTL, the recent part with this TTL."""
+    """The queries behind st.cache_data: closed days every 15 minutes, today and Runs' rows with this TTL."""
     import streamlit as st
 
     @st.cache_resource(show_spinner=False)
@@ -246,34 +292,60 @@ def _cached_loaders(ttl_seconds: int) -> _Loaders:
         except Exception as exc:
             raise classify(exc, settings) from exc
 
-    @st.cache_data(
-        ttl=CLOSED_DAYS_TTL_SECONDS, show_spinner="Loading earlier days from the table…", max_entries=4
-    )
-    def closed(settings: Settings, start: datetime, boundary: datetime) -> Packed:
-        return pack(query_range(settings, start, boundary, dynamodb(settings)))
+    @st.cache_data(ttl=CLOSED_DAYS_TTL_SECONDS, show_spinner="Loading daily digests…", max_entries=4)
+    def closed(settings: Settings, first_day: date, last_day: date) -> Part:
+        return query_closed(settings, first_day, last_day, dynamodb(settings))
 
-    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading rows from the table…", max_entries=4)
-    def recent(settings: Settings, boundary: datetime) -> Packed:
-        return pack(
-            query_range(settings, boundary, datetime.now(UTC) + timedelta(seconds=1), dynamodb(settings))
-        )
+    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading today's rows…", max_entries=4)
+    def recent(settings: Settings, today: date) -> Part:
+        return query_recent(settings, today, dynamodb(settings))
 
-    return _Loaders(closed, recent, client)
+    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading rows…", max_entries=4)
+    def runs(settings: Settings, hours: int, minute: datetime) -> pd.DataFrame:
+        return query_rows(settings, hours, dynamodb(settings), minute)
+
+    return _Loaders(closed, recent, runs, client)
 
 
-def load_rows(settings: Settings, now: datetime | None = None) -> Loaded:
-    """The load window's rows; each part queried at most once per its TTL (st.cache_data). DataLoadError."""
+def load(settings: Settings, now: datetime | None = None) -> Loaded:
+    """The load window's digests; each part queried once per its TTL (st.cache_data). DataLoadError."""
     loaders = _cached_loaders(settings.cache_ttl_seconds)
-    start, boundary = split_window(now or datetime.now(UTC), settings.load_days)
-    recent = loaders.recent(settings, boundary)  # first: an unreachable table fails fast here
-    return unpack(concat([loaders.closed(settings, start, boundary), recent]))
+    now = now or datetime.now(UTC)
+    first, today = window(now, settings.load_days)
+    recent = loaders.recent(settings, today)  # first: an unreachable table fails fast here
+    closed = loaders.closed(settings, first, today - timedelta(days=1))
+    return combine(closed, recent, first, now)
+
+
+def query_rows(
+    settings: Settings, hours: int, client: Any = None, now: datetime | None = None
+) -> pd.DataFrame:
+    """Rows of the last `hours` hours (the Runs page), through `collector.table.read_rows`, uncached."""
+    end = (now or datetime.now(UTC)) + timedelta(seconds=1)
+    try:
+        return table.read_rows(
+            end - timedelta(hours=hours),
+            end,
+            client=_client(settings, client),
+            table_name=settings.table_name,
+        )
+    except Exception as exc:
+        raise classify(exc, settings) from exc
+
+
+def load_rows(settings: Settings, hours: int, now: datetime | None = None) -> pd.DataFrame:
+    """Rows of the last `hours` hours, cached per TTL (the end is rounded to the minute). DataLoadError."""
+    now = now or datetime.now(UTC)
+    return _cached_loaders(settings.cache_ttl_seconds).runs(
+        settings, hours, now.replace(second=0, microsecond=0)
+    )
 
 
 def clear_cache(settings: Settings) -> None:
-    """Forget the cached rows, so the next load queries the table again."""
+    """Forget the cached digests and rows, so the next load queries the table again."""
     loaders = _cached_loaders(settings.cache_ttl_seconds)
-    loaders.closed.clear()  # type: ignore[attr-defined]
-    loaders.recent.clear()  # type: ignore[attr-defined]
+    for cached in (loaders.closed, loaders.recent, loaders.runs):
+        cached.clear()  # type: ignore[attr-defined,union-attr]
 
 
 @functools.cache

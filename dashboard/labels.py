@@ -54,6 +54,11 @@ COLUMNS = {
     "total_periods": "CFS periods",
     "api_calls": "AWS API calls",
     "value_sha256": "Value SHA-256",
+    "python_version": "Python",
+    "boto3_version": "boto3",
+    "botocore_version": "botocore",
+    "library_version": "Strategy library",
+    "build_digest": "Probe build",
 }
 
 # The CFS counters come from the probe's cgroup: on AWS the function can read no CPU quota, so they are null.
@@ -99,3 +104,16 @@ def tier(memory_mb: object) -> str:
 def series(strategy_name: object, memory_mb: object) -> str:
     """Legend name of one strategy at one tier."""
     return f"{strategy(strategy_name)} · {tier(memory_mb)}"
+
+
+def fmt_ms(value: object) -> str:
+    """A latency for people: µs below 1 ms, ms otherwise; an em dash when unknown."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "—"
+    if number != number:  # NaN
+        return "—"
+    if number < 1:
+        return f"{number * 1000:.3g} µs"
+    return f"{number:.3g} ms" if number < 100 else f"{number:,.0f} ms"

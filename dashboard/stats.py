@@ -1,12 +1,14 @@
-"""Pure statistics over the rows of contract §4: percentiles, trimmed means, fleet health, cost.
+"""Pure statistics for the pages: summaries, trends, fleet health, changes and cost, from digests.
 
-No Streamlit and no AWS here, so every number the dashboard shows can be unit-tested. Rows whose status is
-`error` or `failed` are counted in every summary (columns `ok`, `error`, `failed`), never averaged away.
+No Streamlit and no AWS here. The pages work from `dashboard.digests.DigestFrames` (daily digests of closed
+days, hourly ones made from the rows of days not digested yet); every percentile comes from merged sketches
+(`dashboard.sketches`, within 1 % of the exact one), counts, minima, maxima and means are exact. Rows whose
+status is `error` or `failed` are counted in every summary (`ok`, `error`, `failed`), never averaged away.
+The row-level helpers at the top (`percentile`, `describe`) are the exact definitions the sketches match.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -15,11 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from collector.digest import SEEN_FIELDS
 from collector.vocabulary import STATUSES, STRATEGIES
+
+from . import sketches
+from .digests import DigestFrames
 
 METRICS = ("cold_miss", "warm_hit")
 CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
-CHANGE_FIELDS = ("extension_layer", "runtime", "cpu_emulation")
+CHANGE_FIELDS = SEEN_FIELDS
 SUMMARY_COLUMNS = ("n", "min", "max", "mean", "median", "p90", "p99", "trimmed_mean")
 
 
@@ -27,6 +33,7 @@ class StatsError(ValueError):
     """Bad input to a statistic (an unknown metric, a percentile outside 0-100)."""
 
 
+# ------------------------------------------------------------------------- exact, on samples (the reference)
 def _array(values: Iterable[Any]) -> np.ndarray:
     arr = np.asarray(list(values) if not isinstance(values, np.ndarray) else values, dtype=float)
     return arr[np.isfinite(arr)]
@@ -69,144 +76,156 @@ def describe(values: Iterable[Any]) -> dict[str, float | None]:
     }
 
 
-def _flat(values: Iterable[Any]) -> np.ndarray:
-    """Concatenate per-row sample lists (or arrays) into one float array."""
-    parts = [v for v in values if v is not None and len(v)]
-    if not parts:
-        return np.empty(0)
-    if all(isinstance(v, np.ndarray) for v in parts):
-        return np.concatenate(parts).astype(float, copy=False)
-    return np.fromiter(itertools.chain.from_iterable(parts), dtype=float)
+# ------------------------------------------------------------------------------------ merged, from digests
+def _check_metric(metric: str) -> None:
+    if metric not in METRICS:
+        raise StatsError(f"unknown metric {metric!r}; choose from {METRICS}")
 
 
-def warm_samples(frame: pd.DataFrame) -> np.ndarray:
-    """Every warm-hit sample of the rows, pooled (each row's `warm_ms` list)."""
-    if frame.empty or "warm_ms" not in frame:
-        return np.empty(0)
-    return _array(_flat(frame["warm_ms"].to_numpy()))
+def _groups(stores: pd.DataFrame, by: Sequence[str]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Group labels (sorted), the group of each stores row, and a row -> group lookup for the bins."""
+    if stores.empty:
+        return pd.DataFrame(columns=list(by)), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    codes = stores.groupby(list(by), sort=True, dropna=False).ngroup().to_numpy()
+    labels = stores[list(by)].iloc[np.argsort(codes, kind="stable")].drop_duplicates().reset_index(drop=True)
+    lookup = np.full(int(stores.index.max()) + 1, -1, dtype=np.int64)
+    lookup[stores.index.to_numpy()] = codes
+    return labels, codes, lookup
 
 
-def metric_values(frame: pd.DataFrame, metric: str) -> np.ndarray:
-    """The latency samples of one metric: one cold miss per row, or all pooled warm hits."""
-    if metric == "cold_miss":
-        return (
-            _array(frame["cold_miss_ms"].to_numpy(dtype=float, na_value=np.nan))
-            if len(frame)
-            else np.empty(0)
+def group_summary(
+    frames: DigestFrames,
+    by: Sequence[str],
+    metric: str,
+    qs: Sequence[float] = (50.0, 90.0, 99.0),
+    trimmed: bool = False,
+) -> pd.DataFrame:
+    """Per group of stores rows: n, min, max, mean (exact), the percentiles `qs` (p50 -> `p50`) from the
+    merged sketch (clamped to the exact min and max), optionally the trimmed mean, and the rows per status."""
+    _check_metric(metric)
+    stores = frames.stores
+    labels, codes, lookup = _groups(stores, by)
+    cols = [f"p{q:g}" for q in qs]
+    if labels.empty:
+        return pd.DataFrame(columns=[*by, "n", "min", "max", "mean", *cols, "trimmed_mean", *STATUSES])
+    agg = (
+        stores.assign(_g=codes)
+        .groupby("_g")
+        .agg(
+            n=(f"{metric}_n", "sum"),
+            min=(f"{metric}_min", "min"),
+            max=(f"{metric}_max", "max"),
+            total=(f"{metric}_sum", "sum"),
+            **{status: (status, "sum") for status in STATUSES},
         )
-    if metric == "warm_hit":
-        return warm_samples(frame)
-    raise StatsError(f"unknown metric {metric!r}; choose from {METRICS}")
+        .reindex(range(len(labels)))
+    )
+    merged = sketches.merge(frames.bins[metric], lookup, len(labels))
+    values = sketches.quantiles(merged, [q / 100 for q in qs])
+    out = labels.copy()
+    out["n"] = agg["n"].to_numpy().astype(int)
+    out["min"] = agg["min"].to_numpy()
+    out["max"] = agg["max"].to_numpy()
+    out["mean"] = np.where(out["n"] > 0, agg["total"].to_numpy() / np.maximum(out["n"], 1), np.nan)
+    for j, col in enumerate(cols):
+        out[col] = np.clip(values[:, j], out["min"], out["max"])
+    out["trimmed_mean"] = sketches.trimmed_means(merged) if trimmed else np.nan
+    for status in STATUSES:
+        out[status] = agg[status].to_numpy().astype(int)
+    none = out["n"] == 0
+    out.loc[none, ["min", "max", "mean", *cols, "trimmed_mean"]] = np.nan
+    return out
 
 
-def status_counts(frame: pd.DataFrame) -> dict[str, int]:
+def summarize(frames: DigestFrames, by: Sequence[str], metric: str) -> pd.DataFrame:
+    """One row per group: the latency summary of `metric` (the reference run's columns) and the status counts.
+
+    Columns: by…, n, min, max, mean, median, p90, p99, trimmed_mean, ok, error, failed.
+    """
+    table = group_summary(frames, by, metric, (50.0, 90.0, 99.0), trimmed=True)
+    table = table.rename(columns={"p50": "median"})
+    return table[[*by, *SUMMARY_COLUMNS, *STATUSES]]
+
+
+def tier_summary(frames: DigestFrames) -> pd.DataFrame:
+    """Warm-hit and cold-miss p50 per strategy × memory tier (the Overview's figure and verdict).
+
+    Columns: strategy, memory_mb, metric, median, n.
+    """
+    parts = []
+    for metric in METRICS:
+        table = group_summary(frames, ["strategy", "memory_mb"], metric, (50.0,))
+        parts.append(table.assign(metric=metric).rename(columns={"p50": "median"}))
+    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return out[["strategy", "memory_mb", "metric", "median", "n"]]
+
+
+def status_counts(frames: DigestFrames) -> dict[str, int]:
     """How many rows are ok, error and failed."""
-    counts = frame["status"].value_counts() if len(frame) else pd.Series(dtype=int)
-    return {name: int(counts.get(name, 0)) for name in STATUSES}
+    return {s: int(frames.stores[s].sum()) if len(frames.stores) else 0 for s in STATUSES}
 
 
-def summarize(frame: pd.DataFrame, by: Sequence[str], metric: str) -> pd.DataFrame:
-    """One row per group: the latency summary of `metric` and the ok / error / failed row counts."""
-    records = []
-    if len(frame):
-        for key, group in frame.groupby(list(by), sort=True, dropna=False):
-            keys = key if isinstance(key, tuple) else (key,)
-            records.append(
-                {
-                    **dict(zip(by, keys, strict=True)),
-                    **describe(metric_values(group, metric)),
-                    **status_counts(group),
-                }
-            )
-    columns = [*by, *SUMMARY_COLUMNS, *STATUSES]
-    return pd.DataFrame.from_records(records, columns=columns)
+def bucket_of(range_days: float) -> str:
+    """Trend points: hourly within a day, daily beyond (closed days are digested per day)."""
+    return "hour" if range_days <= 1 else "day"
 
 
-def describe_span(span: pd.Timedelta) -> str:
-    """A bucket length as people say it: "30 min", "1 h", "1 day"."""
-    minutes = int(span.total_seconds() // 60)
-    if minutes % 1440 == 0:
-        days = minutes // 1440
-        return f"{days} day" + ("s" if days > 1 else "")
-    if minutes % 60 == 0:
-        return f"{minutes // 60} h"
-    return f"{minutes} min"
-
-
-def bucket_size(span: pd.Timedelta, target_buckets: int = 60) -> pd.Timedelta:
-    """A round time bucket giving about `target_buckets` points over `span`."""
-    steps = ["1min", "5min", "15min", "30min", "1h", "3h", "6h", "12h", "1D", "7D"]
-    for step in steps:
-        if span / pd.Timedelta(step) <= target_buckets:
-            return pd.Timedelta(step)
-    return pd.Timedelta(steps[-1])
+def _bucketed(stores: pd.DataFrame, bucket: str) -> pd.DataFrame:
+    return stores.assign(point=stores["bucket"].dt.floor("1h" if bucket == "hour" else "1D"))
 
 
 def latency_over_time(
-    frame: pd.DataFrame,
-    metric: str,
-    q: float,
-    bucket: pd.Timedelta,
-    band: tuple[float, float] = (10.0, 90.0),
+    frames: DigestFrames, metric: str, q: float, bucket: str, band: tuple[float, float] = (10.0, 90.0)
 ) -> pd.DataFrame:
     """Long form: per strategy, tier and time bucket, the q-th percentile of `metric` and a spread band.
 
     Columns: strategy, memory_mb, bucket, value, low, high, n. Warm hits pool every sample in the bucket.
     """
-    columns = ["strategy", "memory_mb", "bucket", "value", "low", "high", "n"]
     if not 0 <= q <= 100 or not all(0 <= b <= 100 for b in band):
         raise StatsError(f"percentiles must be within 0-100, got {q} and {band}")
-    if frame.empty:
+    columns = ["strategy", "memory_mb", "bucket", "value", "low", "high", "n"]
+    pointed = DigestFrames(frames.probes, _bucketed(frames.stores, bucket), frames.bins)
+    wanted = list(dict.fromkeys([q, band[0], band[1]]))  # p90 with a p10-p90 band: ask once
+    table = group_summary(pointed, ["strategy", "memory_mb", "point"], metric, wanted)
+    table = table[table["n"] > 0]
+    if table.empty:
         return pd.DataFrame(columns=columns)
-    keys = ["strategy", "memory_mb", "bucket"]
-    base = frame.assign(bucket=frame["ts"].dt.floor(bucket))
-    codes = base.groupby(keys, sort=True).ngroup().to_numpy()
-    order = np.argsort(codes, kind="stable")
-    labels_ = base[keys].iloc[order].drop_duplicates().reset_index(drop=True)
-    if metric == "cold_miss":
-        per_row = [[v] for v in base["cold_miss_ms"].to_numpy(dtype=float, na_value=np.nan)[order]]
-    elif metric == "warm_hit":
-        per_row = list(base["warm_ms"].to_numpy()[order])
-    else:
-        raise StatsError(f"unknown metric {metric!r}; choose from {METRICS}")
-    # Rows sorted by group: each group's samples are one contiguous slice of the pooled array.
-    lengths = np.fromiter(
-        (len(v) if v is not None else 0 for v in per_row), dtype=np.int64, count=len(per_row)
+    out = table.assign(
+        bucket=table["point"], value=table[f"p{q:g}"], low=table[f"p{band[0]:g}"], high=table[f"p{band[1]:g}"]
     )
-    values = _flat(per_row)
-    group_of_sample = np.repeat(codes[order], lengths)
-    keep = np.isfinite(values)
-    values, group_of_sample = values[keep], group_of_sample[keep]
-    bounds = np.searchsorted(group_of_sample, np.arange(len(labels_) + 1))
-    records = []
-    for g in range(len(labels_)):
-        chunk = values[bounds[g] : bounds[g + 1]]
-        if chunk.size:
-            value, low, high = np.percentile(chunk, [q, band[0], band[1]])
-            records.append((g, float(value), float(low), float(high), int(chunk.size)))
-    if not records:
-        return pd.DataFrame(columns=columns)
-    found = pd.DataFrame.from_records(records, columns=["g", "value", "low", "high", "n"])
-    return labels_.iloc[found["g"]].reset_index(drop=True).join(found.drop(columns="g"))[columns]
+    return out[columns].sort_values(["strategy", "memory_mb", "bucket"]).reset_index(drop=True)
 
 
-def infer_interval_seconds(frame: pd.DataFrame, default: float = 300.0) -> float:
-    """The schedule interval seen in the rows: the median gap between a probe's consecutive invocations."""
-    if frame.empty:
+def not_ok_over_time(frames: DigestFrames, bucket: str) -> pd.DataFrame:
+    """Rows whose status is error or failed, per time bucket. Columns: bucket, status, count."""
+    stores = _bucketed(frames.stores, bucket)
+    long = stores.melt(
+        id_vars=["point"], value_vars=["error", "failed"], var_name="status", value_name="count"
+    )
+    long = long[long["count"] > 0]
+    out = long.groupby(["point", "status"], as_index=False)["count"].sum().rename(columns={"point": "bucket"})
+    return out[["bucket", "status", "count"]]
+
+
+def infer_interval_seconds(probes: pd.DataFrame, default: float = 300.0) -> float:
+    """The schedule interval the digests show: a bucket's length over its invocations (median over probes)."""
+    if probes.empty:
         return default
-    starts = frame[["probe_key", "ts", "invocation_id"]].drop_duplicates(["probe_key", "invocation_id"])
-    gaps = starts.sort_values("ts").groupby("probe_key")["ts"].diff().dropna().dt.total_seconds()
-    gaps = gaps[gaps > 0]
-    return float(gaps.median()) if len(gaps) else default
+    busy = probes[probes["invocations"] > 1]
+    if busy.empty:
+        return default
+    # the longest buckets say it best (a day, not the hour that is still running)
+    longest = busy[busy["hours"] == busy["hours"].max()]
+    return float((longest["hours"] * 3600 / longest["invocations"]).median())
 
 
 def fleet_health(
-    frame: pd.DataFrame, now: pd.Timestamp, interval_seconds: float, stale_after_intervals: float = 2.5
+    probes: pd.DataFrame, now: pd.Timestamp, interval_seconds: float, stale_after_intervals: float = 2.5
 ) -> pd.DataFrame:
-    """One row per probe: its last row, how old it is, whether it is stale, and its failure rate.
+    """One row per probe: its last invocation, how old it is, whether it is stale, and its failure rate.
 
-    A probe is stale when its last row is older than `stale_after_intervals` schedule intervals; failing when
-    its last invocation was not ok.
+    A probe is stale when its last invocation is older than `stale_after_intervals` schedule intervals;
+    failing when its last invocation was not ok.
     """
     columns = [
         "probe_key",
@@ -224,121 +243,135 @@ def fleet_health(
         "stale",
         "failing",
     ]
-    if frame.empty:
+    if probes.empty:
         return pd.DataFrame(columns=columns)
-    bad_row = frame["status"] != "ok"
-    per_inv = (
-        frame.assign(bad=bad_row)
-        .groupby(["probe_key", "invocation_id"], sort=False)
-        .agg(ts=("ts", "min"), bad=("bad", "max"))
-        .groupby(level="probe_key")
-        .agg(invocations=("bad", "size"), not_ok=("bad", "sum"))
+    totals = probes.groupby("probe_key").agg(invocations=("invocations", "sum"), not_ok=("not_ok", "sum"))
+    last = probes.sort_values(["probe_key", "last_ts"]).groupby("probe_key").tail(1).set_index("probe_key")
+    out = last[["strategy", "memory_mb", "architecture", "environment", "last_ts", "last_status"]].copy()
+    out["last_error_types"] = last["last_error_types"].fillna("").str.replace(",", ", ")
+    out = out.join(totals)
+    out["age_s"] = (now - out["last_ts"]).dt.total_seconds()
+    out["failure_rate"] = np.where(
+        out["invocations"] > 0, out["not_ok"] / out["invocations"].clip(lower=1), 0.0
     )
-    last_ts = frame.groupby("probe_key")["ts"].transform("max")
-    last = frame[frame["ts"] == last_ts]
-    records = []
-    for probe, rows in last.groupby("probe_key", sort=True):
-        bad_last = rows[rows["status"] != "ok"]
-        last_status = (
-            "failed" if (bad_last["status"] == "failed").any() else ("error" if len(bad_last) else "ok")
-        )
-        types = sorted({t for v in bad_last["error_types"].dropna() for t in str(v).split(",") if t})
-        first = rows.iloc[0]
-        age = (now - first["ts"]).total_seconds()
-        invocations = int(per_inv.at[probe, "invocations"])
-        not_ok = int(per_inv.at[probe, "not_ok"])
-        records.append(
-            {
-                "probe_key": probe,
-                "strategy": first["strategy"],
-                "memory_mb": int(first["memory_mb"]),
-                "architecture": first["architecture"],
-                "environment": first["environment"],
-                "last_ts": first["ts"],
-                "age_s": age,
-                "last_status": last_status,
-                "last_error_types": ", ".join(types),
-                "invocations": invocations,
-                "not_ok": not_ok,
-                "failure_rate": not_ok / invocations if invocations else 0.0,
-                "stale": age > stale_after_intervals * interval_seconds,
-                "failing": last_status != "ok",
-            }
-        )
-    return pd.DataFrame.from_records(records, columns=columns)
+    out["stale"] = out["age_s"] > stale_after_intervals * interval_seconds
+    out["failing"] = out["last_status"] != "ok"
+    return out.reset_index().sort_values("probe_key")[columns].reset_index(drop=True)
 
 
-def failure_rate(frame: pd.DataFrame) -> float | None:
+def failure_rate(probes: pd.DataFrame) -> float | None:
     """Share of invocations with any row not ok; None without invocations."""
-    if frame.empty:
-        return None
-    bad = frame.assign(bad=frame["status"] != "ok").groupby(["probe_key", "invocation_id"])["bad"].max()
-    return float(bad.mean())
+    total = int(probes["invocations"].sum()) if len(probes) else 0
+    return float(probes["not_ok"].sum() / total) if total else None
 
 
-def headline(frame: pd.DataFrame, memory_mb: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+def in_window(frames: DigestFrames, start: pd.Timestamp, end: pd.Timestamp) -> DigestFrames:
+    """The buckets that start in [start, end)."""
+    return frames.where(
+        (frames.probes["bucket"] >= start) & (frames.probes["bucket"] < end),
+        (frames.stores["bucket"] >= start) & (frames.stores["bucket"] < end),
+    )
+
+
+def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """Per strategy at one tier: cold-miss and warm-hit p50 in [start, end) and in the period just before it.
 
     Columns: strategy, cold_p50, cold_p50_prev, warm_p50, warm_p50_prev, ok, error, failed.
     """
-    span = end - start
-    tier = frame[frame["memory_mb"] == memory_mb]
-    now_rows = tier[(tier["ts"] >= start) & (tier["ts"] < end)]
-    prev_rows = tier[(tier["ts"] >= start - span) & (tier["ts"] < start)]
-    records = []
-    for strategy in sorted(tier["strategy"].unique()):
-        cur = now_rows[now_rows["strategy"] == strategy]
-        prev = prev_rows[prev_rows["strategy"] == strategy]
-        records.append(
-            {
-                "strategy": strategy,
-                "cold_p50": percentile(metric_values(cur, "cold_miss"), 50),
-                "cold_p50_prev": percentile(metric_values(prev, "cold_miss"), 50),
-                "warm_p50": percentile(metric_values(cur, "warm_hit"), 50),
-                "warm_p50_prev": percentile(metric_values(prev, "warm_hit"), 50),
-                **status_counts(cur),
-            }
-        )
     columns = ["strategy", "cold_p50", "cold_p50_prev", "warm_p50", "warm_p50_prev", *STATUSES]
-    return pd.DataFrame.from_records(records, columns=columns)
-
-
-def change_points(frame: pd.DataFrame) -> pd.DataFrame:
-    """Where a probe's extension layer, runtime or CPU emulation mode changed between consecutive rows.
-
-    Changes that happen to several probes are merged into one event at the earliest time it was seen.
-    Columns: ts, field, before, after, probes.
-    """
-    columns = ["ts", "field", "before", "after", "probes"]
-    if frame.empty:
+    tier_probes = frames.probes["memory_mb"] == memory_mb
+    tier = frames.where(tier_probes, frames.stores["memory_mb"] == memory_mb)
+    now, prev = in_window(tier, start, end), in_window(tier, start - (end - start), start)
+    if tier.stores.empty:
         return pd.DataFrame(columns=columns)
-    # A failed invocation's row carries no runtime, layer or CPU mode: only rows that say one count.
-    ordered = frame[frame["status"] != "failed"].sort_values(["probe_key", "ts"])
+    parts = {}
+    for name, part in (("now", now), ("prev", prev)):
+        for metric, short in (("cold_miss", "cold"), ("warm_hit", "warm")):
+            table = group_summary(part, ["strategy"], metric, (50.0,)).set_index("strategy")
+            parts[f"{short}_p50" + ("" if name == "now" else "_prev")] = table["p50"]
+            if name == "now" and metric == "cold_miss":
+                parts.update({status: table[status] for status in STATUSES})
+    out = pd.DataFrame(parts).reindex(sorted(tier.stores["strategy"].unique()))
+    out = out.rename_axis("strategy").reset_index()
+    for status in STATUSES:
+        out[status] = out[status].fillna(0).astype(int)
+    return out.astype(object).where(out.notna(), None)[columns]
+
+
+def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
+    """Per probe, the buckets where a value that can explain a shift (runtime, Python, SDK, library, build,
+    layer, CPU mode) first appeared after another one. A value seen for the first time with nothing before it
+    (older rows did not record it) is not a change. Columns: ts, field, before, after, probe_key, strategy,
+    memory_mb."""
+    columns = ["ts", "field", "before", "after", "probe_key", "strategy", "memory_mb"]
     events = []
-    for field in CHANGE_FIELDS:
-        known = ordered[ordered[field].notna() & (ordered[field].astype(str) != "")]
-        values = known[field].astype(str)
-        previous = values.groupby(known["probe_key"]).shift()
-        changed = previous.notna() & (values != previous)
-        for idx in known.index[changed.to_numpy()]:
-            events.append(
-                {
-                    "ts": known.at[idx, "ts"],
-                    "field": field,
-                    "before": previous[idx],
-                    "after": values[idx],
-                    "probe": known.at[idx, "probe_key"],
-                }
-            )
-    if not events:
+    ordered = probes.sort_values(["probe_key", "bucket"]) if len(probes) else probes
+    for name in CHANGE_FIELDS:
+        column = f"seen_{name}"
+        if column not in ordered or ordered.empty:
+            continue
+        known = ordered[["probe_key", "strategy", "memory_mb", "bucket", column]].dropna()
+        for probe, group in known.groupby("probe_key", sort=False):
+            previous: set[str] | None = None
+            for bucket, seen in zip(group["bucket"], group[column], strict=True):
+                values = set(str(seen).split("|"))
+                new = values - previous if previous else set()
+                if new and previous:
+                    events.append(
+                        {
+                            "ts": bucket,
+                            "field": name,
+                            "before": ", ".join(sorted(previous - values) or sorted(previous)),
+                            "after": ", ".join(sorted(new)),
+                            "probe_key": probe,
+                            "strategy": group["strategy"].iloc[0],
+                            "memory_mb": int(group["memory_mb"].iloc[0]),
+                        }
+                    )
+                previous = values
+    return pd.DataFrame.from_records(events, columns=columns)
+
+
+def change_points(probes: pd.DataFrame) -> pd.DataFrame:
+    """`probe_changes` merged across probes: one event per (field, before, after) at the earliest bucket it
+    was seen in. Columns: ts, field, before, after, probes."""
+    columns = ["ts", "field", "before", "after", "probes"]
+    ev = probe_changes(probes)
+    if ev.empty:
         return pd.DataFrame(columns=columns)
-    ev = pd.DataFrame(events)
     merged = ev.groupby(["field", "before", "after"], sort=False).agg(
-        ts=("ts", "min"), probes=("probe", "nunique")
+        ts=("ts", "min"), probes=("probe_key", "nunique")
     )
     return merged.reset_index().sort_values("ts")[columns].reset_index(drop=True)
 
 
+@dataclass(frozen=True)
+class Distribution:
+    """One strategy × tier's merged sketch of a metric: bin values and counts, ascending."""
+
+    strategy: str
+    memory_mb: int
+    n: int
+    values: np.ndarray
+    counts: np.ndarray
+
+
+def distributions(frames: DigestFrames, metric: str = "warm_hit") -> list[Distribution]:
+    """Per strategy × tier, the merged sketch of `metric` (for ECDFs and histograms)."""
+    _check_metric(metric)
+    labels, _, lookup = _groups(frames.stores, ["strategy", "memory_mb"])
+    merged = sketches.merge(frames.bins[metric], lookup, len(labels))
+    out = []
+    for g, label in enumerate(labels.itertuples(index=False)):
+        values, counts = merged.slice(g)
+        if counts.sum():
+            out.append(
+                Distribution(str(label.strategy), int(label.memory_mb), int(counts.sum()), values, counts)
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ the cost
 @dataclass(frozen=True)
 class PriceTable:
     """The list prices an estimate uses, and where they come from."""
@@ -394,16 +427,15 @@ def api_usd_per_million(calls_per_fetch: float, store: str, prices: PriceTable) 
 
 
 def cost_table(
-    frame: pd.DataFrame, prices: PriceTable, fetches_per_second: float, cache_ttl_seconds: float
+    frames: DigestFrames, prices: PriceTable, fetches_per_second: float, cache_ttl_seconds: float
 ) -> pd.DataFrame:
-    """Estimated cost per million fetches for each strategy × tier × architecture × store in the rows.
+    """Estimated cost per million fetches for each strategy × tier × architecture × store in the digests.
 
-    The expected fetch time mixes the measured mean cold miss and mean warm hit by the miss fraction. API
-    calls per miss are the measured `api_calls` of an invocation (its one miss; `sdk`: calls per fetch
-    measured over the invocation); the extension's calls happen outside the function and are not counted,
-    so one per miss is assumed. Columns: strategy, memory_mb, architecture, store, expected_ms,
-    miss_fraction, api_calls_per_fetch, lambda_usd, api_usd, total_usd (USD per million fetches),
-    n_invocations.
+    The expected fetch time mixes the exact mean cold miss and mean warm hit by the miss fraction. API calls
+    per miss are the measured calls per invocation (its one miss; `sdk`: calls per fetch measured over the
+    invocations); the extension's calls happen outside the function and are not counted, so one per miss is
+    assumed. Columns: strategy, memory_mb, architecture, store, expected_ms, miss_fraction,
+    api_calls_per_fetch, lambda_usd, api_usd, total_usd (USD per million fetches), n_invocations.
     """
     columns = [
         "strategy",
@@ -418,49 +450,43 @@ def cost_table(
         "total_usd",
         "n_invocations",
     ]
-    rows = frame[frame["store"].isin(["secretsmanager", "ssm"])] if len(frame) else frame
+    stores = frames.stores[frames.stores["store"].isin(["secretsmanager", "ssm"])]
     records = []
-    if len(rows):
-        for (strategy, memory_mb, arch, store), group in rows.groupby(
-            ["strategy", "memory_mb", "architecture", "store"], sort=True
-        ):
-            cold = metric_values(group, "cold_miss")
-            warm = metric_values(group, "warm_hit")
-            if not cold.size and not warm.size:
-                continue
-            miss = miss_fraction(str(strategy), fetches_per_second, cache_ttl_seconds)
-            cold_mean = float(cold.mean()) if cold.size else float(warm.mean())
-            warm_mean = float(warm.mean()) if warm.size else cold_mean
-            if strategy in CACHING_STRATEGIES:
-                expected = miss * cold_mean + (1 - miss) * warm_mean
-                calls = group["api_calls"].dropna().astype(float)
-                per_miss = float(calls.mean()) if len(calls) else 1.0
-                calls_per_fetch = miss * per_miss
-            else:
-                # No cache: the steady state is the repeated call on a reused client.
-                expected = warm_mean
-                measured = group.dropna(subset=["api_calls"])
-                fetches = (measured["warm_n"].astype(float) + 1).sum()
-                calls_per_fetch = (
-                    float(measured["api_calls"].astype(float).sum() / fetches) if fetches else 1.0
-                )
-            lam = lambda_usd_per_million(expected, float(memory_mb), str(arch), prices)
-            api = api_usd_per_million(calls_per_fetch, str(store), prices)
-            records.append(
-                {
-                    "strategy": strategy,
-                    "memory_mb": int(memory_mb),
-                    "architecture": arch,
-                    "store": store,
-                    "expected_ms": expected,
-                    "miss_fraction": miss,
-                    "api_calls_per_fetch": calls_per_fetch,
-                    "lambda_usd": lam,
-                    "api_usd": api,
-                    "total_usd": lam + api,
-                    "n_invocations": int(group["invocation_id"].nunique()),
-                }
-            )
+    keys = ["strategy", "memory_mb", "architecture", "store"]
+    for (strategy, memory_mb, arch, store), group in stores.groupby(keys, sort=True):
+        cold_n, warm_n = int(group["cold_miss_n"].sum()), int(group["warm_hit_n"].sum())
+        if not cold_n and not warm_n:
+            continue
+        cold_mean = group["cold_miss_sum"].sum() / cold_n if cold_n else group["warm_hit_sum"].sum() / warm_n
+        warm_mean = group["warm_hit_sum"].sum() / warm_n if warm_n else cold_mean
+        miss = miss_fraction(str(strategy), fetches_per_second, cache_ttl_seconds)
+        calls = float(group["api_calls"].fillna(0).sum())
+        api_rows = int(group["api_rows"].sum())
+        if strategy in CACHING_STRATEGIES:
+            expected = miss * cold_mean + (1 - miss) * warm_mean
+            calls_per_fetch = miss * (calls / api_rows if api_rows else 1.0)
+        else:
+            # No cache: the steady state is the repeated call on a reused client.
+            expected = warm_mean
+            fetches = int(group["api_fetches"].sum())
+            calls_per_fetch = calls / fetches if fetches else 1.0
+        lam = lambda_usd_per_million(float(expected), float(memory_mb), str(arch), prices)
+        api = api_usd_per_million(calls_per_fetch, str(store), prices)
+        records.append(
+            {
+                "strategy": strategy,
+                "memory_mb": int(memory_mb),
+                "architecture": arch,
+                "store": store,
+                "expected_ms": float(expected),
+                "miss_fraction": miss,
+                "api_calls_per_fetch": calls_per_fetch,
+                "lambda_usd": lam,
+                "api_usd": api,
+                "total_usd": lam + api,
+                "n_invocations": int(group["rows"].sum()),
+            }
+        )
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -471,15 +497,3 @@ def best_choices(costs: pd.DataFrame) -> dict[str, dict[str, Any]]:
     cheapest = costs.sort_values(["total_usd", "memory_mb"]).iloc[0]
     fastest = costs.sort_values(["expected_ms", "memory_mb"]).iloc[0]
     return {"cheapest": cheapest.to_dict(), "fastest": fastest.to_dict()}
-
-
-def ecdf(values: Iterable[Any], max_points: int = 2000) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted values and their cumulative share (0-1], thinned to at most `max_points` for drawing."""
-    arr = np.sort(_array(values))
-    if not arr.size:
-        return arr, arr
-    share = np.arange(1, arr.size + 1) / arr.size
-    if arr.size > max_points:
-        idx = np.unique(np.linspace(0, arr.size - 1, max_points).round().astype(int))
-        return arr[idx], share[idx]
-    return arr, share

@@ -14,17 +14,16 @@ import streamlit as st
 
 from . import data, labels, stats
 from .config import ConfigError, Settings, load_settings
+from .digests import DigestFrames
 
 VIEW_KEY = "slo_view"
-TIME_RANGES = {
-    "Last hour": pd.Timedelta(hours=1),
-    "Last 6 hours": pd.Timedelta(hours=6),
-    "Last 24 hours": pd.Timedelta(days=1),
-    "Last 7 days": pd.Timedelta(days=7),
-    "Last 30 days": pd.Timedelta(days=30),
-    "Last 90 days": pd.Timedelta(days=90),
+TIME_RANGES = {  # whole UTC days, today included: closed days come from their daily digests
+    "Today (UTC)": 1,
+    "Last 7 days": 7,
+    "Last 30 days": 30,
+    "Last 90 days": 90,
 }
-DEFAULT_RANGE = "Last 24 hours"
+DEFAULT_RANGE = "Last 7 days"
 FILTERS: tuple[tuple[str, str, Any], ...] = (
     ("environment", "Environment", lambda v: labels.ENVIRONMENT.get(v, v)),
     ("region", "Region", str),
@@ -41,16 +40,17 @@ EMPTY_HINT = (
 
 @dataclass(frozen=True)
 class View:
-    """What every page works from: the loaded rows, the filtered rows, and the choices that made them."""
+    """What every page works from: the loaded digests, the filtered ones, and the choices that made them."""
 
     settings: Settings
     loaded: data.Loaded
-    dims: pd.DataFrame  # dimension filters applied, every loaded time
-    frame: pd.DataFrame  # dimension filters and the time range applied
+    dims: DigestFrames  # dimension filters applied, every loaded day
+    frame: DigestFrames  # dimension filters and the time range applied
     start: pd.Timestamp
     end: pd.Timestamp
     range_label: str
     interval_seconds: float
+    picked: dict[str, list[Any]]  # the sidebar's choices (Runs filters its rows with them)
 
 
 def _settings() -> Settings | None:
@@ -66,41 +66,59 @@ def show_load_error(err: data.DataLoadError) -> None:
     st.error(f"**No data: {err.message}**\n\n{err.hint}")
 
 
-def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[pd.DataFrame, str]:
-    """Render the shared filters and return the dimension-filtered rows and the chosen time range."""
-    frame = loaded.frame
+def dimension_mask(frame: pd.DataFrame, picked: dict[str, list[Any]]) -> pd.Series:
+    """Rows (of digests or of the table) that match the sidebar's choices.
+
+    A failed invocation may not know its environment or region and belongs to no store: such rows are kept,
+    so a filter never hides a failure.
+    """
+    mask = pd.Series(True, index=frame.index)
+    for column, chosen in picked.items():
+        if not chosen or column not in frame:
+            continue
+        keep = frame[column].isin(chosen) | frame[column].isna()
+        if column == "store":
+            keep |= frame["store"] == "none"
+        mask &= keep
+    return mask
+
+
+def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[dict[str, list[Any]], str]:
+    """Render the shared filters; return the choices and the time range."""
+    stores = loaded.frames.stores
     sb = st.sidebar
-    ranges = [name for name, span in TIME_RANGES.items() if span <= pd.Timedelta(days=settings.load_days)]
+    ranges = [name for name, days in TIME_RANGES.items() if days <= settings.load_days]
     choice = sb.selectbox(
         "Time range",
         ranges,
-        index=ranges.index(DEFAULT_RANGE) if DEFAULT_RANGE in ranges else 0,
+        index=ranges.index(DEFAULT_RANGE) if DEFAULT_RANGE in ranges else len(ranges) - 1,
         key="f_time_range",
     )
-    mask = pd.Series(True, index=frame.index)
+    picked: dict[str, list[Any]] = {}
     for column, title, fmt in FILTERS:
         options = sorted(
-            v for v in frame[column].dropna().unique() if not (column == "store" and v == "none")
+            v for v in stores[column].dropna().unique() if not (column == "store" and v == "none")
         )
-        picked = sb.multiselect(
+        picked[column] = sb.multiselect(
             title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
         )
-        if picked:
-            # A failed invocation's row may not know its environment or region and belongs to no store:
-            # keep such rows, so a filter never hides a failure.
-            keep = frame[column].isin(picked) | frame[column].isna()
-            if column == "store":
-                keep |= frame["store"] == "none"
-            mask &= keep
     loaded_at = loaded.loaded_at.strftime("%H:%M:%S UTC")
+    from_rows = ", ".join(f"{d:%m-%d}" for d in loaded.row_days)
     sb.caption(
-        f"{len(frame):,} rows of the last {settings.load_days} days from {settings.where}, loaded at "
-        f"{loaded_at}; reloaded every {settings.cache_ttl_seconds} s. Filters never query again."
+        f"{settings.load_days} days from {settings.where}: {loaded.digested_days} closed days from their "
+        f"daily digests, {len(loaded.row_days)} from {loaded.rows_read:,} rows ({from_rows}); loaded at "
+        f"{loaded_at}. "
+        f"Today is re-read every {settings.cache_ttl_seconds} s. Filters never query again."
     )
     if sb.button("Reload now", key="reload"):
         data.clear_cache(settings)
         st.rerun()
-    return frame[mask], str(choice)
+    return picked, str(choice)
+
+
+def _filtered(frames: DigestFrames, picked: dict[str, list[Any]]) -> DigestFrames:
+    probe_picks = {k: v for k, v in picked.items() if k != "store"}
+    return frames.where(dimension_mask(frames.probes, probe_picks), dimension_mask(frames.stores, picked))
 
 
 def prepare() -> View | None:
@@ -113,31 +131,32 @@ def prepare() -> View | None:
     if settings is None:
         return None
     try:
-        loaded = data.load_rows(settings)
+        loaded = data.load(settings)
     except data.DataLoadError as err:
         show_load_error(err)
         return None
-    if loaded.frame.empty:
+    if loaded.frames.empty:
         st.info(
             f"**No rows yet** in {settings.where} for the last {settings.load_days} days.\n\n{EMPTY_HINT}"
         )
         return None
-    dims, range_label = _sidebar(settings, loaded)
+    picked, range_label = _sidebar(settings, loaded)
+    dims = _filtered(loaded.frames, picked)
     end = pd.Timestamp(loaded.end)
-    start = end - TIME_RANGES[range_label]
-    in_range = dims[(dims["ts"] >= start) & (dims["ts"] < end)]
+    start = end.floor("1D") - pd.Timedelta(days=TIME_RANGES[range_label] - 1)
+    in_range = stats.in_window(dims, start, end + pd.Timedelta(seconds=1))
     if dims.empty:
         st.warning("No rows match the sidebar filters. Clear a filter to see more.")
         return None
     if in_range.empty:
-        latest = dims["ts"].max().strftime("%Y-%m-%d %H:%M UTC")
+        latest = dims.probes["last_ts"].max().strftime("%Y-%m-%d %H:%M UTC")
         st.warning(
             f"No rows in the {range_label.lower()}; the latest matching row is from {latest}. "
             "Choose a longer time range."
         )
         return None
-    interval = float(settings.schedule_seconds or stats.infer_interval_seconds(dims))
-    view = View(settings, loaded, dims, in_range, start, end, range_label, interval)
+    interval = float(settings.schedule_seconds or stats.infer_interval_seconds(dims.probes))
+    view = View(settings, loaded, dims, in_range, start, end, range_label, interval, picked)
     st.session_state[VIEW_KEY] = view
     return view
 
@@ -152,11 +171,7 @@ def view() -> View:
 
 def fmt_ms(value: float | None) -> str:
     """A latency for people: µs below 1 ms, ms otherwise; an em dash when unknown."""
-    if value is None or pd.isna(value):
-        return "—"
-    if value < 1:
-        return f"{value * 1000:.3g} µs"
-    return f"{value:.3g} ms" if value < 100 else f"{value:,.0f} ms"
+    return labels.fmt_ms(value)
 
 
 def human_columns(frame: pd.DataFrame, extra: dict[str, str] | None = None) -> pd.DataFrame:

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from lab.settings import LabConfig
 
 UP_STOPS_WITHIN_S = 60.0  # `lab up` stops everything it started before it exits
+DIGEST_DAYS_SHOWN = 14  # `status` says how many of these closed days the compactor has digested
 
 
 def run(config: LabConfig, console: Console, rounds: int) -> int:
@@ -96,6 +97,15 @@ def status(config: LabConfig) -> int:
     rows, frame = count_rows(clients.client("dynamodb"), deployment, today)
     statuses = frame["status"].value_counts().to_dict() if rows else {}
     print(f"rows:      {rows} today in {deployment.table_name} {statuses or ''}".rstrip())
+    if deployment.compactor_function_name:
+        from collector.table import digested_days
+
+        last = today.date() - dt.timedelta(days=1)
+        days = digested_days(last - dt.timedelta(days=DIGEST_DAYS_SHOWN - 1), last,
+                             client=clients.client("dynamodb"), table_name=deployment.table_name)
+        latest = f" (latest {max(days)}, computed {max(days.values()):%Y-%m-%d %H:%M} UTC)" if days else ""
+        print(f"digests:   {len(days)} of the last {DIGEST_DAYS_SHOWN} closed days digested by "
+              f"{deployment.compactor_function_name}{latest}")
     if deployment.dead_letter_queue_url:
         attrs = clients.client("sqs").get_queue_attributes(
             QueueUrl=deployment.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])

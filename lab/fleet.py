@@ -58,6 +58,18 @@ def read_fleet_schedules(
     return fleet
 
 
+def read_job_schedules(clients: EndpointClients, deployment: Deployment, console: Console) -> list[Schedule]:
+    """The schedules at the endpoint that run the deployment's jobs (the compactor), not its probes: `up`
+    fires them with the probes' on the scheduler; rounds (`run`, `up --rounds`) never do."""
+    if not deployment.compactor_function_name:
+        return []
+    try:
+        schedules = load_schedules(clients, log=console.log)
+    except ScheduleSourceError as exc:
+        raise LabError(str(exc)) from exc
+    return [s for s in schedules if s.function_name == deployment.compactor_function_name]
+
+
 def function_and_payload(
     function: str, deployment: Deployment, schedules: Sequence[Schedule]
 ) -> tuple[str, Any]:

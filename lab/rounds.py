@@ -125,16 +125,18 @@ def watch(
     seen_rows: set[tuple[str, str]] = set()
     done: set[str] = set()
     last: tuple[int, int, int] | None = None
+    probes = set(deployment.probe_function_names.values())
     while True:
         time.sleep(WATCH_INTERVAL_S)
-        fired = {f.request_id for f in scheduler.fired if f.request_id is not None}
+        probe_fires = [f for f in list(scheduler.fired) if f.function_name in probes]  # not the compactor's
+        fired = {f.request_id for f in probe_fires if f.request_id is not None}
         done |= {o.request_id for o in list(service.outcomes) if o.request_id in fired}
         try:
             _, frame = count_rows(table, deployment, max(started, dt.datetime.now(dt.UTC) - ROW_LOOKBACK))
             seen_rows |= set(zip(frame["invocation_id"], frame["store"], strict=True))
         except Exception as exc:  # the table may be briefly unreadable; say so and keep watching
             console.say(f"cannot read the table: {type(exc).__name__}: {exc}")
-        now = (len(scheduler.fired), len(fired - done), len(seen_rows))
+        now = (len(probe_fires), len(fired - done), len(seen_rows))
         if now != last:
             nxt = scheduler.seconds_until_next()
             upcoming = f"; next round in {nxt:.0f} s" if nxt is not None else ""

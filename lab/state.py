@@ -29,6 +29,7 @@ class Deployment:
     collector_function_name: str
     dead_letter_queue_url: str
     fleet: dict[str, Any] = field(default_factory=dict)
+    compactor_function_name: str = ""  # the daily digests' job ("" for a deployment from before it)
 
     @classmethod
     def from_outputs(cls, outputs: dict[str, Any]) -> Deployment:
@@ -48,6 +49,7 @@ class Deployment:
             collector_function_name=value("collector_function_name"),
             dead_letter_queue_url=value("dead_letter_queue_url", "") or "",
             fleet=dict(value("fleet", {}) or {}),
+            compactor_function_name=value("compactor_function_name", "") or "",
         )
 
     def save(self, state_dir: Path) -> None:

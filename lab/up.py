@@ -14,7 +14,7 @@ import os
 import shutil
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_en
 from lab.endpoint.clients import EndpointClients
 from lab.endpoint.process import check_port_free
 from lab.errors import LabError
-from lab.fleet import open_service, read_fleet_schedules
+from lab.fleet import open_service, read_fleet_schedules, read_job_schedules
 from lab.rounds import report_rounds, run_rounds, watch
 from lab.scheduler import Schedule, Scheduler
 from lab.settings import LOCAL_ENV, LOOPBACK, LabConfig
@@ -119,8 +119,9 @@ class Running:
     clients: EndpointClients
     deployment: Deployment
     service: LambdaService
-    schedules: list[Schedule]
+    schedules: list[Schedule]  # the probes'
     dashboard_url: str | None
+    jobs: list[Schedule] = field(default_factory=list)  # the compactor's: scheduled, never in rounds
 
 
 def up(config: LabConfig, console: Console, *, rounds: int, exit_after_rounds: bool, dashboard: bool) -> int:
@@ -172,6 +173,7 @@ def start(stack: contextlib.ExitStack, config: LabConfig, console: Console, dash
     _on_exit(stack, console, "the X-Ray listener", xray.close)
     _on_exit(stack, console, "the Lambda service", service.close)
     schedules = read_fleet_schedules(clients, deployment, console)
+    jobs = read_job_schedules(clients, deployment, console)
 
     dashboard_url = dashboard_pid = None
     if dashboard:
@@ -186,7 +188,7 @@ def start(stack: contextlib.ExitStack, config: LabConfig, console: Console, dash
     _on_exit(stack, console, "the lab record", lambda: remove_up(config.state_dir))
     if dashboard_url:
         console.say(f"      dashboard: {dashboard_url}")
-    return Running(clients, deployment, service, schedules, dashboard_url)
+    return Running(clients, deployment, service, schedules, dashboard_url, jobs)
 
 
 def schedule_and_watch(
@@ -196,7 +198,9 @@ def schedule_and_watch(
     expressions = sorted({s.expression_text for s in lab.schedules})
     first = "the first round starts now" if fire_at_start else "the next round comes on schedule"
     console.say(f"[5/{STEPS}] scheduler: {len(lab.schedules)} schedules ({', '.join(expressions)}); {first}")
-    scheduler = Scheduler(lab.schedules, lab.service.invoke_async, log=console.log,
+    for job in lab.jobs:
+        console.say(f"      and {job.function_name} ({job.expression_text}): daily digests of closed days")
+    scheduler = Scheduler([*lab.schedules, *lab.jobs], lab.service.invoke_async, log=console.log,
                           fire_at_start=fire_at_start)
     scheduler.start()
     _on_exit(stack, console, "the scheduler", scheduler.stop)

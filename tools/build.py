@@ -328,6 +328,8 @@ def build(
             tree = dependencies(plan.requirements, plan.arch, python_version, cache, installer, say)
             entries += dependency_entries(tree, plan.deps_prefix)
         entries = check_entries(entries)
+        if plan.name.startswith("probe-"):
+            entries = check_entries([*entries, build_info(out, plan.name, entries, "probe/")])
         target = out / plan.filename
         stamp = out / ".stamps" / f"{plan.name}.json"
         digest = inputs_digest(entries)
@@ -354,6 +356,15 @@ def build(
         say(f"  sha256 {hex_digest}")
     write_manifest(out, built)
     return built
+
+
+def build_info(out: Path, name: str, entries: list[Entry], prefix: str) -> Entry:
+    """`{prefix}BUILD.json`: the digest of the zip's other inputs, which the probe records in every row
+    (`identity.versions.build`), so a shift can be matched with the build that brought it."""
+    path = out / ".stamps" / f"{name}.BUILD.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"inputs_sha256": inputs_digest(entries)}) + "\n")
+    return Entry(f"{prefix}BUILD.json", path)
 
 
 def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:

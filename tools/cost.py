@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -36,7 +37,11 @@ ASSUMPTIONS: dict[str, float] = {
     "row_base_bytes": 1024.0,  # a row without its warm samples
     "row_bytes_per_warm_sample": 20.0,  # warm_ms is stored with each row
     "log_bytes_per_invocation": 2048.0,  # START/END/REPORT lines and a summary line, per function invocation
+    "compactor_ms_per_run": 500.0,  # a run that finds every day digested: one small query per day looked at
+    "compactor_ms_per_row": 0.5,  # read, decode and digest one row (100 warm samples)
+    "digest_bytes_per_probe_day": 3000.0,  # compressed digest of one probe's day (lab days: 1-3 KB)
 }
+DIGEST_ITEM_BYTES = 100 * 1024  # collector.table.DIGEST_ITEM_TARGET_BYTES: a day is cut into items this size
 
 STORES_PER_STRATEGY: dict[str, int] = {name: len(stores) for name, stores in STORES_BY_STRATEGY.items()}
 
@@ -272,16 +277,66 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
             * eb["scheduler_invocations_per_million"],
         )
     )
+    if inputs.get("compactor"):
+        days = HOURS_PER_MONTH / 24
+        lines += compactor_lines(inputs["compactor"], prices, rows / days, len(probes), row_bytes)
     return lines
+
+
+def compactor_lines(
+    compactor: Mapping[str, Any],
+    prices: Mapping[str, Any],
+    rows_per_day: float,
+    probes: int,
+    row_bytes: float,
+) -> list[Line]:
+    """The daily digests: the compactor's runs, the rows it reads, the digest items it writes and keeps.
+
+    A closed day is digested on every run until it settles (settle_seconds after midnight) and once after,
+    so each row is read about settle / interval + 1 times; the free tiers are left to the probes.
+    """
+    match = re.fullmatch(r"rate\((\d+) (minute|minutes|hour|hours)\)", str(compactor["schedule_expression"]))
+    if match is None:
+        raise CostError(f"compactor schedule {compactor['schedule_expression']!r} is not a rate()")
+    interval = int(match.group(1)) * (3600 if match.group(2).startswith("hour") else 60)
+    runs = HOURS_PER_MONTH * 3600 / interval
+    days = HOURS_PER_MONTH / 24
+    rows_read = rows_per_day * days * (math.ceil(float(compactor["settle_seconds"]) / interval) + 1)
+    seconds = (
+        runs * ASSUMPTIONS["compactor_ms_per_run"] + rows_read * ASSUMPTIONS["compactor_ms_per_row"]
+    ) / 1e3
+    gb_s = seconds * float(compactor["memory_mb"]) / 1024
+    lam = prices["lambda"]
+    lambda_usd = runs / 1e6 * lam["request_per_million"] + gb_s * lam["gb_second"][compactor["architecture"]]
+    ddb = prices["dynamodb_on_demand"]
+    rru = rows_read * math.ceil(row_bytes / 4096) * 0.5  # eventually consistent Query: 0.5 RRU per 4 KB
+    rru_usd = rru / 1e6 * ddb["read_request_unit_per_million"]
+    day_bytes = probes * ASSUMPTIONS["digest_bytes_per_probe_day"]
+    items = max(1, math.ceil(day_bytes / DIGEST_ITEM_BYTES))
+    wru = rows_read / max(rows_per_day, 1.0) * items * math.ceil(day_bytes / items / 1024)
+    wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
+    stored_gb = day_bytes * min(365.0, float(compactor["digest_retention_days"])) / 1e9
+    storage_usd = stored_gb * ddb["storage_gb_month"]
+    return [
+        Line("Lambda", "compactor (daily digests: runs, GB-seconds)", gb_s, "GB-s", lambda_usd, lambda_usd),
+        Line("DynamoDB", "compactor reads (rows of days not settled)", rru, "RRU", rru_usd, rru_usd),
+        Line("DynamoDB", "digest writes (items of ~100 KB per digested day)", wru, "WRU", wru_usd, wru_usd),
+        Line("DynamoDB", "digest storage after a year", stored_gb, "GB", storage_usd, storage_usd),
+    ]
 
 
 def read_inputs(env_dir: Path) -> dict[str, Any]:
     """The env's cost_inputs and region, as `terraform apply` would see them (terraform.evaluate: a temporary
     copy with a local backend, so a remote backend is never touched and nothing is written to the repository).
     """
-    value = terraform.evaluate(env_dir, "{ inputs = module.observatory.cost_inputs, region = var.region }")
+    value = terraform.evaluate(
+        env_dir,
+        "{ inputs = module.observatory.cost_inputs, region = var.region,"
+        " compactor = module.observatory.compactor_cost_inputs }",
+    )
     inputs = dict(value["inputs"])
     inputs["region"] = value["region"]
+    inputs["compactor"] = value.get("compactor")
     return inputs
 
 
@@ -290,7 +345,8 @@ def render(env_dir: Path, inputs: Mapping[str, Any], lines: list[Line]) -> str:
     probes = inputs["probes"]
     interval = float(inputs["schedule_interval_s"])
     out = [
-        f"Monthly cost ESTIMATE for {env_dir} ({len(probes)} probes + collector,"
+        f"Monthly cost ESTIMATE for {env_dir} ({len(probes)} probes + collector"
+        f"{' + compactor' if inputs.get('compactor') else ''},"
         f" every {interval / 60:g} minutes,"
         f" region {inputs['region']})",
         f"Prices: {PRICES_PATH.relative_to(REPO_ROOT)} (us-east-1 list prices; AWS changes prices)."

@@ -9,7 +9,7 @@ from dashboard.config import PRICES_PATH
 
 v = ui.view()
 st.title("Memory tiers")
-tiers = v.frame["memory_mb"].nunique()
+tiers = v.frame.stores["memory_mb"].nunique()
 if tiers < 2:
     st.info("Only one memory tier in the selected rows: add tiers to the fleet (or clear the tier filter).")
 

@@ -1,79 +1,93 @@
-"""Overview: is the fleet healthy, the headline per strategy at one tier, the reference run's tables."""
+"""Overview: the answer first (latency per strategy × memory tier, and the verdict in a sentence), then fleet
+health as a compact strip that opens when a probe is stale or failing, the headline, the reference tables."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import labels, stats, ui
+from dashboard import charts, labels, stats, ui, verdict
 
 v = ui.view()
 st.title("Overview")
-st.caption(f"{v.range_label}: {v.start:%Y-%m-%d %H:%M} to {v.end:%Y-%m-%d %H:%M} UTC")
+st.caption(f"{v.range_label}: {v.start:%Y-%m-%d} to {v.end:%Y-%m-%d %H:%M} UTC")
 
-# ---- Fleet health (every loaded row of the selected probes: a probe that went quiet is still listed)
-st.header("Fleet health")
-health = stats.fleet_health(v.dims, ui.now_utc(), v.interval_seconds)
-rate = stats.failure_rate(v.frame)
+# ---- The answer: which strategy, at which memory size
+tiers_summary = stats.tier_summary(v.frame)
+said = verdict.sentence(tiers_summary)
+if said:
+    st.markdown(f"#### {said}")
+st.plotly_chart(charts.tier_figure(tiers_summary), width="stretch", key="overview_tiers")
+st.caption(
+    "Median (p50) of every warm hit and every cold miss in range, per strategy and memory tier; both axes "
+    "logarithmic. What each choice costs per million fetches: the Memory tiers page."
+)
+
+# ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing
+health = stats.fleet_health(v.dims.probes, ui.now_utc(), v.interval_seconds)
+rate = stats.failure_rate(v.frame.probes)
+stale, failing = int(health["stale"].sum()), int(health["failing"].sum())
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Probes reporting", f"{int((~health['stale']).sum())} of {len(health)}")
-c2.metric("Stale probes", int(health["stale"].sum()), help="No row for 2.5 schedule intervals")
-c3.metric("Failing probes", int(health["failing"].sum()), help="The last invocation was not ok")
+c2.metric("Stale probes", stale, help="No row for 2.5 schedule intervals")
+c3.metric("Failing probes", failing, help="The last invocation was not ok")
 c4.metric(
     "Failure rate",
     "—" if rate is None else f"{rate:.1%}",
     help=f"Invocations not ok, {v.range_label.lower()}",
 )
-for probe in health[health["failing"]].itertuples():
-    st.error(
-        f"Probe **{probe.probe_key}** is failing: its last invocation, at "
-        f"{probe.last_ts:%Y-%m-%d %H:%M:%S} UTC, was **{probe.last_status}** "
-        f"({probe.last_error_types or 'no error type'}); "
-        f"{probe.not_ok} of {probe.invocations} invocations not ok."
-    )
-for probe in health[health["stale"]].itertuples():
-    st.warning(
-        f"Probe **{probe.probe_key}** is stale: no row for {probe.age_s / 60:.0f} min "
-        f"(schedule every {v.interval_seconds / 60:.0f} min)."
-    )
-table = health.assign(
-    strategy=health["strategy"].map(labels.strategy),
-    age_min=(health["age_s"] / 60).round(1),
-    failure_rate=(health["failure_rate"] * 100).round(1),
-)[
-    [
-        "probe_key",
-        "strategy",
-        "memory_mb",
-        "architecture",
-        "last_ts",
-        "age_min",
-        "last_status",
-        "last_error_types",
-        "invocations",
-        "not_ok",
-        "failure_rate",
-        "stale",
+trouble = f"{failing} failing, {stale} stale" if failing or stale else "every probe reporting, none failing"
+with st.expander(f"Fleet health: {trouble}", expanded=bool(failing or stale)):
+    for probe in health[health["failing"]].itertuples():
+        st.error(
+            f"Probe **{probe.probe_key}** is failing: its last invocation, at "
+            f"{probe.last_ts:%Y-%m-%d %H:%M:%S} UTC, was **{probe.last_status}** "
+            f"({probe.last_error_types or 'no error type'}); "
+            f"{probe.not_ok} of {probe.invocations} invocations not ok."
+        )
+    for probe in health[health["stale"]].itertuples():
+        st.warning(
+            f"Probe **{probe.probe_key}** is stale: no row for {probe.age_s / 60:.0f} min "
+            f"(schedule every {v.interval_seconds / 60:.0f} min)."
+        )
+    table = health.assign(
+        strategy=health["strategy"].map(labels.strategy),
+        age_min=(health["age_s"] / 60).round(1),
+        failure_rate=(health["failure_rate"] * 100).round(1),
+    )[
+        [
+            "probe_key",
+            "strategy",
+            "memory_mb",
+            "architecture",
+            "last_ts",
+            "age_min",
+            "last_status",
+            "last_error_types",
+            "invocations",
+            "not_ok",
+            "failure_rate",
+            "stale",
+        ]
     ]
-]
-HEALTH_COLUMNS = {
-    "probe_key": "Probe",
-    "strategy": "Strategy",
-    "memory_mb": "Memory (MB)",
-    "architecture": "Architecture",
-    "last_ts": "Last row (UTC)",
-    "age_min": "Age (min)",
-    "last_status": "Last status",
-    "last_error_types": "Last errors",
-    "invocations": "Invocations",
-    "not_ok": "Not ok",
-    "failure_rate": "Failure rate (%)",
-    "stale": "Stale",
-}
-st.dataframe(table.rename(columns=HEALTH_COLUMNS), hide_index=True, width="stretch")
+    HEALTH_COLUMNS = {
+        "probe_key": "Probe",
+        "strategy": "Strategy",
+        "memory_mb": "Memory (MB)",
+        "architecture": "Architecture",
+        "last_ts": "Last row (UTC)",
+        "age_min": "Age (min)",
+        "last_status": "Last status",
+        "last_error_types": "Last errors",
+        "invocations": "Invocations",
+        "not_ok": "Not ok",
+        "failure_rate": "Failure rate (%)",
+        "stale": "Stale",
+    }
+    st.dataframe(table.rename(columns=HEALTH_COLUMNS), hide_index=True, width="stretch")
 
-# ---- Headline
-st.header("Headline")
-tiers = sorted(int(t) for t in v.frame["memory_mb"].unique())
+# ---- One tier, against the previous period
+st.header("What moved")
+tiers = sorted(int(t) for t in v.frame.stores["memory_mb"].unique())
 tier = st.selectbox("Memory tier", tiers, format_func=labels.tier, key="overview_tier")
 head = stats.headline(v.dims, int(tier), v.start, v.end)
 st.caption("p50 per strategy; the change is against the previous period of the same length. Lower is better.")
@@ -92,7 +106,8 @@ for row in head.itertuples():
 st.header("The reference run's tables, from our data")
 st.caption(
     "Same columns as the 2022 run (min, max, mean, median, p90), for every strategy and tier in range. "
-    "Warm hits pool every sample; error and failed rows are counted, not hidden."
+    "Warm hits pool every sample; error and failed rows are counted, not hidden. Min, max and mean are "
+    "exact; percentiles come from the daily digests' sketches, within 1 %."
 )
 names = {
     "strategy": "Strategy",

@@ -1,13 +1,15 @@
-"""Runs: the rows behind every chart, filterable, with a CSV download."""
+"""Runs: the rows themselves, for a window you choose (read only for it), a page at a time, as CSV."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from collector.vocabulary import STATUSES
-from dashboard import labels, ui
+from dashboard import data, labels, ui
 
-MAX_SHOWN = 5000
+PAGE_SIZE = 500
+WINDOWS = {"Last hour": 1, "Last 6 hours": 6, "Last 24 hours": 24, "Last 3 days": 72, "Last 7 days": 168}
+DEFAULT_WINDOW = "Last 24 hours"
 FIRST = [
     "ts",
     "status",
@@ -25,8 +27,15 @@ FIRST = [
 
 v = ui.view()
 st.title("Runs")
-c1, c2 = st.columns(2)
-statuses = c1.multiselect(
+c1, c2, c3 = st.columns([1, 2, 2])
+window = c1.selectbox("Rows of", list(WINDOWS), index=list(WINDOWS).index(DEFAULT_WINDOW), key="runs_window")
+try:
+    loaded = data.load_rows(v.settings, WINDOWS[str(window)])
+except data.DataLoadError as err:
+    ui.show_load_error(err)
+    st.stop()
+rows = loaded[ui.dimension_mask(loaded, v.picked)]
+statuses = c2.multiselect(
     "Status",
     list(STATUSES),
     default=[],
@@ -34,22 +43,23 @@ statuses = c1.multiselect(
     key="runs_status",
     format_func=lambda s: labels.STATUS.get(s, s),
 )
-probes = c2.multiselect(
-    "Probe", sorted(v.frame["probe_key"].unique()), default=[], placeholder="All", key="runs_probe"
+probes = c3.multiselect(
+    "Probe", sorted(rows["probe_key"].unique()), default=[], placeholder="All", key="runs_probe"
 )
-rows = v.frame
 if statuses:
     rows = rows[rows["status"].isin(statuses)]
 if probes:
     rows = rows[rows["probe_key"].isin(probes)]
 rows = rows.sort_values("ts", ascending=False)
 counts = rows["status"].value_counts()
+pages = max(1, -(-len(rows) // PAGE_SIZE))
+page = int(st.number_input(f"Page (of {pages})", 1, pages, 1, key="runs_page")) if pages > 1 else 1
 st.caption(
-    f"{len(rows):,} rows ({v.range_label.lower()}): ok {counts.get('ok', 0)}, "
-    f"error {counts.get('error', 0)}, failed {counts.get('failed', 0)}. "
+    f"{len(rows):,} rows ({str(window).lower()}, read for this page only): ok {counts.get('ok', 0)}, "
+    f"error {counts.get('error', 0)}, failed {counts.get('failed', 0)}; newest first, {PAGE_SIZE} a page. "
     "Warm samples are in the CSV, summarised here."
 )
-shown = rows.drop(columns=["warm_ms"]).head(MAX_SHOWN)
+shown = rows.drop(columns=["warm_ms"]).iloc[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
 shown = shown[[c for c in FIRST if c in shown] + [c for c in shown.columns if c not in FIRST]]
 cfs_names = labels.cfs_columns(rows["environment"])
 st.dataframe(
@@ -57,8 +67,6 @@ st.dataframe(
 )
 if (note := labels.cfs_note(rows["environment"])) is not None:
     st.caption(note)
-if len(rows) > MAX_SHOWN:
-    st.caption(f"Showing the newest {MAX_SHOWN:,}; the CSV has all {len(rows):,}.")
 
 st.download_button(
     "Download these rows (CSV)",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels, stats, ui
+from dashboard import charts, labels, shifts, stats, ui
 
 v = ui.view()
 st.title("Trends")
@@ -17,27 +18,39 @@ q = c2.select_slider(
 )
 log_y = c3.toggle("Log latency axis", value=True, key="trend_log")
 
-bucket = stats.bucket_size(v.end - v.start)
+bucket = stats.bucket_of((v.end - v.start) / pd.Timedelta(days=1))
 series = stats.latency_over_time(v.frame, metric, float(q), bucket)
-bad = v.frame[v.frame["status"] != "ok"]
-not_ok = (
-    bad.assign(bucket=bad["ts"].dt.floor(bucket))
-    .groupby(["bucket", "status"])
-    .size()
-    .rename("count")
-    .reset_index()
-)
-changes = stats.change_points(v.frame)
+not_ok = stats.not_ok_over_time(v.frame, bucket)
+changes = stats.change_points(v.frame.probes)
+# Level shifts are looked for in daily series of closed days (today is still filling up).
+found = shifts.level_shifts(series, until=v.end.floor("1D")) if bucket == "day" else shifts.empty()
 if series.empty:
     st.info(f"No {labels.METRIC[metric].lower()} measurements in this range (only failed rows).")
-fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y)
+fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y, shifts=found)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
-span = stats.describe_span(bucket)
+span = "1 hour" if bucket == "hour" else "1 day"
 st.caption(
-    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket; the band "
-    "spans p10 to p90. Bars below count rows whose status was error or failed. Triangles and dotted lines "
-    "mark where an extension layer, runtime or CPU emulation mode changed."
+    f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket (from the "
+    "daily digests' sketches, within 1 %); the band spans p10 to p90. Bars below count rows whose status "
+    "was error or failed. Triangles and dotted lines mark where a runtime, Python, SDK, library, build, "
+    "extension layer or CPU emulation mode first appeared."
 )
+st.subheader("Level shifts")
+if bucket != "day":
+    st.caption("Level shifts are looked for in the daily series of closed days: choose 7 days or more.")
+elif found.empty:
+    st.caption(
+        f"No level shift in the daily p{q} of any strategy × tier in range (PELT on log latency, penalty "
+        "3 σ² ln n, shifts under 10 % ignored; the dashboard README says why)."
+    )
+else:
+    for sentence in shifts.explain(found, stats.probe_changes(v.dims.probes), float(q)):
+        st.markdown(f"- {sentence}")
+    st.caption(
+        "Stars mark the first day of each new level. Changes listed are those recorded by the same "
+        "strategy × tier's probes that day or the day before (runtime, Python, boto3/botocore, the "
+        "strategy's library, the probe build, the extension layer, the CPU emulation mode)."
+    )
 if len(changes):
     st.subheader("Changes")
     shown = changes.assign(field=changes["field"].map(charts.CHANGE_NAMES))

@@ -15,6 +15,7 @@ from typing import Any
 from .cgroup import CpuStat
 from .config import ProbeConfig
 from .stats import ns_to_ms, summarize
+from .versions import versions
 from .vocabulary import PHASES, Phase, Store
 
 SCHEMA_VERSION = 1
@@ -189,6 +190,7 @@ def build_record(
             "cpu_emulation": config.cpu_emulation,
             "extension_layer": config.extension_layer,
             "function_name": config.function_name,
+            "versions": versions(config.strategy),
         },
         "execution_environment": {"cold": cold, "cold_cause": config.cold_cause if cold else None},
         "client_init_ms": ns_to_ms(client_init_ns) if client_init_ns is not None else None,

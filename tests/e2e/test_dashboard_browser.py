@@ -42,7 +42,7 @@ CHROMIUM_ARGS = [
 OUTPUT = REPO_ROOT / "test-output" / "e2e"
 # (url path, title, Plotly charts the page draws)
 PAGES = [
-    ("", "Overview", 0),
+    ("", "Overview", 1),
     ("trends", "Trends", 1),
     ("memory_tiers", "Memory tiers", 3),
     ("distributions", "Distributions", 1),

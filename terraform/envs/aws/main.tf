@@ -33,4 +33,7 @@ module "observatory" {
   log_retention_days    = var.log_retention_days
   alarm_actions         = var.alarm_actions
   tags                  = var.tags
+
+  # Daily digests (the compactor) outlive the rows.
+  digest_retention_days = var.digest_retention_days
 }

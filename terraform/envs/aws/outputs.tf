@@ -42,3 +42,8 @@ output "cost_inputs" {
   description = "What `make cost` reads to estimate the monthly bill."
   value       = module.observatory.cost_inputs
 }
+
+output "compactor_function_name" {
+  description = "The compactor (daily digests)."
+  value       = module.observatory.compactor_function_name
+}

@@ -91,3 +91,9 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "digest_retention_days" {
+  description = "Daily digests expire this many days after their day; rows keep retention_days."
+  type        = number
+  default     = 3650
+}

@@ -42,3 +42,8 @@ output "dashboard_command" {
   description = "Shell command that opens the dashboard on the lab's table."
   value       = module.observatory.dashboard_command
 }
+
+output "compactor_function_name" {
+  description = "The compactor (daily digests), run by the lab's scheduler."
+  value       = module.observatory.compactor_function_name
+}

@@ -94,3 +94,19 @@ output "cost_inputs" {
     async_retry_attempts   = var.async_retry_attempts
   }
 }
+
+output "compactor_function_name" {
+  description = "The compactor function (daily digests; invoke it with {\"days\": [\"YYYY-MM-DD\"]} to recompute days)."
+  value       = aws_lambda_function.compactor.function_name
+}
+
+output "compactor_cost_inputs" {
+  description = "What `make cost` needs to estimate the compactor and the digest items."
+  value = {
+    memory_mb             = var.compactor.memory_size
+    architecture          = var.collector.architecture
+    schedule_expression   = var.compactor.schedule_expression
+    digest_retention_days = var.digest_retention_days
+    settle_seconds        = local.digest_settle_seconds
+  }
+}

@@ -288,3 +288,45 @@ variable "dashboard_environment" {
   type        = map(string)
   default     = {}
 }
+
+variable "compactor" {
+  description = "The compactor function (daily digests): memory (MB), timeout (s), its schedule, and how many closed days back it looks for a missing digest."
+  type = object({
+    memory_size         = optional(number, 1024)
+    timeout_seconds     = optional(number, 900)
+    schedule_expression = optional(string, "rate(1 hour)")
+    catch_up_days       = optional(number, 14)
+  })
+  default = {}
+
+  validation {
+    condition     = var.compactor.memory_size >= 128 && var.compactor.memory_size <= 10240
+    error_message = "compactor.memory_size must be between 128 and 10240."
+  }
+
+  validation {
+    condition     = var.compactor.timeout_seconds >= 60 && var.compactor.timeout_seconds <= 900
+    error_message = "compactor.timeout_seconds must be between 60 and 900: a run stops starting days a minute before it."
+  }
+
+  validation {
+    condition     = can(regex("^rate\\(([1-9][0-9]*) (minute|minutes|hour|hours)\\)$", var.compactor.schedule_expression))
+    error_message = "compactor.schedule_expression must be rate(N minute[s]) or rate(N hour[s])."
+  }
+
+  validation {
+    condition     = var.compactor.catch_up_days >= 1 && var.compactor.catch_up_days <= 366 && floor(var.compactor.catch_up_days) == var.compactor.catch_up_days
+    error_message = "compactor.catch_up_days must be a whole number between 1 and 366."
+  }
+}
+
+variable "digest_retention_days" {
+  description = "Daily digests expire this many days after their day (DynamoDB TTL); rows keep retention_days. Years by default, so trends outlive the rows."
+  type        = number
+  default     = 3650
+
+  validation {
+    condition     = var.digest_retention_days >= 1 && var.digest_retention_days <= 36500 && floor(var.digest_retention_days) == var.digest_retention_days
+    error_message = "digest_retention_days must be a whole number between 1 and 36500."
+  }
+}

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import platform
 from collections.abc import Callable
 
+import boto3
+import botocore
 import pytest
 
 from functions.probe.config import ProbeConfig
@@ -85,6 +88,13 @@ def test_identity_comes_from_configuration(aws: None, make_config: Callable[...,
         "cpu_emulation": "cgroup-v1",
         "extension_layer": "arn:aws:lambda:us-east-1:123456789012:layer:x:1",
         "function_name": "slo-probe-dict-128-x86_64",
+        "versions": {
+            "python": platform.python_version(),
+            "boto3": boto3.__version__,
+            "botocore": botocore.__version__,
+            "library": f"boto3=={boto3.__version__}",  # the dict strategy caches what boto3 fetched
+            "build": None,  # from the source tree; the zip carries probe/BUILD.json
+        },
     }
     assert record["execution_environment"] == {"cold": True, "cold_cause": "idle_expiry"}
     assert record["cpu_time_ms"] is not None and record["cpu_time_ms"] >= 0

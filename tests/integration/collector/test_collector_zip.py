@@ -94,3 +94,54 @@ def test_the_zip_alone_writes_rows_over_http(collector_zip: Path, aws_endpoint: 
     finally:
         ddb.delete_table(TableName=table_name)
         sqs.delete_queue(QueueUrl=queue)
+
+
+RUN_COMPACTOR_FROM_ZIP = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import collector.compactor
+assert "pandas" not in sys.modules and "numpy" not in sys.modules
+print(json.dumps(collector.compactor.handler({"days": ["2026-11-27"]}, None)))
+print(sys.modules["ddsketch"].__file__)
+"""
+
+
+@pytest.mark.slow
+def test_the_zip_alone_digests_a_day_over_http(
+    collector_zip: Path, aws_endpoint: str, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(collector_zip) as archive:
+        archive.extractall(tmp_path / "task")
+    ddb = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
+    table_name = f"slo-zip-digest-{uuid.uuid4().hex[:8]}"
+    table.create_table(ddb, table_name)
+    from collector.contract import parse_destination
+    from collector.rows import rows_for
+
+    rows = rows_for(parse_destination(load_event("destination_success.json")))
+    table.write_rows(rows, client=ddb, table_name=table_name)
+    env = {
+        "AWS_ENDPOINT_URL": aws_endpoint,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "OBSERVATORY_TABLE_NAME": table_name,
+        "PATH": "/usr/bin:/bin",
+    }
+    try:
+        result = subprocess.run(
+            [sys.executable, "-I", "-S", "-c", RUN_COMPACTOR_FROM_ZIP, str(tmp_path / "task")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stderr
+        outcome, ddsketch_file = result.stdout.strip().splitlines()
+        assert [d["rows"] for d in json.loads(outcome)["digested"]] == [2]
+        assert ddsketch_file.startswith(str(tmp_path / "task"))  # the sketch library ships in the zip
+        (day,) = table.read_digests("2026-11-27", "2026-11-27", client=ddb, table_name=table_name)
+        assert [d.probe_key for d in day.digests] == [rows[0]["probe_key"]]
+        assert day.digests[0].stores["secretsmanager"].metrics["warm_hit"].n == rows[0]["warm_n"]
+    finally:
+        ddb.delete_table(TableName=table_name)

@@ -33,10 +33,22 @@ def _run(at: AppTest) -> AppTest:
     return at
 
 
-def test_overview_shows_health_headline_and_failing_probe(fleet_table: Table, app_env: Any) -> None:
+def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
+    fleet_table: Table, app_env: Any
+) -> None:
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     assert at.title[0].value == "Overview"
+    # the answer first: the verdict in a sentence, then the figure of p50 per strategy × tier
+    assert at.markdown[0].value.startswith("#### At 128 MB an extension hit costs")
+    assert "× a dict; at 1,769 MB" in at.markdown[0].value
+    (tiers,) = _figures(at)
+    assert (
+        tiers["layout"]["yaxis"]["type"] == "log"
+        and tiers["layout"]["xaxis"]["title"]["text"] == "Memory (MB)"
+    )
+    # health opens by itself: a probe is failing
+    assert at.expander[0].label.startswith("Fleet health: 1 failing")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Failing probes"] == "1"
     assert metrics["Probes reporting"] == "10 of 10"
@@ -68,7 +80,7 @@ def test_every_page_renders_its_charts(fleet_table: Table, app_env: Any) -> None
         "app_pages/distributions.py": 1,
         "app_pages/reference.py": 1,
         "app_pages/runs.py": 0,
-        "app_pages/overview.py": 0,
+        "app_pages/overview.py": 1,
     }
     for page in PAGES:
         _run(at.switch_page(page))
@@ -152,18 +164,33 @@ def test_sidebar_filter_applies_without_a_new_query(
 
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runs.py"))  # Runs reads its own window once
     calls: list[Any] = []
-    real = table.read_rows
+    for name in ("read_rows", "read_digest_wires"):
+        real = getattr(table, name)
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return real(*args, **kwargs)
+        def counting(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
+            calls.append(args)
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(table, "read_rows", counting)
+        monkeypatch.setattr(table, name, counting)
     at.sidebar.multiselect(key="f_strategy").set_value(["dict"])
-    _run(at.switch_page("app_pages/runs.py"))
+    _run(at)
     assert set(at.dataframe[0].value["Strategy"]) == {"dict cache"}
-    assert calls == []  # served from the cached frame
+    _run(at.switch_page("app_pages/overview.py"))
+    assert calls == []  # served from the cached digests and rows
+
+
+def test_runs_reads_only_the_window_it_shows(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runs.py"))
+    assert len(at.dataframe[0].value) == fleet_table.rows  # the last 24 hours: all 6 hours written
+    at.selectbox(key="runs_window").set_value("Last hour")
+    _run(at)
+    last_hour = at.dataframe[0].value
+    assert 0 < len(last_hour) < fleet_table.rows
+    assert any("read for this page only" in c.value for c in at.caption)
 
 
 def test_empty_table_says_why_and_what_to_do(empty_table: Table, app_env: Any) -> None:

@@ -1,4 +1,4 @@
-"""dashboard.data.load_rows against the local AWS endpoint: closed days and the recent part cached apart."""
+"""dashboard.data.load against the local AWS endpoint: digests for closed days, rows only for the rest."""
 
 from __future__ import annotations
 
@@ -10,39 +10,58 @@ import boto3
 import pytest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector import table
+from collector import compactor, table
 from dashboard import data
 from dashboard.config import load_settings
 
 
-def test_closed_days_are_not_queried_again_when_the_recent_part_reloads(
+def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
     aws_endpoint: str, quiet_moto: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     name = f"slo-dash-load-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     table.create_table(client, name)
     now = datetime.now(UTC)
-    old = destination_events(now - timedelta(days=3), 1 / 96, interval_s=900, failure_every=0, seed=1)
-    new = destination_events(now - timedelta(hours=1), 1 / 96, interval_s=900, failure_every=0, seed=2)
-    written = write_events([*old, *new], client, name)
+    today = now.date()
+    three_days_ago = datetime(today.year, today.month, today.day, 1, tzinfo=UTC) - timedelta(days=3)
+    old = destination_events(three_days_ago, 1 / 96, interval_s=900, failure_every=0, seed=1)
+    yesterday = destination_events(
+        three_days_ago + timedelta(days=2), 1 / 96, interval_s=900, failure_every=0, seed=3
+    )
+    midnight = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    new = destination_events(
+        max(midnight, now - timedelta(minutes=5)), 1 / 96, interval_s=900, failure_every=0, seed=2
+    )
+    write_events([*old, *yesterday], client, name)
+    write_events(list(new), client, name)
+    compactor.compact_day(three_days_ago.date(), client=client, table_name=name, retention_days=30)
     settings = load_settings(
         {"AWS_ENDPOINT_URL": aws_endpoint, "OBSERVATORY_TABLE_NAME": name, "OBSERVATORY_DASHBOARD_DAYS": "7"}
     )
-    calls: list[tuple[Any, ...]] = []
-    real = table.read_rows
+    calls: list[tuple[str, Any]] = []
+    for fn in ("read_rows", "read_digest_wires"):
+        real = getattr(table, fn)
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
-        calls.append(args)
-        return real(*args, **kwargs)
+        def counting(*args: Any, _real: Any = real, _fn: str = fn, **kwargs: Any) -> Any:
+            calls.append((_fn, args[0]))
+            return _real(*args, **kwargs)
 
-    monkeypatch.setattr(table, "read_rows", counting)
-    loaded = data.load_rows(settings)
-    assert len(loaded.frame) == written and loaded.frame["ts"].is_monotonic_increasing
-    assert loaded.frame["ts"].min() < now - timedelta(days=2)  # the closed days are there
-    assert len(calls) == 2
-    data.load_rows(settings)
-    assert len(calls) == 2  # both parts cached
+        monkeypatch.setattr(table, fn, counting)
+    loaded = data.load(settings)
+    stores = loaded.frames.stores
+    assert loaded.digested_days == 1  # three days ago, from its digest
+    # rows only for the closed days without a digest (one run of days: one read) and for today
+    assert loaded.row_days == (*[today - timedelta(days=d) for d in (6, 5, 4, 2, 1)], today)
+    assert sorted(c[0] for c in calls) == ["read_digest_wires", "read_rows", "read_rows", "read_rows"]
+    assert set(stores["bucket"].dt.date) == {three_days_ago.date(), yesterday_date(three_days_ago), today}
+    assert (stores[stores["bucket"].dt.date == today]["hours"] == 1).all()  # today per hour
+    assert (stores[stores["bucket"].dt.date < today]["hours"] == 24).all()
+    data.load(settings)
+    assert len(calls) == 4  # both parts cached
     data._cached_loaders(settings.cache_ttl_seconds).recent.clear()  # type: ignore[attr-defined]  # TTL ran out
-    again = data.load_rows(settings)
-    assert len(calls) == 3 and calls[-1][0] == data.split_window(datetime.now(UTC), 7)[1]
-    assert len(again.frame) == written
+    data.load(settings)
+    assert len(calls) == 5 and calls[-1][0] == "read_rows"  # only today again
+
+
+def yesterday_date(three_days_ago: datetime) -> Any:
+    return (three_days_ago + timedelta(days=2)).date()

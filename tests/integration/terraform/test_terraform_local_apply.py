@@ -96,6 +96,7 @@ def functions(deployment: dict[str, Any], aws_endpoint: str) -> dict[str, dict[s
     lam = client(aws_endpoint, "lambda")
     names = dict(deployment["outputs"]["probe_function_names"])
     names["collector"] = deployment["outputs"]["collector_function_name"]
+    names["compactor"] = deployment["outputs"]["compactor_function_name"]
     return {key: lam.get_function_configuration(FunctionName=name) for key, name in names.items()}
 
 
@@ -203,6 +204,37 @@ def test_collector_is_configured_per_contract(
     }
 
 
+def test_compactor_runs_the_collector_zip_hourly_with_least_privilege(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    config = functions["compactor"]
+    assert config["Handler"] == "collector.compactor.handler"
+    assert config["CodeSha256"] == functions["collector"]["CodeSha256"]  # the same zip, no new one
+    assert (
+        config["Environment"]["Variables"]
+        == {
+            "OBSERVATORY_TABLE_NAME": f"{PREFIX}-measurements",
+            "OBSERVATORY_DIGEST_RETENTION_DAYS": "3650",
+            "OBSERVATORY_DIGEST_SETTLE_SECONDS": "4500",  # max event age (1 h) + 15 min of collector retries
+            "OBSERVATORY_DIGEST_CATCH_UP_DAYS": "14",
+        }
+    )
+    scheduler = client(aws_endpoint, "scheduler")
+    schedule = scheduler.get_schedule(
+        Name="compactor", GroupName=deployment["outputs"]["schedule_group_name"]
+    )
+    assert schedule["ScheduleExpression"] == "rate(1 hour)" and schedule["State"] == "ENABLED"
+    assert schedule["Target"]["Arn"] == config["FunctionArn"]
+    assert json.loads(schedule["Target"]["Input"]) == {"source": "observatory.compactor"}
+    assert role_policy(aws_endpoint, schedule["Target"]["RoleArn"]) == [
+        {"sid": "InvokeCompactor", "actions": ["lambda:InvokeFunction"], "resources": [config["FunctionArn"]]}
+    ]
+    invoke = client(aws_endpoint, "lambda").get_function_event_invoke_config(
+        FunctionName=config["FunctionName"]
+    )
+    assert invoke["MaximumRetryAttempts"] == 0  # the next hourly run is the retry
+
+
 def test_destinations_send_probe_results_to_the_collector_and_its_failures_to_the_queue(
     deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
 ) -> None:
@@ -230,7 +262,7 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
         QueueUrl=deployment["outputs"]["schedule_dead_letter_queue_url"], AttributeNames=["QueueArn"]
     )["Attributes"]["QueueArn"]
     assert schedule_queue_arn.endswith(f":{PREFIX}-schedule-dlq")
-    listed = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]}
+    listed = {s["Name"] for s in scheduler.list_schedules(GroupName=group)["Schedules"]} - {"compactor"}
     assert listed == set(deployment["outputs"]["probe_function_names"])
     for key in listed:
         schedule = scheduler.get_schedule(Name=key, GroupName=group)
@@ -333,7 +365,25 @@ def test_each_role_allows_only_what_its_function_does(
                 ":log-stream:*"
             ],
         }
-        if key == "collector":
+        if key == "compactor":
+            table_arn = client(aws_endpoint, "dynamodb").describe_table(
+                TableName=deployment["outputs"]["dynamodb_table_name"]
+            )["Table"]["TableArn"]
+            expected = [
+                logs,
+                {
+                    "sid": "ReadRowsAndDigestDays",
+                    "actions": ["dynamodb:Query"],
+                    "resources": sorted([table_arn, f"{table_arn}/index/by_day"]),
+                },
+                {
+                    "sid": "WriteDigests",
+                    "actions": ["dynamodb:DeleteItem", "dynamodb:PutItem"],
+                    "resources": [table_arn],
+                },
+                xray,
+            ]
+        elif key == "collector":
             table_arn = client(aws_endpoint, "dynamodb").describe_table(
                 TableName=deployment["outputs"]["dynamodb_table_name"]
             )["Table"]["TableArn"]
@@ -431,7 +481,7 @@ def test_alarms_watch_the_queue_and_freshness(deployment: dict[str, Any], aws_en
         )
     groups = client(aws_endpoint, "logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{PREFIX}-")
     assert {g["retentionInDays"] for g in groups["logGroups"]} == {7}
-    assert len(groups["logGroups"]) == len(deployment["outputs"]["probe_function_names"]) + 1
+    assert len(groups["logGroups"]) == len(deployment["outputs"]["probe_function_names"]) + 2
 
 
 def test_dashboard_command_points_at_this_deployment(deployment: dict[str, Any], aws_endpoint: str) -> None:

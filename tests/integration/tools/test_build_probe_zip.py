@@ -121,3 +121,7 @@ def test_unpacked_zip_runs_the_handler_alone(
         ("ssm", digest, []),
     ]
     assert CANARY not in done.stdout + done.stderr
+    versions = record["identity"]["versions"]  # from the zip: its own library versions and its build digest
+    build = json.loads((unpacked / "probe" / "BUILD.json").read_text())["inputs_sha256"]
+    assert versions["build"] == f"sha256:{build}"
+    assert versions["library"].startswith("aws-lambda-powertools==")

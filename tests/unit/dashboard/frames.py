@@ -91,3 +91,11 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     ):
         df[col] = df[col].astype(float)
     return df
+
+
+def digests_of(df: pd.DataFrame, bucket: str = "hour") -> Any:
+    """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames."""
+    from collector.digest import digest_rows
+    from dashboard.digests import to_frames
+
+    return to_frames(digest_rows(df.to_dict("records"), bucket))  # type: ignore[arg-type]

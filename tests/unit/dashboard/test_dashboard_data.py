@@ -1,10 +1,12 @@
-"""dashboard.data and dashboard.config: cache packing, error classification, settings from the environment."""
+"""dashboard.data and dashboard.config: the window, cached parts, error classification, settings."""
 
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
+import pandas as pd
 import pytest
 from botocore import exceptions as bce
 
@@ -12,28 +14,41 @@ from collector.table import TableError
 from dashboard import data, ui
 from dashboard.config import ConfigError, load_settings
 
-from .frames import frame, row
+from .frames import digests_of, frame, row
 
 
-def _loaded() -> data.Loaded:
-    df = frame(
+def _rows() -> Any:
+    return frame(
         [
             row("2026-11-27T05:00", warm_ms=[1.0, 2.5, 3.0]),
             row("2026-11-27T05:00", strategy="dict", status="failed", store="none", cold_miss_ms=None),
             row("2026-11-27T05:05", warm_ms=[0.0004]),
         ]
     )
-    now = datetime(2026, 11, 27, 6, tzinfo=UTC)
-    return data.Loaded(df, now, now, now)
 
 
-def test_pack_round_trips_the_contract_frame() -> None:
-    loaded = _loaded()
-    back = data.unpack(pickle.loads(pickle.dumps(data.pack(loaded))))
-    assert list(back.frame.columns) == list(loaded.frame.columns)
-    assert back.frame.dtypes.equals(loaded.frame.dtypes)
-    assert [list(v) for v in back.frame["warm_ms"]] == [[1.0, 2.5, 3.0], [], [0.0004]]
-    assert back.frame.drop(columns="warm_ms").equals(loaded.frame.drop(columns="warm_ms"))
+def test_the_window_is_whole_days_ending_today() -> None:
+    first, today = data.window(datetime(2026, 11, 27, 5, 30, tzinfo=UTC), 30)
+    assert (first, today) == (date(2026, 10, 29), date(2026, 11, 27))
+
+
+def test_undigested_days_are_read_in_runs_of_consecutive_days() -> None:
+    days = [date(2026, 11, d) for d in (1, 2, 3, 7, 9, 10)]
+    assert data._runs(days) == [
+        (date(2026, 11, 1), date(2026, 11, 3)),
+        (date(2026, 11, 7), date(2026, 11, 7)),
+        (date(2026, 11, 9), date(2026, 11, 10)),
+    ]
+
+
+def test_the_cached_parts_pickle_and_combine() -> None:
+    closed = data.Part(digests_of(_rows(), "day"), (date(2026, 11, 26),), 3, 20)
+    recent = data.Part(digests_of(_rows().assign(ts=lambda f: f["ts"] + pd.Timedelta(days=1))), (), 3, 0)
+    closed = pickle.loads(pickle.dumps(closed))  # what st.cache_data does to every part
+    now = datetime(2026, 11, 28, 6, tzinfo=UTC)
+    loaded = data.combine(closed, recent, date(2026, 11, 1), now)
+    assert (loaded.digested_days, loaded.rows_read, loaded.row_days) == (20, 6, (date(2026, 11, 26),))
+    assert list(loaded.frames.stores["hours"]) == [24, 24, 1, 1]  # closed days per day, today per hour
 
 
 def test_settings_read_from_environment_with_defaults() -> None:
@@ -43,7 +58,7 @@ def test_settings_read_from_environment_with_defaults() -> None:
         None,
         "us-east-1",
         60,
-        30,
+        90,
     )
     s = load_settings(
         {
@@ -95,7 +110,7 @@ def test_classify_walks_the_store_error_chain(error: Exception, kind: str) -> No
 
 
 def test_rows_csv_keeps_samples_in_one_cell() -> None:
-    text = ui.rows_csv(_loaded().frame)
+    text = ui.rows_csv(_rows())
     header, first = text.splitlines()[:2]
     assert header.split(",")[0] == "ts" and "warm_ms" in header
     assert "1 2.5 3" in first
@@ -105,22 +120,3 @@ def test_fmt_ms_uses_microseconds_below_one_ms() -> None:
     assert ui.fmt_ms(0.00041) == "0.41 µs"
     assert ui.fmt_ms(39.9) == "39.9 ms"
     assert ui.fmt_ms(None) == "—"
-
-
-def test_split_window_queries_closed_days_apart_from_yesterday_and_today() -> None:
-    start, boundary = data.split_window(datetime(2026, 11, 27, 5, 30, tzinfo=UTC), 30)
-    assert start == datetime(2026, 10, 28, tzinfo=UTC)
-    assert boundary == datetime(2026, 11, 26, tzinfo=UTC)  # yesterday is re-read: late rows land there
-
-
-def test_concat_keeps_rows_and_samples_aligned() -> None:
-    loaded = _loaded()
-    first = data.Loaded(
-        loaded.frame.iloc[:1].reset_index(drop=True), loaded.start, loaded.end, loaded.loaded_at
-    )
-    rest = data.Loaded(
-        loaded.frame.iloc[1:].reset_index(drop=True), loaded.start, loaded.end, loaded.loaded_at
-    )
-    both = data.unpack(data.concat([data.pack(first), data.pack(rest)]))
-    assert [list(v) for v in both.frame["warm_ms"]] == [[1.0, 2.5, 3.0], [], [0.0004]]
-    assert list(both.frame["strategy"]) == ["extension", "dict", "extension"]

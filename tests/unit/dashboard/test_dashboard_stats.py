@@ -11,7 +11,7 @@ import pytest
 from dashboard import stats
 from dashboard.config import PRICES_PATH
 
-from .frames import frame, row
+from .frames import digests_of, frame, row
 
 
 @pytest.fixture(scope="module")
@@ -52,19 +52,22 @@ def test_summarize_pools_warm_samples_and_counts_failures() -> None:
             row("2026-11-27T05:00", strategy="dict", warm_ms=[0.001]),
         ]
     )
-    warm = stats.summarize(df, ["strategy", "memory_mb"], "warm_hit").set_index("strategy")
+    digests = digests_of(df)
+    warm = stats.summarize(digests, ["strategy", "memory_mb"], "warm_hit").set_index("strategy")
     assert warm.loc["extension", "n"] == 4
-    assert warm.loc["extension", "median"] == pytest.approx(2.5)
+    assert warm.loc["extension", "median"] == pytest.approx(2.5, rel=0.01)  # from the sketch: within 1 %
+    assert (warm.loc["extension", "min"], warm.loc["extension", "max"]) == (1.0, 4.0)  # exact
+    assert warm.loc["extension", "mean"] == 2.5  # exact: sum / n
     assert (warm.loc["extension", "ok"], warm.loc["extension", "error"], warm.loc["extension", "failed"]) == (
         1,
         1,
         1,
     )
-    cold = stats.summarize(df, ["strategy"], "cold_miss").set_index("strategy")
+    cold = stats.summarize(digests, ["strategy"], "cold_miss").set_index("strategy")
     assert cold.loc["extension", "n"] == 2  # the failed row has no cold miss but is still counted as failed
     assert cold.loc["extension", "failed"] == 1
     with pytest.raises(stats.StatsError):
-        stats.summarize(df, ["strategy"], "p50")
+        stats.summarize(digests, ["strategy"], "p50")
 
 
 def test_latency_over_time_pools_per_bucket_with_band() -> None:
@@ -72,44 +75,48 @@ def test_latency_over_time_pools_per_bucket_with_band() -> None:
         [
             row("2026-11-27T05:01", warm_ms=[1.0, 2.0, 3.0]),
             row("2026-11-27T05:03", warm_ms=[4.0, 5.0]),
-            row("2026-11-27T05:20", warm_ms=[10.0]),
+            row("2026-11-27T06:20", warm_ms=[10.0]),
         ]
     )
-    out = stats.latency_over_time(df, "warm_hit", 50, pd.Timedelta("15min"))
+    out = stats.latency_over_time(digests_of(df), "warm_hit", 50, "hour")
     assert list(out["n"]) == [5, 1]
-    assert out.iloc[0]["value"] == pytest.approx(3.0)
-    assert out.iloc[0]["low"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 10))
-    assert out.iloc[0]["high"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 90))
-    cold = stats.latency_over_time(df, "cold_miss", 90, pd.Timedelta("1h"))  # q equal to the band's edge
-    assert len(cold) == 1 and cold.iloc[0]["n"] == 3
-    assert stats.latency_over_time(df.iloc[0:0], "warm_hit", 50, pd.Timedelta("1h")).empty
+    assert out.iloc[0]["value"] == pytest.approx(3.0, rel=0.01)
+    assert out.iloc[0]["low"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 10), rel=0.01)
+    assert out.iloc[0]["high"] == pytest.approx(np.percentile([1, 2, 3, 4, 5], 90), rel=0.01)
+    daily = stats.latency_over_time(digests_of(df), "cold_miss", 90, "day")  # q equal to the band's edge
+    assert len(daily) == 1 and daily.iloc[0]["n"] == 3
+    assert stats.latency_over_time(digests_of(df.iloc[0:0]), "warm_hit", 50, "hour").empty
 
 
-def test_bucket_size_grows_with_span() -> None:
-    assert stats.bucket_size(pd.Timedelta("1h")) == pd.Timedelta("1min")
-    assert stats.bucket_size(pd.Timedelta("1D")) == pd.Timedelta("30min")
-    assert stats.bucket_size(pd.Timedelta("30D")) == pd.Timedelta("12h")
-    assert stats.bucket_size(pd.Timedelta("365D")) == pd.Timedelta("7D")
+def test_trend_points_are_hours_for_today_and_days_beyond() -> None:
+    assert stats.bucket_of(1) == "hour"
+    assert stats.bucket_of(7) == stats.bucket_of(90) == "day"
 
 
 def test_fleet_health_flags_stale_and_failing_probes() -> None:
     df = frame(
         [
+            row("2026-11-27T04:00", invocation_id="a0"),
+            row("2026-11-27T04:20", invocation_id="a01"),
+            row("2026-11-27T04:40", invocation_id="a02"),
             row("2026-11-27T05:00", invocation_id="a1"),
             row("2026-11-27T05:05", invocation_id="a2"),
             row("2026-11-27T05:10", invocation_id="a3", status="failed", store="none", cold_miss_ms=None),
             row("2026-11-27T04:00", strategy="dict", invocation_id="d1"),
-            row("2026-11-27T04:05", strategy="dict", invocation_id="d2"),
+            row("2026-11-27T04:20", strategy="dict", invocation_id="d2"),
+            row("2026-11-27T04:40", strategy="dict", invocation_id="d3"),
         ]
     )
-    assert stats.infer_interval_seconds(df) == 300.0
-    health = stats.fleet_health(df, pd.Timestamp("2026-11-27T05:12", tz="UTC"), 300.0).set_index("probe_key")
+    digests = digests_of(df)
+    assert stats.infer_interval_seconds(digests.probes) == 1200.0  # an hour over 3 invocations
+    health = stats.fleet_health(digests.probes, pd.Timestamp("2026-11-27T05:12", tz="UTC"), 300.0)
+    health = health.set_index("probe_key")
     ext = health.loc["extension-128-x86_64"]
     assert ext["failing"] and not ext["stale"] and ext["last_status"] == "failed"
-    assert ext["failure_rate"] == pytest.approx(1 / 3) and ext["last_error_types"] == "Timeout"
+    assert ext["failure_rate"] == pytest.approx(1 / 6) and ext["last_error_types"] == "Timeout"
     d = health.loc["dict-128-x86_64"]
     assert d["stale"] and not d["failing"]
-    assert stats.failure_rate(df) == pytest.approx(1 / 5)
+    assert stats.failure_rate(digests.probes) == pytest.approx(1 / 9)
 
 
 def test_headline_compares_with_the_previous_period() -> None:
@@ -121,48 +128,43 @@ def test_headline_compares_with_the_previous_period() -> None:
         ]
     )
     start, end = pd.Timestamp("2026-11-27T05:00", tz="UTC"), pd.Timestamp("2026-11-27T06:00", tz="UTC")
-    h = stats.headline(df, 128, start, end).set_index("strategy")
-    assert h.loc["extension", "cold_p50"] == 50.0 and h.loc["extension", "cold_p50_prev"] == 100.0
+    h = stats.headline(digests_of(df), 128, start, end).set_index("strategy")
+    assert h.loc["extension", "cold_p50"] == 50.0 and h.loc["extension", "cold_p50_prev"] == 100.0  # clamped
     assert h.loc["extension", "warm_p50"] == 5.0 and h.loc["extension", "warm_p50_prev"] == 10.0
 
 
-def test_change_points_merge_a_fleet_wide_change() -> None:
+def test_change_points_name_the_bucket_where_a_value_first_appeared() -> None:
     df = frame(
         [
             row("2026-11-27T05:00", memory_mb=128),
-            row("2026-11-27T05:05", memory_mb=128, extension_layer="layer:2"),
+            row("2026-11-27T06:05", memory_mb=128, extension_layer="layer:2", python_version="3.11.8"),
             row("2026-11-27T05:00", memory_mb=1769),
-            row("2026-11-27T05:06", memory_mb=1769, extension_layer="layer:2", cpu_emulation="none"),
+            row("2026-11-27T06:06", memory_mb=1769, extension_layer="layer:2", cpu_emulation="none"),
         ]
     )
-    ch = stats.change_points(df)
+    ch = stats.change_points(digests_of(df).probes)
     layer = ch[ch["field"] == "extension_layer"].iloc[0]
     assert layer["after"] == "layer:2" and layer["probes"] == 2
-    assert layer["ts"] == pd.Timestamp("2026-11-27T05:05", tz="UTC")
+    assert layer["ts"] == pd.Timestamp("2026-11-27T06:00", tz="UTC")
     emu = ch[ch["field"] == "cpu_emulation"].iloc[0]
     assert (emu["before"], emu["after"]) == ("cgroup-v2", "none")
-    assert stats.change_points(frame([row("2026-11-27T05:00")])).empty
+    assert ch[ch["field"] == "python_version"].empty  # unknown before (old rows): no "change" from nothing
+    assert stats.change_points(digests_of(frame([row("2026-11-27T05:00")])).probes).empty
     failed = frame(
         [
             row("2026-11-27T05:00"),
             row(
-                "2026-11-27T05:05",
+                "2026-11-27T06:05",
                 status="failed",
                 store="none",
                 runtime=None,
                 cpu_emulation=None,
                 extension_layer=None,
             ),
-            row("2026-11-27T05:10"),
+            row("2026-11-27T07:10"),
         ]
     )
-    assert stats.change_points(failed).empty  # a failed row says nothing about what the probe runs
-
-
-def test_describe_span_reads_like_people_speak() -> None:
-    assert stats.describe_span(pd.Timedelta("30min")) == "30 min"
-    assert stats.describe_span(pd.Timedelta("3h")) == "3 h"
-    assert stats.describe_span(pd.Timedelta("7D")) == "7 days"
+    assert stats.change_points(digests_of(failed).probes).empty  # a failed row says nothing of what runs
 
 
 def test_lambda_and_api_cost_follow_the_price_table(prices: stats.PriceTable) -> None:
@@ -196,7 +198,9 @@ def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None
             row("2026-11-27T05:00", strategy="dict", store="none", status="failed", cold_miss_ms=None),
         ]
     )
-    costs = stats.cost_table(df, prices, fetches_per_second=10, cache_ttl_seconds=60).set_index("strategy")
+    costs = stats.cost_table(digests_of(df), prices, fetches_per_second=10, cache_ttl_seconds=60).set_index(
+        "strategy"
+    )
     assert set(costs.index) == {"sdk", "dict", "extension"}
     assert costs.loc["sdk", "api_calls_per_fetch"] == pytest.approx(1.0)
     assert costs.loc["sdk", "api_usd"] == pytest.approx(5.0)
@@ -209,7 +213,14 @@ def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None
     assert stats.best_choices(costs.iloc[0:0]) == {}
 
 
-def test_ecdf_is_monotone_and_thinned() -> None:
-    xs, share = stats.ecdf(np.arange(10_000, 0, -1), max_points=100)
-    assert len(xs) <= 100 and xs[0] == 1 and xs[-1] == 10_000 and share[-1] == 1.0
-    assert np.all(np.diff(xs) >= 0) and np.all(np.diff(share) > 0)
+def test_distributions_merge_each_strategy_and_tier() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", warm_ms=[19.8, 39.9, 40.1]),
+            row("2026-11-28T05:00", warm_ms=[20.2]),
+            row("2026-11-27T05:00", memory_mb=1769, warm_ms=[1.5]),
+        ]
+    )
+    (ext128, ext1769) = stats.distributions(digests_of(df, "day"))
+    assert (ext128.memory_mb, ext128.n, ext1769.n) == (128, 4, 1)
+    assert np.all(np.diff(ext128.values) > 0) and ext128.counts.sum() == 4

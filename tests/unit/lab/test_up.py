@@ -52,7 +52,7 @@ class Steps:
 
     def open_service(self, clients: Any, config: LabConfig, console: Console, tag: str) -> tuple[Any, Any]:
         self._step("open service")
-        service = SimpleNamespace(close=lambda: self.calls.append("close service"))
+        service = SimpleNamespace(close=lambda: self.calls.append("close service"), invoke_async=None)
         xray = SimpleNamespace(close=lambda: self.calls.append("close x-ray"))
         return service, xray
 
@@ -69,6 +69,7 @@ class Steps:
             raise OSError("it would not go")
 
     def run_rounds(self, *args: Any) -> RoundsResult:
+        self.round_schedules = args[2]
         self._step("rounds")
         if self.interrupt_rounds:
             raise KeyboardInterrupt
@@ -127,3 +128,32 @@ def test_a_stop_that_fails_is_reported_and_the_rest_still_stop(steps: Steps, tmp
     assert status == 0
     assert "could not stop the dashboard: OSError: it would not go" in output
     assert steps.calls[-len(STOPS):] == STOPS
+
+
+def test_the_scheduler_fires_the_compactor_with_the_probes_but_rounds_never_do(
+    steps: Steps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = SimpleNamespace(function_name="slo-compactor", expression_text="rate(1 hour)")
+    monkeypatch.setattr(lab_up, "read_job_schedules", lambda *args: [job])
+    scheduled: list[Any] = []
+
+    class Scheduler:
+        def __init__(self, schedules: list[Any], *args: Any, **kwargs: Any) -> None:
+            scheduled.extend(schedules)
+
+        def start(self) -> None:
+            steps.calls.append("start scheduler")
+
+        def stop(self) -> None:
+            steps.calls.append("stop scheduler")
+
+    def watch(*args: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lab_up, "Scheduler", Scheduler)
+    monkeypatch.setattr(lab_up, "watch", watch)
+    status, output = _up(tmp_path, rounds=1, exit_after_rounds=False)
+    assert status == 0 and job not in steps.round_schedules  # `--rounds` counts rows per fired probe only
+    assert job in scheduled and len(scheduled) == 2
+    assert "slo-compactor (rate(1 hour)): daily digests of closed days" in output
+    assert steps.calls[-len(STOPS) - 1 :] == ["stop scheduler", *STOPS]

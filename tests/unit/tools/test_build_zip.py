@@ -90,6 +90,7 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
     assert names(out / "probe-python3.11-x86_64.zip") == [
         "fakepkg-1.0.dist-info/METADATA",
         "fakepkg/__init__.py",
+        "probe/BUILD.json",  # the digest of the other inputs: every row records it
         "probe/__init__.py",
         "probe/handler.py",
         "probe/requirements.txt",
@@ -105,6 +106,9 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
         "slo-parameters-secrets/layerdep-1.0.dist-info/METADATA",
         "slo-parameters-secrets/layerdep/__init__.py",
     ]
+    with zipfile.ZipFile(out / "probe-python3.11-x86_64.zip") as archive:
+        build = json.loads(archive.read("probe/BUILD.json"))["inputs_sha256"]
+    assert len(build) == 64 and build != b.inputs_digest([])
     with zipfile.ZipFile(out / "extension-layer-arm64.zip") as archive:
         modes = {info.filename: (info.external_attr >> 16) & 0o777 for info in archive.infolist()}
         assert modes["extensions/slo-parameters-secrets"] == 0o755

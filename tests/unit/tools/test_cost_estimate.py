@@ -102,3 +102,22 @@ def test_the_rendering_says_estimate_and_names_the_price_table(tables: tuple[dic
 def test_a_missing_table_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(cost.CostError, match="missing"):
         cost.load_json(tmp_path / "prices.json")
+
+
+def test_the_compactor_and_the_digests_are_estimated(tables: tuple[dict, dict]) -> None:
+    compactor = {
+        "memory_mb": 1024,
+        "architecture": "x86_64",
+        "schedule_expression": "rate(1 hour)",
+        "digest_retention_days": 3650,
+        "settle_seconds": 4500,
+    }
+    plain = cost.estimate(inputs(["dict"], [128]), *tables)
+    lines = by_item(cost.estimate({**inputs(["dict"], [128]), "compactor": compactor}, *tables))
+    assert len(lines) == len(plain) + 4
+    run = lines[("Lambda", "compactor (daily digests: runs, GB-seconds)")]
+    reads = lines[("DynamoDB", "compactor reads (rows of days not settled)")]
+    # each closed day is read until it settles (75 min: two hourly runs) and once after: 3 times
+    rows_per_day = 96 * 2  # dict: two stores, every 15 minutes
+    assert reads.quantity == pytest.approx(rows_per_day * 730 / 24 * 3 * 0.5)
+    assert 0 < run.usd < 0.05 and lines[("DynamoDB", "digest storage after a year")].quantity < 0.01

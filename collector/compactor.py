@@ -1,0 +1,164 @@
+"""The compactor (a scheduled Lambda): digests every closed UTC day that can still change or has none yet.
+
+A closed day can still receive rows until Lambda gives up on its last asynchronous events (the maximum event
+age, 6 hours at most) and the collector's own retries have run: its *settle time*, `settle_seconds` after
+midnight. Each run (hourly by default) looks at the last `catch_up_days` closed days and recomputes those
+whose digest is missing or was computed before the day settled; so yesterday is recomputed until one run
+after it settled, a late row is counted, and a failed or missed run is caught up by the next. Once settled
+and digested, a day is never read again (unless `python -m collector.backfill` is asked to).
+
+Digests are written with plain puts (collector.table.write_digests): recomputing a day replaces it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from . import table
+from .config import CompactorSettings
+from .digest import digest_rows
+
+LOG = logging.getLogger("collector.compactor")
+RESERVE_S = 60.0  # a run starts no new day when less than this remains before its timeout
+
+
+class CompactorError(Exception):
+    """The compactor was asked for something it cannot do (an open day, a malformed event)."""
+
+
+@dataclass(frozen=True)
+class DayResult:
+    """One day digested: rows read, probes digested, items and bytes written, seconds taken."""
+
+    day: str
+    rows: int
+    probes: int
+    items: int
+    bytes: int
+    largest_item: int
+    seconds: float
+
+
+def settles_at(day: date, settle_seconds: int) -> datetime:
+    """When `day` (UTC) can receive no more rows: its end plus the settle time."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1, seconds=settle_seconds)
+
+
+def days_to_compact(
+    now: datetime, digested: dict[date, datetime], catch_up_days: int, settle_seconds: int
+) -> list[date]:
+    """The closed days of the last `catch_up_days` to digest now, newest first: those with no digest, and
+    those whose digest was computed before the day settled."""
+    today = now.astimezone(UTC).date()
+    todo = []
+    for back in range(1, catch_up_days + 1):
+        day = today - timedelta(days=back)
+        computed = digested.get(day)
+        if computed is None or computed < settles_at(day, settle_seconds):
+            todo.append(day)
+    return todo
+
+
+def compact_day(
+    day: date, *, client: Any, table_name: str, retention_days: int, now: datetime | None = None
+) -> DayResult:
+    """Digest the rows of one closed day and store the digests (replacing any earlier ones)."""
+    now = now or datetime.now(UTC)
+    if day >= now.astimezone(UTC).date():
+        raise CompactorError(f"{day} is not closed yet (UTC): only past days are digested")
+    started = time.monotonic()
+    counted = 0
+
+    def rows() -> Iterable[Any]:
+        nonlocal counted
+        for row in table.iter_day_rows(day, client=client, table_name=table_name):
+            counted += 1
+            yield row
+
+    digests = digest_rows(rows(), "day")
+    written = table.write_digests(
+        day, digests, client=client, table_name=table_name, retention_days=retention_days, computed_at=now
+    )
+    return DayResult(
+        day.isoformat(),
+        counted,
+        written.probes,
+        written.items,
+        written.bytes,
+        written.largest_item,
+        round(time.monotonic() - started, 3),
+    )
+
+
+def run(
+    settings: CompactorSettings,
+    *,
+    client: Any = None,
+    now: datetime | None = None,
+    days: list[date] | None = None,
+    remaining_s: Callable[[], float] | None = None,
+) -> dict[str, Any]:
+    """One compactor run: the days that need it (or `days`), newest first, until time runs short."""
+    now = now or datetime.now(UTC)
+    if client is None:
+        from .aws import READ_TIMEOUT_S, get_client
+
+        client = get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
+    if days is None:
+        today = now.astimezone(UTC).date()
+        digested = table.digested_days(
+            today - timedelta(days=settings.catch_up_days),
+            today - timedelta(days=1),
+            client=client,
+            table_name=settings.table_name,
+        )
+        days = days_to_compact(now, digested, settings.catch_up_days, settings.settle_seconds)
+    done: list[DayResult] = []
+    left: list[str] = []
+    for day in days:
+        if remaining_s is not None and remaining_s() < RESERVE_S:
+            left.append(day.isoformat())
+            continue
+        result = compact_day(
+            day,
+            client=client,
+            table_name=settings.table_name,
+            retention_days=settings.digest_retention_days,
+            now=now,
+        )
+        LOG.info(json.dumps({"event": "compactor.day", **asdict(result)}))
+        done.append(result)
+    return {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+
+
+def _days_from(event: Any) -> list[date] | None:
+    """`{"days": ["YYYY-MM-DD", ...]}` recomputes those days; anything else (the schedule's event) plans."""
+    if not isinstance(event, dict) or "days" not in event:
+        return None
+    raw = event["days"]
+    if not isinstance(raw, list) or not all(isinstance(d, str) for d in raw):
+        raise CompactorError('"days" must be a list of YYYY-MM-DD strings')
+    try:
+        return sorted({date.fromisoformat(d) for d in raw}, reverse=True)
+    except ValueError as exc:
+        raise CompactorError(f'"days": {exc}') from None
+
+
+logging.getLogger("collector").setLevel(logging.INFO)
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    """Lambda entry (`collector.compactor.handler`): settings from the environment, then one run."""
+    settings = CompactorSettings.from_env()
+    remaining = getattr(context, "get_remaining_time_in_millis", None)
+    return run(
+        settings,
+        days=_days_from(event),
+        remaining_s=(lambda: remaining() / 1000.0) if callable(remaining) else None,
+    )

@@ -1,0 +1,267 @@
+"""Digests as long-form frames: what every page but Runs works from.
+
+Pure (no Streamlit, no AWS). `to_frames` turns `collector.digest.ProbeDigest`s — read from the table for
+closed days, or made from rows for days not digested yet — into:
+- `probes`: one row per (bucket, probe): identity, invocations, not ok, cold starts, CPU and throttling
+  totals, last invocation, and the values seen (`seen_<field>`, `|`-joined);
+- `stores`: one row per (bucket, probe, store): identity, rows per status, error types, API calls, and per
+  latency metric its exact `<metric>_n`, `_min`, `_max`, `_sum`;
+- `bins`: per metric, the sketches' bins as three flat arrays (`row` = the stores row they belong to, `key`,
+  `count`), so merging any group of sketches is one vectorised group-by (`dashboard.sketches`).
+Filtering keeps the stores frame's index, so a subset still finds its bins.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from collector.digest import METRICS, SEEN_FIELDS, STATUSES, ProbeDigest
+
+ZERO_KEY = np.iinfo(np.int32).min  # the bin of exact zeros
+PROBE_COLUMNS = (
+    "bucket",
+    "hours",
+    "probe_key",
+    "strategy",
+    "memory_mb",
+    "architecture",
+    "environment",
+    "region",
+    "invocations",
+    "not_ok",
+    "cold_starts",
+    "cpu_time_ms",
+    "cpu_measured",
+    "throttled_periods",
+    "total_periods",
+    "throttle_measured",
+    "last_ts",
+    "last_status",
+    "last_error_types",
+    *(f"seen_{name}" for name in SEEN_FIELDS),
+)
+STORE_COLUMNS = (
+    "bucket",
+    "hours",
+    "probe_key",
+    "strategy",
+    "memory_mb",
+    "architecture",
+    "environment",
+    "region",
+    "store",
+    "rows",
+    *STATUSES,
+    "error_types",
+    "warm_n",
+    "api_calls",
+    "api_rows",
+    "api_fetches",
+    *(f"{m}_{part}" for m in METRICS for part in ("n", "min", "max", "sum")),
+)
+
+
+@dataclass(frozen=True)
+class Bins:
+    """The bins of one metric's sketches: parallel arrays, `row` naming the stores-frame row."""
+
+    row: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    key: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    count: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+    def subset(self, rows: pd.Index) -> Bins:
+        keep = np.isin(self.row, rows.to_numpy())
+        return Bins(self.row[keep], self.key[keep], self.count[keep])
+
+
+@dataclass(frozen=True)
+class DigestFrames:
+    """Probes, stores and the bins of their sketches (see the module docstring)."""
+
+    probes: pd.DataFrame
+    stores: pd.DataFrame
+    bins: dict[str, Bins]
+
+    @property
+    def empty(self) -> bool:
+        return self.probes.empty
+
+    def where(self, probes_mask: pd.Series, stores_mask: pd.Series) -> DigestFrames:
+        """The rows the masks keep (bins are selected lazily by the stores' index when used)."""
+        return DigestFrames(self.probes[probes_mask], self.stores[stores_mask], self.bins)
+
+    def stores_where(self, mask: pd.Series) -> DigestFrames:
+        """The same probes, only the stores rows `mask` keeps."""
+        return DigestFrames(self.probes, self.stores[mask], self.bins)
+
+    def bins_of(self, metric: str, stores: pd.DataFrame | None = None) -> Bins:
+        """The bins of `metric` that belong to `stores` (default: this view's stores)."""
+        chosen = self.stores if stores is None else stores
+        return self.bins[metric].subset(chosen.index)
+
+
+def _typed_probes(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(PROBE_COLUMNS))
+    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True, format="ISO8601")
+    frame["last_ts"] = pd.to_datetime(frame["last_ts"], utc=True, format="ISO8601")
+    for name in ("hours", "memory_mb", "invocations", "not_ok", "cold_starts", "cpu_measured",
+                 "throttle_measured"):  # fmt: skip
+        frame[name] = frame[name].astype("int64")
+    for name in ("throttled_periods", "total_periods"):
+        frame[name] = frame[name].astype("Int64")
+    frame["cpu_time_ms"] = frame["cpu_time_ms"].astype("float64")
+    return frame
+
+
+def _typed_stores(records: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(records, columns=list(STORE_COLUMNS))
+    frame["bucket"] = pd.to_datetime(frame["bucket"], utc=True, format="ISO8601")
+    for name in ("hours", "memory_mb", "rows", *STATUSES, "warm_n", "api_rows", "api_fetches"):
+        frame[name] = frame[name].astype("int64")
+    frame["api_calls"] = frame["api_calls"].astype("Int64")
+    for metric in METRICS:
+        frame[f"{metric}_n"] = frame[f"{metric}_n"].astype("int64")
+        for part in ("min", "max", "sum"):
+            frame[f"{metric}_{part}"] = frame[f"{metric}_{part}"].astype("float64")
+    return frame
+
+
+def to_frames(digests: Iterable[ProbeDigest]) -> DigestFrames:
+    """The frames of these digests (any mix of days and hours)."""
+    return wires_to_frames(d.to_wire() for d in digests)
+
+
+def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
+    """The frames of digests in their wire form (`ProbeDigest.to_wire`, as `collector.table` reads them):
+    no objects in between, the sketches' bins go straight into arrays."""
+    probes: list[dict] = []
+    stores: list[dict] = []
+    deltas: dict[str, list[list[int]]] = {m: [] for m in METRICS}
+    counts: dict[str, list[list[int]]] = {m: [] for m in METRICS}
+    rows_of: dict[str, list[int]] = {m: [] for m in METRICS}
+    zeros: dict[str, list[tuple[int, int]]] = {m: [] for m in METRICS}
+    for w in wires:
+        ident = {
+            "bucket": w["t0"],
+            "hours": w["h"],
+            "probe_key": w["p"],
+            "strategy": w["s"],
+            "memory_mb": w["mb"],
+            "architecture": w["a"],
+            "environment": w.get("env"),
+            "region": w.get("rg"),
+        }
+        invocations, not_ok, cold = w["inv"]
+        cpu, cpu_n = w["cpu"]
+        throttled, total, thr_n = w["thr"]
+        last_ts, last_status, last_types = w["last"]
+        seen = w.get("seen", {})
+        probes.append(
+            {
+                **ident,
+                "invocations": invocations,
+                "not_ok": not_ok,
+                "cold_starts": cold,
+                "cpu_time_ms": cpu,
+                "cpu_measured": cpu_n,
+                "throttled_periods": throttled,
+                "total_periods": total,
+                "throttle_measured": thr_n,
+                "last_ts": last_ts or None,
+                "last_status": last_status,
+                "last_error_types": last_types,
+                **{f"seen_{name}": "|".join(seen.get(name, [])) or None for name in SEEN_FIELDS},
+            }
+        )
+        for name, st in sorted(w.get("stores", {}).items()):
+            row = len(stores)
+            statuses = st["st"]
+            calls, api_rows, api_fetches = st.get("api", [None, 0, 0])
+            record = {
+                **ident,
+                "store": name,
+                "rows": sum(statuses.values()),
+                **{status: statuses.get(status, 0) for status in STATUSES},
+                "error_types": ",".join(f"{k}:{v}" for k, v in sorted(st.get("et", {}).items())),
+                "warm_n": st.get("wn", 0),
+                "api_calls": calls,
+                "api_rows": api_rows,
+                "api_fetches": api_fetches,
+            }
+            measured = st.get("m", {})
+            for metric in METRICS:
+                m = measured.get(metric)
+                if m is None:
+                    record.update(
+                        {f"{metric}_n": 0, f"{metric}_min": None, f"{metric}_max": None, f"{metric}_sum": 0.0}
+                    )
+                    continue
+                n, low, high, total_ms, (zero, d_keys, d_counts) = m
+                record.update(
+                    {f"{metric}_n": n, f"{metric}_min": low, f"{metric}_max": high, f"{metric}_sum": total_ms}
+                )
+                if d_keys:
+                    deltas[metric].append(d_keys)
+                    counts[metric].append(d_counts)
+                    rows_of[metric].append(row)
+                if zero:
+                    zeros[metric].append((row, zero))
+            stores.append(record)
+    bins = {m: _bins(deltas[m], counts[m], rows_of[m], zeros[m]) for m in METRICS}
+    return DigestFrames(_typed_probes(probes), _typed_stores(stores), bins)
+
+
+def _bins(
+    deltas: list[list[int]], counts: list[list[int]], rows: list[int], zeros: list[tuple[int, int]]
+) -> Bins:
+    """Flat arrays from many sketches' wire bins: keys are cumulative sums within each sketch."""
+    lengths = np.fromiter((len(x) for x in deltas), dtype=np.int64, count=len(deltas))
+    total = int(lengths.sum())
+    flat = np.fromiter(itertools.chain.from_iterable(deltas), dtype=np.int64, count=total)
+    cum = np.cumsum(flat)
+    starts = np.cumsum(lengths) - lengths
+    offsets = cum[starts] - flat[starts] if total else np.empty(0, dtype=np.int64)
+    keys = cum - np.repeat(offsets, lengths)
+    count = np.fromiter(itertools.chain.from_iterable(counts), dtype=np.int64, count=total)
+    row = np.repeat(np.asarray(rows, dtype=np.int64), lengths)
+    if zeros:
+        z_rows, z_counts = zip(*zeros, strict=True)
+        row = np.concatenate([row, np.asarray(z_rows, dtype=np.int64)])
+        keys = np.concatenate([keys, np.full(len(zeros), ZERO_KEY, dtype=np.int64)])
+        count = np.concatenate([count, np.asarray(z_counts, dtype=np.int64)])
+    return Bins(row, keys, count)
+
+
+def concat(parts: Sequence[DigestFrames]) -> DigestFrames:
+    """One frame set from several (closed days, then today): store rows renumbered, bins with them."""
+    parts = [p for p in parts if p is not None]
+    if not parts:
+        return to_frames([])
+    offset = 0
+    bins: dict[str, list[Bins]] = {m: [] for m in METRICS}
+    stores = []
+    for part in parts:
+        size = int(part.stores.index.max()) + 1 if len(part.stores) else 0
+        renumber = np.full(size, -1, dtype=np.int64)
+        renumber[part.stores.index.to_numpy()] = np.arange(len(part.stores)) + offset
+        for m in METRICS:
+            b = part.bins[m].subset(part.stores.index)
+            bins[m].append(Bins(renumber[b.row], b.key, b.count))
+        stores.append(part.stores.reset_index(drop=True))
+        offset += len(part.stores)
+    merged = {
+        m: Bins(
+            np.concatenate([b.row for b in bins[m]]),
+            np.concatenate([b.key for b in bins[m]]),
+            np.concatenate([b.count for b in bins[m]]),
+        )
+        for m in METRICS
+    }
+    probes = pd.concat([p.probes for p in parts], ignore_index=True)
+    return DigestFrames(probes, pd.concat(stores, ignore_index=True), merged)

@@ -1,0 +1,62 @@
+"""The Overview's answer in one sentence, computed from the data in range. Pure.
+
+"At 128 MB an extension hit costs 40 ms, 100,000× a dict; at 1,769 MB 1.7 ms." The subject is the extension
+when it was measured (the question the observatory exists for), else the slowest strategy; it is compared with
+the fastest strategy at the smallest tier, then followed to the largest tier. A second sentence gives the cold
+miss at the smallest tier against a direct SDK call.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import labels
+
+NOUN = {
+    "extension": "an extension hit",
+    "sdk": "an SDK call",
+    "dict": "a dict",
+    "caching_lib": "the caching library",
+    "powertools": "Powertools",
+}
+
+
+def _ratio(value: float) -> str:
+    """100,000× / 4,300× / 25× / 2.5×: two significant figures, thousands separated."""
+    if value >= 10:
+        digits = len(str(int(value))) - 2
+        return f"{round(value, -digits):,.0f}×"
+    return f"{value:.2g}×"
+
+
+def _tier(memory_mb: int) -> str:
+    return f"{memory_mb:,} MB"
+
+
+def sentence(summary: pd.DataFrame) -> str | None:
+    """The verdict from `stats.tier_summary` (strategy, memory_mb, metric, median, n); None without data."""
+    warm = summary[(summary["metric"] == "warm_hit") & summary["median"].notna()] if len(summary) else summary
+    if warm.empty:
+        return None
+    tiers = sorted(int(t) for t in warm["memory_mb"].unique())
+    low, high = tiers[0], tiers[-1]
+    at_low = warm[warm["memory_mb"] == low].set_index("strategy")["median"]
+    subject = "extension" if "extension" in at_low.index else str(at_low.idxmax())
+    fastest = str(at_low.idxmin())
+    text = f"At {_tier(low)} {NOUN.get(subject, subject)} costs {labels.fmt_ms(at_low[subject])}"
+    if fastest != subject and at_low[fastest] > 0:
+        text += f", {_ratio(at_low[subject] / at_low[fastest])} {NOUN.get(fastest, fastest)}"
+    at_high = warm[(warm["memory_mb"] == high) & (warm["strategy"] == subject)]["median"]
+    if high != low and len(at_high):
+        text += f"; at {_tier(high)} {labels.fmt_ms(float(at_high.iloc[0]))}"
+    text += "."
+    cold = summary[
+        (summary["metric"] == "cold_miss") & (summary["memory_mb"] == low) & summary["median"].notna()
+    ]
+    cold_by = cold.set_index("strategy")["median"]
+    if subject in cold_by.index and "sdk" in cold_by.index and subject != "sdk":
+        text += (
+            f" A cold miss at {_tier(low)}: {labels.fmt_ms(cold_by[subject])} against "
+            f"{labels.fmt_ms(cold_by['sdk'])} for a direct SDK call."
+        )
+    return text
