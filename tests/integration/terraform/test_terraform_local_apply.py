@@ -346,11 +346,12 @@ def test_each_role_allows_only_what_its_function_does(
         roles.add(config["Role"])
         # role names are account-wide: the region keeps two regions' observatories apart
         role_name = config["Role"].rsplit("/", 1)[1]
-        assert role_name == f"{PREFIX}-us-east-1-" + ("collector" if key == "collector" else f"probe-{key}")
+        own_name = key if key in ("collector", "compactor") else f"probe-{key}"
+        assert role_name == f"{PREFIX}-us-east-1-{own_name}"
         # what a probe needs from its creation (X-Ray for Active tracing) is in "probe"; the collector in
         # "destination", which may come later
         documents = role_documents(aws_endpoint, config["Role"])
-        if key != "collector":
+        if key not in ("collector", "compactor"):
             assert sorted(documents) == ["destination", "probe"]
             assert [s["sid"] for s in policy_statements(documents["destination"])] == [
                 "SendResultToCollector"
