@@ -310,8 +310,9 @@ variable "compactor" {
   }
 
   validation {
-    condition     = can(regex("^rate\\(([1-9][0-9]*) (minute|minutes|hour|hours)\\)$", var.compactor.schedule_expression))
-    error_message = "compactor.schedule_expression must be rate(N minute[s]) or rate(N hour[s])."
+    # EventBridge's units, as for schedule_expression: singular for 1, plural above.
+    condition     = can(regex("^rate\\((1 (minute|hour)|[2-9] (minutes|hours)|[1-9][0-9]+ (minutes|hours))\\)$", var.compactor.schedule_expression))
+    error_message = "compactor.schedule_expression must be rate(1 minute), rate(N minutes), rate(1 hour) or rate(N hours) (singular for 1, plural above, as EventBridge requires)."
   }
 
   validation {
