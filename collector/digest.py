@@ -240,6 +240,8 @@ class ProbeDigest:
     last_status: str = "ok"
     last_error_types: str = ""
     seen: dict[str, list[str]] = field(default_factory=dict)
+    # per field, when each value seen was first seen in the bucket (ts_text): orders two values of one bucket
+    first_seen: dict[str, dict[str, str]] = field(default_factory=dict)
     stores: dict[str, StoreDigest] = field(default_factory=dict)
 
     def merge(self, other: ProbeDigest) -> None:
@@ -270,6 +272,9 @@ class ProbeDigest:
             )
         for name, values in other.seen.items():
             self.seen[name] = sorted(set(self.seen.get(name, [])) | set(values))
+        for name, times in other.first_seen.items():
+            for value, ts in times.items():
+                _note_first_seen(self, name, value, ts)
         for store, digest in other.stores.items():
             if store in self.stores:
                 self.stores[store].merge(digest)
@@ -293,6 +298,7 @@ class ProbeDigest:
             "thr": [self.throttled_periods, self.total_periods, self.throttle_measured],
             "last": [self.last_ts, self.last_status, self.last_error_types],
             "seen": self.seen,
+            "fs": self.first_seen,
             "stores": {name: d.to_wire() for name, d in sorted(self.stores.items())},
         }
 
@@ -325,6 +331,7 @@ class ProbeDigest:
             last_status=last_status,
             last_error_types=last_types,
             seen={k: list(v) for k, v in wire.get("seen", {}).items()},
+            first_seen={k: dict(v) for k, v in wire.get("fs", {}).items()},  # absent in early digests
             stores={name: StoreDigest.from_wire(name, w) for name, w in wire.get("stores", {}).items()},
         )
 
@@ -380,8 +387,11 @@ def digest_rows(rows: Iterable[Mapping[str, Any]], bucket: Bucket = "day") -> li
         _track_last(digest, ts, status, _text(row.get("error_types")) or "")
         for name in SEEN_FIELDS:
             value = _text(row.get(name))
-            if value is not None and value not in digest.seen.get(name, []):
+            if value is None:
+                continue
+            if value not in digest.seen.get(name, []):
                 digest.seen[name] = sorted([*digest.seen.get(name, []), value])
+            _note_first_seen(digest, name, value, ts)
         store = _text(row.get("store")) or "none"
         if store not in digest.stores:
             digest.stores[store] = StoreDigest(store)
@@ -390,6 +400,13 @@ def digest_rows(rows: Iterable[Mapping[str, Any]], bucket: Bucket = "day") -> li
         digest.invocations = len(invocations[slot])
         digest.not_ok = sum(1 for inv in invocations[slot].values() if inv.bad)
     return sorted(probes.values(), key=lambda d: (d.start, d.probe_key))
+
+
+def _note_first_seen(digest: ProbeDigest, name: str, value: str, ts: str) -> None:
+    """Keep the earliest time `value` of field `name` was seen (rows arrive in any order)."""
+    times = digest.first_seen.setdefault(name, {})
+    if value not in times or ts < times[value]:
+        times[value] = ts
 
 
 def _add_invocation(digest: ProbeDigest, row: Mapping[str, Any]) -> None:

@@ -3,7 +3,8 @@
 Pure (no Streamlit, no AWS). `to_frames` turns `collector.digest.ProbeDigest`s — read from the table for
 closed days, or made from rows for days not digested yet — into:
 - `probes`: one row per (bucket, probe): identity, invocations, not ok, cold starts, CPU and throttling
-  totals, last invocation, and the values seen (`seen_<field>`, `|`-joined);
+  totals, last invocation, the values seen (`seen_<field>`, `|`-joined) and when each was first seen in the
+  bucket (`first_<field>`, value → ts text; None in digests written before it was recorded);
 - `stores`: one row per (bucket, probe, store): identity, rows per status, error types, API calls, and per
   latency metric its exact `<metric>_n`, `_min`, `_max`, `_sum`;
 - `bins`: per metric, the sketches' bins as three flat arrays (`row` = the stores row they belong to, `key`,
@@ -45,6 +46,7 @@ PROBE_COLUMNS = (
     "last_status",
     "last_error_types",
     *(f"seen_{name}" for name in SEEN_FIELDS),
+    *(f"first_{name}" for name in SEEN_FIELDS),
 )
 STORE_COLUMNS = (
     "bucket",
@@ -162,6 +164,7 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
         throttled, total, thr_n = w["thr"]
         last_ts, last_status, last_types = w["last"]
         seen = w.get("seen", {})
+        first = w.get("fs", {})
         probes.append(
             {
                 **ident,
@@ -177,6 +180,7 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
                 "last_status": last_status,
                 "last_error_types": last_types,
                 **{f"seen_{name}": "|".join(seen.get(name, [])) or None for name in SEEN_FIELDS},
+                **{f"first_{name}": first.get(name) for name in SEEN_FIELDS},
             }
         )
         for name, st in sorted(w.get("stores", {}).items()):

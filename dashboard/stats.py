@@ -9,6 +9,7 @@ The row-level helpers at the top (`percentile`, `describe`) are the exact defini
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -299,37 +300,49 @@ def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.
 
 
 def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
-    """Per probe, the buckets where a value that can explain a shift (runtime, Python, SDK, library, build,
-    layer, CPU mode) first appeared after another one. A value seen for the first time with nothing before it
-    (older rows did not record it) is not a change. Columns: ts, field, before, after, probe_key, strategy,
-    memory_mb."""
+    """Per probe, where a value that can explain a shift (runtime, Python, SDK, library, build, layer, CPU
+    mode) first appeared after another one. A value seen for the first time with nothing before it (older rows
+    did not record it) is not a change. A change inside one bucket (both values seen that day) is found from
+    when each value was first seen; `ts` is that time where the digest recorded it, else the bucket's start.
+    Columns: ts, field, before, after, probe_key, strategy, memory_mb."""
     columns = ["ts", "field", "before", "after", "probe_key", "strategy", "memory_mb"]
     events = []
     ordered = probes.sort_values(["probe_key", "bucket"]) if len(probes) else probes
     for name in CHANGE_FIELDS:
-        column = f"seen_{name}"
+        column, first_column = f"seen_{name}", f"first_{name}"
         if column not in ordered or ordered.empty:
             continue
-        known = ordered[["probe_key", "strategy", "memory_mb", "bucket", column]].dropna()
+        known = ordered[ordered[column].notna()]
         for probe, group in known.groupby("probe_key", sort=False):
+            identity = {
+                "field": name,
+                "probe_key": probe,
+                "strategy": group["strategy"].iloc[0],
+                "memory_mb": int(group["memory_mb"].iloc[0]),
+            }
+            firsts = group[first_column] if first_column in group else [None] * len(group)
             previous: set[str] | None = None
-            for bucket, seen in zip(group["bucket"], group[column], strict=True):
+            for bucket, seen, first in zip(group["bucket"], group[column], firsts, strict=True):
                 values = set(str(seen).split("|"))
-                new = values - previous if previous else set()
-                if new and previous:
-                    events.append(
-                        {
-                            "ts": bucket,
-                            "field": name,
-                            "before": ", ".join(sorted(previous - values) or sorted(previous)),
-                            "after": ", ".join(sorted(new)),
-                            "probe_key": probe,
-                            "strategy": group["strategy"].iloc[0],
-                            "memory_mb": int(group["memory_mb"].iloc[0]),
-                        }
-                    )
+                when = _first_seen_times(values, first, bucket)
+                if previous is None:  # the first bucket: only a change inside it, ordered by first sight
+                    in_order = sorted(values, key=lambda v: (when[v], v))
+                    for before, after in itertools.pairwise(in_order):
+                        events.append({**identity, "ts": when[after], "before": before, "after": after})
+                else:
+                    for after in sorted(values - previous, key=lambda v: (when[v], v)):
+                        before = ", ".join(sorted(previous - values) or sorted(previous))
+                        events.append({**identity, "ts": when[after], "before": before, "after": after})
                 previous = values
-    return pd.DataFrame.from_records(events, columns=columns)
+    if not events:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(events)[columns]
+
+
+def _first_seen_times(values: set[str], first: Any, bucket: pd.Timestamp) -> dict[str, pd.Timestamp]:
+    """When each value was first seen in its bucket: the digest's record, or the bucket's start."""
+    recorded = first if isinstance(first, dict) else {}
+    return {v: pd.Timestamp(recorded[v]) if v in recorded else pd.Timestamp(bucket) for v in values}
 
 
 def change_points(probes: pd.DataFrame) -> pd.DataFrame:

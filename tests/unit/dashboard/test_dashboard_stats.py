@@ -133,7 +133,7 @@ def test_headline_compares_with_the_previous_period() -> None:
     assert h.loc["extension", "warm_p50"] == 5.0 and h.loc["extension", "warm_p50_prev"] == 10.0
 
 
-def test_change_points_name_the_bucket_where_a_value_first_appeared() -> None:
+def test_change_points_name_when_a_value_first_appeared() -> None:
     df = frame(
         [
             row("2026-11-27T05:00", memory_mb=128),
@@ -145,7 +145,7 @@ def test_change_points_name_the_bucket_where_a_value_first_appeared() -> None:
     ch = stats.change_points(digests_of(df).probes)
     layer = ch[ch["field"] == "extension_layer"].iloc[0]
     assert layer["after"] == "layer:2" and layer["probes"] == 2
-    assert layer["ts"] == pd.Timestamp("2026-11-27T06:00", tz="UTC")
+    assert layer["ts"] == pd.Timestamp("2026-11-27T06:05", tz="UTC")  # the earliest probe's first sight
     emu = ch[ch["field"] == "cpu_emulation"].iloc[0]
     assert (emu["before"], emu["after"]) == ("cgroup-v2", "none")
     assert ch[ch["field"] == "python_version"].empty  # unknown before (old rows): no "change" from nothing
@@ -165,6 +165,33 @@ def test_change_points_name_the_bucket_where_a_value_first_appeared() -> None:
         ]
     )
     assert stats.change_points(digests_of(failed).probes).empty  # a failed row says nothing of what runs
+
+
+def test_a_change_inside_one_bucket_is_found_in_order_of_first_sight() -> None:
+    """Both layers in one day (a change at 21:00, read just after midnight): old before new, at its time."""
+    df = frame(
+        [
+            row("2026-11-27T22:00", extension_layer="layer:2"),
+            row("2026-11-27T19:00", extension_layer="layer:1"),
+            row("2026-11-27T21:00", extension_layer="layer:2"),
+            row("2026-11-28T00:05", extension_layer="layer:2"),
+        ]
+    )
+    ch = stats.change_points(digests_of(df, bucket="day").probes)
+    assert ch[["field", "before", "after"]].values.tolist() == [["extension_layer", "layer:1", "layer:2"]]
+    assert ch["ts"].iloc[0] == pd.Timestamp("2026-11-27T21:00", tz="UTC")
+
+
+def test_two_values_that_go_on_together_are_one_change_not_one_a_day() -> None:
+    df = frame(
+        [
+            row(f"2026-11-{d}T{h}:00", python_version=v)
+            for d in (26, 27, 28)
+            for h, v in (("01", "a"), ("02", "b"))
+        ]
+    )
+    ch = stats.change_points(digests_of(df, bucket="day").probes)
+    assert ch[["before", "after"]].values.tolist() == [["a", "b"]]
 
 
 def test_lambda_and_api_cost_follow_the_price_table(prices: stats.PriceTable) -> None:
