@@ -17,6 +17,10 @@ Environment = Literal["aws", "lab"]
 CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
 ColdCause = Literal["first_start", "idle_expiry", "forced"]
 Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
+# X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
+Tracing = Literal["off", "subsegments", "patch_all"]
+# Every runtime the probe runs on (the lab accepts all); AWS_RUNTIMES below is what AWS still creates
+LabRuntime = Literal["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
 Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
 # Runtimes a deployment to AWS may use: the code needs Python 3.11+ (datetime.UTC), the pinned provider
 # (hashicorp/aws 5.100.0) knows nothing newer than python3.13, and Lambda creates none older than these.
@@ -30,6 +34,9 @@ CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
 COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
 PHASES: tuple[Phase, ...] = get_args(Phase)
 STATUSES: tuple[Status, ...] = get_args(Status)
+TRACING: tuple[Tracing, ...] = get_args(Tracing)
+LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
+DEFAULT_TRACING: Final[Tracing] = "subsegments"  # of records and rows from before tracing was a dimension
 AWS_RUNTIMES: tuple[AwsRuntime, ...] = get_args(AwsRuntime)
 
 NO_STORE: Final = "none"  # `store` of a row that measured none: a failed invocation, a config error

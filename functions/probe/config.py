@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -11,15 +12,19 @@ from .vocabulary import (
     ARCHITECTURES,
     COLD_CAUSES,
     CPU_EMULATIONS,
+    DEFAULT_TRACING,
     ENVIRONMENTS,
+    STORES,
     STORES_BY_STRATEGY,
     STRATEGIES,
+    TRACING,
     Architecture,
     ColdCause,
     CpuEmulation,
     Environment,
     Store,
     Strategy,
+    Tracing,
 )
 
 _Word = TypeVar("_Word", bound=str)
@@ -28,6 +33,8 @@ DEFAULT_WARM_SAMPLES = 100
 DEFAULT_SDK_WARM_SAMPLES = 10
 MAX_WARM_SAMPLES = 10_000
 DEFAULT_EXTENSION_PORT = 2773
+MAX_HOST_CPU = 256  # characters of a CPU model name
+MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds; an hour is nonsense
 
 
 class ConfigError(ValueError):
@@ -56,11 +63,25 @@ class ProbeConfig:
     endpoint_url: str | None
     extension_port: int
     session_token: str | None
+    tracing: Tracing = DEFAULT_TRACING
+    only_stores: tuple[Store, ...] | None = None  # OBSERVATORY_STORES; None: every store of the strategy
+    host_cpu: str | None = None  # set by the lab: this machine's CPU model
+    host_reference_ms: float | None = None  # set by the lab: its reference workload's time at start
 
     @property
     def stores(self) -> tuple[Store, ...]:
-        """The stores this strategy supports, in measurement order."""
-        return STORES_BY_STRATEGY[self.strategy]
+        """The stores measured, in the strategy's measurement order (all it supports unless restricted)."""
+        supported = STORES_BY_STRATEGY[self.strategy]
+        if self.only_stores is None:
+            return supported
+        return tuple(store for store in supported if store in self.only_stores)
+
+    @property
+    def host(self) -> dict[str, str | float | None] | None:
+        """The record's `identity.host`: the lab machine's CPU and reference time; None on AWS."""
+        if self.host_cpu is None and self.host_reference_ms is None:
+            return None
+        return {"cpu": self.host_cpu, "reference_ms": self.host_reference_ms}
 
     def fixture(self, store: Store) -> str:
         """The name (never the value) of the fixture read from `store`."""
@@ -128,12 +149,21 @@ class ProbeConfig:
         session_token = get("AWS_SESSION_TOKEN")
         if strategy == "extension" and session_token is None:
             problems.append("AWS_SESSION_TOKEN is required by the extension strategy (its request token)")
-        expected_key = f"{strategy}-{memory_mb}-{architecture}"
-        probe_key = get("OBSERVATORY_PROBE_KEY", expected_key) or expected_key
-        if not problems and probe_key != expected_key:
+        tracing = choice("OBSERVATORY_TRACING", TRACING, DEFAULT_TRACING)
+        only_stores = _stores(get("OBSERVATORY_STORES"), strategy, problems)
+        host_cpu = get("OBSERVATORY_LAB_HOST_CPU")
+        if host_cpu is not None:
+            host_cpu = " ".join(host_cpu.split())
+            if len(host_cpu) > MAX_HOST_CPU:
+                problems.append(f"OBSERVATORY_LAB_HOST_CPU is longer than {MAX_HOST_CPU} characters")
+        host_reference_ms = _reference_ms(get("OBSERVATORY_LAB_HOST_REF_MS"), problems)
+        runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
+        keys = probe_keys(strategy, memory_mb, architecture, runtime, tracing)
+        probe_key = get("OBSERVATORY_PROBE_KEY", keys[0]) or keys[0]
+        if not problems and probe_key not in keys:
             problems.append(
-                f"OBSERVATORY_PROBE_KEY={probe_key!r} does not match strategy, memory and architecture "
-                f"({expected_key!r})"
+                f"OBSERVATORY_PROBE_KEY={probe_key!r} does not match strategy, memory, architecture, runtime "
+                f"and tracing ({' or '.join(repr(key) for key in keys)})"
             )
         if problems:
             raise ConfigError("broken probe configuration: " + "; ".join(problems))
@@ -152,8 +182,68 @@ class ProbeConfig:
             memory_mb=memory_mb,
             region=region or "",
             function_name=get("AWS_LAMBDA_FUNCTION_NAME", "local") or "local",
-            runtime=f"python{sys.version_info.major}.{sys.version_info.minor}",
+            runtime=runtime,
             endpoint_url=get("AWS_ENDPOINT_URL"),
             extension_port=port,
             session_token=session_token,
+            tracing=tracing,
+            only_stores=only_stores,
+            host_cpu=host_cpu,
+            host_reference_ms=host_reference_ms,
         )
+
+
+def probe_keys(
+    strategy: str, memory_mb: int, architecture: str, runtime: str, tracing: str
+) -> tuple[str, str]:
+    """The two keys a probe may have (contract §1): `{strategy}-{memory}-{arch}`, then `-py{MAJOR}{MINOR}`
+    only when the runtime differs from the environment's default (which the probe cannot know: either is
+    accepted), then `-{tracing}` when tracing is not `subsegments`. Without the runtime comes first."""
+    base = f"{strategy}-{memory_mb}-{architecture}"
+    tail = "" if tracing == DEFAULT_TRACING else f"-{tracing}"
+    runtime_part = "-py" + runtime[len("python") :].replace(".", "")
+    return base + tail, base + runtime_part + tail
+
+
+def tracing_from_env(env: Mapping[str, str]) -> Tracing:
+    """The tracing mode alone, for INIT (before the configuration is read); an unknown one counts as `off`
+    here, and ProbeConfig.from_env reports it at the first invocation."""
+    value = env.get("OBSERVATORY_TRACING", "").strip() or DEFAULT_TRACING
+    for mode in TRACING:
+        if value == mode:
+            return mode
+    return "off"
+
+
+def _stores(raw: str | None, strategy: Strategy, problems: list[str]) -> tuple[Store, ...] | None:
+    """OBSERVATORY_STORES: the stores to measure, each one the strategy reads; None when not set."""
+    if raw is None:
+        return None
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    supported = STORES_BY_STRATEGY.get(strategy, ())
+    chosen: list[Store] = []
+    for name in names:
+        store = next((s for s in supported if s == name), None)
+        if store is None:
+            reason = "not a store" if name not in STORES else f"not read by the {strategy} strategy"
+            problems.append(f"OBSERVATORY_STORES names {name!r}: {reason} (one of {', '.join(supported)})")
+        elif store not in chosen:
+            chosen.append(store)
+    if not names:
+        problems.append("OBSERVATORY_STORES names no store")
+    return tuple(chosen)
+
+
+def _reference_ms(raw: str | None, problems: list[str]) -> float | None:
+    """OBSERVATORY_LAB_HOST_REF_MS: a positive, finite number of milliseconds, or None when not set."""
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        problems.append(f"OBSERVATORY_LAB_HOST_REF_MS={raw!r} is not a number")
+        return None
+    if not math.isfinite(value) or not 0.0 < value <= MAX_HOST_REF_MS:
+        problems.append(f"OBSERVATORY_LAB_HOST_REF_MS={raw!r} is outside (0, {MAX_HOST_REF_MS:g}] ms")
+        return None
+    return value

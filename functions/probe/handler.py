@@ -1,4 +1,8 @@
-"""Lambda entry point `probe.handler.handler`: read the configuration once, measure, return the record."""
+"""Lambda entry point `probe.handler.handler`: read the configuration once, measure, return the record.
+
+Importing this module is the execution environment's INIT: under `OBSERVATORY_TRACING=patch_all` the X-Ray
+SDK patches botocore and requests here, before any client exists, as the 2022 run's handler did.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +10,14 @@ import os
 import uuid
 from typing import Any
 
-from .config import ProbeConfig
+from .config import ProbeConfig, tracing_from_env
 from .timing import Probe
+from .tracing import prepare
 
 _COLD = True  # the first invocation of this execution environment
 _PROBE: Probe | None = None
+
+prepare(tracing_from_env(os.environ))
 
 
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from . import strategies
@@ -39,14 +39,14 @@ class Probe:
     ) -> None:
         self.config = config
         self.strategy = strategy
-        self.tracer = tracer if tracer is not None else Tracer()
+        self.tracer = tracer if tracer is not None else Tracer(config.tracing)
         self.cgroup = cgroup if cgroup is not None else CgroupReader(prefer=config.cpu_emulation)
         self._sleep = sleep
         self._ready_budget_ns = ready_budget_ns
 
     def invoke(self, invocation_id: str, cold: bool) -> dict[str, Any]:
         """Run the protocol once and return the schema v1 record."""
-        started_at = datetime.now(UTC).isoformat()
+        started_at = datetime.now(timezone.utc).isoformat()
         errors = ErrorLog()
         client_init_ns = self._initialise(errors)
         cpu_before = time.process_time_ns()

@@ -1,7 +1,14 @@
-"""X-Ray subsegments around the cold miss and the warm series of each store; quiet where X-Ray is absent.
+"""X-Ray as `OBSERVATORY_TRACING` says (contract §1); quiet where X-Ray is absent, never in the way.
 
-Nothing is patched: the probe's own subsegments are the trace. Patching botocore or requests would add a
-subsegment per hit (one per series is the rule) and its cost to the very thing being timed.
+- `off`: the X-Ray SDK is never imported: what a function without tracing pays.
+- `subsegments` (the default): the probe's own trace only, one subsegment around the cold miss and one around
+  the warm series of each store. Nothing is patched: patching botocore or requests would add a subsegment per
+  hit (one per series is the rule) and its cost to the very thing being timed.
+- `patch_all`: the 2022 run's tracing, `aws_xray_sdk.core.patch_all()` once per execution environment at INIT
+  (before any client exists), so every botocore and requests call opens a subsegment of its own, plus the
+  probe's subsegments. It exists to replay the 2022 run and to measure what tracing costs a fetch.
+
+A tracing failure (no SDK, no daemon, no segment) is logged at debug and never raised.
 """
 
 from __future__ import annotations
@@ -11,24 +18,58 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+from .vocabulary import DEFAULT_TRACING, Tracing
+
 _LOG = logging.getLogger(__name__)
+_PATCH_TRIED = False  # patch_all() is attempted once per execution environment
+_PATCHED = False
+
+
+def _recorder() -> Any:
+    """aws-xray-sdk's global recorder, set to say nothing where no segment exists (local runs, tests)."""
+    from aws_xray_sdk.core import xray_recorder
+
+    # AWS_XRAY_CONTEXT_MISSING, when set, still wins.
+    xray_recorder.configure(context_missing="IGNORE_ERROR")
+    logging.getLogger("aws_xray_sdk").setLevel(logging.ERROR)
+    return xray_recorder
+
+
+def prepare(mode: Tracing) -> bool:
+    """INIT: under `patch_all`, patch every library the SDK supports (before any client is created), once per
+    execution environment; True when patched. Other modes do nothing (and import nothing)."""
+    global _PATCH_TRIED, _PATCHED
+    if mode != "patch_all" or _PATCH_TRIED:
+        return _PATCHED
+    _PATCH_TRIED = True
+    try:
+        _recorder()
+        from aws_xray_sdk.core import patch_all
+
+        patch_all()
+        _PATCHED = True
+    except Exception as exc:  # tracing must never stop a measurement
+        _LOG.debug("x-ray patch_all failed: %s", type(exc).__name__)
+    return _PATCHED
+
+
+def patched() -> bool:
+    """Whether patch_all() ran in this execution environment."""
+    return _PATCHED
 
 
 class Tracer:
-    """Opens annotated subsegments with aws-xray-sdk; a tracing failure is logged at debug, never raised."""
+    """Opens annotated subsegments with aws-xray-sdk (unless `off`); a failure is logged at debug only."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, mode: Tracing = DEFAULT_TRACING) -> None:
+        self.mode = mode
         self._recorder: Any = None
-        if not enabled:
+        if mode == "off":
             return
+        prepare(mode)  # a no-op when INIT already patched (or mode is `subsegments`)
         try:
-            from aws_xray_sdk.core import xray_recorder
-
-            # Where no segment exists (local runs, tests) say nothing; AWS_XRAY_CONTEXT_MISSING still wins.
-            xray_recorder.configure(context_missing="IGNORE_ERROR")
-            logging.getLogger("aws_xray_sdk").setLevel(logging.ERROR)
-            self._recorder = xray_recorder
-        except Exception as exc:  # tracing must never stop a measurement
+            self._recorder = _recorder()
+        except Exception as exc:
             _LOG.debug("x-ray unavailable: %s", type(exc).__name__)
 
     @contextlib.contextmanager

@@ -17,6 +17,10 @@ Environment = Literal["aws", "lab"]
 CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
 ColdCause = Literal["first_start", "idle_expiry", "forced"]
 Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
+# X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
+Tracing = Literal["off", "subsegments", "patch_all"]
+# Every runtime the probe runs on (the lab accepts all; which AWS still creates is Terraform's business)
+LabRuntime = Literal["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
 
 STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
 STORES: tuple[Store, ...] = get_args(Store)
@@ -25,6 +29,9 @@ ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
 COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
 PHASES: tuple[Phase, ...] = get_args(Phase)
+TRACING: tuple[Tracing, ...] = get_args(Tracing)
+LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
+DEFAULT_TRACING: Tracing = "subsegments"  # the only mode before tracing was a dimension
 
 # The stores each strategy reads, in measurement order: aws-secretsmanager-caching reads Secrets Manager only.
 STORES_BY_STRATEGY: dict[Strategy, tuple[Store, ...]] = {

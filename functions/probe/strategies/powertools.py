@@ -35,7 +35,7 @@ class PowertoolsStrategy(Strategy):
             value = provider.get(self.config.secret_id, max_age=ttl)
         else:
             value = provider.get(self.config.parameter_name, max_age=ttl, decrypt=True)
-        if isinstance(value, str | bytes):
+        if isinstance(value, (str, bytes)):
             return value
         raise TypeError(f"powertools returned {type(value).__name__}, expected text or bytes")
 

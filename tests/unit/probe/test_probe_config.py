@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from functions.probe.config import ConfigError, ProbeConfig
+from functions.probe.config import ConfigError, ProbeConfig, probe_keys, tracing_from_env
 
 BASE = {
     "OBSERVATORY_STRATEGY": "extension",
@@ -88,7 +90,18 @@ def test_lab_values_are_read() -> None:
         ({"OBSERVATORY_CPU_EMULATION": "turbo"}, "OBSERVATORY_CPU_EMULATION='turbo'"),
         ({"OBSERVATORY_ENVIRONMENT": "lab"}, "OBSERVATORY_CPU_EMULATION is required"),
         ({"OBSERVATORY_COLD_CAUSE": "boredom"}, "OBSERVATORY_COLD_CAUSE='boredom'"),
-        ({"OBSERVATORY_PROBE_KEY": "sdk-128-x86_64"}, "does not match strategy, memory and architecture"),
+        (
+            {"OBSERVATORY_PROBE_KEY": "sdk-128-x86_64"},
+            "does not match strategy, memory, architecture",
+        ),
+        ({"OBSERVATORY_TRACING": "everything"}, "OBSERVATORY_TRACING='everything' is not one of off, "),
+        ({"OBSERVATORY_STORES": "dynamodb"}, "OBSERVATORY_STORES names 'dynamodb': not a store"),
+        ({"OBSERVATORY_STORES": " , "}, "OBSERVATORY_STORES names no store"),
+        ({"OBSERVATORY_LAB_HOST_REF_MS": "fast"}, "OBSERVATORY_LAB_HOST_REF_MS='fast' is not a number"),
+        ({"OBSERVATORY_LAB_HOST_REF_MS": "-3"}, "OBSERVATORY_LAB_HOST_REF_MS='-3' is outside"),
+        ({"OBSERVATORY_LAB_HOST_REF_MS": "0"}, "OBSERVATORY_LAB_HOST_REF_MS='0' is outside"),
+        ({"OBSERVATORY_LAB_HOST_REF_MS": "nan"}, "OBSERVATORY_LAB_HOST_REF_MS='nan' is outside"),
+        ({"OBSERVATORY_LAB_HOST_CPU": "x" * 300}, "OBSERVATORY_LAB_HOST_CPU is longer than 256"),
     ],
 )
 def test_broken_configuration_is_named(changes: dict[str, str | None], message: str) -> None:
@@ -113,3 +126,78 @@ def test_configuration_is_frozen() -> None:
     c = config()
     with pytest.raises(AttributeError):
         c.strategy = "sdk"  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------------- tracing, stores, host (issue 13)
+def test_tracing_defaults_to_subsegments_and_takes_each_mode() -> None:
+    assert config().tracing == "subsegments"
+    for mode in ("off", "subsegments", "patch_all"):
+        assert config(OBSERVATORY_TRACING=mode).tracing == mode
+
+
+def test_tracing_at_init_reads_the_mode_alone() -> None:
+    assert tracing_from_env({}) == "subsegments"
+    assert tracing_from_env({"OBSERVATORY_TRACING": " patch_all "}) == "patch_all"
+    assert tracing_from_env({"OBSERVATORY_TRACING": "off"}) == "off"
+    assert (
+        tracing_from_env({"OBSERVATORY_TRACING": "bogus"}) == "off"
+    )  # from_env names it at the first invoke
+
+
+def test_the_probe_key_carries_runtime_and_tracing_suffixes() -> None:
+    py = "py" + runtime_digits()
+    assert config(OBSERVATORY_TRACING="patch_all").probe_key == "extension-128-x86_64-patch_all"
+    assert config(OBSERVATORY_PROBE_KEY=f"extension-128-x86_64-{py}").probe_key.endswith(py)
+    key = f"extension-128-x86_64-{py}-patch_all"
+    assert config(OBSERVATORY_TRACING="patch_all", OBSERVATORY_PROBE_KEY=key).probe_key == key
+    assert (
+        config(OBSERVATORY_TRACING="off", OBSERVATORY_PROBE_KEY="extension-128-x86_64-off").tracing == "off"
+    )
+    for wrong in (
+        "extension-128-x86_64-patch_all",
+        "extension-128-x86_64-py27",
+        f"extension-128-x86_64-{py}-off",
+    ):
+        with pytest.raises(ConfigError, match="OBSERVATORY_PROBE_KEY"):
+            config(OBSERVATORY_PROBE_KEY=wrong)
+    with pytest.raises(ConfigError, match="OBSERVATORY_PROBE_KEY"):
+        config(OBSERVATORY_TRACING="off", OBSERVATORY_PROBE_KEY="extension-128-x86_64")
+
+
+def test_probe_keys_of_the_interface_examples() -> None:
+    assert probe_keys("extension", 128, "x86_64", "python3.9", "patch_all")[1] == (
+        "extension-128-x86_64-py39-patch_all"
+    )
+    assert probe_keys("dict", 1769, "x86_64", "python3.11", "off")[0] == "dict-1769-x86_64-off"
+    assert probe_keys("sdk", 128, "arm64", "python3.13", "subsegments") == (
+        "sdk-128-arm64",
+        "sdk-128-arm64-py313",
+    )
+
+
+def test_stores_can_be_restricted_in_the_strategy_order() -> None:
+    assert config(OBSERVATORY_STORES="secretsmanager").stores == ("secretsmanager",)
+    assert config(OBSERVATORY_STORES="ssm, secretsmanager,ssm").stores == ("secretsmanager", "ssm")
+    assert config(OBSERVATORY_STORES="").stores == ("secretsmanager", "ssm")  # empty: not set
+
+
+def test_a_store_the_strategy_does_not_read_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="'ssm': not read by the caching_lib strategy"):
+        config(OBSERVATORY_STRATEGY="caching_lib", OBSERVATORY_STORES="ssm")
+
+
+def test_host_is_null_on_aws_and_read_in_the_lab() -> None:
+    assert config().host is None
+    c = config(
+        OBSERVATORY_LAB_HOST_CPU="  Intel(R) Xeon(R)   Platinum 8375C CPU @ 2.90GHz ",
+        OBSERVATORY_LAB_HOST_REF_MS="412.3",
+    )
+    assert c.host == {"cpu": "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz", "reference_ms": 412.3}
+    assert config(OBSERVATORY_LAB_HOST_CPU="AMD EPYC 7R13").host == {
+        "cpu": "AMD EPYC 7R13",
+        "reference_ms": None,
+    }
+
+
+def runtime_digits() -> str:
+    return f"{sys.version_info.major}{sys.version_info.minor}"

@@ -79,7 +79,7 @@ def _leak_forms() -> list[str]:
 
 def _probe(fail_every: int = 0) -> Probe:
     config = ProbeConfig.from_env(ENV)
-    return Probe(config, strategy=InMemoryStrategy(config, fail_every), tracer=Tracer(enabled=False))
+    return Probe(config, strategy=InMemoryStrategy(config, fail_every), tracer=Tracer("off"))
 
 
 @pytest.mark.parametrize("fail_every", [0, 3])
@@ -170,7 +170,7 @@ class SteppingCgroup(CgroupReader):
 
 def _record_with(cgroup: CgroupReader, **env: str) -> dict[str, Any]:
     config = ProbeConfig.from_env({**ENV, **env})
-    probe = Probe(config, strategy=InMemoryStrategy(config), tracer=Tracer(enabled=False), cgroup=cgroup)
+    probe = Probe(config, strategy=InMemoryStrategy(config), tracer=Tracer("off"), cgroup=cgroup)
     return probe.invoke("req-1", cold=True)
 
 
@@ -229,3 +229,29 @@ def test_error_type_prefers_the_aws_code_in_the_chain() -> None:
 
 def test_digest_of_text_and_bytes() -> None:
     assert value_digest("abc") == value_digest(b"abc") == hashlib.sha256(b"abc").hexdigest()
+
+
+def test_identity_says_the_tracing_and_the_lab_host() -> None:
+    record = _probe().invoke("req-1", cold=True)
+    assert record["identity"]["tracing"] == "subsegments" and record["identity"]["host"] is None
+    config = ProbeConfig.from_env(
+        {
+            **ENV,
+            "OBSERVATORY_TRACING": "off",
+            "OBSERVATORY_PROBE_KEY": "dict-128-x86_64-off",
+            "OBSERVATORY_LAB_HOST_CPU": "AMD EPYC 7R13 Processor",
+            "OBSERVATORY_LAB_HOST_REF_MS": "412.3",
+        }
+    )
+    record = Probe(config, strategy=InMemoryStrategy(config), tracer=Tracer("off")).invoke("req-2", cold=True)
+    identity = record["identity"]
+    assert (identity["probe_key"], identity["tracing"]) == ("dict-128-x86_64-off", "off")
+    assert identity["host"] == {"cpu": "AMD EPYC 7R13 Processor", "reference_ms": 412.3}
+
+
+def test_only_the_chosen_stores_are_measured() -> None:
+    config = ProbeConfig.from_env({**ENV, "OBSERVATORY_STORES": "secretsmanager"})
+    strategy = InMemoryStrategy(config)
+    record = Probe(config, strategy=strategy, tracer=Tracer("off")).invoke("req-1", cold=True)
+    assert [store["store"] for store in record["stores"]] == ["secretsmanager"]
+    assert strategy.fetches == 1 + 50
