@@ -62,7 +62,7 @@ def dict_hit_ns() -> tuple[list[float], list[float]]:
     client = _InProcessClient()
     strategy = DictStrategy(config, clients={"secretsmanager": client, "ssm": client})
     probe = Probe(
-        config, strategy=strategy, tracer=Tracer(enabled=False), cgroup=CgroupReader(proc="/nonexistent")
+        config, strategy=strategy, tracer=Tracer("off"), cgroup=CgroupReader(proc="/nonexistent")
     )
     p50s: list[float] = []
     mins: list[float] = []

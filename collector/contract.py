@@ -18,10 +18,12 @@ from .vocabulary import (
     ARCHITECTURES,
     COLD_CAUSES,
     CPU_EMULATIONS,
+    DEFAULT_TRACING,
     ENVIRONMENTS,
     PHASES,
     STORES,
     STRATEGIES,
+    TRACING,
     Architecture,
     ColdCause,
     CpuEmulation,
@@ -29,6 +31,7 @@ from .vocabulary import (
     Phase,
     Store,
     Strategy,
+    Tracing,
 )
 
 SCHEMA_VERSIONS = frozenset({1})
@@ -42,6 +45,8 @@ MAX_ERRORS = 50
 MAX_MS = 1e9  # ~11.6 days: far above any Lambda timeout, and inside DynamoDB's number range
 MAX_COUNT = 10**12
 MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
+MAX_HOST_CPU = 256  # characters of the lab host's CPU model
+MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds
 EARLIEST, LATEST = datetime(2015, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
@@ -123,6 +128,10 @@ class Identity:
     botocore_version: str | None = None
     library_version: str | None = None
     build_digest: str | None = None
+    # identity.tracing and identity.host (optional: older records have neither)
+    tracing: Tracing = DEFAULT_TRACING  # the only mode there was before it was a dimension
+    host_cpu: str | None = None  # the lab machine's CPU model; None on AWS
+    host_ref_ms: float | None = None  # the lab's reference workload at its start (ms, lower is faster)
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,8 @@ class FailedInvocation:
     region: str | None
     environment: Environment | None
     reasons: tuple[str, ...]
+    runtime: str | None = None  # when the schedule event says it
+    tracing: Tracing = DEFAULT_TRACING
 
 
 @dataclass(frozen=True)
@@ -170,6 +181,31 @@ class Delivery:
     request_id: str
     condition: str
     outcome: ProbeRecord | FailedInvocation
+
+
+# ---------------------------------------------------------------------------------------------- probe keys
+KEY_RULE = "{strategy}-{memory_mb}-{architecture}[-py{MAJOR}{MINOR}][-{tracing} unless subsegments]"
+
+
+def probe_key_fits(
+    probe_key: str, strategy: str, memory_mb: int, architecture: str, runtime: str | None, tracing: str
+) -> bool:
+    """Whether `probe_key` is the catalogue key of these dimensions (contract §1): the base, then
+    `-py{MAJOR}{MINOR}` (only where the runtime is not the environment's default, so optional here; any
+    runtime's when the runtime is unknown), then `-{tracing}` exactly when tracing is not `subsegments`."""
+    digits = runtime[len("python") :].replace(".", "") if runtime else None
+    runtime_part = f"-py{re.escape(digits)}" if digits else r"-py3\d{1,2}"
+    tail = "" if tracing == DEFAULT_TRACING else f"-{tracing}"
+    base = f"{strategy}-{memory_mb}-{architecture}"
+    return re.fullmatch(f"{re.escape(base)}(?:{runtime_part})?{re.escape(tail)}", probe_key) is not None
+
+
+def _key_tracing(probe_key: str) -> Tracing:
+    """The tracing a key's suffix names (`subsegments` when none): for schedule events that do not say it."""
+    for mode in TRACING:
+        if mode != DEFAULT_TRACING and probe_key.endswith(f"-{mode}"):
+            return mode
+    return DEFAULT_TRACING
 
 
 # ------------------------------------------------------------------------------------------------- checkers
@@ -345,8 +381,13 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
     memory_mb = c.integer(raw.get("memory_mb"), f"{path}.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
     architecture = c.choice(raw.get("architecture"), f"{path}.architecture", ARCHITECTURES)
     probe_key = c.string(raw.get("probe_key"), f"{path}.probe_key", max_len=128)
-    if probe_key != f"{strategy}-{memory_mb}-{architecture}":
-        raise c.fail(f"{path}.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
+    runtime = c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME)
+    tracing = c.opt_choice(raw.get("tracing"), f"{path}.tracing", TRACING) or DEFAULT_TRACING
+    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing):
+        raise c.fail(f"{path}.probe_key", f"is not {KEY_RULE}")
+    host = c.opt_obj(raw.get("host"), f"{path}.host") or {}
+    host_cpu = c.opt_string(host.get("cpu"), f"{path}.host.cpu", max_len=MAX_HOST_CPU)
+    host_ref_ms = c.opt_number(host.get("reference_ms"), f"{path}.host.reference_ms", MAX_HOST_REF_MS)
     c.string(raw.get("function_name"), f"{path}.function_name", max_len=170)
     layer = c.opt_string(raw.get("extension_layer"), f"{path}.extension_layer")
     versions = c.opt_obj(raw.get("versions"), f"{path}.versions") or {}
@@ -359,12 +400,15 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
         strategy=strategy,
         memory_mb=memory_mb,
         architecture=architecture,
-        runtime=c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME),
+        runtime=runtime,
         region=c.string(raw.get("region"), f"{path}.region", pattern=REGION),
         environment=c.choice(raw.get("environment"), f"{path}.environment", ENVIRONMENTS),
         cpu_emulation=c.choice(raw.get("cpu_emulation"), f"{path}.cpu_emulation", CPU_EMULATIONS),
         extension_layer=layer or None,
         **known,
+        tracing=tracing,
+        host_cpu=host_cpu or None,
+        host_ref_ms=host_ref_ms,
     )
 
 
@@ -428,8 +472,12 @@ def _failure(
     memory_mb = c.integer(schedule.get("memory_mb"), "requestPayload.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
     architecture = c.choice(schedule.get("architecture"), "requestPayload.architecture", ARCHITECTURES)
     probe_key = c.string(schedule.get("probe_key"), "requestPayload.probe_key", max_len=128)
-    if probe_key != f"{strategy}-{memory_mb}-{architecture}":
-        raise c.fail("requestPayload.probe_key", "is not {strategy}-{memory_mb}-{architecture}")
+    runtime = c.opt_string(schedule.get("runtime"), "requestPayload.runtime", pattern=RUNTIME)
+    # Schedule events from before tracing was a dimension do not say it; the key's scheme does.
+    tracing = c.opt_choice(schedule.get("tracing"), "requestPayload.tracing", TRACING)
+    tracing = tracing or _key_tracing(probe_key)
+    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing):
+        raise c.fail("requestPayload.probe_key", f"is not {KEY_RULE}")
     environment = c.opt_choice(schedule.get("environment"), "requestPayload.environment", ENVIRONMENTS)
     reasons = [condition]
     response = c.opt_obj(event.get("responseContext"), "responseContext") or {}
@@ -454,6 +502,8 @@ def _failure(
         region=match.group(1) if match else None,
         environment=environment,
         reasons=tuple(dict.fromkeys(reasons)),
+        runtime=runtime,
+        tracing=tracing,
     )
 
 

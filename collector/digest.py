@@ -5,10 +5,12 @@ digests the rows of days not digested yet the same way, so every figure it draws
 
 Per probe and bucket (`ProbeDigest`): invocations and how many were not ok, cold starts, CPU time and CFS
 throttling totals (null when never measured: "not measured" is not 0), the last invocation's time and status,
-and the set of values seen of every field that can explain a shift (runtime, layer, versions, build). Per
-store (`StoreDigest`): rows by status, error types with counts, API calls, and for each latency metric
-(`MetricDigest`: cold miss, every warm hit, client init, not-ready wait) the exact count, min, max and sum and
-a DDSketch (`collector.sketch`, 1 % relative accuracy). Every part merges: a week is the merge of its days.
+and the set of values seen of every field that can explain a shift (runtime, layer, versions, build, the lab
+host's CPU and reference time), with when each was first seen; identity includes the runtime and tracing
+of the bucket's last invocation. Per store (`StoreDigest`): rows by status, error types with counts, API
+calls, and for each latency metric (`MetricDigest`: cold miss, every warm hit, client init, not-ready wait)
+the exact count, min, max and sum and a DDSketch (`collector.sketch`, 1 % relative accuracy). Every part
+merges: a week is the merge of its days.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from .sketch import Sketch
+from .vocabulary import DEFAULT_TRACING
 
 Bucket = Literal["day", "hour"]
 METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait")
@@ -35,6 +38,8 @@ SEEN_FIELDS = (
     "build_digest",
     "extension_layer",
     "cpu_emulation",
+    "host_cpu",  # the lab machine (null on AWS)
+    "host_ref_ms",  # its reference workload's time at the lab's start, as text with one decimal
 )
 WIRE_FORMAT = 1
 
@@ -59,6 +64,14 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value)
     return text if text and text != "nan" else None
+
+
+def _seen_text(name: str, value: Any) -> str | None:
+    """A seen field's value as text; `host_ref_ms` with one decimal (it varies a little per lab start)."""
+    if name == "host_ref_ms":
+        number = _number(value)
+        return None if number is None else f"{number:.1f}"
+    return _text(value)
 
 
 def _round(value: float | None) -> float | None:
@@ -228,6 +241,8 @@ class ProbeDigest:
     hours: int = 24  # the bucket's length: 24 (a day) or 1; a merge spans more
     environment: str | None = None
     region: str | None = None
+    runtime: str | None = None  # the runtime of the bucket's last invocation that said it
+    tracing: str = DEFAULT_TRACING  # of the bucket's last invocation; older digests and rows: subsegments
     invocations: int = 0
     not_ok: int = 0  # invocations with any row not ok
     cold_starts: int = 0
@@ -253,6 +268,10 @@ class ProbeDigest:
         self.hours = int((end - self.start).total_seconds() // 3600)
         self.environment = self.environment or other.environment
         self.region = self.region or other.region
+        if other.last_ts > self.last_ts or self.runtime is None:
+            self.runtime = other.runtime or self.runtime
+        if other.last_ts > self.last_ts:
+            self.tracing = other.tracing
         self.invocations += other.invocations
         self.not_ok += other.not_ok
         self.cold_starts += other.cold_starts
@@ -293,6 +312,8 @@ class ProbeDigest:
             "h": self.hours,
             "env": self.environment,
             "rg": self.region,
+            "rt": self.runtime,
+            "tr": self.tracing,
             "inv": [self.invocations, self.not_ok, self.cold_starts],
             "cpu": [_round(self.cpu_time_ms), self.cpu_measured],
             "thr": [self.throttled_periods, self.total_periods, self.throttle_measured],
@@ -319,6 +340,8 @@ class ProbeDigest:
             hours=int(wire["h"]),
             environment=wire.get("env"),
             region=wire.get("rg"),
+            runtime=wire.get("rt"),  # absent in digests from before runtime and tracing were dimensions
+            tracing=wire.get("tr") or DEFAULT_TRACING,
             invocations=int(invocations),
             not_ok=int(not_ok),
             cold_starts=int(cold),
@@ -378,6 +401,9 @@ def digest_rows(rows: Iterable[Mapping[str, Any]], bucket: Bucket = "day") -> li
         digest.environment = digest.environment or _text(row.get("environment"))
         digest.region = digest.region or _text(row.get("region"))
         status = str(row.get("status") or "ok")
+        if ts >= digest.last_ts:  # identity of the latest invocation (a runtime can change inside a bucket)
+            digest.runtime = _text(row.get("runtime")) or digest.runtime
+            digest.tracing = _text(row.get("tracing")) or DEFAULT_TRACING
         seen_here = invocations[slot]
         invocation = seen_here.get(invocation_id)
         if invocation is None:
@@ -386,7 +412,7 @@ def digest_rows(rows: Iterable[Mapping[str, Any]], bucket: Bucket = "day") -> li
         invocation.bad = invocation.bad or status != "ok"
         _track_last(digest, ts, status, _text(row.get("error_types")) or "")
         for name in SEEN_FIELDS:
-            value = _text(row.get(name))
+            value = _seen_text(name, row.get(name))
             if value is None:
                 continue
             if value not in digest.seen.get(name, []):

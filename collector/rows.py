@@ -32,6 +32,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "memory_mb": identity.memory_mb,
         "architecture": identity.architecture,
         "runtime": identity.runtime,
+        "tracing": identity.tracing,
         "region": identity.region,
         "environment": identity.environment,
         "cpu_emulation": identity.cpu_emulation,
@@ -62,6 +63,8 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "botocore_version": identity.botocore_version,
         "library_version": identity.library_version,
         "build_digest": identity.build_digest,
+        "host_cpu": identity.host_cpu,
+        "host_ref_ms": identity.host_ref_ms,
     }
 
 
@@ -75,6 +78,8 @@ def _failed_row(failure: FailedInvocation) -> Row:
         "store": NO_STORE,
         "memory_mb": failure.memory_mb,
         "architecture": failure.architecture,
+        "runtime": failure.runtime,
+        "tracing": failure.tracing,
         "region": failure.region,
         "environment": failure.environment,
         "status": status,

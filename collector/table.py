@@ -50,6 +50,7 @@ from botocore.exceptions import ClientError
 from .aws import READ_TIMEOUT_S, WRITE_TIMEOUT_S, get_client
 from .config import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, ConfigError, Settings
 from .digest import DigestError, ProbeDigest
+from .vocabulary import DEFAULT_TRACING
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -74,6 +75,7 @@ STRING_COLUMNS = (
     "store",
     "architecture",
     "runtime",
+    "tracing",
     "region",
     "environment",
     "cpu_emulation",
@@ -88,6 +90,7 @@ STRING_COLUMNS = (
     "botocore_version",
     "library_version",
     "build_digest",
+    "host_cpu",
 )
 FLOAT_COLUMNS = (
     "client_init_ms",
@@ -100,6 +103,7 @@ FLOAT_COLUMNS = (
     "warm_max_ms",
     "warm_mean_ms",
     "cpu_time_ms",
+    "host_ref_ms",
 )
 INT_COLUMNS = ("memory_mb", "warm_n")
 NULLABLE_INT_COLUMNS = ("throttled_periods", "total_periods", "api_calls")
@@ -112,6 +116,7 @@ COLUMNS: tuple[str, ...] = (
     "memory_mb",
     "architecture",
     "runtime",
+    "tracing",
     "region",
     "environment",
     "cpu_emulation",
@@ -143,6 +148,9 @@ COLUMNS: tuple[str, ...] = (
     "botocore_version",
     "library_version",
     "build_digest",
+    # the lab host's CPU model and its reference workload's time (contract §3 identity.host; null on AWS)
+    "host_cpu",
+    "host_ref_ms",
 )
 DTYPES: dict[str, str] = {
     "ts": "datetime64[ns, UTC]",
@@ -466,6 +474,8 @@ def _decode(item: Mapping[str, Any]) -> Row:
             row[name] = int(attr["N"]) if "N" in attr else attr.get("S")
     blob = item.get("warm_ms")
     row["warm_ms"] = unpack_warm(bytes(blob["B"])) if blob else []
+    if row["tracing"] is None:  # rows from before tracing was a dimension: the only mode there was
+        row["tracing"] = DEFAULT_TRACING
     return row
 
 
@@ -480,6 +490,7 @@ def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
 
     rows = list(rows)
     data: dict[str, Any] = {name: [row.get(name) for row in rows] for name in COLUMNS}
+    data["tracing"] = [DEFAULT_TRACING if value is None else value for value in data["tracing"]]
     frame = pd.DataFrame({name: pd.Series(data[name], dtype="object") for name in COLUMNS})
     frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
     for name in STRING_COLUMNS:
