@@ -15,6 +15,7 @@ from collector.contract import parse_probe_record
 from functions.probe import strategies
 from functions.probe.config import ProbeConfig
 from functions.probe.timing import Probe
+from functions.probe.tracing import Tracer
 from tests.conftest import free_port
 
 from .aws_double import FakeAws, fake_clients
@@ -64,3 +65,30 @@ def test_init_failure_record_is_valid(make_config: Callable[..., ProbeConfig]) -
 
     strategy._init = broken  # type: ignore[method-assign]
     _check(Probe(config, strategy=strategy).invoke("e", cold=True))
+
+
+@pytest.mark.parametrize("tracing", ["off", "subsegments", "patch_all"])
+def test_records_of_every_tracing_mode_on_one_store_in_the_lab_are_valid(
+    aws: None, make_config: Callable[..., ProbeConfig], tracing: str
+) -> None:
+    key = "caching_lib-128-x86_64" + ("" if tracing == "subsegments" else f"-{tracing}")
+    config = make_config(
+        "caching_lib",
+        OBSERVATORY_WARM_SAMPLES="5",
+        OBSERVATORY_TRACING=tracing,
+        OBSERVATORY_PROBE_KEY=key,
+        OBSERVATORY_STORES="secretsmanager",
+        OBSERVATORY_LAB_HOST_CPU="Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
+        OBSERVATORY_LAB_HOST_REF_MS="412.3",
+    )
+    # X-Ray's patch_all() would patch botocore for the rest of this test session: tracing itself is tested in
+    # a fresh interpreter (test_probe_isolation); here the record only says the mode
+    record = Probe(config, tracer=Tracer("off")).invoke("req-1", cold=True)
+    _check(record)
+    parsed = parse_probe_record(record)
+    assert (parsed.identity.probe_key, parsed.identity.tracing) == (key, tracing)
+    assert [s.store for s in parsed.stores] == ["secretsmanager"] and not parsed.stores[0].errors
+    assert (parsed.identity.host_cpu, parsed.identity.host_ref_ms) == (
+        "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz",
+        412.3,
+    )

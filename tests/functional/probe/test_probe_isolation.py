@@ -24,6 +24,8 @@ import boto3
 from moto import mock_aws
 before = set(sys.modules)
 from functions.probe import handler as module
+from functions.probe import tracing
+patched_at_init = tracing.patched()
 with mock_aws():
     sm = boto3.client("secretsmanager", region_name="us-east-1")
     sm.create_secret(Name=sys.argv[1], SecretString=sys.argv[3])
@@ -36,7 +38,10 @@ try:
         datagrams.append(sock.recv(65536).decode())
 except socket.timeout:
     pass
-print(json.dumps({"modules": sorted(set(sys.modules) - before), "record": record, "xray": datagrams}))
+print(json.dumps({
+    "modules": sorted(set(sys.modules) - before), "record": record, "xray": datagrams,
+    "patched_at_init": patched_at_init, "xray_loaded": "aws_xray_sdk" in sys.modules,
+}))
 """
 
 
@@ -116,5 +121,59 @@ def test_one_subsegment_per_series_annotated_without_values() -> None:
     for doc in documents:
         assert doc["trace_id"] == "1-5759e988-bd862e3fe1be46a994272793"
         assert doc["annotations"]["strategy"] == "sdk" and doc["annotations"]["memory_mb"] == 128
+    assert all(CANARY not in datagram for datagram in result["xray"])
+    assert CANARY not in output
+
+
+def test_tracing_off_never_imports_the_xray_sdk() -> None:
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    result, output = _run(
+        "dict",
+        OBSERVATORY_TRACING="off",
+        OBSERVATORY_PROBE_KEY="dict-128-x86_64-off",
+        LAMBDA_TASK_ROOT="/var/task",
+        _X_AMZN_TRACE_ID=trace,
+    )
+    assert result["record"]["errors"] == [] and result["record"]["identity"]["tracing"] == "off"
+    assert not result["xray_loaded"] and result["xray"] == []
+    assert CANARY not in output
+
+
+def _documents(datagrams: list[str]) -> list[dict]:
+    """Every X-Ray document sent, with the subsegments nested in each, flattened."""
+    found: list[dict] = []
+    pending = [json.loads(datagram.split("\n", 1)[1]) for datagram in datagrams]
+    while pending:
+        doc = pending.pop()
+        found.append(doc)
+        pending.extend(doc.get("subsegments", []))
+    return found
+
+
+def test_patch_all_traces_every_aws_call_beside_the_probes_subsegments() -> None:
+    trace = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+    result, output = _run(
+        "sdk",
+        OBSERVATORY_TRACING="patch_all",
+        OBSERVATORY_PROBE_KEY="sdk-128-x86_64-patch_all",
+        LAMBDA_TASK_ROOT="/var/task",
+        _X_AMZN_TRACE_ID=trace,
+    )
+    record = result["record"]
+    assert record["errors"] == [] and record["identity"]["tracing"] == "patch_all"
+    assert result["patched_at_init"], "patch_all() did not run when the handler module was imported (INIT)"
+    documents = _documents(result["xray"])
+    own = sorted((d["name"], d["annotations"]["store"]) for d in documents if "annotations" in d)
+    assert own == sorted(
+        [
+            ("cold_miss", "secretsmanager"),
+            ("warm_hits", "secretsmanager"),
+            ("cold_miss", "ssm"),
+            ("warm_hits", "ssm"),
+        ]
+    )
+    # the script's own fixture calls (CreateSecret, PutParameter) are traced too: count the probe's reads
+    reads = [d for d in documents if d.get("aws", {}).get("operation") in ("GetSecretValue", "GetParameter")]
+    assert len(reads) == sum(store["api_calls"] for store in record["stores"]) == 2 * (1 + 3)
     assert all(CANARY not in datagram for datagram in result["xray"])
     assert CANARY not in output
