@@ -28,12 +28,30 @@ NO_SSM = {name for name, stores in probe.STORES_BY_STRATEGY.items() if "ssm" not
 
 
 # ------------------------------------------------------------------------------------------------ python
-NAMES = ["STRATEGIES", "STORES", "ARCHITECTURES", "ENVIRONMENTS", "CPU_EMULATIONS", "COLD_CAUSES", "PHASES"]
+NAMES = [
+    "STRATEGIES",
+    "STORES",
+    "ARCHITECTURES",
+    "ENVIRONMENTS",
+    "CPU_EMULATIONS",
+    "COLD_CAUSES",
+    "PHASES",
+    "TRACING",
+    "LAB_RUNTIMES",
+    "DEFAULT_TRACING",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_probe_declares_what_the_collector_declares(name: str) -> None:
     assert getattr(probe, name) == getattr(collector, name)
+
+
+def test_tracing_and_runtimes_are_the_interface_s() -> None:
+    assert collector.TRACING == ("off", "subsegments", "patch_all")
+    assert collector.DEFAULT_TRACING == "subsegments"
+    assert collector.LAB_RUNTIMES == tuple(f"python3.{minor}" for minor in range(9, 14))
+    assert set(collector.AWS_RUNTIMES) <= set(collector.LAB_RUNTIMES)
 
 
 def test_every_strategy_has_its_stores_and_its_module() -> None:
@@ -160,6 +178,8 @@ def test_the_contract_lists_the_vocabulary() -> None:
     assert _ticked(_contract_cell(contract, "OBSERVATORY_ENVIRONMENT")) == set(collector.ENVIRONMENTS)
     assert _ticked(_contract_cell(contract, "OBSERVATORY_CPU_EMULATION")) == set(collector.CPU_EMULATIONS)
     assert _ticked(_contract_cell(contract, "OBSERVATORY_COLD_CAUSE")) == set(collector.COLD_CAUSES)
+    assert _ticked(_contract_cell(contract, "OBSERVATORY_TRACING")) == set(collector.TRACING)
+    assert _contract_comment(contract, "tracing") == set(collector.TRACING)
     assert _contract_comment(contract, "environment") == set(collector.ENVIRONMENTS)
     assert _contract_comment(contract, "cpu_emulation") == set(collector.CPU_EMULATIONS)
     assert _contract_comment(contract, "store") == set(collector.STORES)
