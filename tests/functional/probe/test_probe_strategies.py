@@ -83,6 +83,7 @@ def test_identity_comes_from_configuration(aws: None, make_config: Callable[...,
         "memory_mb": 128,
         "architecture": "arm64",
         "runtime": config.runtime,
+        "tracing": "subsegments",
         "region": "us-east-1",
         "environment": "lab",
         "cpu_emulation": "cgroup-v1",
@@ -95,6 +96,7 @@ def test_identity_comes_from_configuration(aws: None, make_config: Callable[...,
             "library": f"boto3=={boto3.__version__}",  # the dict strategy caches what boto3 fetched
             "build": None,  # from the source tree; the zip carries probe/BUILD.json
         },
+        "host": None,  # set by the lab only
     }
     assert record["execution_environment"] == {"cold": True, "cold_cause": "idle_expiry"}
     assert record["cpu_time_ms"] is not None and record["cpu_time_ms"] >= 0
