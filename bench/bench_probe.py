@@ -61,9 +61,7 @@ def dict_hit_ns() -> tuple[list[float], list[float]]:
     config = _config()
     client = _InProcessClient()
     strategy = DictStrategy(config, clients={"secretsmanager": client, "ssm": client})
-    probe = Probe(
-        config, strategy=strategy, tracer=Tracer("off"), cgroup=CgroupReader(proc="/nonexistent")
-    )
+    probe = Probe(config, strategy=strategy, tracer=Tracer("off"), cgroup=CgroupReader(proc="/nonexistent"))
     p50s: list[float] = []
     mins: list[float] = []
     for round_index in range(ROUNDS + 1):
