@@ -34,6 +34,7 @@ CHANGE_NAMES = {
     "build_digest": "probe build",
     "extension_layer": "extension layer",
     "cpu_emulation": "CPU emulation",
+    "host_cpu": "lab host CPU",
 }
 METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
 
