@@ -76,8 +76,13 @@ def compare(frames: DigestFrames, dimension: Dimension) -> pd.DataFrame:
     if long.empty:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
     rank = {v: i for i, v in enumerate(order(dimension, long["value"]))}
-    long = long.assign(_rank=long["value"].map(rank), _held=long["held"].fillna(""))  # None: a group too
-    group = [*HELD, "_held", "metric"]
+    held_rank = {v: i for i, v in enumerate(order(other, long["held"]))}  # type: ignore[arg-type]
+    long = long.assign(
+        _rank=long["value"].map(rank),
+        _held=long["held"].map(held_rank).fillna(len(held_rank)),  # None (not recorded): a group too, last
+        _metric=long["metric"].map({"warm_hit": 0, "cold_miss": 1}),
+    )
+    group = [*HELD, "_held", "_metric"]
     long = long[long.groupby(group, sort=False)["value"].transform("nunique") >= 2]
     if long.empty:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
@@ -170,3 +175,30 @@ def host_speed(probes: pd.DataFrame) -> HostSpeed:
         for name, e in sorted(records.items())
     ]
     return HostSpeed(pd.DataFrame.from_records(rows, columns=columns), unrecorded, aws)
+
+
+def readable(table: pd.DataFrame, dimension: Dimension) -> pd.DataFrame:
+    """A `compare` table with the names a user reads, one row per group, value and metric."""
+    other = OTHER[dimension]
+    name = labels.tracing if dimension == "tracing" else str
+    other_name = labels.tracing if other == "tracing" else str
+    out = pd.DataFrame(
+        {
+            "Strategy": table["strategy"].map(labels.strategy),
+            "Memory (MB)": table["memory_mb"],
+            "Architecture": table["architecture"],
+            "Store": table["store"].map(labels.store),
+            labels.COLUMNS[other]: table["held"].map(lambda v: other_name(v) if pd.notna(v) else "—"),
+            "Latency": table["metric"].map(labels.METRIC),
+            labels.COLUMNS[dimension]: table["value"].map(name),
+            "Samples": table["n"],
+            "p50 (ms)": table["p50"],
+            "p90 (ms)": table["p90"],
+            "Compared with": table["baseline"].map(name),
+            "p50 difference (ms)": table["p50_diff"],
+            "p50 ratio (×)": table["p50_ratio"],
+            "p90 difference (ms)": table["p90_diff"],
+            "p90 ratio (×)": table["p90_ratio"],
+        }
+    )
+    return out.reset_index(drop=True)
