@@ -138,8 +138,8 @@ class HostSpeed:
     """How fast the lab hosts were: per CPU model, the reference workload's times seen (lab rows only)."""
 
     hosts: pd.DataFrame  # host_cpu, reference_ms_min, reference_ms_max, starts, last_seen
-    lab_unrecorded: int  # lab probe buckets that recorded no host (rows from before it was recorded)
-    aws: int  # AWS probe buckets (no host to record)
+    lab_unrecorded: int  # lab probes with rows that recorded no host (from before it was recorded)
+    aws: int  # AWS probes (no lab host to record)
 
 
 def host_speed(probes: pd.DataFrame) -> HostSpeed:
@@ -148,15 +148,15 @@ def host_speed(probes: pd.DataFrame) -> HostSpeed:
     if probes.empty:
         return HostSpeed(pd.DataFrame(columns=columns), 0, 0)
     env = probes["environment"]
-    aws = int((env == "aws").sum())
+    aws = int(probes.loc[env == "aws", "probe_key"].nunique())
     lab = probes[env != "aws"]
     nothing = pd.Series(None, index=lab.index, dtype=object)
     cpu, ref = lab.get("seen_host_cpu", nothing), lab.get("seen_host_ref_ms", nothing)
     records: dict[str, dict] = {}
-    unrecorded = 0
-    for cpus, refs, last in zip(cpu, ref, lab["last_ts"], strict=True):
+    unrecorded: set[str] = set()
+    for key, cpus, refs, last in zip(lab["probe_key"], cpu, ref, lab["last_ts"], strict=True):
         if cpus is None or pd.isna(cpus):
-            unrecorded += 1
+            unrecorded.add(str(key))
             continue
         times = [float(t) for t in str(refs).split("|")] if refs is not None and not pd.isna(refs) else []
         for name in str(cpus).split("|"):
@@ -174,7 +174,35 @@ def host_speed(probes: pd.DataFrame) -> HostSpeed:
         }
         for name, e in sorted(records.items())
     ]
-    return HostSpeed(pd.DataFrame.from_records(rows, columns=columns), unrecorded, aws)
+    return HostSpeed(pd.DataFrame.from_records(rows, columns=columns), len(unrecorded), aws)
+
+
+def host_lines(host: HostSpeed) -> list[str]:
+    """What the Reference page says about the host: one line per CPU model with its reference workload's
+    time(s), and what recorded none ("not recorded": older lab rows, AWS rows)."""
+    lines = []
+    for h in host.hosts.itertuples(index=False):
+        if h.starts == 0:
+            speed = "reference workload not recorded"
+        elif h.starts == 1:
+            speed = f"reference workload **{h.reference_ms_min:.1f} ms**"
+        else:
+            speed = (
+                f"reference workload **{h.reference_ms_min:.1f}–{h.reference_ms_max:.1f} ms** "
+                f"({h.starts} lab starts)"
+            )
+        lines.append(f"- Lab host `{h.host_cpu}`: {speed}")
+    missing = [
+        *(
+            [f"{host.lab_unrecorded} lab probe-day(s) from before the lab recorded it"]
+            if host.lab_unrecorded
+            else []
+        ),
+        *([f"AWS rows ({host.aws} probe-day(s)): no lab host"] if host.aws else []),
+    ]
+    if missing:
+        lines.append(f"- Host CPU and reference workload **not recorded** for {' and '.join(missing)}.")
+    return lines
 
 
 def readable(table: pd.DataFrame, dimension: Dimension) -> pd.DataFrame:
