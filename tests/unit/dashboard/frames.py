@@ -125,21 +125,28 @@ def digests_of(df: pd.DataFrame, bucket: str = "hour") -> Any:
 
 
 def with_issue13(wires: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Wires with `rt`, `tr` and the host values seen, from the rows of each probe, where they lack them."""
-    by_probe: dict[str, dict[str, Any]] = {}
-    hosts: dict[str, dict[str, set[str]]] = {}
-    for r in records:
-        by_probe.setdefault(r["probe_key"], r)
-        seen = hosts.setdefault(r["probe_key"], {"host_cpu": set(), "host_ref_ms": set()})
-        if r.get("host_cpu"):
-            seen["host_cpu"].add(str(r["host_cpu"]))
-        if r.get("host_ref_ms") is not None and r["host_ref_ms"] == r["host_ref_ms"]:
-            seen["host_ref_ms"].add(f"{float(r['host_ref_ms']):.1f}")
+    """Wires with `rt`, `tr` and the host values seen in their bucket (with when each was first seen), from
+    the rows, where the collector did not write them."""
     for w in wires:
-        first = by_probe[w["p"]]
-        w.setdefault("rt", first.get("runtime"))
-        w.setdefault("tr", first.get("tracing") or "subsegments")
-        for name, values in hosts[w["p"]].items():
-            if values and name not in w["seen"]:
-                w["seen"][name] = sorted(values)
+        start = pd.Timestamp(w["t0"])
+        end = start + pd.Timedelta(hours=w["h"])
+        mine = sorted(
+            (r for r in records if r["probe_key"] == w["p"] and start <= pd.Timestamp(r["ts"]) < end),
+            key=lambda r: pd.Timestamp(r["ts"]),
+        )
+        w.setdefault("rt", mine[0].get("runtime"))
+        w.setdefault("tr", mine[0].get("tracing") or "subsegments")
+        for name in ("host_cpu", "host_ref_ms"):
+            if name in w["seen"]:
+                continue
+            first: dict[str, str] = {}
+            for r in mine:
+                value = r.get(name)
+                if value is None or value != value:
+                    continue
+                text = f"{float(value):.1f}" if name == "host_ref_ms" else str(value)
+                first.setdefault(text, pd.Timestamp(r["ts"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            if first:
+                w["seen"][name] = sorted(first)
+                w.setdefault("fs", {})[name] = first
     return wires
