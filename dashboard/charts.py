@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import labels, sketches, stats
+from . import compare, labels, sketches, stats
 
 PALETTE = {
     "extension": "#d62728",
@@ -474,8 +474,6 @@ def comparison_figure(table: pd.DataFrame, dimension: str) -> go.Figure:
 
     `table` is `compare.compare(frames, dimension)` output.
     """
-    from . import compare
-
     title = DIMENSION_TITLE.get(dimension, dimension)
     fig = make_subplots(
         rows=1, cols=2, subplot_titles=("Warm hit p50", "Cold miss p50"), horizontal_spacing=0.08
