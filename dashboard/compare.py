@@ -142,6 +142,19 @@ class HostSpeed:
     aws: int  # AWS probes (no lab host to record)
 
 
+def _times(seen: object) -> list[float]:
+    """The reference times of a `seen_host_ref_ms` cell (`412.3|415.0`); what does not parse is left out."""
+    if seen is None or (isinstance(seen, float) and np.isnan(seen)):
+        return []
+    out = []
+    for text in str(seen).split("|"):
+        try:
+            out.append(float(text))
+        except ValueError:
+            continue
+    return [t for t in out if np.isfinite(t)]
+
+
 def host_speed(probes: pd.DataFrame) -> HostSpeed:
     """The CPU models and reference-workload times (ms, lower is faster) the lab's rows recorded."""
     columns = ["host_cpu", "reference_ms_min", "reference_ms_max", "starts", "last_seen"]
@@ -149,7 +162,7 @@ def host_speed(probes: pd.DataFrame) -> HostSpeed:
         return HostSpeed(pd.DataFrame(columns=columns), 0, 0)
     env = probes["environment"]
     aws = int(probes.loc[env == "aws", "probe_key"].nunique())
-    lab = probes[env != "aws"]
+    lab = probes[env == "lab"]  # a bucket of failed invocations only knows no environment, and no host
     nothing = pd.Series(None, index=lab.index, dtype=object)
     cpu, ref = lab.get("seen_host_cpu", nothing), lab.get("seen_host_ref_ms", nothing)
     records: dict[str, dict] = {}
@@ -158,7 +171,7 @@ def host_speed(probes: pd.DataFrame) -> HostSpeed:
         if cpus is None or pd.isna(cpus):
             unrecorded.add(str(key))
             continue
-        times = [float(t) for t in str(refs).split("|")] if refs is not None and not pd.isna(refs) else []
+        times = _times(refs)
         for name in str(cpus).split("|"):
             entry = records.setdefault(name, {"times": set(), "last_seen": last})
             entry["times"].update(times)

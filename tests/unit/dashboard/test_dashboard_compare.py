@@ -139,6 +139,20 @@ def test_host_speed_names_the_lab_hosts_and_says_what_recorded_none() -> None:
     assert "not recorded" in lines[-1] and "AWS" in lines[-1]
 
 
+def test_host_reference_times_that_do_not_parse_are_left_out() -> None:
+    probes = pd.DataFrame(
+        {
+            "probe_key": ["a", "b"],
+            "environment": ["lab", None],  # b: a bucket of failed invocations only
+            "seen_host_cpu": [XEON, None],
+            "seen_host_ref_ms": ["412.3|n/a", None],
+            "last_ts": pd.to_datetime(["2026-11-27T00:00Z", "2026-11-27T00:00Z"]),
+        }
+    )
+    host = compare.host_speed(probes)
+    assert list(host.hosts["reference_ms_min"]) == [412.3] and host.lab_unrecorded == 0
+
+
 def test_host_not_recorded_anywhere() -> None:
     host = compare.host_speed(digests_of(frame([row("2026-11-27T00:00", warm_ms=[1.0])])).probes)
     assert host.hosts.empty
