@@ -26,6 +26,7 @@ from collector.digest import digest_rows
 
 from .config import PRICES_PATH, SEED_PATH, Settings
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
+from .labels import DEFAULT_TRACING
 
 UNREACHABLE = "unreachable"
 CREDENTIALS = "credentials"
@@ -317,13 +318,29 @@ def load(settings: Settings, now: datetime | None = None) -> Loaded:
     return combine(closed, recent, first, now)
 
 
+def with_new_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows with `tracing`, `host_cpu` and `host_ref_ms` whatever the collector that read them: a row (or a
+    collector) from before they existed ran with `subsegments` tracing, the only mode there was, and
+    recorded no host (None)."""
+    out = rows.copy()
+    if "tracing" in out:
+        out["tracing"] = out["tracing"].astype(object).where(out["tracing"].notna(), DEFAULT_TRACING)
+    else:
+        out["tracing"] = DEFAULT_TRACING
+    if "host_cpu" not in out:
+        out["host_cpu"] = pd.Series([None] * len(out), index=out.index, dtype=object)
+    if "host_ref_ms" not in out:
+        out["host_ref_ms"] = pd.Series(float("nan"), index=out.index, dtype="float64")
+    return out
+
+
 def query_rows(
     settings: Settings, hours: int, client: Any = None, now: datetime | None = None
 ) -> pd.DataFrame:
     """Rows of the last `hours` hours (the Runs page), through `collector.table.read_rows`, uncached."""
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
     try:
-        return table.read_rows(
+        rows = table.read_rows(
             end - timedelta(hours=hours),
             end,
             client=_client(settings, client),
@@ -331,6 +348,7 @@ def query_rows(
         )
     except Exception as exc:
         raise classify(exc, settings) from exc
+    return with_new_columns(rows)
 
 
 def load_rows(settings: Settings, hours: int, now: datetime | None = None) -> pd.DataFrame:

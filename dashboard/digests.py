@@ -2,14 +2,20 @@
 
 Pure (no Streamlit, no AWS). `to_frames` turns `collector.digest.ProbeDigest`s — read from the table for
 closed days, or made from rows for days not digested yet — into:
-- `probes`: one row per (bucket, probe): identity, invocations, not ok, cold starts, CPU and throttling
-  totals, last invocation, the values seen (`seen_<field>`, `|`-joined) and when each was first seen in the
-  bucket (`first_<field>`, value → ts text; None in digests written before it was recorded);
+- `probes`: one row per (bucket, probe): identity (with `runtime` and `tracing`), invocations, not ok, cold
+  starts, CPU and throttling totals, last invocation, the values seen (`seen_<field>`, `|`-joined) and when
+  each was first seen in the bucket (`first_<field>`, value → ts text; None in digests written before it was
+  recorded); the lab host's CPU model and reference-workload time are among the values seen
+  (`seen_host_cpu`, `seen_host_ref_ms`);
 - `stores`: one row per (bucket, probe, store): identity, rows per status, error types, API calls, and per
   latency metric its exact `<metric>_n`, `_min`, `_max`, `_sum`;
 - `bins`: per metric, the sketches' bins as three flat arrays (`row` = the stores row they belong to, `key`,
   `count`), so merging any group of sketches is one vectorised group-by (`dashboard.sketches`).
 Filtering keeps the stores frame's index, so a subset still finds its bins.
+
+Digests written before runtime and tracing were part of a probe's identity (no wire keys `rt` / `tr`) load
+with the one runtime their rows recorded (`seen.runtime`, when the bucket saw exactly one; else None) and
+tracing `subsegments`, the only mode there was; digests without host values have None there.
 """
 
 from __future__ import annotations
@@ -24,16 +30,25 @@ import pandas as pd
 
 from collector.digest import METRICS, SEEN_FIELDS, STATUSES, ProbeDigest
 
+from .labels import DEFAULT_TRACING
+
 ZERO_KEY = np.iinfo(np.int32).min  # the bin of exact zeros
-PROBE_COLUMNS = (
-    "bucket",
-    "hours",
+HOST_FIELDS = ("host_cpu", "host_ref_ms")  # lab rows only; absent from the values seen of older digests
+SEEN = tuple(dict.fromkeys((*SEEN_FIELDS, *HOST_FIELDS)))  # the values seen the frames carry
+IDENTITY = (
     "probe_key",
     "strategy",
     "memory_mb",
     "architecture",
+    "runtime",
+    "tracing",
     "environment",
     "region",
+)
+PROBE_COLUMNS = (
+    "bucket",
+    "hours",
+    *IDENTITY,
     "invocations",
     "not_ok",
     "cold_starts",
@@ -45,18 +60,13 @@ PROBE_COLUMNS = (
     "last_ts",
     "last_status",
     "last_error_types",
-    *(f"seen_{name}" for name in SEEN_FIELDS),
-    *(f"first_{name}" for name in SEEN_FIELDS),
+    *(f"seen_{name}" for name in SEEN),
+    *(f"first_{name}" for name in SEEN),
 )
 STORE_COLUMNS = (
     "bucket",
     "hours",
-    "probe_key",
-    "strategy",
-    "memory_mb",
-    "architecture",
-    "environment",
-    "region",
+    *IDENTITY,
     "store",
     "rows",
     *STATUSES,
@@ -134,6 +144,15 @@ def _typed_stores(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
+def _runtime(wire: dict[str, Any], seen: dict[str, Any]) -> str | None:
+    """The digest's runtime (`rt`); in older digests the one runtime its rows recorded, if only one."""
+    runtime = wire.get("rt")
+    if runtime:
+        return str(runtime)
+    recorded = seen.get("runtime") or []
+    return str(recorded[0]) if len(recorded) == 1 else None
+
+
 def to_frames(digests: Iterable[ProbeDigest]) -> DigestFrames:
     """The frames of these digests (any mix of days and hours)."""
     return wires_to_frames(d.to_wire() for d in digests)
@@ -149,6 +168,8 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
     rows_of: dict[str, list[int]] = {m: [] for m in METRICS}
     zeros: dict[str, list[tuple[int, int]]] = {m: [] for m in METRICS}
     for w in wires:
+        seen = w.get("seen") or {}
+        first = w.get("fs") or {}
         ident = {
             "bucket": w["t0"],
             "hours": w["h"],
@@ -156,6 +177,8 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
             "strategy": w["s"],
             "memory_mb": w["mb"],
             "architecture": w["a"],
+            "runtime": _runtime(w, seen),
+            "tracing": w.get("tr") or DEFAULT_TRACING,
             "environment": w.get("env"),
             "region": w.get("rg"),
         }
@@ -163,8 +186,6 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
         cpu, cpu_n = w["cpu"]
         throttled, total, thr_n = w["thr"]
         last_ts, last_status, last_types = w["last"]
-        seen = w.get("seen", {})
-        first = w.get("fs", {})
         probes.append(
             {
                 **ident,
@@ -179,8 +200,8 @@ def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
                 "last_ts": last_ts or None,
                 "last_status": last_status,
                 "last_error_types": last_types,
-                **{f"seen_{name}": "|".join(seen.get(name, [])) or None for name in SEEN_FIELDS},
-                **{f"first_{name}": first.get(name) for name in SEEN_FIELDS},
+                **{f"seen_{name}": "|".join(seen.get(name) or []) or None for name in SEEN},
+                **{f"first_{name}": first.get(name) for name in SEEN},
             }
         )
         for name, st in sorted(w.get("stores", {}).items()):

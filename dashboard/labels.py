@@ -19,6 +19,13 @@ ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
 ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
 STATUS = {"ok": "ok", "error": "error (probe reported errors)", "failed": "failed (invocation failed)"}
 METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit"}
+# X-Ray tracing of a probe (interface of issue 13: `off`, `subsegments`, `patch_all`, in that order).
+TRACING = {
+    "off": "No X-Ray SDK",
+    "subsegments": "Subsegments (default)",
+    "patch_all": "patch_all() (2022 run)",
+}
+DEFAULT_TRACING = "subsegments"  # what a row or digest that does not say ran with: the only mode there was
 
 COLUMNS = {
     "ts": "Started (UTC)",
@@ -29,6 +36,7 @@ COLUMNS = {
     "memory_mb": "Memory (MB)",
     "architecture": "Architecture",
     "runtime": "Runtime",
+    "tracing": "Tracing",
     "region": "Region",
     "environment": "Environment",
     "cpu_emulation": "CPU emulation",
@@ -59,6 +67,8 @@ COLUMNS = {
     "botocore_version": "botocore",
     "library_version": "Strategy library",
     "build_digest": "Probe build",
+    "host_cpu": "Host CPU (lab)",
+    "host_ref_ms": "Host reference workload (ms, lab)",
 }
 
 # The CFS counters come from the probe's cgroup: on AWS the function can read no CPU quota, so they are null.
@@ -94,6 +104,17 @@ def strategy(name: object) -> str:
 def store(name: object) -> str:
     """Human name of a store."""
     return STORE.get(str(name), str(name))
+
+
+def tracing(mode: object) -> str:
+    """Human name of a tracing mode; unknown ones are shown as they are."""
+    return TRACING.get(str(mode), str(mode))
+
+
+def runtime_order(runtime: object) -> tuple[int, ...]:
+    """Sort key of a runtime name, oldest first: `python3.9` before `python3.10`; unknown names last."""
+    digits = "".join(c if c.isdigit() else " " for c in str(runtime)).split()
+    return tuple(int(d) for d in digits) if digits else (10**6,)
 
 
 def tier(memory_mb: object) -> str:

@@ -18,15 +18,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collector.digest import SEEN_FIELDS
 from collector.vocabulary import STATUSES, STRATEGIES
 
 from . import sketches
-from .digests import DigestFrames
+from .digests import SEEN, DigestFrames
 
 METRICS = ("cold_miss", "warm_hit")
 CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
-CHANGE_FIELDS = SEEN_FIELDS
+# Values seen that mark a change: a new lab host CPU is one; the reference workload's time is not (it varies
+# with every lab start on the same host).
+CHANGE_FIELDS = tuple(name for name in SEEN if name != "host_ref_ms")
 SUMMARY_COLUMNS = ("n", "min", "max", "mean", "median", "p90", "p99", "trimmed_mean")
 
 
@@ -301,8 +302,9 @@ def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.
 
 def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
     """Per probe, where a value that can explain a shift (runtime, Python, SDK, library, build, layer, CPU
-    mode) first appeared after another one. A value seen for the first time with nothing before it (older rows
-    did not record it) is not a change. A change inside one bucket (both values seen that day) is found from
+    mode, the lab host's CPU; not the host's reference time, which every lab start measures anew) first
+    appeared after another one. A value seen for the first time with nothing before it (older rows did not
+    record it) is not a change. A change inside one bucket (both values seen that day) is found from
     when each value was first seen; `ts` is that time where the digest recorded it, else the bucket's start.
     Columns: ts, field, before, after, probe_key, strategy, memory_mb."""
     columns = ["ts", "field", "before", "after", "probe_key", "strategy", "memory_mb"]

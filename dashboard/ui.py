@@ -31,7 +31,13 @@ FILTERS: tuple[tuple[str, str, Any], ...] = (
     ("strategy", "Strategy", labels.strategy),
     ("memory_mb", "Memory tier", labels.tier),
     ("architecture", "Architecture", lambda v: labels.ARCHITECTURE.get(v, v)),
+    ("runtime", "Runtime", str),
+    ("tracing", "Tracing", labels.tracing),
 )
+FILTER_ORDER: dict[str, Any] = {
+    "runtime": labels.runtime_order,
+    "tracing": lambda v: (list(labels.TRACING).index(v) if v in labels.TRACING else len(labels.TRACING), v),
+}
 EMPTY_HINT = (
     "The lab's first round lands in about a minute after `make up` starts it; on AWS the first scheduled "
     "run lands within the schedule interval (15 minutes by default) after `make deploy`."
@@ -97,7 +103,8 @@ def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[dict[str, list[An
     picked: dict[str, list[Any]] = {}
     for column, title, fmt in FILTERS:
         options = sorted(
-            v for v in stores[column].dropna().unique() if not (column == "store" and v == "none")
+            (v for v in stores[column].dropna().unique() if not (column == "store" and v == "none")),
+            key=FILTER_ORDER.get(column, lambda v: v),
         )
         picked[column] = sb.multiselect(
             title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
@@ -181,6 +188,8 @@ def human_columns(frame: pd.DataFrame, extra: dict[str, str] | None = None) -> p
         out["strategy"] = out["strategy"].map(labels.strategy)
     if "store" in out:
         out["store"] = out["store"].map(labels.store)
+    if "tracing" in out:
+        out["tracing"] = out["tracing"].map(labels.tracing)
     names = {**labels.COLUMNS, **(extra or {})}
     return out.rename(columns={c: names.get(c, c) for c in out.columns})
 

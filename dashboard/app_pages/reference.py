@@ -1,11 +1,12 @@
-"""Reference: our measurements beside the 2022 reference run, its source and date shown."""
+"""Reference: our measurements beside the 2022 reference run, its source and date shown; ours from the probes
+in the 2022 configuration when there are any (python3.9, patch_all tracing), and how fast the lab host was."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, labels, stats, ui
+from dashboard import charts, compare, data, labels, stats, ui
 from dashboard.config import SEED_PATH
 
 v = ui.view()
@@ -19,7 +20,36 @@ st.markdown(
 )
 st.caption(f"About this run: {ref['about']} (data: `docs/reference/{SEED_PATH.name}`)")
 
-ours = v.frame.stores_where(v.frame.stores["store"] == env["store"])
+chosen = compare.reference_rows(v.frame.stores_where(v.frame.stores["store"] == env["store"]))
+ours = chosen.frames
+if chosen.replay:
+    keys = sorted(ours.stores["probe_key"].unique())
+    st.success(
+        f"**Ours: the probes in the 2022 configuration** ({compare.REPLAY_RUNTIME}, tracing "
+        f"{labels.tracing(compare.REPLAY_TRACING)}; {len(keys)} probe{'s' if len(keys) != 1 else ''}: "
+        f"{', '.join(keys)}), as `python -m lab replay 2022` deploys them. Other probes in view are left out "
+        "here; the Runtimes & tracing page sets them side by side."
+    )
+else:
+    st.info(
+        "**Ours: every probe in view** (whatever its runtime and tracing): no probe in the 2022 "
+        f"configuration ({compare.REPLAY_RUNTIME} with {labels.tracing(compare.REPLAY_TRACING)} tracing) "
+        "measured in the selected range. `python -m lab replay 2022` deploys and runs them in the lab; this "
+        "page then compares those."
+    )
+
+st.subheader("How fast this host is")
+used = v.frame.probes[v.frame.probes["probe_key"].isin(ours.stores["probe_key"].unique())]
+host = compare.host_speed(used)
+for line in compare.host_lines(host):
+    st.markdown(line)
+st.caption(
+    "The lab times a fixed CPU-bound reference workload when it starts (lower is faster), and records it and "
+    "the CPU model with every row. It is context, not a correction: no figure here or on any page is scaled "
+    "by it. A hit's CPU cost decides how many 20 ms CFS periods it spans at 128 MB, so a faster host can "
+    "land a step lower."
+)
+
 summaries = {
     metric: stats.group_summary(ours, ["strategy", "memory_mb"], metric, (50.0, 90.0)).set_index(
         ["strategy", "memory_mb"]
@@ -107,5 +137,6 @@ for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
     )
 st.caption(
     "The reference cold misses are single invocations timed with X-Ray subsegments; its warm hits are "
-    f"{ref['warm_hit_method']}. Ours pool every invocation in the selected range."
+    f"{ref['warm_hit_method']}. Ours pool every invocation in the selected range"
+    + (" of the probes in the 2022 configuration." if chosen.replay else ".")
 )

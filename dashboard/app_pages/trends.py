@@ -33,7 +33,8 @@ st.caption(
     f"Each point is the p{q} of every {labels.METRIC[metric].lower()} sample in a {span} bucket (from the "
     "daily digests' sketches, within 1 %); the band spans p10 to p90. Bars below count rows whose status "
     "was error or failed. Triangles and dotted lines mark where a runtime, Python, SDK, library, build, "
-    "extension layer or CPU emulation mode first appeared."
+    "extension layer, CPU emulation mode or lab host CPU first appeared (not the host's reference time, "
+    "which every lab start measures anew)."
 )
 st.subheader("Level shifts")
 if bucket != "day":
@@ -49,7 +50,7 @@ else:
     st.caption(
         "Stars mark the first day of each new level. Changes listed are those recorded by the same "
         "strategy × tier's probes that day or the day before (runtime, Python, boto3/botocore, the "
-        "strategy's library, the probe build, the extension layer, the CPU emulation mode)."
+        "strategy's library, the probe build, the extension layer, the CPU emulation mode, the lab host CPU)."
     )
 if len(changes):
     st.subheader("Changes")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -13,7 +15,11 @@ import boto3
 import pytest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector.table import create_table
+from collector.contract import parse_destination
+from collector.digest import digest_rows
+from collector.rows import rows_for
+from collector.table import DIGEST_FORMAT_ZLIB_JSON, create_table, digest_items
+from tests.unit.dashboard.frames import with_issue13
 
 FAILING_PROBE = "powertools-128-x86_64"
 HOURS = 6
@@ -59,6 +65,68 @@ def fleet_table(aws_endpoint: str, quiet_moto: None) -> Table:
     )
     written = write_events(list(events), client, name, workers=1)
     return Table(aws_endpoint, name, written)
+
+
+HOST_CPU = "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz"
+# (runtime, tracing, Python, latency factor): today's default, tracing off, the 2022 configuration, an upgrade
+VARIANTS = (
+    ("python3.11", "subsegments", "3.11.9", 1.0),
+    ("python3.11", "off", "3.11.9", 0.8),
+    ("python3.11", "patch_all", "3.11.9", 1.6),
+    ("python3.9", "patch_all", "3.9.20", 2.0),
+    ("python3.13", "subsegments", "3.13.1", 0.9),
+)
+
+
+def _variant_key(key: str, runtime: str, tracing: str) -> str:
+    """The probe key Terraform gives (issue 13): `-py39` off the default runtime, `-off` off subsegments."""
+    if runtime != "python3.11":
+        key += "-py" + runtime.removeprefix("python").replace(".", "")
+    return key if tracing == "subsegments" else f"{key}-{tracing}"
+
+
+@pytest.fixture(scope="session")
+def dimensions_table(aws_endpoint: str, quiet_moto: None) -> Table:
+    """Yesterday's digests of a fleet across runtimes and tracing modes, with the lab host recorded.
+
+    Rows of the extension and dict probes (128 / 1,769 MB) through the collector's validation and row
+    building, copied per variant (VARIANTS: runtime, tracing, Python, latencies scaled), digested by the
+    collector and written as yesterday's digests; what the collector in this tree does not record yet of
+    issue 13 (identity `rt` / `tr`, host values seen) is added to the wires as the new one writes them.
+    """
+    name = f"slo-dash-dims-{uuid.uuid4().hex[:8]}"
+    client = _client(aws_endpoint)
+    create_table(client, name)
+    day = (datetime.now(UTC) - timedelta(days=1)).date()
+    start = datetime(day.year, day.month, day.day, 6, tzinfo=UTC)
+    events = destination_events(
+        start, 2 / 24, strategies=("extension", "dict"), interval_s=INTERVAL_S, failure_every=0
+    )
+    base = [r for e in events for r in rows_for(parse_destination(e))]
+    rows = []
+    for i, (runtime, tracing, python, factor) in enumerate(VARIANTS):
+        for r in base:
+            rows.append(
+                {
+                    **r,
+                    "probe_key": _variant_key(str(r["probe_key"]), runtime, tracing),
+                    "invocation_id": f"{r['invocation_id']}-{i}",
+                    "runtime": runtime,
+                    "tracing": tracing,
+                    "python_version": python,
+                    "host_cpu": HOST_CPU,
+                    "host_ref_ms": 412.3,
+                    "cold_miss_ms": None if r["cold_miss_ms"] is None else r["cold_miss_ms"] * factor,
+                    "warm_ms": [x * factor for x in r["warm_ms"]],
+                }
+            )
+    digests = digest_rows(rows, "day")
+    wires = with_issue13([d.to_wire() for d in digests], rows)
+    (item,) = digest_items(day, digests, computed_at=datetime.now(UTC), shards=1)
+    text = json.dumps(wires, separators=(",", ":"))
+    item["d"] = {"B": bytes([DIGEST_FORMAT_ZLIB_JSON]) + zlib.compress(text.encode(), 9)}
+    client.put_item(TableName=name, Item=item)
+    return Table(aws_endpoint, name, len(rows))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import REPO_ROOT, free_port
 
-from .conftest import FAILING_PROBE, Table
+from .conftest import FAILING_PROBE, HOST_CPU, Table
 
 APP = str(REPO_ROOT / "dashboard" / "streamlit_app.py")
 PAGES = [
@@ -18,6 +18,7 @@ PAGES = [
     "app_pages/trends.py",
     "app_pages/memory_tiers.py",
     "app_pages/distributions.py",
+    "app_pages/runtimes_tracing.py",
     "app_pages/reference.py",
     "app_pages/runs.py",
 ]
@@ -78,6 +79,7 @@ def test_every_page_renders_its_charts(fleet_table: Table, app_env: Any) -> None
         "app_pages/trends.py": 1,
         "app_pages/memory_tiers.py": 3,
         "app_pages/distributions.py": 1,
+        "app_pages/runtimes_tracing.py": 0,  # one runtime, one tracing mode: what to add instead
         "app_pages/reference.py": 1,
         "app_pages/runs.py": 0,
         "app_pages/overview.py": 1,
@@ -263,3 +265,77 @@ def test_filters_never_hide_a_failed_invocation(fleet_table: Table, app_env: Any
     failed = rows[rows["Status"] == "failed"]
     assert len(failed) > 0 and set(failed["Probe"]) == {FAILING_PROBE}  # no environment, store "none": kept
     assert set(rows["Store"]) == {"Secrets Manager", "(invocation failed)"}
+
+
+def test_runtimes_and_tracing_with_one_mode_say_how_to_add_the_others(
+    fleet_table: Table, app_env: Any
+) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runtimes_tracing.py"))
+    assert at.title[0].value == "Runtimes & tracing"
+    assert [h.value for h in at.header] == ["What tracing costs", "Runtime upgrade"]
+    tracing, runtime = (i.value for i in at.info)
+    assert "Nothing to compare yet" in tracing and "Subsegments (default)" in tracing
+    assert "`tracing`" in tracing and "terraform/envs/local" in tracing and "patch_all" in tracing
+    assert "Nothing to compare yet" in runtime and "`runtimes`" in runtime and "python3.11" in runtime
+    assert not at.get("plotly_chart")
+    # the sidebar offers the new dimensions, from the digests' identity
+    assert at.sidebar.multiselect(key="f_tracing").options == ["Subsegments (default)"]
+    assert at.sidebar.multiselect(key="f_runtime").options == ["python3.11"]
+
+
+def test_reference_without_host_or_2022_configuration_says_so(fleet_table: Table, app_env: Any) -> None:
+    app_env(fleet_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/reference.py"))
+    assert "Ours: every probe in view" in at.info[0].value and "lab replay 2022" in at.info[0].value
+    assert any("**not recorded**" in m.value for m in at.markdown)
+    assert any("context, not a correction" in c.value for c in at.caption)
+
+
+def test_tracing_cost_and_runtime_upgrade_compare_equal_probes(dimensions_table: Table, app_env: Any) -> None:
+    app_env(dimensions_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/runtimes_tracing.py"))
+    assert not at.info
+    tracing, runtime = _figures(at)
+    names = {t["name"] for t in tracing["data"]}
+    assert names == {"No X-Ray SDK", "Subsegments (default)", "patch_all() (2022 run)"}
+    assert tracing["layout"]["yaxis"]["type"] == "log"
+    assert {t["name"] for t in runtime["data"]} == {"python3.9", "python3.11", "python3.13"}
+    costs = at.dataframe[0].value
+    ext = costs[
+        (costs["Strategy"] == "Extension (localhost:2773)")
+        & (costs["Memory (MB)"] == 128)
+        & (costs["Runtime"] == "python3.11")
+        & (costs["Latency"] == "Warm hit")
+        & (costs["Store"] == "Secrets Manager")
+    ].set_index("Tracing")
+    assert list(ext.index) == ["No X-Ray SDK", "Subsegments (default)", "patch_all() (2022 run)"]
+    assert set(ext["Compared with"]) == {"No X-Ray SDK"}
+    assert abs(ext.loc["patch_all() (2022 run)", "p50 ratio (×)"] - 2.0) < 0.05  # 1.6 / 0.8
+    upgrade = at.dataframe[1].value
+    py = upgrade[(upgrade["Tracing"] == "Subsegments (default)") & (upgrade["Latency"] == "Warm hit")]
+    assert set(py["Runtime"]) == {"python3.11", "python3.13"} and set(py["Compared with"]) == {"python3.11"}
+    assert any("python3.9: 3.9.20" in m.value and "python3.13: 3.13.1" in m.value for m in at.markdown)
+    # one tracing mode chosen in the sidebar: nothing to compare, and how to get more
+    at.sidebar.multiselect(key="f_tracing").set_value(["patch_all"])
+    _run(at)
+    assert "Nothing to compare yet" in at.info[0].value and "Tracing filter" in at.info[0].value
+    assert len(_figures(at)) == 1  # patch_all on python3.9 and python3.11: the runtime upgrade remains
+
+
+def test_reference_prefers_the_2022_configuration_and_names_the_host(
+    dimensions_table: Table, app_env: Any
+) -> None:
+    app_env(dimensions_table)
+    at = _run(AppTest.from_file(APP, default_timeout=120))
+    _run(at.switch_page("app_pages/reference.py"))
+    said = at.success[0].value
+    assert "2022 configuration" in said and "extension-128-x86_64-py39-patch_all" in said
+    assert "extension-128-x86_64-off" not in said
+    assert any(HOST_CPU in m.value and "412.3 ms" in m.value for m in at.markdown)
+    warm = at.dataframe[0].value
+    ours = warm[(warm["Run"] == "ours") & (warm["Strategy"] == "Extension (localhost:2773)")]
+    assert (ours["Samples"] > 0).all()

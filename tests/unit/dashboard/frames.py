@@ -8,8 +8,11 @@ import pandas as pd
 
 from collector.table import COLUMNS
 
-# The columns read_rows returns, from their one owner.
-CONTRACT_COLUMNS = list(COLUMNS)
+# The columns read_rows returns, from their one owner; with issue 13's row columns whether or not the
+# collector in this tree stores them yet.
+NEW_COLUMNS = ("tracing", "host_cpu", "host_ref_ms")
+CONTRACT_COLUMNS = list(dict.fromkeys([*COLUMNS, *NEW_COLUMNS]))
+DEFAULT_RUNTIME = "python3.11"
 
 
 def row(
@@ -22,12 +25,21 @@ def row(
     status: str = "ok",
     invocation_id: str | None = None,
     architecture: str = "x86_64",
+    runtime: str | None = DEFAULT_RUNTIME,
+    tracing: str = "subsegments",
+    host_cpu: str | None = None,
+    host_ref_ms: float | None = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """One row as the collector would return it."""
+    """One row as the collector would return it (probe key as Terraform makes it: `-py39` when the runtime
+    is not the environment's, `-patch_all` when tracing is not `subsegments`)."""
     warm = [] if warm_ms is None else list(warm_ms)
     s = pd.Series(warm, dtype=float)
     probe_key = f"{strategy}-{memory_mb}-{architecture}"
+    if runtime and runtime != DEFAULT_RUNTIME:
+        probe_key += "-py" + runtime.removeprefix("python").replace(".", "")
+    if tracing != "subsegments":
+        probe_key += f"-{tracing}"
     base: dict[str, Any] = {
         "ts": pd.Timestamp(ts, tz="UTC"),
         "probe_key": probe_key,
@@ -36,7 +48,10 @@ def row(
         "store": store,
         "memory_mb": memory_mb,
         "architecture": architecture,
-        "runtime": "python3.11",
+        "runtime": runtime,
+        "tracing": tracing,
+        "host_cpu": host_cpu,
+        "host_ref_ms": host_ref_ms,
         "region": "us-east-1",
         "environment": "lab",
         "cpu_emulation": "cgroup-v2",
@@ -88,14 +103,50 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
         "client_init_ms",
         "ready_wait_ms",
         "cpu_time_ms",
+        "host_ref_ms",
     ):
         df[col] = df[col].astype(float)
     return df
 
 
 def digests_of(df: pd.DataFrame, bucket: str = "hour") -> Any:
-    """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames."""
-    from collector.digest import digest_rows
-    from dashboard.digests import to_frames
+    """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames.
 
-    return to_frames(digest_rows(df.to_dict("records"), bucket))  # type: ignore[arg-type]
+    Digested by the collector in this tree; what it does not record yet of issue 13 (the identity's `rt` and
+    `tr`, the host values seen) is added to the wires from the rows, as the new collector writes them, so
+    the dashboard is tested against that shape either way.
+    """
+    from collector.digest import digest_rows
+    from dashboard.digests import wires_to_frames
+
+    records = df.to_dict("records")
+    wires = [d.to_wire() for d in digest_rows(records, bucket)]  # type: ignore[arg-type]
+    return wires_to_frames(with_issue13(wires, records))
+
+
+def with_issue13(wires: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Wires with `rt`, `tr` and the host values seen in their bucket (with when each was first seen), from
+    the rows, where the collector did not write them."""
+    for w in wires:
+        start = pd.Timestamp(w["t0"])
+        end = start + pd.Timedelta(hours=w["h"])
+        mine = sorted(
+            (r for r in records if r["probe_key"] == w["p"] and start <= pd.Timestamp(r["ts"]) < end),
+            key=lambda r: pd.Timestamp(r["ts"]),
+        )
+        w.setdefault("rt", mine[0].get("runtime"))
+        w.setdefault("tr", mine[0].get("tracing") or "subsegments")
+        for name in ("host_cpu", "host_ref_ms"):
+            if name in w["seen"]:
+                continue
+            first: dict[str, str] = {}
+            for r in mine:
+                value = r.get(name)
+                if value is None or value != value:
+                    continue
+                text = f"{float(value):.1f}" if name == "host_ref_ms" else str(value)
+                first.setdefault(text, pd.Timestamp(r["ts"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+            if first:
+                w["seen"][name] = sorted(first)
+                w.setdefault("fs", {})[name] = first
+    return wires

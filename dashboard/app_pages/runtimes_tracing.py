@@ -1,0 +1,75 @@
+"""Runtimes & tracing: what X-Ray tracing costs, and what a runtime upgrade changes, each with everything
+else about the probe held equal (strategy, memory, architecture, store, and the other of the two)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import charts, compare, labels, ui
+
+v = ui.view()
+st.title("Runtimes & tracing")
+st.caption(
+    f"{v.range_label}: {v.start:%Y-%m-%d} to {v.end:%Y-%m-%d %H:%M} UTC. Each bar pools every sample of "
+    "probes equal in strategy, memory, architecture and store (and runtime, when comparing tracing; tracing, "
+    "when comparing runtimes); percentiles from the daily digests' sketches, within 1 %."
+)
+
+# ---- What tracing costs
+st.header("What tracing costs")
+tracing_modes = compare.modes(v.frame, "tracing")
+tracing = compare.compare(v.frame, "tracing")
+if tracing.empty:
+    said = ", ".join(labels.tracing(m) for m in tracing_modes) or "none"
+    st.info(
+        f"**Nothing to compare yet**: the probes in view measured {said} "
+        f"({len(tracing_modes)} tracing mode{'s' if len(tracing_modes) != 1 else ''}"
+        f"{', never two on the same probe otherwise equal' if len(tracing_modes) > 1 else ''}). "
+        "To see what tracing costs, add the other modes to the fleet catalogue's `tracing` list in "
+        'Terraform: `tracing = ["off", "subsegments", "patch_all"]` in `terraform/envs/local` (the '
+        "`fleet.tracing` of the `observatory` module on AWS). Each mode is a probe of its own (key suffix "
+        "`-off`, `-patch_all`); the default fleet measures `subsegments` only. Or clear the sidebar's "
+        "Tracing filter."
+    )
+else:
+    st.plotly_chart(charts.comparison_figure(tracing, "tracing"), width="stretch", key="tracing_chart")
+    st.dataframe(compare.readable(tracing, "tracing"), hide_index=True, width="stretch")
+st.caption(
+    f"**{labels.tracing('off')}**: the X-Ray SDK is never imported. **{labels.tracing('subsegments')}**: "
+    "one subsegment per cold miss and per warm series, today's probe. "
+    f"**{labels.tracing('patch_all')}**: `aws_xray_sdk.core.patch_all()` at INIT, so every `requests` and "
+    "botocore call is traced, as in the 2022 run. Differences and ratios are to tracing off where it was "
+    "measured, else to the least tracing measured."
+)
+
+# ---- Runtime upgrade
+st.header("Runtime upgrade")
+runtimes = compare.modes(v.frame, "runtime")
+upgrade = compare.compare(v.frame, "runtime")
+versions = compare.python_versions(v.frame.probes)
+if upgrade.empty:
+    said = ", ".join(runtimes) or "no runtime recorded"
+    st.info(
+        f"**Nothing to compare yet**: the probes in view ran on {said}"
+        f"{' (never two on the same probe otherwise equal)' if len(runtimes) > 1 else ''}. To see what an "
+        "upgrade changes, add runtimes to the fleet catalogue's `runtimes` list in Terraform, e.g. "
+        '`runtimes = ["python3.9", "python3.11", "python3.13"]` in `terraform/envs/local` (the lab runs '
+        "python3.9 to python3.13 with the interpreter found on the machine or through pyenv; on AWS only "
+        "the runtimes Lambda still lets you create). Or clear the sidebar's Runtime filter."
+    )
+else:
+    st.plotly_chart(charts.comparison_figure(upgrade, "runtime"), width="stretch", key="runtime_chart")
+    st.dataframe(compare.readable(upgrade, "runtime"), hide_index=True, width="stretch")
+if versions:
+    st.markdown(
+        "**Python versions seen:** "
+        + "; ".join(
+            f"{runtime}: {', '.join(found)}"
+            for runtime, found in sorted(versions.items(), key=lambda item: labels.runtime_order(item[0]))
+        )
+    )
+st.caption(
+    "Differences and ratios are to the oldest runtime of each group: what upgrading from it changes. A "
+    "warm hit's CPU cost decides how many 20 ms CFS periods it spans at low memory, so an interpreter "
+    "that does the same work with less CPU can move a hit down a whole period."
+)
