@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 YEARS = ("2022",)
 REFERENCE_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
 RUNTIME_2022 = "python3.9"
+TRACING_2022 = "patch_all"
 ARCHITECTURE_2022 = "x86_64"
 DEPS_2022 = f"deps-2022-{RUNTIME_2022}-{ARCHITECTURE_2022}.zip"
 BUILD_2022 = ".venv/bin/python -m tools.build --out build --dependency-set 2022"
@@ -53,7 +54,7 @@ SAME_PROBES: dict[str, Any] = {
 VARIABLES_2022: dict[str, Any] = {
     **SAME_PROBES,
     "runtimes": [RUNTIME_2022],
-    "tracing": ["patch_all"],
+    "tracing": [TRACING_2022],
     "dependency_set": "2022",
     "architecture": ARCHITECTURE_2022,
 }
@@ -183,8 +184,9 @@ def replay(
     cpuinfo: Path = CPUINFO,
     out: Callable[[str], None] = print,
 ) -> int:
-    """Replay `year`'s run and print the comparison; 0 if every RESULT figure was measured and today's
-    defaults ran too, else 1 (the report still prints what was measured)."""
+    """Replay `year`'s run and print the comparison; 0 if every RESULT figure was measured, the rows say
+    they ran the 2022 configuration and today's defaults ran too, else 1 (the report still prints what was
+    measured)."""
     from lab.endpoint import EndpointError
 
     if year not in YEARS:
@@ -196,6 +198,8 @@ def replay(
     try:
         began = time.monotonic()
         replayed = report.measure(run(config, console, PHASE_2022), PHASE_2022.label)
+        wrong = report.configuration_problems(replayed, RUNTIME_2022, TRACING_2022)
+        replayed.problems[:0] = wrong
         console.say(f"{PHASE_2022.label}: measured in {time.monotonic() - began:.0f} s")
         today: report.Measured | None = None
         today_error: str | None = None
@@ -213,4 +217,5 @@ def replay(
     for line in lines:
         out(line)
     figures = report.result_figures(replayed)
-    return 0 if today_error is None and all(math.isfinite(v) for v in figures.values()) else 1
+    measured = all(math.isfinite(v) for v in figures.values())
+    return 0 if measured and not wrong and today_error is None else 1

@@ -167,6 +167,19 @@ def measure(rows: Iterable[Mapping[str, Any]], label: str,
     return out
 
 
+def configuration_problems(measured: Measured, runtime: str, tracing: str) -> list[str]:
+    """What the rows say ran, where it is not the configuration asked for (a variable Terraform ignored, an
+    older lab): figures of another configuration must not pass for it."""
+    problems = []
+    ran = sorted({text.split(" ")[0] for text in measured.runtimes})
+    if ran and ran != [runtime]:
+        problems.append(f"rows say runtime {', '.join(ran)}, not {runtime}: these are not its figures")
+    if measured.tracing and measured.tracing != [tracing]:
+        problems.append(f"rows say tracing {', '.join(measured.tracing)}, not {tracing}: these are not its "
+                        "figures")
+    return problems
+
+
 def _add(values: list[Any], value: Any) -> None:
     if value not in values:
         values.append(value)

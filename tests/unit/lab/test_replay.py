@@ -212,3 +212,12 @@ def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None
     code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
                          run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
     assert code == 1 and "sdk_miss128_ms=nan" in printed[-1]
+
+
+def test_rows_that_did_not_run_python39_with_patch_all_fail_the_replay(config: LabConfig) -> None:
+    rows = _today(fleet([40.0] * 100, [1.6] * 100))  # e.g. an envs/local that ignored the new variables
+    printed: list[str] = []
+    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
+                         run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
+    assert code == 1
+    assert any("rows say runtime python3.11, not python3.9" in line for line in printed)

@@ -176,3 +176,15 @@ def test_no_rows_at_all_still_renders(reference: report.Reference) -> None:
                                               (math.nan, "—")])
 def test_figures_keep_about_three_significant_digits(value: float | None, shown: str) -> None:
     assert report.fmt(value) == shown
+
+
+def test_rows_of_another_configuration_are_flagged_not_passed_off_as_2022() -> None:
+    rows = [dict(r, runtime="python3.11", python_version="3.11.7", tracing="subsegments")
+            for r in fleet([20.0] * 100, [0.5] * 100)]
+    measured = report.measure(rows, "lab, 2022 config")
+    assert report.configuration_problems(measured, "python3.9", "patch_all") == [
+        "rows say runtime python3.11, not python3.9: these are not its figures",
+        "rows say tracing subsegments, not patch_all: these are not its figures",
+    ]
+    right = report.measure(fleet([40.0] * 100, [1.6] * 100), "lab, 2022 config")
+    assert report.configuration_problems(right, "python3.9", "patch_all") == []
