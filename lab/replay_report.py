@@ -395,7 +395,7 @@ def render(reference: Reference, replayed: Measured, today: Measured | None, hos
     if today_error:
         missing.append(("lab, today", f"not run: {today_error}"))
     if missing:
-        lines += ["", "Missing or failed (shown as — above, nan in RESULT):"]
+        lines += ["", "Not as asked, missing or failed (a figure not measured is — above, nan in RESULT):"]
         lines += [f"  - {label}: {problem}" for label, problem in missing]
     lines += ["", result_line(result_figures(replayed))]
     return lines
