@@ -110,7 +110,7 @@ def host_cpu_model(cpuinfo: Path = CPUINFO) -> str:
     return platform.processor() or platform.machine() or "unknown CPU"
 
 
-def check_replay(config: LabConfig, environ: Mapping[str, str], machine: str) -> None:
+def check_replay(config: LabConfig, console: Console, environ: Mapping[str, str], machine: str) -> None:
     """Refuse, before anything starts, what would make the replay fail half-way."""
     from lab.up import check_prerequisites
 
@@ -179,7 +179,7 @@ def replay(
     environ: Mapping[str, str] | None = None,
     machine: str | None = None,
     run: PhaseRunner = run_phase,
-    check: Callable[[LabConfig, Mapping[str, str], str], None] = check_replay,
+    check: Callable[[LabConfig, Console, Mapping[str, str], str], None] = check_replay,
     reference_path: Path = REFERENCE_PATH,
     cpuinfo: Path = CPUINFO,
     out: Callable[[str], None] = print,
@@ -191,7 +191,7 @@ def replay(
 
     if year not in YEARS:
         raise LabError(f"no reference run for {year}: the lab can replay {', '.join(YEARS)}")
-    check(config, os.environ if environ is None else environ, machine or platform.machine())
+    check(config, console, os.environ if environ is None else environ, machine or platform.machine())
     reference = report.Reference.from_json(json.loads(reference_path.read_text()))
     config.state_dir.mkdir(parents=True, exist_ok=True)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -124,7 +124,7 @@ def config(tmp_path: Path) -> LabConfig:
 def no_lab_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     import lab.up
 
-    monkeypatch.setattr(lab.up, "check_prerequisites", lambda config, dashboard: None)
+    monkeypatch.setattr(lab.up, "check_prerequisites", lambda *args, **kwargs: None)
 
 
 def _pyenv_39(tmp_path: Path) -> dict[str, str]:
@@ -135,14 +135,15 @@ def _pyenv_39(tmp_path: Path) -> dict[str, str]:
 @pytest.mark.usefixtures("no_lab_checks")
 def test_refusals_name_what_to_do(config: LabConfig, tmp_path: Path) -> None:
     environ = _pyenv_39(tmp_path)
-    replay.check_replay(config, environ, "x86_64")  # everything there: no refusal
+    replay.check_replay(config, Console(quiet=True), environ, "x86_64")  # everything there: no refusal
     with pytest.raises(LabError, match="this machine is aarch64"):
-        replay.check_replay(config, environ, "aarch64")
+        replay.check_replay(config, Console(quiet=True), environ, "aarch64")
     with pytest.raises(LabError, match=r"no python3\.9 interpreter .* `pyenv install 3\.9"):
-        replay.check_replay(config, {"PATH": "", "PYENV_ROOT": str(tmp_path / "none")}, "x86_64")
+        nothing = {"PATH": "", "PYENV_ROOT": str(tmp_path / "none")}
+        replay.check_replay(config, Console(quiet=True), nothing, "x86_64")
     (config.artifacts_dir / "manifest.json").write_text("{}")
     with pytest.raises(LabError, match=r"no 2022 dependency layer .* --out build --dependency-set 2022"):
-        replay.check_replay(config, environ, "x86_64")
+        replay.check_replay(config, Console(quiet=True), environ, "x86_64")
 
 
 def test_a_lab_that_is_up_is_refused_before_anything_starts(
@@ -150,7 +151,7 @@ def test_a_lab_that_is_up_is_refused_before_anything_starts(
 ) -> None:
     import lab.up
 
-    def already_up(config: LabConfig, dashboard: bool) -> None:
+    def already_up(*args: Any, **kwargs: Any) -> None:
         raise LabError("the lab is already up (pid 1); stop it with `python -m lab down`")
 
     monkeypatch.setattr(lab.up, "check_prerequisites", already_up)
