@@ -224,8 +224,6 @@ def fmt(value: float | None) -> str:
     return f"{value:.{decimals}f}"
 
 
-# ---- the printed comparison -------------------------------------------------------------------------------
-
 WARM_COLUMNS = ("n", "min", "max", "mean", "median", "p90")
 LABEL_WIDTH = 20
 ROW_LABEL_WIDTH = 18
