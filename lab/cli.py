@@ -1,8 +1,9 @@
 """`python -m lab`: bring the observatory up on this machine, run probe rounds, inspect it, take it down.
 
-This module only parses the command line and hands each command to its home: `up` to `lab/up.py`; `run`,
-`invoke`, `status` and `down` to `lab/commands.py`. Those are imported when their command runs, so `--help`
-stays quick. Every default is `lab/settings.py`'s; options of `up` also read `OBSERVATORY_*` variables.
+This module only parses the command line and hands each command to its home: `up` to `lab/up.py`; `replay`
+to `lab/replay.py`; `run`, `invoke`, `status` and `down` to `lab/commands.py`. Those are imported when their
+command runs, so `--help` stays quick. Every default is `lab/settings.py`'s; options of `up` also read
+`OBSERVATORY_*` variables.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from lab.settings import DEFAULT_STATE_DIR, LabConfig
 
 EMULATION_OPTIONS = ("artifacts_dir", "cpu_period_ms", "idle_timeout_s", "max_concurrent_probes",
                      "round_timeout_s")
+DESCRIPTION_WIDTH = 100
 
 
 def _positive_int(text: str) -> int:
@@ -73,6 +76,11 @@ def _emulation(sub: argparse.ArgumentParser) -> None:
                      help="give up on a round after this long (default: %(default)s s)")
 
 
+def _paragraphs(*texts: str) -> str:
+    """A description of paragraphs, each wrapped (for RawDescriptionHelpFormatter)."""
+    return "\n\n".join(textwrap.fill(text, DESCRIPTION_WIDTH) for text in texts)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `python -m lab` command line."""
     parser = argparse.ArgumentParser(
@@ -118,6 +126,31 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument("--payload", help="JSON event (default: the function's schedule input)")
     _emulation(invoke)
 
+    replay = commands.add_parser(
+        "replay", help="deploy the 2022 run's configuration, measure it, print it beside 2022 (~10 min)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, description=_paragraphs(
+            "Deploy exactly the 2022 run's configuration in the lab — python3.9, requests 2.28.1 and "
+            "aws-xray-sdk 2.10.0 with patch_all() tracing, the extension / direct SDK / dict strategies at "
+            "128 and 1,769 MB, x86_64, Secrets Manager — and run each probe once (a real cold start, a cold "
+            "miss, 100 warm hits); then the same probes with today's defaults. Prints the 2022 tables beside "
+            "both, with this machine's CPU model and the gaps explained, and last a line "
+            "`RESULT ext128_p50_ms=… ext1769_p50_ms=… ext_ratio=… near20=… dict_ratio=… sdk_miss128_ms=… "
+            "sdk_miss1769_ms=…`. "
+            "Nothing is tuned to agree with 2022: the lab runs with Lambda's CPU limits only.",
+            "Takes about 10 minutes on a 2-core machine: for each configuration a terraform apply, one "
+            "round of 6 probes and the teardown.",
+            "Needs: Terraform; the build output with the 2022 dependency layer (`python -m tools.build --out "
+            "build --dependency-set 2022`); a python3.9 interpreter on PATH or in pyenv (missing? `pyenv "
+            "install 3.9`); the lab not up: replay starts what it needs on --port and stops it after. Exit "
+            "status 0 if every RESULT figure was measured."))
+    replay.add_argument("year", choices=("2022",), help="the reference run to replay")
+    replay.add_argument("--port", type=_port, default=_env("OBSERVATORY_LAB_PORT", LabConfig.port, _port),
+                        help="endpoint port (default: %(default)s, or $OBSERVATORY_LAB_PORT)")
+    replay.add_argument("--artifacts-dir", type=Path, default=LabConfig.artifacts_dir,
+                        help="build output with manifest.json (default: %(default)s)")
+    replay.add_argument("--round-timeout-s", type=_positive_float, default=LabConfig.round_timeout_s,
+                        help="give up on a round after this long (default: %(default)s s)")
+
     commands.add_parser("status", help="what is running, deployed and measured",
                         description="Show the endpoint, the running `lab up`, the dashboard, deployed "
                                     "functions, schedules, today's rows and dead letters.")
@@ -143,6 +176,10 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
 
         return up(config, console, rounds=args.rounds, exit_after_rounds=args.exit,
                   dashboard=not args.no_dashboard)
+    if args.command == "replay":
+        from lab.replay import replay
+
+        return replay(config, console, args.year)
     from lab import commands
 
     if args.command == "run":

@@ -1,0 +1,221 @@
+"""`lab replay 2022`: the 2022 run's configuration deployed in the lab, measured once, and printed beside the
+2022 tables, then the same probes with today's defaults.
+
+Each configuration gets a lab of its own, started and stopped on one `ExitStack`: the endpoint, `terraform
+apply` of envs/local with the configuration's variables, the Lambda service, one round (each probe once: a
+real cold start, a cold miss, 100 warm hits), the rows read back from the table. The comparison itself is
+`lab/replay_report.py` (pure). Nothing is tuned here: the lab runs with its defaults, Lambda's CPU limits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import json
+import math
+import os
+import platform
+import re
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from lab import replay_report as report
+from lab.errors import LabError
+from lab.settings import REPO_ROOT
+
+if TYPE_CHECKING:
+    from lab.console import Console
+    from lab.settings import LabConfig
+
+YEARS = ("2022",)
+REFERENCE_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
+RUNTIME_2022 = "python3.9"
+TRACING_2022 = "patch_all"
+ARCHITECTURE_2022 = "x86_64"
+DEPS_2022 = f"deps-2022-{RUNTIME_2022}-{ARCHITECTURE_2022}.zip"
+BUILD_2022 = ".venv/bin/python -m tools.build --out build --dependency-set 2022"
+INSTALL_HINT = "pyenv install 3.9 (or the distribution's python3.9 package where it has one)"
+CPUINFO = Path("/proc/cpuinfo")
+
+# The probes both configurations share: the 2022 run's strategies, memory sizes, store and sample counts.
+SAME_PROBES: dict[str, Any] = {
+    "strategies": list(report.STRATEGIES),
+    "memory_sizes": list(report.MEMORY_SIZES),
+    "stores": [report.STORE],
+    "warm_samples": 100,
+    "sdk_warm_samples": 100,
+}
+# The 2022 run: python3.9, patch_all() around every requests and botocore call, its libraries, x86_64.
+VARIABLES_2022: dict[str, Any] = {
+    **SAME_PROBES,
+    "runtimes": [RUNTIME_2022],
+    "tracing": [TRACING_2022],
+    "dependency_set": "2022",
+    "architecture": ARCHITECTURE_2022,
+}
+# Today's defaults: envs/local's own runtime, tracing and dependency set (not passed, so its defaults hold).
+VARIABLES_TODAY: dict[str, Any] = dict(SAME_PROBES)
+
+
+@dataclass(frozen=True)
+class Phase:
+    """One configuration to deploy and measure."""
+
+    label: str  # as the report names it
+    tag: str  # the service's work dir under the state dir
+    variables: dict[str, Any]
+
+
+PHASE_2022 = Phase("lab, 2022 config", "replay-2022", VARIABLES_2022)
+PHASE_TODAY = Phase("lab, today", "replay-today", VARIABLES_TODAY)
+
+Rows = list[dict[str, Any]]
+PhaseRunner = Callable[["LabConfig", "Console", Phase], Rows]
+
+
+def find_interpreter(runtime: str, environ: Mapping[str, str]) -> Path | None:
+    """`python3.X` for a runtime: on PATH (not a pyenv shim, which fails unless that version is selected),
+    else a pyenv install (`$PYENV_ROOT` or `~/.pyenv`), newest patch first; None when there is none."""
+    name = runtime  # "python3.9"
+    for directory in environ.get("PATH", "").split(os.pathsep):
+        candidate = Path(directory) / name
+        if directory and "shims" not in candidate.parts and os.access(candidate, os.X_OK):
+            return candidate
+    root = Path(environ.get("PYENV_ROOT") or Path(environ.get("HOME", "~")).expanduser() / ".pyenv")
+    minor = runtime.removeprefix("python")
+    installs = [p for p in (root / "versions").glob(f"{minor}.*/bin/{name}") if os.access(p, os.X_OK)]
+
+    def patch(path: Path) -> int:
+        found = re.fullmatch(rf"{re.escape(minor)}\.(\d+)", path.parent.parent.name)
+        return int(found.group(1)) if found else -1
+
+    installs = [p for p in installs if patch(p) >= 0]
+    return max(installs, key=patch) if installs else None
+
+
+def host_cpu_model(cpuinfo: Path = CPUINFO) -> str:
+    """This machine's CPU model: /proc/cpuinfo's "model name", else `platform.processor()`."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "model name" and value.strip():
+                return value.strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine() or "unknown CPU"
+
+
+def check_replay(config: LabConfig, console: Console, environ: Mapping[str, str], machine: str) -> None:
+    """Refuse, before anything starts, what would make the replay fail half-way."""
+    from lab.up import check_prerequisites
+
+    check_prerequisites(config, dashboard=False)  # terraform, build output, nothing up, the port free
+    if machine not in ("x86_64", "amd64", "AMD64"):
+        raise LabError(f"the 2022 run was x86_64 and this machine is {machine}: the lab runs only functions "
+                       "built for its own architecture, so it cannot replay it here")
+    if find_interpreter(RUNTIME_2022, environ) is None:
+        raise LabError(f"the 2022 run was {RUNTIME_2022} and no {RUNTIME_2022} interpreter was found (PATH, "
+                       f"pyenv): install it with `{INSTALL_HINT}` and retry")
+    manifest = json.loads((config.artifacts_dir / "manifest.json").read_text())
+    if not any(entry.get("path") == DEPS_2022 for entry in manifest.values() if isinstance(entry, dict)):
+        raise LabError(f"the build in {config.artifacts_dir} has no 2022 dependency layer ({DEPS_2022}: "
+                       f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}`")
+
+
+def _stop_quietly(console: Console, what: str, stop: Callable[[], object]) -> Callable[[], None]:
+    def run() -> None:
+        try:
+            stop()
+        except Exception as exc:
+            console.say(f"could not stop {what}: {type(exc).__name__}: {exc}")
+
+    return run
+
+
+def run_phase(config: LabConfig, console: Console, phase: Phase) -> Rows:
+    """Start a lab, deploy `phase`'s configuration, run one round, and return the rows it produced; every
+    step's stop is on one ExitStack, so the lab is down again when this returns or raises."""
+    from lab.endpoint import start_endpoint, stop_endpoint
+    from lab.endpoint.clients import EndpointClients
+    from lab.fleet import open_service, read_fleet_schedules
+    from lab.rounds import count_rows, report_rounds, run_rounds
+    from lab.up import terraform_apply
+
+    with contextlib.ExitStack() as stack:
+        console.say(f"{phase.label}: starting the local AWS endpoint on port {config.port} …")
+        endpoint = start_endpoint(config.state_dir, port=config.port)
+        stack.callback(_stop_quietly(console, "the endpoint", lambda: stop_endpoint(config.state_dir)))
+        clients = EndpointClients.for_endpoint(endpoint)
+        shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in phase.variables.items())
+        console.say(f"{phase.label}: terraform apply terraform/envs/local with {shown} …")
+        deployment = terraform_apply(clients, config, console, phase.variables)
+        service, xray = open_service(clients, config, console, phase.tag)
+        stack.callback(_stop_quietly(console, "the X-Ray listener", xray.close))
+        stack.callback(_stop_quietly(console, "the Lambda service", service.close))
+        schedules = read_fleet_schedules(clients, deployment, console)
+        console.say(f"{phase.label}: one round of {len(schedules)} probes (each: a cold start, a cold miss, "
+                    "100 warm hits) …")
+        started = dt.datetime.now(dt.UTC)
+        report_rounds(run_rounds(service, clients, schedules, deployment, 1, config, console), console)
+        _, frame = count_rows(clients.client("dynamodb"), deployment, started)
+        rows = [dict(row) for row in frame.to_dict("records")]
+    return rows
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def replay(
+    config: LabConfig,
+    console: Console,
+    year: str = "2022",
+    *,
+    environ: Mapping[str, str] | None = None,
+    machine: str | None = None,
+    run: PhaseRunner = run_phase,
+    check: Callable[[LabConfig, Console, Mapping[str, str], str], None] = check_replay,
+    reference_path: Path = REFERENCE_PATH,
+    cpuinfo: Path = CPUINFO,
+    out: Callable[[str], None] = print,
+) -> int:
+    """Replay `year`'s run and print the comparison; 0 if every RESULT figure was measured, the rows say
+    they ran the 2022 configuration and today's defaults ran too, else 1 (the report still prints what was
+    measured)."""
+    from lab.endpoint import EndpointError
+
+    if year not in YEARS:
+        raise LabError(f"no reference run for {year}: the lab can replay {', '.join(YEARS)}")
+    check(config, console, os.environ if environ is None else environ, machine or platform.machine())
+    reference = report.Reference.from_json(json.loads(reference_path.read_text()))
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        began = time.monotonic()
+        replayed = report.measure(run(config, console, PHASE_2022), PHASE_2022.label)
+        wrong = report.configuration_problems(replayed, RUNTIME_2022, TRACING_2022)
+        replayed.problems[:0] = wrong
+        console.say(f"{PHASE_2022.label}: measured in {time.monotonic() - began:.0f} s")
+        today: report.Measured | None = None
+        today_error: str | None = None
+        began = time.monotonic()
+        try:
+            today = report.measure(run(config, console, PHASE_TODAY), PHASE_TODAY.label)
+            console.say(f"{PHASE_TODAY.label}: measured in {time.monotonic() - began:.0f} s")
+        except (LabError, EndpointError) as exc:  # the 2022 comparison stands alone; say why today's is not
+            today_error = str(exc)
+            console.say(f"{PHASE_TODAY.label}: {exc}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    lines = report.render(reference, replayed, today, host_cpu_model(cpuinfo), config.cpu_period_ms,
+                          today_error)
+    for line in lines:
+        out(line)
+    figures = report.result_figures(replayed)
+    measured = all(math.isfinite(v) for v in figures.values())
+    return 0 if measured and not wrong and today_error is None else 1

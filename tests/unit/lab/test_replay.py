@@ -1,0 +1,224 @@
+"""`python -m lab replay 2022` without a lab: its command line, its refusals, the interpreter it looks for,
+and the order of its phases (a fake phase runner hands back hand-made rows)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lab import cli, replay
+from lab.console import Console
+from lab.errors import LabError
+from lab.settings import LabConfig
+from tests.unit.lab.test_replay_report import fleet
+
+
+def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        code = cli.main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_help_says_what_it_does_how_long_and_what_it_needs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run_main(["replay", "--help"], capsys)
+    text = " ".join(output.split())
+    assert code == 0 and "usage: python -m lab replay" in text
+    for needed in ("python3.9", "patch_all()", "requests 2.28.1", "aws-xray-sdk 2.10.0", "about 10 minutes",
+                   "pyenv install 3.9", "--dependency-set 2022", "RESULT ext128_p50_ms=", "the lab not up"):
+        assert needed in text, needed
+
+
+def test_only_the_2022_run_can_be_replayed(capsys: pytest.CaptureFixture[str]) -> None:
+    code, output = run_main(["replay", "2021"], capsys)
+    assert code == 2 and "invalid choice: '2021'" in output
+
+
+def test_the_command_hands_its_options_to_replay(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen: dict[str, Any] = {}
+
+    def fake(config: LabConfig, console: Console, year: str) -> int:
+        seen.update(config=config, year=year)
+        return 0
+
+    monkeypatch.setattr(replay, "replay", fake)
+    code, _ = run_main(["--state-dir", str(tmp_path), "replay", "2022", "--port", "45999",
+                        "--artifacts-dir", str(tmp_path / "b"), "--round-timeout-s", "60"], capsys)
+    assert code == 0 and seen["year"] == "2022"
+    assert (seen["config"].port, seen["config"].artifacts_dir, seen["config"].round_timeout_s) == (
+        45999, tmp_path / "b", 60.0)
+    assert seen["config"].cpu_period_ms == LabConfig.cpu_period_ms  # Lambda's period: not an option here
+
+
+def test_without_build_output_it_refuses_before_starting_anything(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run_main(["--state-dir", str(tmp_path / "s"), "replay", "2022", "--artifacts-dir",
+                             str(tmp_path / "none")], capsys)
+    assert code == 1 and "no build output" in output
+    assert not (tmp_path / "s" / "endpoint.json").exists()
+
+
+def test_the_2022_variables_are_the_interfaces() -> None:
+    assert replay.VARIABLES_2022 == {
+        "runtimes": ["python3.9"], "tracing": ["patch_all"], "dependency_set": "2022",
+        "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769], "stores": ["secretsmanager"],
+        "warm_samples": 100, "sdk_warm_samples": 100, "architecture": "x86_64",
+    }
+    # today's defaults: the same probes; runtime, tracing and libraries are envs/local's own defaults
+    kept = {k: v for k, v in replay.VARIABLES_2022.items()
+            if k not in ("runtimes", "tracing", "dependency_set", "architecture")}
+    assert kept == replay.VARIABLES_TODAY
+
+
+def _executable(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n")
+    path.chmod(0o755)
+    return path
+
+
+def test_the_interpreter_is_found_on_path_but_not_as_a_pyenv_shim(tmp_path: Path) -> None:
+    shim = _executable(tmp_path / "pyenv" / "shims" / "python3.9")
+    real = _executable(tmp_path / "bin" / "python3.9")
+    environ = {"PATH": os.pathsep.join([str(shim.parent), str(real.parent)]),
+               "PYENV_ROOT": str(tmp_path / "x")}
+    assert replay.find_interpreter("python3.9", environ) == real
+
+
+def test_the_newest_pyenv_patch_is_taken(tmp_path: Path) -> None:
+    root = tmp_path / "pyenv"
+    for version in ("3.9.2", "3.9.18", "3.10.13"):
+        _executable(root / "versions" / version / "bin" / f"python{version[:version.rindex('.')]}")
+    environ = {"PATH": str(tmp_path / "empty"), "PYENV_ROOT": str(root)}
+    assert replay.find_interpreter("python3.9", environ) == root / "versions" / "3.9.18" / "bin" / "python3.9"
+    assert replay.find_interpreter("python3.12", environ) is None
+
+
+def test_the_cpu_model_comes_from_proc_cpuinfo(tmp_path: Path) -> None:
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
+                       "model name\t: Intel(R) Xeon(R) Processor\n")
+    assert replay.host_cpu_model(cpuinfo) == "Intel(R) Xeon(R) Processor"
+    assert replay.host_cpu_model(tmp_path / "missing")  # platform's answer, never empty
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> LabConfig:
+    build = tmp_path / "build"
+    build.mkdir()
+    (build / "manifest.json").write_text(json.dumps({
+        "deps-2022-python3.9-x86_64": {"path": "deps-2022-python3.9-x86_64.zip", "kind": "deps"}}))
+    return LabConfig(state_dir=tmp_path / "state", artifacts_dir=build)
+
+
+@pytest.fixture
+def no_lab_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    import lab.up
+
+    monkeypatch.setattr(lab.up, "check_prerequisites", lambda *args, **kwargs: None)
+
+
+def _pyenv_39(tmp_path: Path) -> dict[str, str]:
+    _executable(tmp_path / "pyenv" / "versions" / "3.9.18" / "bin" / "python3.9")
+    return {"PATH": "", "PYENV_ROOT": str(tmp_path / "pyenv")}
+
+
+@pytest.mark.usefixtures("no_lab_checks")
+def test_refusals_name_what_to_do(config: LabConfig, tmp_path: Path) -> None:
+    environ = _pyenv_39(tmp_path)
+    replay.check_replay(config, Console(quiet=True), environ, "x86_64")  # everything there: no refusal
+    with pytest.raises(LabError, match="this machine is aarch64"):
+        replay.check_replay(config, Console(quiet=True), environ, "aarch64")
+    with pytest.raises(LabError, match=r"no python3\.9 interpreter .* `pyenv install 3\.9"):
+        nothing = {"PATH": "", "PYENV_ROOT": str(tmp_path / "none")}
+        replay.check_replay(config, Console(quiet=True), nothing, "x86_64")
+    (config.artifacts_dir / "manifest.json").write_text("{}")
+    with pytest.raises(LabError, match=r"no 2022 dependency layer .* --out build --dependency-set 2022"):
+        replay.check_replay(config, Console(quiet=True), environ, "x86_64")
+
+
+def test_a_lab_that_is_up_is_refused_before_anything_starts(
+    config: LabConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lab.up
+
+    def already_up(*args: Any, **kwargs: Any) -> None:
+        raise LabError("the lab is already up (pid 1); stop it with `python -m lab down`")
+
+    monkeypatch.setattr(lab.up, "check_prerequisites", already_up)
+    ran: list[replay.Phase] = []
+
+    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
+        ran.append(phase)
+        return []
+
+    with pytest.raises(LabError, match="already up"):
+        replay.replay(config, Console(quiet=True), environ={}, machine="x86_64", run=run)
+    assert ran == []
+
+
+def _today(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [dict(r, runtime="python3.11", python_version="3.11.7", tracing="subsegments") for r in rows]
+
+
+def test_replay_runs_2022_then_today_and_prints_the_report_last_line_result(
+    config: LabConfig, tmp_path: Path
+) -> None:
+    order: list[str] = []
+
+    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
+        order.append(phase.label)
+        if phase is replay.PHASE_2022:
+            return fleet([40.0] * 100, [1.6] * 100)
+        return _today(fleet([20.0] * 100, [0.5] * 100))
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("model name\t: Test CPU @ 1.00GHz\n")
+    printed: list[str] = []
+    code = replay.replay(config, Console(quiet=True), "2022", environ={}, machine="x86_64", run=run,
+                         check=lambda *args: None, cpuinfo=cpuinfo, out=printed.append)
+    assert code == 0
+    assert order == ["lab, 2022 config", "lab, today"]
+    assert "Test CPU @ 1.00GHz" in "\n".join(printed)
+    assert printed[-1] == ("RESULT ext128_p50_ms=40.00 ext1769_p50_ms=1.60 ext_ratio=25.00 near20=1.00 "
+                           "dict_ratio=0.80 sdk_miss128_ms=150.00 sdk_miss1769_ms=40.00")
+
+
+def test_when_todays_defaults_fail_the_2022_comparison_still_prints(config: LabConfig) -> None:
+    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
+        if phase is replay.PHASE_TODAY:
+            raise LabError("terraform apply of terraform/envs/local failed: boom")
+        return fleet([40.0] * 100, [1.6] * 100)
+
+    printed: list[str] = []
+    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64", run=run,
+                         check=lambda *args: None, out=printed.append)
+    assert code == 1
+    assert "  - lab, today: not run: terraform apply of terraform/envs/local failed: boom" in printed
+    assert printed[-1].startswith("RESULT ext128_p50_ms=40.00 ")
+
+
+def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None:
+    rows = [r for r in fleet([40.0] * 100, [1.6] * 100) if r["strategy"] != "sdk"]
+    printed: list[str] = []
+    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
+                         run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
+    assert code == 1 and "sdk_miss128_ms=nan" in printed[-1]
+
+
+def test_rows_that_did_not_run_python39_with_patch_all_fail_the_replay(config: LabConfig) -> None:
+    rows = _today(fleet([40.0] * 100, [1.6] * 100))  # e.g. an envs/local that ignored the new variables
+    printed: list[str] = []
+    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
+                         run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
+    assert code == 1
+    assert any("rows say runtime python3.11, not python3.9" in line for line in printed)
