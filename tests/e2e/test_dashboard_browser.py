@@ -46,6 +46,7 @@ PAGES = [
     ("trends", "Trends", 1),
     ("memory_tiers", "Memory tiers", 3),
     ("distributions", "Distributions", 1),
+    ("runtimes_tracing", "Runtimes & tracing", 0),  # the default fleet has one runtime and one tracing mode
     ("reference", "Reference", 1),
     ("runs", "Runs", 0),
 ]

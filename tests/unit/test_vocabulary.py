@@ -77,6 +77,8 @@ def test_the_dashboard_names_every_value() -> None:
     assert set(labels.ENVIRONMENT) == set(collector.ENVIRONMENTS)
     assert set(labels.STATUS) == set(collector.STATUSES)
     assert set(charts.PALETTE) == set(collector.STRATEGIES)
+    assert tuple(labels.TRACING) == collector.TRACING
+    assert labels.DEFAULT_TRACING == collector.DEFAULT_TRACING
 
 
 # --------------------------------------------------------------------------------------------- terraform

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +16,7 @@ from bench.bench_dashboard import destination_events, write_events
 from collector.contract import parse_destination
 from collector.digest import digest_rows
 from collector.rows import rows_for
-from collector.table import DIGEST_FORMAT_ZLIB_JSON, create_table, digest_items
-from tests.unit.dashboard.frames import with_issue13
+from collector.table import create_table, digest_items
 
 FAILING_PROBE = "powertools-128-x86_64"
 HOURS = 6
@@ -121,10 +118,7 @@ def dimensions_table(aws_endpoint: str, quiet_moto: None) -> Table:
                 }
             )
     digests = digest_rows(rows, "day")
-    wires = with_issue13([d.to_wire() for d in digests], rows)
     (item,) = digest_items(day, digests, computed_at=datetime.now(UTC), shards=1)
-    text = json.dumps(wires, separators=(",", ":"))
-    item["d"] = {"B": bytes([DIGEST_FORMAT_ZLIB_JSON]) + zlib.compress(text.encode(), 9)}
     client.put_item(TableName=name, Item=item)
     return Table(aws_endpoint, name, len(rows))
 

@@ -110,43 +110,10 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def digests_of(df: pd.DataFrame, bucket: str = "hour") -> Any:
-    """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames.
-
-    Digested by the collector in this tree; what it does not record yet of issue 13 (the identity's `rt` and
-    `tr`, the host values seen) is added to the wires from the rows, as the new collector writes them, so
-    the dashboard is tested against that shape either way.
-    """
+    """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames."""
     from collector.digest import digest_rows
     from dashboard.digests import wires_to_frames
 
     records = df.to_dict("records")
     wires = [d.to_wire() for d in digest_rows(records, bucket)]  # type: ignore[arg-type]
-    return wires_to_frames(with_issue13(wires, records))
-
-
-def with_issue13(wires: list[dict[str, Any]], records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Wires with `rt`, `tr` and the host values seen in their bucket (with when each was first seen), from
-    the rows, where the collector did not write them."""
-    for w in wires:
-        start = pd.Timestamp(w["t0"])
-        end = start + pd.Timedelta(hours=w["h"])
-        mine = sorted(
-            (r for r in records if r["probe_key"] == w["p"] and start <= pd.Timestamp(r["ts"]) < end),
-            key=lambda r: pd.Timestamp(r["ts"]),
-        )
-        w.setdefault("rt", mine[0].get("runtime"))
-        w.setdefault("tr", mine[0].get("tracing") or "subsegments")
-        for name in ("host_cpu", "host_ref_ms"):
-            if name in w["seen"]:
-                continue
-            first: dict[str, str] = {}
-            for r in mine:
-                value = r.get(name)
-                if value is None or value != value:
-                    continue
-                text = f"{float(value):.1f}" if name == "host_ref_ms" else str(value)
-                first.setdefault(text, pd.Timestamp(r["ts"]).strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
-            if first:
-                w["seen"][name] = sorted(first)
-                w.setdefault("fs", {})[name] = first
-    return wires
+    return wires_to_frames(wires)
