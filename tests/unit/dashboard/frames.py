@@ -8,10 +8,7 @@ import pandas as pd
 
 from collector.table import COLUMNS
 
-# The columns read_rows returns, from their one owner; with issue 13's row columns whether or not the
-# collector in this tree stores them yet.
-NEW_COLUMNS = ("tracing", "host_cpu", "host_ref_ms")
-CONTRACT_COLUMNS = list(dict.fromkeys([*COLUMNS, *NEW_COLUMNS]))
+CONTRACT_COLUMNS = list(COLUMNS)  # the columns read_rows returns, from their one owner
 DEFAULT_RUNTIME = "python3.11"
 
 
