@@ -67,14 +67,15 @@ variable "fleet" {
     error_message = "fleet.runtimes must be null (the runtime variable) or a non-empty list of: python3.9, python3.10, python3.11, python3.12, python3.13."
   }
 
-  # Lambda's deprecation table (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), checked 2026-12-01:
-  # python3.9 deprecated 2025-12-15 and python3.10 follows it (see terraform/README.md for the dates found); the
-  # pinned provider hashicorp/aws 5.100.0 knows nothing after python3.13. The lab may run the older ones.
+  # Lambda's deprecation table (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), looked up 2026-12-01:
+  # python3.9 deprecated 2025-12-15, its create-block date reported differently by the copies found, python3.10
+  # deprecated or close to it (terraform/README.md, "Runtimes on AWS"); the pinned provider hashicorp/aws 5.100.0
+  # knows nothing after python3.13. The lab runs the older ones.
   validation {
     condition = var.environment != "aws" || alltrue([
       for r in coalesce(var.fleet.runtimes, [var.runtime]) : contains(["python3.11", "python3.12", "python3.13"], r)
     ])
-    error_message = "fleet.runtimes must be among python3.11, python3.12, python3.13 on AWS: Lambda deprecated python3.9 on 2025-12-15 and no longer creates functions on it (python3.10 is past its deprecation too; dates in terraform/README.md), and the pinned AWS provider 5.100.0 knows nothing newer than python3.13. The lab (environment = lab) runs python3.9 to python3.13."
+    error_message = "fleet.runtimes must be among python3.11, python3.12, python3.13 on AWS: Lambda deprecated python3.9 on 2025-12-15 and blocks creating functions on it (from a date the copies of its table disagree on; python3.10 is deprecated or close to it; see terraform/README.md), and the pinned AWS provider 5.100.0 knows nothing newer than python3.13. The lab (environment = lab) runs python3.9 to python3.13."
   }
 
   validation {
