@@ -133,8 +133,10 @@ def test_every_probe_runs_the_code_zip_on_its_runtimes_dependency_layer(plan: di
     assert function["runtime"] == RUNTIME and function["filename"].endswith("/probe-code.zip")
     variables = function["environment"][0]["variables"]
     assert variables["OBSERVATORY_TRACING"] == "subsegments" and "OBSERVATORY_STORES" not in variables
-    # the deps layer's ARN is known after apply, the extension's is AWS's own
-    assert unknown(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')["layers"] == [True, False]
+    # the layers are known after apply (the deps layer is created with the fleet), and name the deps layer
+    assert unknown(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')["layers"] is True
+    layers = json.dumps(configured(plan, "aws_lambda_function.probe")["expressions"]["layers"])
+    assert "aws_lambda_layer_version.deps" in layers and "local.extension_layers" in layers
 
 
 def test_a_probe_is_created_only_once_its_role_can_call_xray(plan: dict[str, Any]) -> None:
