@@ -137,7 +137,7 @@ def plan_builds(
                     )
                 )  # fmt: skip
         if "collector" in kinds:
-            if int(python_version(runtime).split(".")[1]) < COLLECTOR_MIN_MINOR:
+            if _minor(runtime) < COLLECTOR_MIN_MINOR:
                 skipped.append(
                     f"collector-{runtime}-{arch}: the collector needs Python 3.{COLLECTOR_MIN_MINOR}+"
                 )
@@ -341,6 +341,10 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
     return targets
 
 
+def _minor(runtime: str) -> int:
+    return int(python_version(runtime).split(".")[1])
+
+
 def _has_requirements(repo: Path, dependency_set: str, runtime: str) -> bool:
     try:
         requirements_for(repo, dependency_set, runtime)
@@ -355,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         description="Build deterministic Lambda zips (probe code, dependency layers, collector, extension "
         "layer) and manifest.json.",
         epilog="Dependencies are installed with pip for Linux (manylinux2014) and cached under OUT/.cache. "
-        "The probe code zip and the extension layer (the lab's) are built once, with the first runtime.",
+        "The probe code zip and the extension layer (the lab's) are built once, with the first environment's "
+        "runtime.",
     )
     parser.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build)")
     parser.add_argument(
@@ -403,11 +408,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         targets = targets_from(args)
         kinds = expand_kinds(args.only or ())
-        for index, (runtime, sets) in enumerate(targets.sets.items()):
+        # the runtime-independent artifacts once, with a runtime the extension's (lab's) Python can be: the
+        # first environment's `runtime` (3.11+, as the collector's), else the first runtime asked for
+        modern = [rt for rt in [*targets.collectors, *targets.sets] if _minor(rt) >= COLLECTOR_MIN_MINOR]
+        shared = next(iter(modern), next(iter(targets.sets), None))
+        for runtime, sets in targets.sets.items():
             only = [
                 kind
                 for kind in kinds
-                if (kind in ("probe-code", "extension-layer") and index == 0)
+                if (kind in ("probe-code", "extension-layer") and runtime == shared)
                 or (kind == "deps" and sets)
                 or (kind == "collector" and runtime in targets.collectors)
             ]

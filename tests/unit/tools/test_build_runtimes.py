@@ -134,6 +134,13 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path), "--dependency-set", "2022"]) == 0
     assert built[-1] == ("python3.9", ["deps"], ["2022"])
     built.clear()
+    # by hand, the code zip and the extension layer go with a runtime the collector's and lab's Python can be
+    assert b.main(["--out", str(tmp_path), "--runtime", "python3.9", "--runtime", "python3.12"]) == 0
+    assert built == [
+        ("python3.9", ["deps", "collector"], ["current"]),  # tools.build then says the collector is skipped
+        ("python3.12", ["probe-code", "deps", "collector", "extension-layer"], ["current"]),
+    ]
+    built.clear()
     assert b.main(["--out", str(tmp_path), "--runtime", "python3.12", "--only", "probe"]) == 0
     assert built == [("python3.12", ["probe-code", "deps"], ["current"])]
 
