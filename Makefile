@@ -33,7 +33,7 @@ lock: ## Re-resolve requirements/dev.in into requirements/lock.txt (fresh venv)
 	  .venv-lock/bin/pip freeze; } > requirements/lock.txt
 	rm -rf .venv-lock
 
-build: venv ## Build the deterministic Lambda zips for the runtime each Terraform env deploys, and the layer
+build: venv ## Build the deterministic Lambda zips (probe code, deps layers, collector, extension layer) for what each Terraform env deploys
 	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --runtime-from $(AWS_ENV)
 
 browser: ## Install Debian's chromium for the browser tests, if it is missing

@@ -1,59 +1,58 @@
 """Build the deployable zips, deterministically: `python -m tools.build --out build` (contract §6).
 
-Artifacts: `probe-{runtime}-{arch}.zip`, `collector-{runtime}-{arch}.zip` and `extension-layer-{arch}.zip`,
-for the runtime each Terraform environment deploys (tools.runtimes asks Terraform; or `--runtime python3.X`),
-plus `manifest.json` ({name: {path, sha256_hex, sha256_b64, runtime, architecture}}; `path` is relative to
-the manifest's directory, `sha256_b64` is what Lambda reports as CodeSha256). Dependencies are installed
-with pip for Linux and the target architecture and Python version, cached under `{out}/.cache` by a hash of
-the requirements. The same tree always gives byte-identical zips (sorted entries, fixed timestamps and
-permissions, no bytecode, no tests), so Terraform's code hash and the lab's change only on real changes. An
-artifact whose inputs have not changed since its last build is left as it is.
+Artifacts:
+- `probe-code.zip`: the probe's own code (`probe/`, plus `probe/BUILD.json`), independent of runtime and
+  architecture, so it is small and the same for every probe function;
+- `deps-{set}-{runtime}-{arch}.zip`: a layer with the probe's dependencies under `python/`, one per dependency
+  set x runtime x architecture deployed, from `functions/probe/requirements/{set}-{runtime}.txt`, else
+  `{set}.txt` (versions differ where an older Python needs older releases);
+- `collector-{runtime}-{arch}.zip` and `extension-layer-{arch}.zip`, as before;
+- `manifest.json`: {name: {path, sha256_hex, sha256_b64, kind, runtime, architecture, dependency_set}}
+  (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
+  records no runtime or architecture, only deps a dependency_set).
+
+What to build comes from the Terraform environments (tools.runtimes asks each for its runtime, its fleet's
+runtimes and its dependency set) or from `--runtime` / `--dependency-set`. Dependencies are pip-installed and
+cached (tools.pip_deps); zips are deterministic (tools.zips); an artifact whose inputs have not changed since
+its last build is left as it is, so `make build` is quick when nothing changed.
 """
 
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
-import itertools
 import json
-import os
 import re
-import shutil
-import stat
-import subprocess
 import sys
-import tempfile
-import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from collector.vocabulary import ARCHITECTURES
+from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
+from tools.zips import (
+    EXEC_MODE,
+    BuildError,
+    Entry,
+    check_entries,
+    display,
+    file_sha256,
+    inputs_digest,
+    sha256_pair,
+    tree_entries,
+    write_zip,
+)
+
+__all__ = ["BuildError", "Entry", "build", "check_entries", "inputs_digest", "main", "plan_builds"]
 
 REPO = Path(__file__).resolve().parent.parent
-PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
-KINDS = ("probe", "collector", "extension-layer")
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-FILE_MODE = 0o644
-EXEC_MODE = 0o755
+KINDS = ("probe-code", "deps", "collector", "extension-layer")
+KIND_ALIASES = {"probe": ("probe-code", "deps")}  # `--only probe`: everything a probe function needs
+DEPENDENCY_SETS = ("current", "2022")
+DEFAULT_DEPENDENCY_SET = "current"
 LAYER_DIR = "slo-parameters-secrets"
-CACHE_VERSION = "1"  # bump to invalidate every cached dependency tree and stamp
-
-Installer = Callable[[Path, Path, str, str], None]  # (requirements, target, arch, python_version)
-
-
-class BuildError(Exception):
-    """A build cannot be completed; the message says what to fix."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One file in a zip: its name inside the zip, where its bytes come from, its permissions."""
-
-    arcname: str
-    source: Path
-    mode: int = FILE_MODE
+DEPS_PREFIX = "python/"  # a Python layer's packages: Lambda puts /opt/python on sys.path
+COLLECTOR_MIN_MINOR = 11  # the collector (and the compactor) need Python 3.11+ (datetime.UTC)
+CODE_ONLY = re.compile(r"(^|/)requirements(/|[^/]*\.txt$)")  # requirement files describe layers, not code
 
 
 @dataclass
@@ -61,10 +60,13 @@ class Plan:
     """One artifact to build: first-party entries plus, optionally, requirements installed under a prefix."""
 
     name: str
+    kind: str
     entries: list[Entry]
-    arch: str
+    arch: str | None
+    runtime: str | None
     requirements: Path | None = None
     deps_prefix: str = ""
+    dependency_set: str | None = None
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -75,60 +77,78 @@ class Plan:
 # --------------------------------------------------------------------------------------------- planning
 
 
-def _excluded(relative: Path) -> bool:
-    """Bytecode, caches and tests never enter a zip."""
-    parts = relative.parts
-    if any(part in ("__pycache__", "tests", "test", ".pytest_cache", ".mypy_cache") for part in parts[:-1]):
-        return True
-    name = parts[-1]
-    return (
-        name.endswith((".pyc", ".pyo"))
-        or name in (".DS_Store", "conftest.py", "__pycache__")
-        or (name.startswith("test_") and name.endswith(".py"))
+def python_version(runtime: str) -> str:
+    """`3.X` of a Lambda runtime name `python3.X`."""
+    match = re.fullmatch(r"python(3\.\d+)", runtime)
+    if match is None:
+        raise BuildError(f"--runtime {runtime!r} is not of the form python3.X")
+    return match.group(1)
+
+
+def requirements_for(repo: Path, dependency_set: str, runtime: str) -> Path:
+    """The requirements of a dependency set for a runtime: `{set}-{runtime}.txt`, else `{set}.txt`."""
+    folder = repo / "functions" / "probe" / "requirements"
+    candidates = [folder / f"{dependency_set}-{runtime}.txt", folder / f"{dependency_set}.txt"]
+    for path in candidates:
+        if path.is_file():
+            return path
+    available = sorted(p.stem for p in folder.glob(f"{dependency_set}-python3.*.txt"))
+    raise BuildError(
+        f"dependency set {dependency_set!r} has no requirements for {runtime}: neither "
+        f"{display(candidates[0])} nor {display(candidates[1])} exists"
+        + (f" (it exists for {', '.join(s.split('-', 1)[1] for s in available)})" if available else "")
     )
 
 
-def tree_entries(source: Path, prefix: str, pattern: str = "*") -> list[Entry]:
-    """Every regular file under `source` matching `pattern`, named `prefix` + its relative path."""
-    entries = []
-    for path in sorted(source.rglob(pattern)):
-        relative = path.relative_to(source)
-        if path.is_file() and not path.is_symlink() and not _excluded(relative):
-            entries.append(Entry(prefix + relative.as_posix(), path))
-    return entries
+def set_runtimes(repo: Path, dependency_set: str) -> list[str]:
+    """Runtimes a dependency set names a requirements file for (`{set}-python3.X.txt`)."""
+    folder = repo / "functions" / "probe" / "requirements"
+    return sorted(p.stem.split("-", 1)[1] for p in folder.glob(f"{dependency_set}-python3.*.txt"))
 
 
 def plan_builds(
-    repo: Path, runtime: str, archs: Iterable[str], only: Iterable[str] = ()
+    repo: Path,
+    runtime: str,
+    archs: Iterable[str],
+    only: Iterable[str] = (),
+    dependency_sets: Sequence[str] = (DEFAULT_DEPENDENCY_SET,),
 ) -> tuple[list[Plan], list[str]]:
     """What to build from the tree at `repo`, and why anything was skipped."""
-    kinds = list(only) or list(KINDS)
+    kinds = expand_kinds(only)
     plans: list[Plan] = []
     skipped: list[str] = []
     probe = repo / "functions" / "probe"
     collector = repo / "collector"
     extension = repo / "lab" / "extension"
+    if "probe-code" in kinds:
+        if (probe / "handler.py").is_file():
+            code = [e for e in tree_entries(probe, "probe/") if not CODE_ONLY.search(e.arcname)]
+            plans.append(Plan("probe-code", "probe-code", code, None, None))
+        else:
+            skipped.append(f"probe-code: {probe / 'handler.py'} does not exist")
     for arch in archs:
-        if "probe" in kinds:
-            if (probe / "handler.py").is_file():
-                requirements = probe / "requirements.txt"
+        if "deps" in kinds:
+            for dependency_set in dict.fromkeys(dependency_sets):
+                requirements = requirements_for(repo, dependency_set, runtime)
                 plans.append(
                     Plan(
-                        f"probe-{runtime}-{arch}",
-                        tree_entries(probe, "probe/"),
-                        arch,
-                        requirements if requirements.is_file() else None,
+                        f"deps-{dependency_set}-{runtime}-{arch}", "deps", [], arch, runtime, requirements,
+                        deps_prefix=DEPS_PREFIX, dependency_set=dependency_set,
                     )
-                )
-            else:
-                skipped.append(f"probe-{runtime}-{arch}: {probe / 'handler.py'} does not exist")
+                )  # fmt: skip
         if "collector" in kinds:
-            if collector.is_dir() and any(collector.glob("*.py")):
+            if _minor(runtime) < COLLECTOR_MIN_MINOR:
+                skipped.append(
+                    f"collector-{runtime}-{arch}: the collector needs Python 3.{COLLECTOR_MIN_MINOR}+"
+                )
+            elif collector.is_dir() and any(collector.glob("*.py")):
                 requirements = collector / "requirements.txt"
                 plan = Plan(
                     f"collector-{runtime}-{arch}",
+                    "collector",
                     tree_entries(collector, "collector/"),
                     arch,
+                    runtime,
                     requirements if requirements.is_file() else None,
                 )
                 if plan.requirements is None:
@@ -148,8 +168,10 @@ def plan_builds(
             requirements = extension / "requirements.txt"
             plan = Plan(
                 f"extension-layer-{arch}",
+                "extension-layer",
                 entries,
                 arch,
+                runtime,
                 requirements if requirements.is_file() else None,
                 deps_prefix=f"{LAYER_DIR}/",
             )
@@ -159,140 +181,16 @@ def plan_builds(
     return plans, skipped
 
 
-# ----------------------------------------------------------------------------------------- dependencies
-
-
-def pip_install(requirements: Path, target: Path, arch: str, python_version: str) -> None:
-    """pip install the requirements into `target` as wheels for Linux/`arch` and CPython `python_version`."""
-    command = [
-        sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-compile",
-        "--target", str(target), "--platform", PIP_PLATFORMS[arch], "--implementation", "cp",
-        "--python-version", python_version, "--only-binary=:all:", "-r", str(requirements),
-    ]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-        raise BuildError(f"pip could not install {requirements} for {PIP_PLATFORMS[arch]}:\n{tail}")
-
-
-def dependencies(
-    requirements: Path,
-    arch: str,
-    python_version: str,
-    cache: Path,
-    installer: Installer,
-    say: Callable[[str], None],
-) -> Path:
-    """The installed dependency tree for these requirements, from the cache or installed now."""
-    key = hashlib.sha256(
-        "\n".join(
-            [CACHE_VERSION, PIP_PLATFORMS[arch], "cp", python_version, requirements.read_text()]
-        ).encode()
-    ).hexdigest()[:20]
-    target = cache / "deps" / f"{arch}-py{python_version}-{key}"
-    if (target / ".complete").is_file():
-        say(f"  dependencies of {_display(requirements)} for {arch}: cached")
-        return target
-    say(
-        f"  dependencies of {_display(requirements)} for {arch}: installing with pip ({PIP_PLATFORMS[arch]}, "
-        f"cp{python_version.replace('.', '')})"
-    )
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.", dir=target.parent))
-    try:
-        installer(requirements, staging, arch, python_version)
-        (staging / ".complete").write_text("ok\n")
-        if target.exists() and not (target / ".complete").is_file():
-            shutil.rmtree(target)  # an unfinished tree from an interrupted older build
-        try:
-            os.replace(staging, target)
-        except OSError:
-            if not (target / ".complete").is_file():
-                raise
-            # another build installed the same requirements meanwhile: use its tree
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return target
-
-
-def dependency_entries(tree: Path, prefix: str) -> list[Entry]:
-    """Installed packages as zip entries; pip's console scripts (`bin/`) and the cache marker stay out."""
-    entries = []
-    for path in sorted(tree.rglob("*")):
-        relative = path.relative_to(tree)
-        if relative.parts[0] in ("bin", ".complete") or not path.is_file() or path.is_symlink():
-            continue
-        if any(part == "__pycache__" for part in relative.parts) or path.suffix in (".pyc", ".pyo"):
-            continue
-        entries.append(Entry(prefix + relative.as_posix(), path))
-    return entries
-
-
-# ------------------------------------------------------------------------------------------------- zips
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def inputs_digest(entries: list[Entry]) -> str:
-    """A hash of everything that decides a zip's bytes: names, permissions, contents, format version."""
-    digest = hashlib.sha256(f"zip-format {CACHE_VERSION}\n".encode())
-    for entry in entries:
-        digest.update(f"{entry.arcname}\0{entry.mode:o}\0{_file_sha256(entry.source)}\n".encode())
-    return digest.hexdigest()
-
-
-def check_entries(entries: list[Entry]) -> list[Entry]:
-    """Entries sorted by name; two files claiming one name is an error, not a silent overwrite."""
-    ordered = sorted(entries, key=lambda entry: entry.arcname)
-    for before, after in itertools.pairwise(ordered):
-        if before.arcname == after.arcname:
-            raise BuildError(
-                f"two files would be {after.arcname} in one zip: {before.source} and {after.source}"
-            )
-    return ordered
-
-
-def write_zip(path: Path, entries: list[Entry]) -> None:
-    """A deterministic zip: sorted entries, fixed timestamp, Unix permissions, deflate; written atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, staging_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(handle)
-    staging = Path(staging_name)
-    try:
-        with zipfile.ZipFile(staging, "w", allowZip64=True) as archive:
-            for entry in check_entries(entries):
-                info = zipfile.ZipInfo(entry.arcname, date_time=ZIP_EPOCH)
-                info.create_system = 3  # Unix, so external_attr carries the permissions
-                info.external_attr = (stat.S_IFREG | entry.mode) << 16
-                info.compress_type = zipfile.ZIP_DEFLATED
-                archive.writestr(info, entry.source.read_bytes(), compresslevel=6)
-        staging.chmod(FILE_MODE)
-        os.replace(staging, path)
-    finally:
-        staging.unlink(missing_ok=True)
-
-
-def sha256_pair(path: Path) -> tuple[str, str]:
-    """(hex, base64) SHA-256 of a file: the manifest's two forms."""
-    digest = hashlib.sha256(path.read_bytes()).digest()
-    return digest.hex(), base64.b64encode(digest).decode()
+def expand_kinds(only: Iterable[str]) -> list[str]:
+    """Artifact kinds to build: `only` (aliases expanded) or all of them."""
+    kinds = [kind for name in only for kind in KIND_ALIASES.get(name, (name,))]
+    unknown = [kind for kind in kinds if kind not in KINDS]
+    if unknown:
+        raise BuildError(f"unknown artifact kind {unknown[0]!r}: one of {', '.join(KINDS)}")
+    return list(dict.fromkeys(kinds)) or list(KINDS)
 
 
 # -------------------------------------------------------------------------------------------- the build
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def build(
@@ -304,18 +202,21 @@ def build(
     cache: Path | None = None,
     installer: Installer = pip_install,
     say: Callable[[str], None] = print,
+    dependency_sets: Sequence[str] = (DEFAULT_DEPENDENCY_SET,),
 ) -> dict[str, dict[str, str]]:
     """Build the planned artifacts into `out`, update `out/manifest.json`, return the entries written now."""
-    match = re.fullmatch(r"python(3\.\d+)", runtime)
-    if match is None:
-        raise BuildError(f"--runtime {runtime!r} is not of the form python3.X")
-    python_version = match.group(1)
+    version = python_version(runtime)
     archs = list(dict.fromkeys(archs))
     for arch in archs:
         if arch not in ARCHITECTURES:
             raise BuildError(f"--arch {arch!r} is not one of {', '.join(ARCHITECTURES)}")
+    for dependency_set in dependency_sets:
+        if dependency_set not in DEPENDENCY_SETS:
+            raise BuildError(
+                f"--dependency-set {dependency_set!r} is not one of {', '.join(DEPENDENCY_SETS)}"
+            )
     cache = cache or out / ".cache"
-    plans, skipped = plan_builds(repo, runtime, archs, only)
+    plans, skipped = plan_builds(repo, runtime, archs, only, dependency_sets)
     for reason in skipped:
         say(f"skipped {reason}")
     built: dict[str, dict[str, str]] = {}
@@ -324,38 +225,44 @@ def build(
         for note in plan.notes:
             say(f"  {note}")
         entries = list(plan.entries)
-        if plan.requirements is not None:
-            tree = dependencies(plan.requirements, plan.arch, python_version, cache, installer, say)
+        if plan.requirements is not None and plan.arch is not None:
+            tree = dependencies(plan.requirements, plan.arch, version, cache, installer, say)
             entries += dependency_entries(tree, plan.deps_prefix)
         entries = check_entries(entries)
-        if plan.name.startswith("probe-"):
+        if plan.kind == "probe-code":
             entries = check_entries([*entries, build_info(out, plan.name, entries, "probe/")])
-        target = out / plan.filename
-        stamp = out / ".stamps" / f"{plan.name}.json"
-        digest = inputs_digest(entries)
-        previous = json.loads(stamp.read_text()) if stamp.is_file() else {}
-        if (
-            target.is_file()
-            and previous.get("inputs") == digest
-            and previous.get("sha256_hex") == _file_sha256(target)
-        ):
-            say(f"  unchanged ({len(entries)} files), kept")
-        else:
-            write_zip(target, entries)
-            stamp.parent.mkdir(parents=True, exist_ok=True)
-            stamp.write_text(json.dumps({"inputs": digest, "sha256_hex": _file_sha256(target)}) + "\n")
-            say(f"  wrote {_display(target)} ({len(entries)} files, {target.stat().st_size / 1e6:.1f} MB)")
-        hex_digest, b64_digest = sha256_pair(target)
-        built[plan.name] = {
-            "path": plan.filename,
-            "sha256_hex": hex_digest,
-            "sha256_b64": b64_digest,
-            "runtime": runtime,  # what its dependencies were installed for
-            "architecture": plan.arch,
-        }
-        say(f"  sha256 {hex_digest}")
+        built[plan.name] = write_artifact(out, plan, entries, say)
     write_manifest(out, built)
     return built
+
+
+def write_artifact(out: Path, plan: Plan, entries: list[Entry], say: Callable[[str], None]) -> dict[str, str]:
+    """Write the plan's zip unless its inputs are unchanged since the last build; its manifest entry."""
+    target = out / plan.filename
+    stamp = out / ".stamps" / f"{plan.name}.json"
+    digest = inputs_digest(entries)
+    previous = json.loads(stamp.read_text()) if stamp.is_file() else {}
+    if (
+        target.is_file()
+        and previous.get("inputs") == digest
+        and previous.get("sha256_hex") == file_sha256(target)
+    ):
+        say(f"  unchanged ({len(entries)} files), kept")
+    else:
+        write_zip(target, entries)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        stamp.write_text(json.dumps({"inputs": digest, "sha256_hex": file_sha256(target)}) + "\n")
+        say(f"  wrote {display(target)} ({len(entries)} files, {target.stat().st_size / 1e6:.1f} MB)")
+    hex_digest, b64_digest = sha256_pair(target)
+    entry = {"path": plan.filename, "sha256_hex": hex_digest, "sha256_b64": b64_digest, "kind": plan.kind}
+    if plan.runtime is not None:
+        entry["runtime"] = plan.runtime  # what its dependencies were installed for
+    if plan.arch is not None:
+        entry["architecture"] = plan.arch
+    if plan.dependency_set is not None:
+        entry["dependency_set"] = plan.dependency_set
+    say(f"  sha256 {hex_digest}")
+    return entry
 
 
 def build_info(out: Path, name: str, entries: list[Entry], prefix: str) -> Entry:
@@ -383,15 +290,77 @@ def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:
     return manifest_path
 
 
+# ------------------------------------------------------------------------------------------ command line
+
 DEFAULT_RUNTIME_ENVS = (REPO / "terraform" / "envs" / "local", REPO / "terraform" / "envs" / "aws")
+
+
+@dataclass
+class Targets:
+    """What one `tools.build` run builds: per runtime, its dependency sets and whether its collector."""
+
+    sets: dict[str, list[str]] = field(default_factory=dict)
+    collectors: list[str] = field(default_factory=list)
+
+    def add(self, runtime: str, dependency_sets: Iterable[str] = (), collector: bool = False) -> None:
+        known = self.sets.setdefault(runtime, [])
+        known += [s for s in dependency_sets if s not in known]
+        if collector and runtime not in self.collectors:
+            self.collectors.append(runtime)
+
+
+def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
+    """The runtimes and sets to build: each environment's, then `--runtime` x `--dependency-set`."""
+    targets = Targets()
+    flagged = list(args.runtimes or [])
+    envs = args.runtime_envs or ([] if flagged else list(DEFAULT_RUNTIME_ENVS))
+    if envs:
+        from tools import terraform
+        from tools.runtimes import env_builds
+
+        try:
+            resolved = env_builds(envs, args.cache_dir or args.out / ".cache")
+        except terraform.TerraformError as exc:
+            raise BuildError(f"cannot ask Terraform which runtime to build for: {exc}") from exc
+        for env, wanted in zip(envs, resolved, strict=True):
+            print(
+                f"runtime {wanted.runtime}: the `runtime` of {display(env)}; probes on "
+                f"{', '.join(wanted.runtimes)} with dependency set {wanted.dependency_set}"
+            )
+            targets.add(wanted.runtime, collector=True)
+            for runtime in wanted.runtimes:
+                targets.add(runtime, [wanted.dependency_set])
+    asked_sets = list(args.dependency_sets or [])
+    for runtime in flagged:
+        targets.add(runtime, asked_sets or [DEFAULT_DEPENDENCY_SET], collector=True)
+    if asked_sets and not flagged:
+        for dependency_set in asked_sets:
+            fitting = [rt for rt in targets.sets if _has_requirements(repo, dependency_set, rt)]
+            for runtime in fitting or set_runtimes(repo, dependency_set):
+                targets.add(runtime, [dependency_set])
+    return targets
+
+
+def _minor(runtime: str) -> int:
+    return int(python_version(runtime).split(".")[1])
+
+
+def _has_requirements(repo: Path, dependency_set: str, runtime: str) -> bool:
+    try:
+        requirements_for(repo, dependency_set, runtime)
+    except BuildError:
+        return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.build",
-        description="Build deterministic Lambda zips (probe, collector, extension layer) and manifest.json.",
+        description="Build deterministic Lambda zips (probe code, dependency layers, collector, extension "
+        "layer) and manifest.json.",
         epilog="Dependencies are installed with pip for Linux (manylinux2014) and cached under OUT/.cache. "
-        "The extension layer (the lab's) is built once, with the first runtime.",
+        "The probe code zip and the extension layer (the lab's) are built once, with the first environment's "
+        "runtime.",
     )
     parser.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build)")
     parser.add_argument(
@@ -406,9 +375,17 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         dest="runtime_envs",
         metavar="ENV_DIR",
-        help="build for the runtime this Terraform environment deploys, as Terraform resolves its `runtime` "
-        "variable (tfvars, defaults), repeatable (default without --runtime: terraform/envs/local, "
-        "terraform/envs/aws)",
+        help="build for what this Terraform environment deploys, as Terraform resolves its variables "
+        "(`runtime`, the fleet's `runtimes`, `dependency_set`; tfvars, defaults), repeatable (default "
+        "without --runtime: terraform/envs/local, terraform/envs/aws)",
+    )
+    parser.add_argument(
+        "--dependency-set",
+        action="append",
+        choices=DEPENDENCY_SETS,
+        dest="dependency_sets",
+        help="probe dependency layer set, repeatable: with --runtime, the sets to build for it (default: "
+        "current); alone, added for the runtimes it has requirements for (2022: python3.9)",
     )
     parser.add_argument(
         "--arch",
@@ -420,37 +397,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=KINDS,
+        choices=[*KINDS, *KIND_ALIASES],
         default=None,
-        help="build only this artifact kind, repeatable (default: all)",
+        help="build only this artifact kind, repeatable (default: all; `probe` = probe-code and deps)",
     )
     parser.add_argument("--cache-dir", type=Path, default=None, help="dependency cache (default: OUT/.cache)")
     args = parser.parse_args(argv)
     cache = args.cache_dir or args.out / ".cache"
-    runtimes = list(args.runtimes or [])
-    envs = args.runtime_envs or ([] if runtimes else list(DEFAULT_RUNTIME_ENVS))
     built: dict[str, dict[str, str]] = {}
     try:
-        if envs:
-            from tools import terraform
-            from tools.runtimes import env_runtimes
-
-            try:
-                resolved = env_runtimes(envs, cache)
-            except terraform.TerraformError as exc:
-                raise BuildError(f"cannot ask Terraform which runtime to build for: {exc}") from exc
-            for env, runtime in zip(envs, resolved, strict=True):
-                print(f"runtime {runtime}: the `runtime` of {_display(env)}")
-            runtimes += resolved
-        kinds = list(args.only or KINDS)
-        for index, runtime in enumerate(dict.fromkeys(runtimes)):
-            only = kinds if index == 0 else [kind for kind in kinds if kind != "extension-layer"]
+        targets = targets_from(args)
+        kinds = expand_kinds(args.only or ())
+        # the runtime-independent artifacts once, with a runtime the extension's (lab's) Python can be: the
+        # first environment's `runtime` (3.11+, as the collector's), else the first runtime asked for
+        modern = [rt for rt in [*targets.collectors, *targets.sets] if _minor(rt) >= COLLECTOR_MIN_MINOR]
+        shared = next(iter(modern), next(iter(targets.sets), None))
+        for runtime, sets in targets.sets.items():
+            only = [
+                kind
+                for kind in kinds
+                if (kind in ("probe-code", "extension-layer") and runtime == shared)
+                or (kind == "deps" and sets)
+                or (kind == "collector" and runtime in targets.collectors)
+            ]
             if only:
-                built |= build(args.out, runtime, args.archs or list(ARCHITECTURES), only, cache=cache)
+                built |= build(
+                    args.out,
+                    runtime,
+                    args.archs or list(ARCHITECTURES),
+                    only,
+                    cache=cache,
+                    dependency_sets=sets,
+                )
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
-    print(f"manifest: {_display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept)")
+    print(f"manifest: {display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept)")
     return 0
 
 

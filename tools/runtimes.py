@@ -1,13 +1,15 @@
-"""The Lambda runtime each Terraform environment deploys, as Terraform itself resolves it: one setting
-drives both the build and the deployment.
+"""What each Terraform environment deploys, as Terraform itself resolves it: one setting drives both the
+build and the deployment.
 
-`runtime` is an ordinary variable of terraform/envs/aws (default python3.13) and terraform/envs/local (the
-lab's python3.11): its default, or the user's terraform.tfvars, *.auto.tfvars or TF_VAR_runtime. `make build`
-asks Terraform for it and builds the zips for exactly that runtime, so the build and the plan cannot disagree
-(they did when the build used whatever Python ran it).
+Each environment (terraform/envs/aws, terraform/envs/local) declares `local.build`: the `runtime` of its
+functions (the collector's, and the probes' default), the distinct `runtimes` its probe fleet uses (the
+fleet's `runtimes`, else `[runtime]`) and the probes' `dependency_set`. They come from variables: defaults,
+the user's terraform.tfvars, *.auto.tfvars or TF_VAR_*. `make build` asks Terraform for them and builds the
+zips for exactly those, so the build and the plan cannot disagree (they did when the build used whatever
+Python ran it).
 
 Asking costs a `terraform init` and `console` (seconds), so each answer is cached in the build's cache,
-keyed by the environment's own files and TF_VAR_runtime: the only places its root variable can be set.
+keyed by the environment's own files and every TF_VAR_*: the only places its root variables can be set.
 """
 
 from __future__ import annotations
@@ -16,46 +18,84 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tools import terraform
 
-# Files of a root configuration that can set or default its `runtime` variable.
+# Files of a root configuration that can set or default its variables.
 RUNTIME_INPUTS = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json")
 CACHE_FILE = "runtimes.json"
+BUILD_EXPRESSION = "local.build"
 
-Resolver = Callable[[Path], str]
+
+@dataclass(frozen=True)
+class EnvBuild:
+    """What an environment deploys: its functions' runtime, its probes' runtimes and dependency set."""
+
+    runtime: str
+    runtimes: tuple[str, ...]
+    dependency_set: str = "current"
+
+    @classmethod
+    def parse(cls, value: Any, env_dir: Path) -> EnvBuild:
+        """From `local.build` as Terraform encodes it (raises terraform.TerraformError when malformed)."""
+        if (
+            isinstance(value, dict)
+            and isinstance(value.get("runtime"), str)
+            and isinstance(value.get("runtimes"), list)
+            and value["runtimes"]
+            and all(isinstance(r, str) for r in value["runtimes"])
+            and isinstance(value.get("dependency_set", "current"), str)
+        ):
+            return cls(
+                value["runtime"],
+                tuple(dict.fromkeys(value["runtimes"])),
+                value.get("dependency_set", "current"),
+            )
+        raise terraform.TerraformError(
+            f"{BUILD_EXPRESSION} of {env_dir} is {value!r}, not {{runtime, runtimes, dependency_set}}"
+        )
+
+    def encode(self) -> dict[str, Any]:
+        return {
+            "runtime": self.runtime,
+            "runtimes": list(self.runtimes),
+            "dependency_set": self.dependency_set,
+        }
 
 
-def terraform_runtime(env_dir: Path) -> str:
-    """`var.runtime` of the environment, evaluated by Terraform (raises terraform.TerraformError)."""
-    value = terraform.evaluate(env_dir, "var.runtime")
-    if not isinstance(value, str):
-        raise terraform.TerraformError(f"var.runtime of {env_dir} is {value!r}, not a runtime name")
-    return value
+Resolver = Callable[[Path], EnvBuild]
+
+
+def terraform_build(env_dir: Path) -> EnvBuild:
+    """`local.build` of the environment, evaluated by Terraform (raises terraform.TerraformError)."""
+    return EnvBuild.parse(terraform.evaluate(env_dir, BUILD_EXPRESSION), env_dir)
 
 
 def inputs_key(env_dir: Path, environ: Mapping[str, str]) -> str:
-    """A hash of everything that decides the environment's runtime."""
-    digest = hashlib.sha256(b"runtime-inputs 1\n")
+    """A hash of everything that decides what the environment deploys."""
+    digest = hashlib.sha256(b"build-inputs 2\n")
     for path in sorted({p for pattern in RUNTIME_INPUTS for p in env_dir.glob(pattern) if p.is_file()}):
         digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    digest.update(f"TF_VAR_runtime={environ.get('TF_VAR_runtime', '')}\n".encode())
+    for name in sorted(key for key in environ if key.startswith("TF_VAR_")):
+        digest.update(f"{name}={environ[name]}\n".encode())
     return digest.hexdigest()
 
 
-def env_runtimes(
+def env_builds(
     env_dirs: Sequence[Path],
     cache: Path,
-    resolve: Resolver = terraform_runtime,
+    resolve: Resolver = terraform_build,
     environ: Mapping[str, str] = os.environ,
-) -> list[str]:
-    """The runtime of each environment, in order: from the cache when its inputs are unchanged, else asked of
+) -> list[EnvBuild]:
+    """What each environment deploys, in order: from the cache when its inputs are unchanged, else asked of
     Terraform and remembered."""
     envs = [env.resolve() for env in env_dirs]
     path = cache / CACHE_FILE
     try:
-        known: dict[str, dict[str, str]] = json.loads(path.read_text()) if path.is_file() else {}
+        known: dict[str, dict[str, Any]] = json.loads(path.read_text()) if path.is_file() else {}
     except ValueError:
         known = {}
     keys = {env: inputs_key(env, environ) for env in envs}
@@ -63,9 +103,19 @@ def env_runtimes(
     if missing:
         # one at a time: concurrent `terraform init`s must not share a TF_PLUGIN_CACHE_DIR
         for env in missing:
-            known[str(env)] = {"key": keys[env], "runtime": resolve(env)}
+            known[str(env)] = {"key": keys[env], "build": resolve(env).encode()}
         cache.mkdir(parents=True, exist_ok=True)
         staging = path.with_suffix(f".{os.getpid()}.tmp")
         staging.write_text(json.dumps(known, indent=2, sort_keys=True) + "\n")
         staging.replace(path)
-    return [known[str(env)]["runtime"] for env in envs]
+    return [EnvBuild.parse(known[str(env)]["build"], env) for env in envs]
+
+
+def env_runtimes(
+    env_dirs: Sequence[Path],
+    cache: Path,
+    resolve: Resolver = terraform_build,
+    environ: Mapping[str, str] = os.environ,
+) -> list[str]:
+    """The `runtime` of each environment, in order (see env_builds)."""
+    return [wanted.runtime for wanted in env_builds(env_dirs, cache, resolve, environ)]

@@ -94,9 +94,10 @@ def _blocks(text: str, opening: str) -> list[str]:
     return re.findall(opening + r"\s*\{(.*?)\n\s*\}", text, flags=re.DOTALL)
 
 
-def _validated(path: Path) -> dict[str, tuple[list[str], str]]:
-    """{checked expression: (allowed strings, error_message)} of every `contains([...strings], x)` rule."""
-    found: dict[str, tuple[list[str], str]] = {}
+def _validated(path: Path) -> dict[str, list[tuple[list[str], str]]]:
+    """{checked expression: [(allowed strings, error_message), ...]} of every `contains([...strings], x)` rule
+    (a loop over `var.x`, or over `coalesce(var.x, ...)` for a list that may be null)."""
+    found: dict[str, list[tuple[list[str], str]]] = {}
     for block in _blocks(path.read_text(), "validation"):
         message = re.search(r'error_message\s*=\s*"(.*)"', block)
         assert message, f"{path}: a validation block without error_message"
@@ -104,35 +105,60 @@ def _validated(path: Path) -> dict[str, tuple[list[str], str]]:
         looped = [
             (listing, target)
             for _, target, listing in re.findall(
-                r"for\s+(\w+)(?:\s*,\s*\w+)?\s+in\s+(var\.[\w.]+)\s*:\s*contains\(\[([^\]]*)\],\s*\1\)", block
+                r"for\s+(\w+)(?:\s*,\s*\w+)?\s+in\s+(?:coalesce\()?(var\.[\w.]+)[^:]*:\s*contains\(\[([^\]]*)\],\s*\1\)",
+                block,
             )
         ]
         for listing, target in direct + looped:
             words = _strings(listing)
             if words is not None:
-                found[target] = (words, message.group(1))
+                found.setdefault(target, []).append((words, message.group(1)))
     return found
 
 
+# Issue 13's vocabularies, as the interface between the helpers names them; the collector's copies are used
+# when they exist (the collector's part of the issue adds them), so each copy is compared with one source.
+TRACING: tuple[str, ...] = getattr(collector, "TRACING", ("off", "subsegments", "patch_all"))
+LAB_RUNTIMES: tuple[str, ...] = getattr(
+    collector, "LAB_RUNTIMES", ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
+)
+DEPENDENCY_SETS = ("current", "2022")
+
+
 def test_terraform_validates_against_the_vocabulary() -> None:
-    expected = {
+    expected: dict[Path, dict[str, list[tuple[str, ...]]]] = {
         MODULE / "variables.tf": {
-            "var.environment": collector.ENVIRONMENTS,
-            "var.runtime": collector.AWS_RUNTIMES,
-            "var.fleet.strategies": collector.STRATEGIES,
-            "var.fleet.architectures": collector.ARCHITECTURES,
-            "var.collector.architecture": collector.ARCHITECTURES,
-            "var.extension_layer_arns": collector.ARCHITECTURES,
+            "var.environment": [collector.ENVIRONMENTS],
+            "var.runtime": [collector.AWS_RUNTIMES],
+            "var.fleet.strategies": [collector.STRATEGIES],
+            "var.fleet.architectures": [collector.ARCHITECTURES],
+            # every runtime the lab runs, then the ones AWS accepts
+            "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES],
+            "var.fleet.tracing": [TRACING],
+            "var.fleet.stores": [collector.STORES],
+            "var.dependency_set": [DEPENDENCY_SETS],
+            "var.collector.architecture": [collector.ARCHITECTURES],
+            "var.extension_layer_arns": [collector.ARCHITECTURES],
         },
-        ENVS / "local" / "variables.tf": {"var.architecture": collector.ARCHITECTURES},
+        ENVS / "local" / "variables.tf": {"var.architecture": [collector.ARCHITECTURES]},
     }
     for path, lists in expected.items():
         found = _validated(path)
         assert set(found) == set(lists), f"{path}: validated string lists changed; map each to the vocabulary"
-        for target, values in lists.items():
-            allowed, message = found[target]
-            assert allowed == list(values), f"{path}: {target}"
-            assert all(value in message for value in values), f"{path}: {target}'s message misses a value"
+        for target, vocabularies in lists.items():
+            assert len(found[target]) == len(vocabularies), f"{path}: {target}'s rules changed"
+            for (allowed, message), values in zip(found[target], vocabularies, strict=True):
+                assert allowed == list(values), f"{path}: {target}"
+                assert all(value in message for value in values), f"{path}: {target}'s message misses a value"
+
+
+def test_the_build_and_terraform_know_the_same_dependency_sets() -> None:
+    from tools import build
+
+    assert build.DEPENDENCY_SETS == DEPENDENCY_SETS
+    requirements = REPO / "functions" / "probe" / "requirements"
+    for dependency_set in DEPENDENCY_SETS:
+        assert list(requirements.glob(f"{dependency_set}*.txt")), dependency_set
 
 
 def test_terraform_defaults_to_the_whole_vocabulary() -> None:
@@ -154,6 +180,16 @@ def test_terraform_knows_every_architecture_and_the_stores_of_each_strategy() ->
     iam = (MODULE / "iam.tf").read_text()
     without_ssm = re.findall(r'each\.value\.strategy == "(\w+)" \? \[\] : \[aws_ssm_parameter', iam)
     assert set(without_ssm) == NO_SSM
+    stores = re.search(r"strategy_stores\s*=\s*\{([^}]*)\}", main)
+    assert stores, "terraform/modules/observatory/main.tf: no strategy_stores map"
+    by_strategy = {
+        name: _strings(listing) for name, listing in re.findall(r"(\w+)\s*=\s*\[([^\]]*)\]", stores.group(1))
+    }
+    assert by_strategy == {name: list(values) for name, values in probe.STORES_BY_STRATEGY.items()}
+    variables = (MODULE / "variables.tf").read_text()
+    assert (
+        f'strategy != "{"".join(sorted(NO_SSM))}" || s == "secretsmanager"' in variables
+    )  # stores' own rule
 
 
 # ------------------------------------------------------------------------------------------------- prose

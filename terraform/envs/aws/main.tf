@@ -15,6 +15,15 @@ provider "aws" {
   region = var.region
 }
 
+locals {
+  # What `make build` builds for this environment (tools/runtimes.py asks Terraform for it).
+  build = {
+    runtime        = var.runtime
+    runtimes       = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])
+    dependency_set = "current"
+  }
+}
+
 module "observatory" {
   source = "../../modules/observatory"
 

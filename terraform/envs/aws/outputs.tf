@@ -29,7 +29,7 @@ output "schedule_group_name" {
 }
 
 output "fleet" {
-  description = "The deployed catalogue: key => {strategy, memory_mb, architecture}."
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture, runtime, tracing, stores}."
   value       = module.observatory.fleet
 }
 

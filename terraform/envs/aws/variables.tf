@@ -11,11 +11,14 @@ variable "name_prefix" {
 }
 
 variable "fleet" {
-  description = "The probe catalogue: strategies x memory tiers (MB) x architectures. arm64 needs the build's arm64 zips."
+  description = "The probe catalogue: strategies x memory tiers (MB) x architectures x runtimes (null: [runtime]; python3.11-python3.13 on AWS) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads. arm64 needs the build's arm64 zips."
   type = object({
     strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
     memory_sizes  = optional(list(number), [128, 1769])
     architectures = optional(list(string), ["x86_64"])
+    runtimes      = optional(list(string))
+    tracing       = optional(list(string), ["subsegments"])
+    stores        = optional(list(string))
   })
   default = {}
 }
@@ -63,7 +66,7 @@ variable "log_retention_days" {
 }
 
 variable "runtime" {
-  description = "Lambda runtime of every function: python3.11, python3.12 or python3.13. The one setting: `make build` (and so `make deploy`) asks Terraform for it and builds the zips for it."
+  description = "Lambda runtime of the collector and the compactor, and of the probes unless fleet.runtimes says otherwise: python3.11, python3.12 or python3.13. `make build` (and so `make deploy`) asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.13"
 }

@@ -2,6 +2,10 @@
 
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
+  runtimes      = distinct(var.runtimes != null ? var.runtimes : [var.runtime])
+
+  # What `make build` builds for this environment (tools/runtimes.py asks Terraform for it).
+  build = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
 }
 
 provider "aws" {
@@ -34,18 +38,26 @@ resource "aws_lambda_layer_version" "extension" {
   description              = "The lab's emulator of the AWS Parameters and Secrets Lambda Extension."
   filename                 = "${local.artifacts_dir}/extension-layer-${var.architecture}.zip"
   source_code_hash         = filebase64sha256("${local.artifacts_dir}/extension-layer-${var.architecture}.zip")
-  compatible_runtimes      = [var.runtime]
+  compatible_runtimes      = distinct(concat([var.runtime], local.runtimes)) # every runtime a probe uses
   compatible_architectures = [var.architecture]
 }
 
 module "observatory" {
   source = "../../modules/observatory"
 
-  name_prefix                 = var.name_prefix
-  environment                 = "lab"
-  artifacts_dir               = local.artifacts_dir
-  runtime                     = var.runtime
-  fleet                       = { strategies = var.strategies, memory_sizes = var.memory_sizes, architectures = [var.architecture] }
+  name_prefix    = var.name_prefix
+  environment    = "lab"
+  artifacts_dir  = local.artifacts_dir
+  runtime        = var.runtime
+  dependency_set = var.dependency_set
+  fleet = {
+    strategies    = var.strategies
+    memory_sizes  = var.memory_sizes
+    architectures = [var.architecture]
+    runtimes      = var.runtimes
+    tracing       = var.tracing
+    stores        = var.stores
+  }
   extension_layer_arns        = { (var.architecture) = aws_lambda_layer_version.extension.arn }
   schedule_expression         = var.schedule_expression
   cache_ttl_seconds           = var.cache_ttl_seconds

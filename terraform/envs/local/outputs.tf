@@ -34,7 +34,7 @@ output "extension_layer_arn" {
 }
 
 output "fleet" {
-  description = "The deployed catalogue: key => {strategy, memory_mb, architecture}."
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture, runtime, tracing, stores}."
   value       = module.observatory.fleet
 }
 

@@ -47,9 +47,33 @@ variable "name_prefix" {
 }
 
 variable "runtime" {
-  description = "Runtime of the functions: the lab runs them with this machine's Python, so it must match it. `make build` asks Terraform for it and builds the zips for it."
+  description = "Runtime of the collector and the compactor, and of the probes unless `runtimes` says otherwise. `make build` asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.11"
+}
+
+variable "runtimes" {
+  description = "Runtimes of the probe fleet (each its own probes, keyed -py3X when not `runtime`): python3.9 to python3.13, each run by the lab with that Python found on this machine. null: [runtime]."
+  type        = list(string)
+  default     = null
+}
+
+variable "tracing" {
+  description = "Tracing modes of the probe fleet (each its own probes, keyed -{mode} when not subsegments): off, subsegments, patch_all."
+  type        = list(string)
+  default     = ["subsegments"]
+}
+
+variable "stores" {
+  description = "Stores the probes measure (secretsmanager, ssm); null: every store each strategy reads."
+  type        = list(string)
+  default     = null
+}
+
+variable "dependency_set" {
+  description = "The probes' dependency layer: current, or 2022 (the 2022 run's libraries; runtimes = [\"python3.9\"] only)."
+  type        = string
+  default     = "current"
 }
 
 variable "architecture" {

@@ -64,7 +64,7 @@ data "aws_iam_policy_document" "probe_destination" {
 resource "aws_iam_role" "probe" {
   for_each = local.probes
 
-  name               = "${local.role_prefix}-probe-${each.key}"
+  name               = local.probe_role_names[each.key]
   description        = "Execution role of probe ${each.key}: reads the fixtures, reports to the collector."
   assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
   tags               = local.tags

@@ -17,18 +17,52 @@ locals {
   # CloudWatch periods above an hour must be whole hours; two periods stay within the 1-day limit (<= 12 h).
   freshness_period = local.schedule_interval <= 3600 ? local.schedule_interval : ceil(local.schedule_interval / 3600) * 3600
 
-  # The fleet catalogue: one entry per strategy x memory x architecture, keyed "{strategy}-{memory}-{arch}".
+  # The fleet catalogue: one entry per strategy x memory x architecture x runtime x tracing, keyed
+  # "{strategy}-{memory}-{arch}", then "-py{MAJOR}{MINOR}" when the runtime is not var.runtime and "-{tracing}"
+  # when the tracing is not "subsegments": the defaults keep the keys (and the history) of the fleet before them.
+  runtimes = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])
+  # The stores each strategy reads (functions/probe/vocabulary.py STORES_BY_STRATEGY).
+  strategy_stores = {
+    extension   = ["secretsmanager", "ssm"]
+    sdk         = ["secretsmanager", "ssm"]
+    dict        = ["secretsmanager", "ssm"]
+    caching_lib = ["secretsmanager"]
+    powertools  = ["secretsmanager", "ssm"]
+  }
   probes = {
-    for combo in setproduct(var.fleet.strategies, var.fleet.memory_sizes, var.fleet.architectures) :
-    "${combo[0]}-${combo[1]}-${combo[2]}" => {
+    for combo in setproduct(
+      distinct(var.fleet.strategies), distinct(var.fleet.memory_sizes), distinct(var.fleet.architectures),
+      local.runtimes, distinct(var.fleet.tracing)
+    ) :
+    format(
+      "%s-%d-%s%s%s", combo[0], combo[1], combo[2],
+      combo[3] == var.runtime ? "" : "-py${replace(trimprefix(combo[3], "python"), ".", "")}",
+      combo[4] == "subsegments" ? "" : "-${combo[4]}"
+      ) => {
       strategy     = combo[0]
       memory_mb    = combo[1]
       architecture = combo[2]
+      runtime      = combo[3]
+      tracing      = combo[4]
+      # null: every store the strategy reads; else the fleet's stores this strategy reads.
+      stores = var.fleet.stores == null ? null : [for store in var.fleet.stores : store if contains(local.strategy_stores[combo[0]], store)]
+    }
+    # A strategy that reads none of fleet.stores has no probe (validation keeps at least one).
+    if var.fleet.stores == null || length(setintersection(coalesce(var.fleet.stores, []), local.strategy_stores[combo[0]])) > 0
+  }
+
+  # One dependency layer per runtime x architecture of the fleet, from the build's deps-{set}-{runtime}-{arch}.zip.
+  deps_layers = {
+    for pair in setproduct(local.runtimes, distinct(var.fleet.architectures)) :
+    "deps-${var.dependency_set}-${pair[0]}-${pair[1]}" => {
+      runtime      = pair[0]
+      architecture = pair[1]
+      zip          = "deps-${var.dependency_set}-${pair[0]}-${pair[1]}.zip"
     }
   }
 
-  # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64, runtime, architecture};
-  # index it by file name.
+  # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64, kind, runtime,
+  # architecture, dependency_set} (tools/build.py, contract §6); index it by file name.
   manifest_path = "${var.artifacts_dir}/manifest.json"
   manifest = {
     for name, entry in(fileexists(local.manifest_path) ? jsondecode(file(local.manifest_path)) : {}) :
@@ -51,8 +85,16 @@ locals {
   table_name = "${var.name_prefix}-measurements"
 
   # IAM role names are account-wide, every other name here is regional: the region in role names lets the same
-  # name_prefix deploy to two regions of one account. At most 16 + 1 + 14 + 7 + 24 = 62 of IAM's 64 characters.
+  # name_prefix deploy to two regions of one account. At most 16 + 1 + 14 + 7 + 24 = 62 of IAM's 64 characters
+  # for a key of today's form; a key with a runtime and a tracing suffix (up to 40 characters) can pass 64, and
+  # such a role name keeps its first 55 characters and ends in 8 of its SHA-1, so it stays unique.
   role_prefix = "${var.name_prefix}-${data.aws_region.current.name}"
+  probe_role_names = {
+    for key in keys(local.probes) : key => (
+      length("${local.role_prefix}-probe-${key}") <= 64 ? "${local.role_prefix}-probe-${key}" :
+      "${substr("${local.role_prefix}-probe-${key}", 0, 55)}-${substr(sha1("${local.role_prefix}-probe-${key}"), 0, 8)}"
+    )
+  }
   # Every probe function's name starts with this, so the scheduler's policy needs one ARN, not one per probe.
   probe_function_prefix = "${var.name_prefix}-probe-"
 }

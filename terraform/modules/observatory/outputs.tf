@@ -9,7 +9,7 @@ output "dynamodb_table_arn" {
 }
 
 output "probe_function_names" {
-  description = "Probe function name per catalogue key ({strategy}-{memory}-{arch})."
+  description = "Probe function name per catalogue key ({strategy}-{memory}-{arch}[-py3X][-{tracing}])."
   value       = { for key, probe in aws_lambda_function.probe : key => probe.function_name }
 }
 
@@ -56,7 +56,7 @@ output "alarm_names" {
 }
 
 output "fleet" {
-  description = "The deployed catalogue: key => {strategy, memory_mb, architecture}."
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture, runtime, tracing, stores}."
   value       = local.probes
 }
 

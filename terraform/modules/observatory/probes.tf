@@ -1,4 +1,25 @@
 # The fleet: one probe function per catalogue entry, configured through environment variables (contract §1).
+# Every probe runs the same small probe-code.zip; its libraries come from the dependency layer of its runtime and
+# architecture (deps-{dependency_set}-{runtime}-{arch}.zip), so a code change uploads kilobytes, not the SDK.
+
+resource "aws_lambda_layer_version" "deps" {
+  for_each = local.deps_layers
+
+  # Layer names allow letters, digits, '-' and '_': python3.11 is written py311.
+  layer_name               = "${var.name_prefix}-probe-deps-${var.dependency_set}-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
+  description              = "Secret Latency Observatory probe libraries: dependency set ${var.dependency_set}, ${each.value.runtime}, ${each.value.architecture}."
+  filename                 = try(local.manifest[each.value.zip].file, "missing")
+  source_code_hash         = try(local.manifest[each.value.zip].sha256_b64, null)
+  compatible_runtimes      = [each.value.runtime]
+  compatible_architectures = [each.value.architecture]
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(local.manifest), each.value.zip)
+      error_message = "${var.artifacts_dir}/manifest.json lists no ${each.value.zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir} --runtime ${each.value.runtime} --dependency-set ${var.dependency_set}) for this runtime, architecture and dependency set."
+    }
+  }
+}
 
 resource "aws_cloudwatch_log_group" "probe" {
   #checkov:skip=CKV_AWS_158: probe logs hold timings and errors, never a secret value; a CMK adds $1/month
@@ -19,16 +40,20 @@ resource "aws_lambda_function" "probe" {
   for_each = local.probes
 
   function_name    = "${local.probe_function_prefix}${each.key}"
-  description      = "Secret Latency Observatory probe: ${each.value.strategy}, ${each.value.memory_mb} MB, ${each.value.architecture}."
+  description      = "Secret Latency Observatory probe: ${each.value.strategy}, ${each.value.memory_mb} MB, ${each.value.architecture}, ${each.value.runtime}, tracing ${each.value.tracing}."
   role             = aws_iam_role.probe[each.key].arn
-  runtime          = var.runtime
+  runtime          = each.value.runtime
   handler          = "probe.handler.handler"
   architectures    = [each.value.architecture]
   memory_size      = each.value.memory_mb
   timeout          = var.probe_timeout_seconds
-  filename         = try(local.manifest["probe-${var.runtime}-${each.value.architecture}.zip"].file, "missing")
-  source_code_hash = try(local.manifest["probe-${var.runtime}-${each.value.architecture}.zip"].sha256_b64, null)
-  layers           = each.value.strategy == "extension" ? [try(local.extension_layers[each.value.architecture], "missing")] : []
+  filename         = try(local.manifest["probe-code.zip"].file, "missing")
+  source_code_hash = try(local.manifest["probe-code.zip"].sha256_b64, null)
+  # The libraries first, then the extension (Lambda allows 5 layers).
+  layers = concat(
+    [aws_lambda_layer_version.deps["deps-${var.dependency_set}-${each.value.runtime}-${each.value.architecture}"].arn],
+    each.value.strategy == "extension" ? [try(local.extension_layers[each.value.architecture], "missing")] : [],
+  )
 
   environment {
     variables = merge(
@@ -42,6 +67,10 @@ resource "aws_lambda_function" "probe" {
         OBSERVATORY_WARM_SAMPLES      = tostring(each.value.strategy == "sdk" ? var.sdk_warm_samples : var.warm_samples)
         OBSERVATORY_CACHE_TTL_SECONDS = tostring(var.cache_ttl_seconds)
         OBSERVATORY_EXTENSION_LAYER   = each.value.strategy == "extension" ? try(local.extension_layers[each.value.architecture], "") : ""
+        OBSERVATORY_TRACING           = each.value.tracing
+      },
+      each.value.stores == null ? {} : {
+        OBSERVATORY_STORES = join(",", each.value.stores)
       },
       each.value.strategy == "extension" ? {
         PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = tostring(var.extension_http_port)
@@ -66,8 +95,8 @@ resource "aws_lambda_function" "probe" {
       error_message = "No Parameters and Secrets extension layer is known for this region and architecture: set extension_layer_arns."
     }
     precondition {
-      condition     = contains(keys(local.manifest), "probe-${var.runtime}-${each.value.architecture}.zip")
-      error_message = "${var.artifacts_dir}/manifest.json lists no probe-${var.runtime}-${each.value.architecture}.zip: run `make build` (python -m tools.build --out ${var.artifacts_dir}) for this runtime and architecture."
+      condition     = contains(keys(local.manifest), "probe-code.zip")
+      error_message = "${var.artifacts_dir}/manifest.json lists no probe-code.zip: run `make build` (python -m tools.build --out ${var.artifacts_dir})."
     }
   }
 

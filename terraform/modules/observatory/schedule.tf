@@ -36,6 +36,8 @@ resource "aws_scheduler_schedule" "probe" {
       strategy     = each.value.strategy
       memory_mb    = each.value.memory_mb
       architecture = each.value.architecture
+      runtime      = each.value.runtime
+      tracing      = each.value.tracing
       environment  = var.environment
     })
 

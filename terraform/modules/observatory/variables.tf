@@ -27,11 +27,14 @@ variable "environment" {
 }
 
 variable "fleet" {
-  description = "The probe catalogue: one probe function per strategy x memory tier (MB) x architecture."
+  description = "The probe catalogue: one probe function per strategy x memory tier (MB) x architecture x runtime x tracing mode. runtimes null: [runtime]; stores null: every store each strategy reads."
   type = object({
     strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
     memory_sizes  = optional(list(number), [128])
     architectures = optional(list(string), ["x86_64"])
+    runtimes      = optional(list(string))
+    tracing       = optional(list(string), ["subsegments"])
+    stores        = optional(list(string))
   })
   default = {}
 
@@ -55,10 +58,70 @@ variable "fleet" {
     ])
     error_message = "fleet.architectures must be a non-empty list of: x86_64, arm64."
   }
+
+  # The lab runs every runtime the probe supports (with that Python found on the machine).
+  validation {
+    condition = var.fleet.runtimes == null || (length(coalesce(var.fleet.runtimes, [])) > 0 && alltrue([
+      for r in coalesce(var.fleet.runtimes, []) : contains(["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], r)
+    ]))
+    error_message = "fleet.runtimes must be null (the runtime variable) or a non-empty list of: python3.9, python3.10, python3.11, python3.12, python3.13."
+  }
+
+  # Lambda's deprecation table (docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html), looked up 2026-12-01:
+  # python3.9 deprecated 2025-12-15, its create-block date reported differently by the copies found, python3.10
+  # deprecated or close to it (terraform/README.md, "Runtimes on AWS"); the pinned provider hashicorp/aws 5.100.0
+  # knows nothing after python3.13. The lab runs the older ones. (null: var.runtime's own rule checks it; reading
+  # var.runtime here would make terraform skip every rule reading var.fleet whenever var.runtime is invalid.)
+  validation {
+    condition = var.environment != "aws" || alltrue([
+      for r in coalesce(var.fleet.runtimes, []) : contains(["python3.11", "python3.12", "python3.13"], r)
+    ])
+    error_message = "fleet.runtimes must be among python3.11, python3.12, python3.13 on AWS: Lambda deprecated python3.9 on 2025-12-15 and blocks creating functions on it (from a date the copies of its table disagree on; python3.10 is deprecated or close to it; see terraform/README.md), and the pinned AWS provider 5.100.0 knows nothing newer than python3.13. The lab (environment = lab) runs python3.9 to python3.13."
+  }
+
+  validation {
+    condition = length(var.fleet.tracing) > 0 && alltrue([
+      for t in var.fleet.tracing : contains(["off", "subsegments", "patch_all"], t)
+    ])
+    error_message = "fleet.tracing must be a non-empty list of: off, subsegments, patch_all."
+  }
+
+  validation {
+    condition = var.fleet.stores == null || (length(coalesce(var.fleet.stores, [])) > 0 && alltrue([
+      for s in coalesce(var.fleet.stores, []) : contains(["secretsmanager", "ssm"], s)
+    ]))
+    error_message = "fleet.stores must be null (every store each strategy reads) or a non-empty list of: secretsmanager, ssm."
+  }
+
+  # A probe measures the stores its strategy reads among fleet.stores; caching_lib reads Secrets Manager only.
+  validation {
+    condition = alltrue([
+      for s in coalesce(var.fleet.stores, ["secretsmanager"]) : anytrue([
+        for strategy in var.fleet.strategies : strategy != "caching_lib" || s == "secretsmanager"
+      ])
+    ])
+    error_message = "fleet.stores names a store none of fleet.strategies reads (caching_lib reads secretsmanager only)."
+  }
+}
+
+variable "dependency_set" {
+  description = "The probes' dependency layer: 'current' (today's pinned libraries) or '2022' (the 2022 run's: requests 2.28.1, aws-xray-sdk 2.10.0, boto3 of 2022; python3.9 only)."
+  type        = string
+  default     = "current"
+
+  validation {
+    condition     = contains(["current", "2022"], var.dependency_set)
+    error_message = "dependency_set must be 'current' or '2022'."
+  }
+
+  validation {
+    condition     = var.dependency_set != "2022" || (var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime]) == tolist(["python3.9"])
+    error_message = "dependency_set '2022' exists for python3.9 only (the 2022 run's libraries, several of which install for no newer Python): set fleet.runtimes = [\"python3.9\"]."
+  }
 }
 
 variable "runtime" {
-  description = "Lambda Python runtime of every function; `make build` makes the zips for it (probe-<runtime>-<arch>.zip)."
+  description = "Lambda Python runtime of the collector and the compactor, and of the probes unless fleet.runtimes says otherwise; `make build` builds for it."
   type        = string
   default     = "python3.13"
 

@@ -50,7 +50,7 @@ def fake_artifacts(directory: Path) -> Path:
     """A build output for RUNTIME (tiny zips and their manifest): planning never reads the code."""
     directory.mkdir(parents=True)
     manifest = {}
-    for name in (f"probe-{RUNTIME}-x86_64", f"collector-{RUNTIME}-x86_64"):
+    for name in ("probe-code", f"deps-current-{RUNTIME}-x86_64", f"collector-{RUNTIME}-x86_64"):
         path = directory / f"{name}.zip"
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("handler.py", "def handler(event, context):\n    return None\n")
@@ -122,6 +122,21 @@ def test_role_names_carry_the_region_and_fit_iams_limit(plan: dict[str, Any]) ->
     assert roles[MODULE + "aws_iam_role.scheduler"] == "slo-us-east-1-scheduler"
     # the longest possible: a 16-character prefix, a 14-character region, caching_lib at 10,240 MB
     assert len("p" * 16 + "-ap-southeast-3-probe-caching_lib-10240-x86_64") <= 64
+
+
+def test_every_probe_runs_the_code_zip_on_its_runtimes_dependency_layer(plan: dict[str, Any]) -> None:
+    layer = planned(plan, f'aws_lambda_layer_version.deps["deps-current-{RUNTIME}-x86_64"]')
+    assert layer["layer_name"] == "slo-probe-deps-current-py313-x86_64"
+    assert (layer["compatible_runtimes"], layer["compatible_architectures"]) == ([RUNTIME], ["x86_64"])
+    assert layer["filename"].endswith(f"/deps-current-{RUNTIME}-x86_64.zip")
+    function = planned(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')
+    assert function["runtime"] == RUNTIME and function["filename"].endswith("/probe-code.zip")
+    variables = function["environment"][0]["variables"]
+    assert variables["OBSERVATORY_TRACING"] == "subsegments" and "OBSERVATORY_STORES" not in variables
+    # the layers are known after apply (the deps layer is created with the fleet), and name the deps layer
+    assert unknown(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')["layers"] is True
+    layers = json.dumps(configured(plan, "aws_lambda_function.probe")["expressions"]["layers"])
+    assert "aws_lambda_layer_version.deps" in layers and "local.extension_layers" in layers
 
 
 def test_a_probe_is_created_only_once_its_role_can_call_xray(plan: dict[str, Any]) -> None:

@@ -24,3 +24,8 @@ def test_the_build_follows_each_environments_runtime_setting(tmp_path: Path) -> 
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
     assert runtimes.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
     assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
+    # the fleet's runtimes and the dependency set come the same way
+    (local / "terraform.tfvars").write_text('runtimes = ["python3.9"]\ndependency_set = "2022"\n')
+    assert runtimes.env_builds([local], cache, environ={}) == [
+        runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+    ]

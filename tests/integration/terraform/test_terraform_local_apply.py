@@ -150,6 +150,9 @@ def test_the_fleet_is_the_catalogue(deployment: dict[str, Any]) -> None:
         "strategy": "sdk",
         "memory_mb": 1769,
         "architecture": "x86_64",
+        "runtime": "python3.11",
+        "tracing": "subsegments",
+        "stores": None,
     }
 
 
@@ -167,7 +170,7 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
         assert config["Runtime"] == "python3.11"
         assert config["Handler"] == "probe.handler.handler"
         assert config["TracingConfig"]["Mode"] == "Active"
-        assert config["CodeSha256"] == manifest[f"probe-python3.11-{arch}"]["sha256_b64"]
+        assert config["CodeSha256"] == manifest["probe-code"]["sha256_b64"]  # one small zip for every probe
         expected_env = {
             "OBSERVATORY_PROBE_KEY": key,
             "OBSERVATORY_STRATEGY": strategy,
@@ -178,6 +181,7 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
             "OBSERVATORY_WARM_SAMPLES": "10" if strategy == "sdk" else "100",
             "OBSERVATORY_CACHE_TTL_SECONDS": "60",
             "OBSERVATORY_EXTENSION_LAYER": layer if strategy == "extension" else "",
+            "OBSERVATORY_TRACING": "subsegments",
         }
         if strategy == "extension":
             expected_env |= {
@@ -189,7 +193,9 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
             expected_env["POWERTOOLS_PARAMETERS_MAX_AGE"] = "60"
         assert config["Environment"]["Variables"] == expected_env, key
         layers = [entry["Arn"] for entry in config.get("Layers", [])]
-        assert layers == ([layer] if strategy == "extension" else []), key
+        # the libraries' layer (deps-current-python3.11-x86_64.zip), then the extension's
+        assert f":layer:{PREFIX}-probe-deps-current-py311-{arch}:" in layers[0], key
+        assert layers[1:] == ([layer] if strategy == "extension" else []), key
 
 
 def test_collector_is_configured_per_contract(
@@ -276,6 +282,8 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
             "strategy": strategy,
             "memory_mb": int(memory),
             "architecture": arch,
+            "runtime": "python3.11",
+            "tracing": "subsegments",
             "environment": "lab",
         }
         # spread over a third of the 5-minute interval; undeliverable runs go to the schedules' queue

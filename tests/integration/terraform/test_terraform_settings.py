@@ -94,6 +94,13 @@ def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(aws_
         tfvars.unlink()
         backend.unlink()
     assert inputs["probes"] == {
-        "dict-512-x86_64": {"strategy": "dict", "memory_mb": 512, "architecture": "x86_64"}
+        "dict-512-x86_64": {
+            "strategy": "dict",
+            "memory_mb": 512,
+            "architecture": "x86_64",
+            "runtime": "python3.13",
+            "tracing": "subsegments",
+            "stores": None,
+        }
     }
     assert inputs["schedule_interval_s"] == 3600

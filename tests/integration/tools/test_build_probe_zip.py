@@ -1,7 +1,9 @@
-"""The real probe zip: pip-installed for Linux, byte-identical across builds, and runnable on its own.
+"""The real probe code zip and dependency layer: pip-installed for Linux, byte-identical across builds, and
+runnable as Lambda runs them (the code in /var/task, the layer's python/ in /opt/python).
 
-Builds with real pip (PyPI) into two separate caches, then runs the handler from the unpacked zip, with no
-site-packages at all, against the local AWS endpoint over HTTP.
+Builds with real pip (PyPI) into two separate caches, then runs the handler from the unpacked zip and layer,
+with no site-packages at all, against the local AWS endpoint over HTTP. The python3.9 layers (current and
+2022) are built too: each holds exactly its pins, for CPython 3.9.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -22,11 +25,11 @@ from tools import build as b
 REPO = Path(__file__).resolve().parents[3]
 CANARY = "integration-canary-5d1e"
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-NAME = f"probe-{RUNTIME}-x86_64"
+NAMES = ("probe-code", f"deps-current-{RUNTIME}-x86_64")
 
 RUN_HANDLER = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[2]]  # /var/task, then /opt/python, as Lambda orders them
 from probe.handler import handler
 record = handler({"source": "observatory.schedule"}, None)
 print(json.dumps({"record": record, "boto3": sys.modules["boto3"].__file__}))
@@ -35,7 +38,8 @@ print(json.dumps({"record": record, "boto3": sys.modules["boto3"].__file__}))
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The probe zip for this interpreter's runtime on x86_64, built twice with fresh dependency caches."""
+    """The probe code zip and the layer for this interpreter's runtime on x86_64, built twice with fresh
+    dependency caches."""
     root = tmp_path_factory.mktemp("build")
     outs = []
     for attempt in ("one", "two"):
@@ -48,40 +52,86 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.mark.slow
 def test_two_builds_are_byte_identical(built: tuple[Path, Path]) -> None:
     one, two = built
-    zip_one = (one / f"{NAME}.zip").read_bytes()
-    assert zip_one == (two / f"{NAME}.zip").read_bytes()
     manifest = json.loads((one / "manifest.json").read_text())
-    assert manifest[NAME]["sha256_hex"] == hashlib.sha256(zip_one).hexdigest()
+    assert sorted(manifest) == sorted(NAMES)
+    for name in NAMES:
+        zip_one = (one / f"{name}.zip").read_bytes()
+        assert zip_one == (two / f"{name}.zip").read_bytes()
+        assert manifest[name]["sha256_hex"] == hashlib.sha256(zip_one).hexdigest()
     assert (one / "manifest.json").read_bytes() == (two / "manifest.json").read_bytes()
 
 
-@pytest.mark.slow
-def test_zip_holds_the_probe_and_its_pinned_dependencies(built: tuple[Path, Path]) -> None:
-    with zipfile.ZipFile(built[0] / f"{NAME}.zip") as archive:
-        names = archive.namelist()
-        infos = archive.infolist()
-    assert "probe/handler.py" in names and "probe/strategies/powertools.py" in names
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("bin/")]
-    pins = [
+def _pins(requirements: Path) -> list[str]:
+    return [
         line.strip()
-        for line in (REPO / "functions/probe/requirements.txt").read_text().splitlines()
+        for line in requirements.read_text().splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    dist_infos = {n.split("/")[0].lower().replace("_", "-") for n in names if ".dist-info/" in n}
+
+
+def _assert_holds_exactly(names: list[str], pins: list[str], prefix: str) -> None:
+    dist_infos = {
+        n[len(prefix) :].split("/")[0].lower().replace("_", "-") for n in names if ".dist-info/" in n
+    }
+    expected = set()
     for pin in pins:
         package, version = pin.split("==")
-        assert f"{package.lower().replace('_', '-')}-{version}.dist-info" in dist_infos, pin
+        expected.add(f"{package.lower().replace('_', '-')}-{version}.dist-info")
+    assert dist_infos == expected
+
+
+@pytest.mark.slow
+def test_the_code_zip_holds_the_probe_and_the_layer_its_pinned_dependencies(built: tuple[Path, Path]) -> None:
+    with zipfile.ZipFile(built[0] / "probe-code.zip") as archive:
+        code = archive.namelist()
+        infos = archive.infolist()
+    assert (
+        "probe/handler.py" in code and "probe/strategies/powertools.py" in code and "probe/BUILD.json" in code
+    )
+    assert all(n.startswith("probe/") and not n.endswith((".pyc", ".txt")) for n in code)  # code only
+    with zipfile.ZipFile(built[0] / f"deps-current-{RUNTIME}-x86_64.zip") as archive:
+        names = archive.namelist()
+        infos += archive.infolist()
+    assert all(n.startswith("python/") for n in names)
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("python/bin/")]
+    _assert_holds_exactly(names, _pins(b.requirements_for(REPO, "current", RUNTIME)), "python/")
     assert any(n.endswith("x86_64-linux-gnu.so") for n in names)  # Linux wheels, not this machine's cache
     assert {(i.date_time, (i.external_attr >> 16) & 0o777) for i in infos} == {((1980, 1, 1, 0, 0, 0), 0o644)}
+
+
+@pytest.mark.slow
+def test_the_python39_layers_hold_their_own_pins(tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    cache = b.REPO / "build" / ".cache"  # the cache `make build` fills; fresh caches are tested above
+    b.build(
+        out,
+        "python3.9",
+        ["x86_64"],
+        ["deps"],
+        cache=cache,
+        say=lambda _: None,
+        dependency_sets=["current", "2022"],
+    )
+    for dependency_set, pinned in (("current", "requests==2.32.5"), ("2022", "requests==2.28.1")):
+        requirements = REPO / "functions/probe/requirements" / f"{dependency_set}-python3.9.txt"
+        assert b.requirements_for(REPO, dependency_set, "python3.9") == requirements
+        assert pinned in _pins(requirements)
+        with zipfile.ZipFile(out / f"deps-{dependency_set}-python3.9-x86_64.zip") as archive:
+            names = archive.namelist()
+        _assert_holds_exactly(names, _pins(requirements), "python/")
+        tags = {re.search(r"cpython-(\d+)-", n).group(1) for n in names if re.search(r"cpython-\d+-", n)}
+        assert tags == {"39"}, dependency_set  # compiled for CPython 3.9 (wrapt, charset_normalizer)
 
 
 @pytest.mark.slow
 def test_unpacked_zip_runs_the_handler_alone(
     built: tuple[Path, Path], aws_endpoint: str, tmp_path: Path
 ) -> None:
-    unpacked = tmp_path / "task"
-    with zipfile.ZipFile(built[0] / f"{NAME}.zip") as archive:
+    unpacked, opt = tmp_path / "task", tmp_path / "opt"
+    with zipfile.ZipFile(built[0] / "probe-code.zip") as archive:
         archive.extractall(unpacked)
+    with zipfile.ZipFile(built[0] / f"deps-current-{RUNTIME}-x86_64.zip") as archive:
+        archive.extractall(opt)
     boto3.client("secretsmanager", endpoint_url=aws_endpoint, region_name="us-east-1").create_secret(
         Name="zip-canary", SecretString=CANARY
     )
@@ -108,12 +158,12 @@ def test_unpacked_zip_runs_the_handler_alone(
     }
     # -S: no site-packages, so everything the handler imports must come from the zip.
     done = subprocess.run(
-        [sys.executable, "-S", "-c", RUN_HANDLER, str(unpacked)],
+        [sys.executable, "-S", "-c", RUN_HANDLER, str(unpacked), str(opt / "python")],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result["boto3"].startswith(str(unpacked))
+    assert result["boto3"].startswith(str(opt / "python"))  # the layer's SDK
     record = result["record"]
     digest = hashlib.sha256(CANARY.encode()).hexdigest()
     assert [(s["store"], s["value_sha256"], s["errors"]) for s in record["stores"]] == [

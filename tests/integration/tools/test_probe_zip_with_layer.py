@@ -1,4 +1,5 @@
-"""The built probe zip's `extension` strategy against the built extension layer, both run as Lambda would.
+"""The built probe code zip's `extension` strategy, on its dependency layer, against the built extension
+layer, all run as Lambda would.
 
 The layer is unpacked and its `extensions/slo-parameters-secrets` started (standalone: no Extensions API),
 fetching from the local AWS endpoint over HTTP; the probe runs from its unpacked zip with no site-packages.
@@ -29,7 +30,7 @@ TOKEN = "layer-test-session-token"
 
 RUN_HANDLER = """
 import json, sys
-sys.path.insert(0, sys.argv[1])
+sys.path[:0] = [sys.argv[1], sys.argv[2]]  # /var/task, then /opt/python
 from probe.handler import handler
 print(json.dumps(handler({"source": "observatory.schedule"}, None)))
 """
@@ -37,14 +38,19 @@ print(json.dumps(handler({"source": "observatory.schedule"}, None)))
 
 @pytest.fixture(scope="module")
 def unpacked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """(/var/task, /opt): the probe zip and the extension layer for x86_64, built and unpacked."""
+    """(/var/task, /opt): the probe code zip, its dependency layer and the extension layer for x86_64, built
+    and unpacked (both layers into /opt, as Lambda does)."""
     root = tmp_path_factory.mktemp("lambda")
     out = root / "build"
     # The dependency cache `make build` fills (reproducibility from fresh caches is tested beside this).
     cache = b.REPO / "build" / ".cache"
     b.build(out, RUNTIME, ["x86_64"], ["probe", "extension-layer"], cache=cache, say=lambda _: None)
     task, opt = root / "task", root / "opt"
-    for name, target in ((f"probe-{RUNTIME}-x86_64.zip", task), ("extension-layer-x86_64.zip", opt)):
+    for name, target in (
+        ("probe-code.zip", task),
+        (f"deps-current-{RUNTIME}-x86_64.zip", opt),
+        ("extension-layer-x86_64.zip", opt),
+    ):
         with zipfile.ZipFile(out / name) as archive:
             for info in archive.infolist():
                 archive.extract(info, target)
@@ -104,7 +110,7 @@ def test_extension_strategy_through_the_built_layer(
             "OBSERVATORY_WARM_SAMPLES": "20",
         }
         done = subprocess.run(
-            [sys.executable, "-S", "-c", RUN_HANDLER, str(task)],
+            [sys.executable, "-S", "-c", RUN_HANDLER, str(task), str(opt / "python")],
             env=probe_env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
         )  # fmt: skip
     finally:

@@ -74,7 +74,9 @@ def manifest_artifacts(build_dir: Path) -> list[Artifact]:
     entries = {
         name: entry
         for name, entry in manifest.items()
-        if isinstance(entry, dict) and str(entry.get("path", "")).endswith(".zip")
+        if isinstance(entry, dict)
+        and str(entry.get("path", "")).endswith(".zip")
+        and entry.get("kind") != "probe-code"  # code only, for every runtime and architecture: checked below
     }
     if not entries:
         pytest.fail(f"{manifest_path} lists no zip")
@@ -174,6 +176,16 @@ def test_every_compiled_module_fits_its_zips_architecture_and_python() -> None:
     assert failures == []
     # Not vacuous: the probe's dependencies (charset_normalizer, wrapt) are compiled, on both architectures.
     assert checked["arm64"] > 0 and checked["x86_64"] > 0, checked
+
+
+def test_the_probe_code_zip_holds_no_compiled_module() -> None:
+    manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
+    code = [entry for entry in manifest.values() if entry.get("kind") == "probe-code"]
+    assert len(code) == 1, "the manifest lists no probe-code zip: run `make build`"
+    assert "runtime" not in code[0] and "architecture" not in code[0]
+    with zipfile.ZipFile(BUILD_DIR / code[0]["path"]) as archive:
+        names = archive.namelist()
+    assert names and not [name for name in names if SHARED_OBJECT.search(name) or ".dist-info/" in name]
 
 
 # ------------------------------------------------------------------------------- the checker itself fails

@@ -1,5 +1,6 @@
 """One runtime setting drives the build: tools.runtimes asks each Terraform environment (here a stand-in
-resolver), caches the answer by the environment's files, and tools.build builds for what it answered."""
+resolver) for its runtime, its fleet's runtimes and dependency set, caches the answer by the environment's
+files and TF_VAR_*, and tools.build builds for what it answered."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from tools import runtimes
 
 
 class Resolver:
-    """Stands in for Terraform: the runtime written in the env's runtime.txt, and a count of the questions."""
+    """Stands in for Terraform: the runtime written in the env's runtime.txt (the fleet on that runtime, set
+    current), and a count of the questions."""
 
     def __init__(self) -> None:
         self.asked: list[Path] = []
 
-    def __call__(self, env_dir: Path) -> str:
+    def __call__(self, env_dir: Path) -> runtimes.EnvBuild:
         self.asked.append(env_dir)
-        return (env_dir / "runtime.txt").read_text().strip()
+        runtime = (env_dir / "runtime.txt").read_text().strip()
+        return runtimes.EnvBuild(runtime, (runtime,))
 
 
 def env(root: Path, name: str, runtime: str) -> Path:
@@ -60,31 +63,86 @@ def test_a_damaged_cache_is_asked_again(tmp_path: Path) -> None:
     assert runtimes.env_runtimes([aws], tmp_path / "cache", Resolver(), {}) == ["python3.13"]
 
 
-def test_the_build_makes_the_zips_for_each_environments_runtime_and_the_layer_once(
+def test_a_tf_var_of_any_variable_asks_again(tmp_path: Path) -> None:
+    local = env(tmp_path, "local", "python3.11")
+    resolver = Resolver()
+    cache = tmp_path / "cache"
+    runtimes.env_builds([local], cache, resolver, {})
+    runtimes.env_builds([local], cache, resolver, {"HOME": "/elsewhere"})
+    assert len(resolver.asked) == 1
+    runtimes.env_builds([local], cache, resolver, {"TF_VAR_runtimes": '["python3.9"]'})
+    assert len(resolver.asked) == 2
+
+
+def test_a_malformed_answer_is_a_terraform_error(tmp_path: Path) -> None:
+    from tools import terraform
+
+    with pytest.raises(terraform.TerraformError, match=r"local\.build"):
+        runtimes.EnvBuild.parse({"runtime": "python3.11", "runtimes": []}, tmp_path)
+    wanted = runtimes.EnvBuild.parse(
+        {"runtime": "python3.11", "runtimes": ["python3.9", "python3.9"], "dependency_set": "2022"}, tmp_path
+    )
+    assert wanted == runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+
+
+def _stub(monkeypatch: pytest.MonkeyPatch, answers: list[runtimes.EnvBuild]) -> list[tuple[str, list, list]]:
+    """tools.build's main with Terraform and the builds stood in for; returns the builds it asked for."""
+    built: list[tuple[str, list, list]] = []
+
+    def fake_env_builds(envs: list[Path], cache: Path) -> list[runtimes.EnvBuild]:
+        return answers[: len(envs)]
+
+    def fake_build(
+        out: Path, runtime: str, archs: list[str], only: list[str], cache: Path, dependency_sets: list[str]
+    ) -> dict:
+        built.append((runtime, list(only), list(dependency_sets)))
+        return {f"x-{runtime}": {}}
+
+    monkeypatch.setattr(runtimes, "env_builds", fake_env_builds)
+    monkeypatch.setattr(b, "build", fake_build)
+    return built
+
+
+def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    asked: list[list[Path]] = []
-    built: list[tuple[str, list[str]]] = []
-
-    def fake_env_runtimes(envs: list[Path], cache: Path) -> list[str]:
-        asked.append(list(envs))
-        return ["python3.11", "python3.13"][: len(envs)]
-
-    def fake_build(out: Path, runtime: str, archs: list[str], only: list[str], cache: Path) -> dict:
-        built.append((runtime, list(only)))
-        return {f"probe-{runtime}-x86_64": {}}
-
-    monkeypatch.setattr(runtimes, "env_runtimes", fake_env_runtimes)
-    monkeypatch.setattr(b, "build", fake_build)
+    local = runtimes.EnvBuild("python3.11", ("python3.9", "python3.11"), "current")
+    aws = runtimes.EnvBuild("python3.13", ("python3.13",), "current")
+    built = _stub(monkeypatch, [local, aws])
     assert b.main(["--out", str(tmp_path)]) == 0
-    assert asked == [list(b.DEFAULT_RUNTIME_ENVS)]
     assert built == [
-        ("python3.11", ["probe", "collector", "extension-layer"]),
-        ("python3.13", ["probe", "collector"]),
+        ("python3.11", ["probe-code", "deps", "collector", "extension-layer"], ["current"]),
+        ("python3.9", ["deps"], ["current"]),
+        ("python3.13", ["deps", "collector"], ["current"]),
+    ]
+
+
+def test_the_2022_set_comes_from_the_environment_or_the_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replay = runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+    built = _stub(monkeypatch, [replay])
+    assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 0
+    assert built == [
+        ("python3.11", ["probe-code", "collector", "extension-layer"], []),
+        ("python3.9", ["deps"], ["2022"]),
     ]
     built.clear()
-    assert b.main(["--out", str(tmp_path), "--runtime", "python3.12"]) == 0
-    assert built == [("python3.12", ["probe", "collector", "extension-layer"])] and len(asked) == 1
+    # Alone, --dependency-set 2022 adds the runtimes it has requirements for (the repository's: python3.9).
+    today = runtimes.EnvBuild("python3.11", ("python3.11",), "current")
+    built = _stub(monkeypatch, [today])
+    assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path), "--dependency-set", "2022"]) == 0
+    assert built[-1] == ("python3.9", ["deps"], ["2022"])
+    built.clear()
+    # by hand, the code zip and the extension layer go with a runtime the collector's and lab's Python can be
+    assert b.main(["--out", str(tmp_path), "--runtime", "python3.9", "--runtime", "python3.12"]) == 0
+    assert built == [
+        ("python3.9", ["deps", "collector"], ["current"]),  # tools.build then says the collector is skipped
+        ("python3.12", ["probe-code", "deps", "collector", "extension-layer"], ["current"]),
+    ]
+    built.clear()
+    assert b.main(["--out", str(tmp_path), "--runtime", "python3.12", "--only", "probe"]) == 0
+    assert built == [("python3.12", ["probe-code", "deps"], ["current"])]
 
 
 def test_a_terraform_failure_stops_the_build_with_its_reason(
@@ -92,10 +150,10 @@ def test_a_terraform_failure_stops_the_build_with_its_reason(
 ) -> None:
     from tools import terraform
 
-    def failing(envs: list[Path], cache: Path) -> list[str]:
+    def failing(envs: list[Path], cache: Path) -> list[runtimes.EnvBuild]:
         raise terraform.TerraformError("runtime must be one of python3.11, python3.12, python3.13 on AWS")
 
-    monkeypatch.setattr(runtimes, "env_runtimes", failing)
+    monkeypatch.setattr(runtimes, "env_builds", failing)
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 1
     error = capsys.readouterr().err
     assert "cannot ask Terraform which runtime to build for: runtime must be one of" in error

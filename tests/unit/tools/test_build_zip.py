@@ -1,4 +1,5 @@
-"""tools/build.py on a small fake tree with a fake installer: layout, determinism, caching, manifest."""
+"""tools/build.py on a small fake tree with a fake installer: layout, determinism, caching, manifest, and
+which requirements each dependency layer gets."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def fake_repo(root: Path, layer: bool = True) -> Path:
     _write(root / "functions/probe/__init__.py", "")
     _write(root / "functions/probe/handler.py", "def handler(event, context):\n    return {}\n")
     _write(root / "functions/probe/strategies/sdk.py", "X = 1\n")
-    _write(root / "functions/probe/requirements.txt", "fakepkg==1.0\n")
+    _write(root / "functions/probe/requirements/current.txt", "fakepkg==1.0\n")
+    _write(root / "functions/probe/requirements/current-python3.9.txt", "fakepkg==0.9\n")
+    _write(root / "functions/probe/requirements/2022-python3.9.txt", "oldpkg==0.1\n")
     _write(root / "functions/probe/__pycache__/handler.cpython-311.pyc", "bytecode")
     _write(root / "functions/probe/stray.pyc", "bytecode")
     _write(root / "functions/probe/tests/test_inside.py", "def test(): pass\n")
@@ -82,19 +85,24 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
     repo = fake_repo(tmp_path / "repo")
     built, _ = run(repo, tmp_path / "out", FakeInstaller())
     assert sorted(built) == sorted(
-        f"{kind}-{arch}"
-        for kind in ("probe-python3.11", "collector-python3.11", "extension-layer")
-        for arch in b.ARCHITECTURES
+        ["probe-code"]
+        + [
+            f"{kind}-{arch}"
+            for kind in ("deps-current-python3.11", "collector-python3.11", "extension-layer")
+            for arch in b.ARCHITECTURES
+        ]
     )
     out = tmp_path / "out"
-    assert names(out / "probe-python3.11-x86_64.zip") == [
-        "fakepkg-1.0.dist-info/METADATA",
-        "fakepkg/__init__.py",
+    # The code alone, whatever the runtime and architecture: no requirement files, no dependencies.
+    assert names(out / "probe-code.zip") == [
         "probe/BUILD.json",  # the digest of the other inputs: every row records it
         "probe/__init__.py",
         "probe/handler.py",
-        "probe/requirements.txt",
         "probe/strategies/sdk.py",
+    ]
+    assert names(out / "deps-current-python3.11-x86_64.zip") == [
+        "python/fakepkg-1.0.dist-info/METADATA",
+        "python/fakepkg/__init__.py",
     ]
     assert names(out / "collector-python3.11-arm64.zip") == ["collector/__init__.py", "collector/handler.py"]
     assert names(out / "extension-layer-arm64.zip") == [
@@ -106,7 +114,7 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
         "slo-parameters-secrets/layerdep-1.0.dist-info/METADATA",
         "slo-parameters-secrets/layerdep/__init__.py",
     ]
-    with zipfile.ZipFile(out / "probe-python3.11-x86_64.zip") as archive:
+    with zipfile.ZipFile(out / "probe-code.zip") as archive:
         build = json.loads(archive.read("probe/BUILD.json"))["inputs_sha256"]
     assert len(build) == 64 and build != b.inputs_digest([])
     with zipfile.ZipFile(out / "extension-layer-arm64.zip") as archive:
@@ -126,7 +134,7 @@ def test_two_builds_are_byte_identical_whatever_the_file_times_and_modes(tmp_pat
             path.chmod(0o600)
     run(repo, tmp_path / "two", FakeInstaller(), cache=tmp_path / "cache-two")
     zips = sorted(p.name for p in (tmp_path / "one").glob("*.zip"))
-    assert len(zips) == 6
+    assert len(zips) == 7
     for name in zips:
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes(), name
     assert (tmp_path / "one/manifest.json").read_bytes() == (tmp_path / "two/manifest.json").read_bytes()
@@ -136,7 +144,21 @@ def test_manifest_lists_path_and_both_digests(tmp_path: Path) -> None:
     repo = fake_repo(tmp_path / "repo")
     run(repo, tmp_path / "out", FakeInstaller())
     manifest = json.loads((tmp_path / "out/manifest.json").read_text())
-    assert len(manifest) == 6
+    assert len(manifest) == 7
+    assert {name: entry["kind"] for name, entry in manifest.items()} == {
+        "probe-code": "probe-code",
+        **{f"deps-current-python3.11-{arch}": "deps" for arch in b.ARCHITECTURES},
+        **{f"collector-python3.11-{arch}": "collector" for arch in b.ARCHITECTURES},
+        **{f"extension-layer-{arch}": "extension-layer" for arch in b.ARCHITECTURES},
+    }
+    assert "runtime" not in manifest["probe-code"] and "architecture" not in manifest["probe-code"]
+    deps = manifest["deps-current-python3.11-arm64"]
+    assert (deps["runtime"], deps["architecture"], deps["dependency_set"]) == (
+        "python3.11",
+        "arm64",
+        "current",
+    )
+    assert "dependency_set" not in manifest["collector-python3.11-arm64"]
     for name, entry in manifest.items():
         data = (tmp_path / "out" / entry["path"]).read_bytes()
         assert entry["path"] == f"{name}.zip"
@@ -156,18 +178,20 @@ def test_dependencies_are_cached_and_unchanged_zips_kept(tmp_path: Path) -> None
             ("layerdep==2.0", "arm64", "3.11"),
         ]
     )
-    probe_zip = tmp_path / "out/probe-python3.11-x86_64.zip"
-    before = probe_zip.stat().st_mtime_ns
+    code_zip, deps_zip = tmp_path / "out/probe-code.zip", tmp_path / "out/deps-current-python3.11-x86_64.zip"
+    before = code_zip.stat().st_mtime_ns, deps_zip.stat().st_mtime_ns
     _, lines = run(repo, tmp_path / "out", installer)
     assert len(installer.calls) == 4  # nothing installed again
-    assert sum("unchanged" in line for line in lines) == 6
-    assert probe_zip.stat().st_mtime_ns == before
-    # A real change rebuilds; a changed requirement installs again.
-    old = probe_zip.read_bytes()
+    assert sum("unchanged" in line for line in lines) == 7
+    assert (code_zip.stat().st_mtime_ns, deps_zip.stat().st_mtime_ns) == before
+    # A code change rebuilds the code zip only; a changed requirement installs again and rebuilds the layer.
+    old_code, old_deps = code_zip.read_bytes(), deps_zip.read_bytes()
     (repo / "functions/probe/handler.py").write_text("def handler(event, context):\n    return {'v': 2}\n")
-    (repo / "functions/probe/requirements.txt").write_text("fakepkg==1.1\n")
     run(repo, tmp_path / "out", installer, only=("probe",), archs=("x86_64",))
-    assert probe_zip.read_bytes() != old
+    assert code_zip.read_bytes() != old_code and deps_zip.read_bytes() == old_deps
+    assert len(installer.calls) == 4
+    (repo / "functions/probe/requirements/current.txt").write_text("fakepkg==1.1\n")
+    run(repo, tmp_path / "out", installer, only=("probe",), archs=("x86_64",))
     assert installer.calls[-1] == ("fakepkg==1.1", "x86_64", "3.11")
 
 
@@ -197,7 +221,7 @@ def test_only_builds_one_kind_and_keeps_the_rest_of_the_manifest(tmp_path: Path)
     built, _ = run(repo, tmp_path / "out", FakeInstaller(), only=("collector",), archs=("x86_64",))
     assert list(built) == ["collector-python3.11-x86_64"]
     manifest = json.loads((tmp_path / "out/manifest.json").read_text())
-    assert "probe-python3.11-arm64" in manifest
+    assert "deps-current-python3.11-arm64" in manifest
     assert "extension-layer-arm64" not in manifest  # its zip is gone
 
 
@@ -233,9 +257,53 @@ def test_a_failed_install_leaves_no_cache_and_no_zip(tmp_path: Path) -> None:
         b.build(
             tmp_path / "out", "python3.11", ["x86_64"], ["probe"], repo=repo, installer=failing, say=print
         )
-    assert not list((tmp_path / "out").glob("*.zip"))
+    assert not list((tmp_path / "out").glob("deps-*.zip"))
     assert list((tmp_path / "out/.cache/deps").iterdir()) == []
     # The next build installs again rather than trusting the partial tree.
     installer = FakeInstaller()
     run(repo, tmp_path / "out", installer, only=("probe",), archs=("x86_64",))
     assert len(installer.calls) == 1
+
+
+def test_each_runtime_gets_its_own_requirements_and_the_2022_set_only_python39(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    installer = FakeInstaller()
+    out = tmp_path / "out"
+    for runtime, sets in (("python3.9", ("current", "2022")), ("python3.12", ("current",))):
+        b.build(
+            out, runtime, ["x86_64"], ["deps"], repo=repo, installer=installer, say=lambda _: None,
+            dependency_sets=sets,
+        )  # fmt: skip
+    assert installer.calls == [
+        ("fakepkg==0.9", "x86_64", "3.9"),  # current-python3.9.txt
+        ("oldpkg==0.1", "x86_64", "3.9"),  # 2022-python3.9.txt
+        ("fakepkg==1.0", "x86_64", "3.12"),  # current.txt: no current-python3.12.txt
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert sorted(manifest) == [
+        "deps-2022-python3.9-x86_64",
+        "deps-current-python3.12-x86_64",
+        "deps-current-python3.9-x86_64",
+    ]
+    assert manifest["deps-2022-python3.9-x86_64"]["dependency_set"] == "2022"
+    with pytest.raises(
+        b.BuildError, match=r"'2022' has no requirements for python3\.11.*exists for python3\.9"
+    ):
+        b.build(
+            out, "python3.11", ["x86_64"], ["deps"], repo=repo, installer=installer, dependency_sets=["2022"]
+        )
+    with pytest.raises(b.BuildError, match="1999"):
+        b.build(
+            out, "python3.11", ["x86_64"], ["deps"], repo=repo, installer=installer, dependency_sets=["1999"]
+        )
+
+
+def test_the_collector_is_not_built_for_a_runtime_it_cannot_run_on(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    lines: list[str] = []
+    built = b.build(
+        tmp_path / "out", "python3.9", ["x86_64"], ["collector"], repo=repo, installer=FakeInstaller(),
+        say=lines.append,
+    )  # fmt: skip
+    assert built == {}
+    assert any(line.startswith("skipped collector-python3.9-x86_64") and "3.11+" in line for line in lines)
