@@ -20,6 +20,7 @@ from functions.probe import strategies
 from functions.probe import vocabulary as probe
 from lab.extension import vocabulary as extension
 from lab.runtime import cgroups
+from tools import build
 
 REPO = Path(__file__).resolve().parents[2]
 MODULE = REPO / "terraform" / "modules" / "observatory"
@@ -116,13 +117,9 @@ def _validated(path: Path) -> dict[str, list[tuple[list[str], str]]]:
     return found
 
 
-# Issue 13's vocabularies, as the interface between the helpers names them; the collector's copies are used
-# when they exist (the collector's part of the issue adds them), so each copy is compared with one source.
-TRACING: tuple[str, ...] = getattr(collector, "TRACING", ("off", "subsegments", "patch_all"))
-LAB_RUNTIMES: tuple[str, ...] = getattr(
-    collector, "LAB_RUNTIMES", ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
-)
-DEPENDENCY_SETS = ("current", "2022")
+TRACING = collector.TRACING
+LAB_RUNTIMES = collector.LAB_RUNTIMES
+DEPENDENCY_SETS = build.DEPENDENCY_SETS
 
 
 def test_terraform_validates_against_the_vocabulary() -> None:
