@@ -86,7 +86,9 @@ class EnvironmentPool:
         return env, True
 
     def _create(self, spec: FunctionSpec, cause: str) -> ExecutionEnvironment:
-        """Check the code, unpack it and its layers, and make the cgroup (INIT runs in `start`)."""
+        """Find the runtime's interpreter, check the code, unpack it and its layers, and make the cgroup (INIT
+        runs in `start`)."""
+        python = self.settings.runtime_python(spec.runtime)  # made once per runtime; before INIT's clock
         code_zip = self.artifacts.find(spec.code_sha256, f"function {spec.name}")
         layer_zips = [
             self.artifacts.find(self._layer_sha(arn), f"layer {arn} of {spec.name}") for arn in spec.layers
@@ -110,6 +112,7 @@ class EnvironmentPool:
             group=group,
             cold_cause=cause,
             settings=self.settings,
+            python=python,
         )
 
     def retire(self, env: ExecutionEnvironment, reason: str) -> None:
