@@ -59,11 +59,6 @@ class HostSpeed:
     def describe(self) -> str:
         return f"host: {self.cpu}, reference workload {self.reference_ms:.1f} ms"
 
-    def variables(self) -> dict[str, str]:
-        """What every execution environment is told (the interface's `OBSERVATORY_LAB_HOST_*`)."""
-        return {"OBSERVATORY_LAB_HOST_CPU": self.cpu,
-                "OBSERVATORY_LAB_HOST_REF_MS": f"{self.reference_ms:.1f}"}
-
 
 def cpu_model(cpuinfo: str | None, fallback: str = "") -> str:
     """The first "model name" in /proc/cpuinfo's text, else `fallback` (platform.processor()), else
