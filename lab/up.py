@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +33,11 @@ from lab.hostspeed import HostSpeed, measure
 from lab.rounds import report_rounds, run_rounds, watch
 from lab.runtime.errors import RuntimeEnvironmentError
 from lab.runtime.runtimes import RuntimeEnvironments
+from lab.runtime.unpacked import UnpackedZips
 from lab.scheduler import Schedule, Scheduler
 from lab.settings import LOCAL_ENV, LOOPBACK, LabConfig
 from lab.state import Deployment, UpRecord, read_up, remove_up, write_up
+from tools import terraform as tf
 
 if TYPE_CHECKING:
     from lab.console import Console
@@ -42,6 +45,7 @@ if TYPE_CHECKING:
 
 STEPS = 5
 RUNTIMES_DIR = "runtimes"  # in the state dir: one environment per runtime (lab/runtime/runtimes.py)
+SERVICE_TAG = "runtime"  # the service's work dir in the state dir
 
 
 class StepClock:
@@ -86,11 +90,14 @@ class Prerequisites:
 
 
 class RuntimePreparation:
-    """The runtimes' environments made in a thread while the endpoint starts and Terraform applies."""
+    """The runtimes' environments made, and the build's zips unpacked, in a thread while the endpoint starts
+    and Terraform applies (both were on the path of the first cold starts)."""
 
-    def __init__(self, environments: RuntimeEnvironments, runtimes: list[str]) -> None:
+    def __init__(self, environments: RuntimeEnvironments, runtimes: list[str],
+                 unpack: Callable[[], object] = lambda: None) -> None:
         self._environments = environments
         self._runtimes = runtimes
+        self._unpack = unpack
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="lab-runtimes", daemon=True)
         self._thread.start()
@@ -99,6 +106,7 @@ class RuntimePreparation:
         try:
             for runtime in self._runtimes:
                 self._environments.ensure(runtime)
+            self._unpack()
         except BaseException as exc:  # handed to the main thread by wait()
             self._error = exc
 
@@ -109,12 +117,38 @@ class RuntimePreparation:
             raise LabError(f"a runtime's environment could not be made: {self._error}") from self._error
 
 
+def local_workspace(
+    config: LabConfig, clients: EndpointClients | None, variables: Mapping[str, Any] | None = None
+) -> tf.Workspace:
+    """terraform/envs/local as the lab applies it: its state in `.lab/terraform/`, its providers in
+    `.lab/terraform-data/` (kept between runs: `init` is then quick); `clients` None before the endpoint
+    runs (enough to evaluate variables)."""
+    endpoint = {"endpoint": clients.endpoint_url, "ca_bundle": clients.ca_bundle} if clients else {}
+    return tf.Workspace(
+        env_dir=LOCAL_ENV,
+        variables={**endpoint, "artifacts_dir": str(config.artifacts_dir.resolve()), **(variables or {})},
+        state=config.state_dir / "terraform" / "terraform.tfstate",
+        data_dir=config.state_dir / "terraform-data",
+        env=clients.child_process_environment(os.environ) if clients else None,
+    )
+
+
 def check_runtimes(config: LabConfig, console: Console, variables: Mapping[str, Any] | None) -> tuple[
         list[str], RuntimeEnvironments]:
     """The runtimes the fleet deploys, each with an interpreter on this machine (else LabError naming the
-    install command of every missing one)."""
+    install command of every missing one). Terraform is asked in the lab's own workspace of envs/local, so
+    the `init` it needs is the one `terraform_apply` would run anyway (and then is quick)."""
+
+    def ask(env_dir: Path, expression: str) -> Any:
+        workspace = local_workspace(config, None)
+        try:
+            tf.init(workspace)
+            return tf.console(workspace, expression)
+        except tf.TerraformError as exc:
+            raise LabError(f"cannot read the runtimes terraform/envs/local deploys: {exc}") from exc
+
     environments = RuntimeEnvironments(config.state_dir / RUNTIMES_DIR, console.say)
-    runtimes = fleet_runtimes(config.state_dir / RUNTIMES_DIR, variables)
+    runtimes = fleet_runtimes(config.state_dir / RUNTIMES_DIR, variables, evaluate=ask)
     try:
         found = environments.check(runtimes)
     except RuntimeEnvironmentError as exc:
@@ -129,8 +163,6 @@ def check_prerequisites(
 ) -> Prerequisites:
     """Fail early, and clearly, on what would make `up` fail half-way: terraform, build output, ports, a
     runtime without an interpreter; and time this host (before anything of the lab runs beside it)."""
-    from tools import terraform as tf
-
     try:
         tf.binary()
     except tf.TerraformError as exc:
@@ -162,25 +194,11 @@ def terraform_apply(
 
     `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark).
     """
-    from tools import terraform as tf
-
     # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
-    # The data dir (providers from the mirror) is kept between runs: `init` is then quick.
-    state = config.state_dir / "terraform" / "terraform.tfstate"
-    shutil.rmtree(state.parent, ignore_errors=True)
-    state.parent.mkdir(parents=True)
-    workspace = tf.Workspace(
-        env_dir=LOCAL_ENV,
-        variables={
-            "endpoint": clients.endpoint_url,
-            "ca_bundle": clients.ca_bundle,
-            "artifacts_dir": str(config.artifacts_dir.resolve()),
-            **(variables or {}),
-        },
-        state=state,
-        data_dir=config.state_dir / "terraform-data",
-        env=clients.child_process_environment(os.environ),
-    )
+    workspace = local_workspace(config, clients, variables)
+    assert workspace.state is not None
+    shutil.rmtree(workspace.state.parent, ignore_errors=True)
+    workspace.state.parent.mkdir(parents=True)
     try:
         tf.init(workspace)
         outputs = tf.apply(workspace, echo=not console.quiet)
@@ -268,7 +286,10 @@ def start(
 ) -> Running:
     """Steps 1-4: endpoint, terraform apply (the runtimes' environments made meanwhile), Lambda service,
     dashboard, and the `up.json` record; each registers how to stop it on `stack`."""
-    preparation = RuntimePreparation(prerequisites.environments, prerequisites.runtimes)
+    unpacked = UnpackedZips(config.state_dir / SERVICE_TAG / "unpacked")  # the service's own (pool.py)
+    preparation = RuntimePreparation(
+        prerequisites.environments, prerequisites.runtimes,
+        lambda: unpacked.prefetch(config.artifacts_dir, prerequisites.runtimes))
     clock.start(1, f"starting the local AWS endpoint on port {config.port}")
     endpoint = start_endpoint(config.state_dir, port=config.port)
     stack.callback(console.say, "everything the lab started is stopped")
@@ -284,7 +305,7 @@ def start(
     clock.start(3, "starting the lab's Lambda service and X-Ray listener "
                    f"(runtimes {', '.join(prerequisites.runtimes)})")
     preparation.wait()
-    service, xray = open_service(clients, config, console, "runtime", prerequisites.host,
+    service, xray = open_service(clients, config, console, SERVICE_TAG, prerequisites.host,
                                  prerequisites.environments)
     _on_exit(stack, console, "the X-Ray listener", xray.close)
     _on_exit(stack, console, "the Lambda service", service.close)
