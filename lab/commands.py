@@ -82,6 +82,9 @@ def status(config: LabConfig) -> int:
     reachable = probe_endpoint(endpoint.host, endpoint.port, endpoint.ca_bundle)
     print(f"endpoint:  {endpoint.url} pid {endpoint.pid}" + ("" if reachable else " — NOT ANSWERING"))
     print(f"lab up:    pid {up.pid} since {up.started_at}" if up else "lab up:    not running")
+    if up and up.host_cpu:
+        print(f"host:      {up.host_cpu}, reference workload {up.host_ref_ms} ms at start; runtimes "
+              f"{', '.join(up.runtimes) or '?'}")
     if up and up.dashboard_url:
         print(f"dashboard: {up.dashboard_url} (pid {up.dashboard_pid})")
     deployment = Deployment.load(config.state_dir)
