@@ -61,6 +61,27 @@ def open_service(
     return service, xray
 
 
+def prepare_runtimes(
+    clients: EndpointClients, function_names: Sequence[str], config: LabConfig, console: Console
+) -> RuntimeEnvironments:
+    """The environments of the runtimes these deployed functions use, made now (a missing interpreter is a
+    LabError naming its install command), before any of them is invoked."""
+    from lab.runtime.errors import RuntimeEnvironmentError
+    from lab.runtime.runtimes import RuntimeEnvironments
+
+    client = clients.client("lambda")
+    runtimes = sorted({client.get_function_configuration(FunctionName=name).get("Runtime", "")
+                       for name in dict.fromkeys(function_names)})
+    environments = RuntimeEnvironments(config.state_dir / "runtimes", console.say)
+    try:
+        environments.check(runtimes)
+        for runtime in runtimes:
+            environments.ensure(runtime)
+    except RuntimeEnvironmentError as exc:
+        raise LabError(str(exc)) from exc
+    return environments
+
+
 def read_fleet_schedules(
     clients: EndpointClients, deployment: Deployment, console: Console
 ) -> list[Schedule]:

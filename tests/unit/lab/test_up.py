@@ -95,7 +95,8 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Steps:
 def _up(tmp_path: Path, **options: Any) -> tuple[int, str]:
     stream = io.StringIO()
     options = {"rounds": 1, "exit_after_rounds": True, "dashboard": True} | options
-    status = lab_up.up(LabConfig(state_dir=tmp_path), Console(stream), **options)
+    config = LabConfig(state_dir=tmp_path, artifacts_dir=tmp_path / "build")  # nothing to unpack ahead
+    status = lab_up.up(config, Console(stream), **options)
     return status, stream.getvalue()
 
 
@@ -171,3 +172,26 @@ def test_the_scheduler_fires_the_compactor_with_the_probes_but_rounds_never_do(
     assert job in scheduled and len(scheduled) == 2
     assert "slo-compactor (rate(1 hour)): daily digests of closed days" in output
     assert steps.calls[-len(STOPS) - 1 :] == ["stop scheduler", *STOPS]
+
+
+def test_a_runtime_without_an_interpreter_is_refused_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import free_port
+
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "manifest.json").write_text("{}")
+    monkeypatch.setattr(lab_up.tf, "binary", lambda: "terraform")
+    monkeypatch.setattr(lab_up, "measure", lambda: HostSpeed("Test CPU", 100.0))
+    monkeypatch.setattr(lab_up, "fleet_runtimes", lambda *args, **kwargs: ["python3.11", "python3.9"])
+    monkeypatch.setattr(lab_up, "start_endpoint", lambda *args, **kwargs: pytest.fail("started"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no python3.X anywhere, and no pyenv
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    config = LabConfig(state_dir=tmp_path / "state", port=free_port(), dashboard_port=free_port(),
+                       artifacts_dir=tmp_path / "build")
+    with pytest.raises(LabError) as raised:
+        lab_up.up(config, Console(io.StringIO()), rounds=1, exit_after_rounds=True, dashboard=False)
+    message = str(raised.value)
+    assert "the lab needs python3.9 for the python3.9 runtime" in message
+    assert "`apt install python3.9`" in message and "`pyenv install 3.9`" in message
+    assert "python3.11" in message  # every missing one is named at once
