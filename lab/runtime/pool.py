@@ -166,16 +166,24 @@ class EnvironmentPool:
         return [env.status() for env in envs]
 
     def close(self) -> None:
-        """SHUTDOWN to every environment and kill what remains; no environment is made after this."""
+        """SHUTDOWN to every environment and kill what remains; no environment is made after this. The
+        environments stop side by side (each may wait out its extensions' SHUTDOWN grace), not one by one."""
         with self._lock:
             self._closed = True
             envs = [env for envs in self._envs.values() for env in envs]
             self._envs.clear()
         self._stop_reaper.set()
-        for env in envs:
+
+        def stop(env: ExecutionEnvironment) -> None:
             try:
                 env.stop("spindown")
             except Exception as exc:  # keep going: every environment must be stopped
                 self._emit(f"could not stop environment {env.env_id} cleanly: {exc}")
+
+        stoppers = [threading.Thread(target=stop, args=(env,), name=f"lab-stop-{env.env_id}") for env in envs]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         self._reaper.join(timeout=5)
         self.unpacked.clear()
