@@ -71,7 +71,7 @@ def prepare_runtimes(
 
     client = clients.client("lambda")
     runtimes = sorted({client.get_function_configuration(FunctionName=name).get("Runtime", "")
-                       for name in dict.fromkeys(function_names)})
+                       for name in dict.fromkeys(function_names) if name})
     environments = RuntimeEnvironments(config.state_dir / "runtimes", console.say)
     try:
         environments.check(runtimes)
