@@ -4,8 +4,8 @@ model.
 Context for every lab row (`OBSERVATORY_LAB_HOST_CPU`, `OBSERVATORY_LAB_HOST_REF_MS`): two lab histories from
 different machines can be told apart. Nothing is ever scaled by it. The workload is the same every time (pure
 Python loops, JSON round trips, SHA-256: what a probe's warm hit spends its CPU on), run in a child process of
-the lab's interpreter so the lab's own threads do not share its core; the best of a few short repeats is kept,
-the least disturbed one.
+the lab's interpreter so the lab's own threads do not share its core; each repeat's CPU time is taken (time
+spent preempted is not counted) and the best of a few short repeats kept, the least disturbed one.
 """
 
 from __future__ import annotations
@@ -42,9 +42,9 @@ def workload():
 
 times = []
 for _ in range(int(sys.argv[1])):
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a repeat preempted by another process is not charged for it
     workload()
-    times.append((time.perf_counter() - started) * 1000)
+    times.append((time.process_time() - started) * 1000)
 print(json.dumps(times))
 """
 
