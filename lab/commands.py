@@ -14,7 +14,7 @@ from lab.endpoint import endpoint_status, stop_endpoint
 from lab.endpoint.clients import EndpointClients
 from lab.endpoint.process import probe_endpoint
 from lab.errors import LabError
-from lab.fleet import function_and_payload, open_service, read_fleet_schedules
+from lab.fleet import function_and_payload, open_service, prepare_runtimes, read_fleet_schedules
 from lab.rounds import count_rows, report_rounds, run_rounds
 from lab.scheduler import ScheduleSourceError, load_schedules
 from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
@@ -32,7 +32,9 @@ def run(config: LabConfig, console: Console, rounds: int) -> int:
     clients = EndpointClients.for_endpoint(require_endpoint(config.state_dir))
     deployment = require_deployment(config.state_dir)
     schedules = read_fleet_schedules(clients, deployment, console)
-    service, xray = open_service(clients, config, console, f"run-{os.getpid()}")
+    names = [s.function_name for s in schedules] + [deployment.collector_function_name]
+    environments = prepare_runtimes(clients, names, config, console)
+    service, xray = open_service(clients, config, console, f"run-{os.getpid()}", environments=environments)
     with contextlib.ExitStack() as stack:
         stack.callback(xray.close)
         stack.callback(service.close)
@@ -82,6 +84,9 @@ def status(config: LabConfig) -> int:
     reachable = probe_endpoint(endpoint.host, endpoint.port, endpoint.ca_bundle)
     print(f"endpoint:  {endpoint.url} pid {endpoint.pid}" + ("" if reachable else " — NOT ANSWERING"))
     print(f"lab up:    pid {up.pid} since {up.started_at}" if up else "lab up:    not running")
+    if up and up.host_cpu:
+        print(f"host:      {up.host_cpu}, reference workload {up.host_ref_ms} ms at start; runtimes "
+              f"{', '.join(up.runtimes) or '?'}")
     if up and up.dashboard_url:
         print(f"dashboard: {up.dashboard_url} (pid {up.dashboard_pid})")
     deployment = Deployment.load(config.state_dir)

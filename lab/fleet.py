@@ -12,18 +12,33 @@ from lab.scheduler import Schedule, ScheduleSourceError, load_schedules
 if TYPE_CHECKING:
     from lab.console import Console
     from lab.endpoint.clients import EndpointClients
+    from lab.hostspeed import HostSpeed
     from lab.runtime import LambdaService
+    from lab.runtime.runtimes import RuntimeEnvironments
     from lab.settings import LabConfig
     from lab.state import Deployment
     from lab.xray import XRayListener
 
 
 def open_service(
-    clients: EndpointClients, config: LabConfig, console: Console, tag: str
+    clients: EndpointClients, config: LabConfig, console: Console, tag: str, host: HostSpeed | None = None,
+    environments: RuntimeEnvironments | None = None,
 ) -> tuple[LambdaService, XRayListener]:
-    """The lab's Lambda service and its X-Ray listener, working in `state_dir/tag`; the caller closes both."""
+    """The lab's Lambda service and its X-Ray listener, working in `state_dir/tag`; the caller closes both.
+
+    Each function runs under its runtime's environment in `state_dir/runtimes` (made on first use if `up` has
+    not made it); every environment is told `host` (this machine's speed: measured now if not given).
+    """
+    from lab.hostspeed import measure
     from lab.runtime import LambdaService
+    from lab.runtime.runtimes import RuntimeEnvironments
     from lab.xray import XRayListener
+
+    if host is None:
+        host = measure()
+        console.say(host.describe())
+    if environments is None:
+        environments = RuntimeEnvironments(config.state_dir / "runtimes", console.say)
 
     xray = XRayListener(path=config.state_dir / tag / "xray-segments.jsonl")
     try:
@@ -36,11 +51,35 @@ def open_service(
             max_concurrent_probes=config.max_concurrent_probes,
             xray=xray,
             log=console.log,
+            runtimes=environments,
+            host_cpu=host.cpu,
+            host_ref_ms=host.reference_ms,
         )
     except Exception:
         xray.close()
         raise
     return service, xray
+
+
+def prepare_runtimes(
+    clients: EndpointClients, function_names: Sequence[str], config: LabConfig, console: Console
+) -> RuntimeEnvironments:
+    """The environments of the runtimes these deployed functions use, made now (a missing interpreter is a
+    LabError naming its install command), before any of them is invoked."""
+    from lab.runtime.errors import RuntimeEnvironmentError
+    from lab.runtime.runtimes import RuntimeEnvironments
+
+    client = clients.client("lambda")
+    runtimes = sorted({client.get_function_configuration(FunctionName=name).get("Runtime", "")
+                       for name in dict.fromkeys(function_names) if name})
+    environments = RuntimeEnvironments(config.state_dir / "runtimes", console.say)
+    try:
+        environments.check(runtimes)
+        for runtime in runtimes:
+            environments.ensure(runtime)
+    except RuntimeEnvironmentError as exc:
+        raise LabError(str(exc)) from exc
+    return environments
 
 
 def read_fleet_schedules(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,13 @@ def count_rows(table_client: Any, deployment: Deployment, since: dt.datetime) ->
     return len(frame), frame
 
 
+def rows_landed(service: LambdaService, deployment: Deployment) -> bool:
+    """Whether the collector has finished an event successfully (so a row is in the table): known from the
+    service's own outcomes, without reading the table while a probe measures."""
+    name = deployment.collector_function_name
+    return any(o.function_name == name and o.condition == "Success" for o in list(service.outcomes))
+
+
 @dataclass
 class RoundsResult:
     """What a batch of rounds produced."""
@@ -55,9 +62,10 @@ class RoundsResult:
 
 def run_rounds(
     service: LambdaService, clients: EndpointClients, schedules: Sequence[Schedule], deployment: Deployment,
-    rounds: int, config: LabConfig, console: Console,
+    rounds: int, config: LabConfig, console: Console, first_row: Callable[[], None] | None = None,
 ) -> RoundsResult:
-    """Invoke every scheduled probe `rounds` times now (asynchronously, as the schedule does) and wait."""
+    """Invoke every scheduled probe `rounds` times now (asynchronously, as the schedule does) and wait;
+    `first_row` is called once, when the first row has landed."""
     scheduler = Scheduler(schedules, service.invoke_async, log=console.log)
     started = dt.datetime.now(dt.UTC)
     total = rounds * len(schedules)
@@ -71,6 +79,9 @@ def run_rounds(
         deadline = time.monotonic() + config.round_timeout_s
         while True:
             idle = service.wait_idle(WAIT_STEP_S)
+            if first_row is not None and rows_landed(service, deployment):
+                first_row()
+                first_row = None
             done = finished(service, request_ids) + failed
             console.progress(done, total, f"invocations (round {number}/{rounds})")
             if idle:
@@ -113,12 +124,13 @@ def report_rounds(result: RoundsResult, console: Console) -> int:
 
 def watch(
     service: LambdaService, clients: EndpointClients, scheduler: Scheduler, deployment: Deployment,
-    console: Console,
+    console: Console, first_row: Callable[[], None] | None = None,
 ) -> None:
     """Until interrupted: say when rounds fire, how many invocations are in flight, how many rows landed.
 
     Counts stay cheap however long the lab runs: only the last minutes of the table are read each time, and
-    rows and finished requests already seen are remembered by id.
+    rows and finished requests already seen are remembered by id. `first_row` is called once, when the first
+    row has landed (looked for every WAIT_STEP_S until then).
     """
     table = clients.client("dynamodb")
     started = dt.datetime.now(dt.UTC)
@@ -127,7 +139,12 @@ def watch(
     last: tuple[int, int, int] | None = None
     probes = set(deployment.probe_function_names.values())
     while True:
-        time.sleep(WATCH_INTERVAL_S)
+        next_report = time.monotonic() + WATCH_INTERVAL_S
+        while time.monotonic() < next_report:
+            time.sleep(WAIT_STEP_S if first_row is not None else max(next_report - time.monotonic(), 0))
+            if first_row is not None and rows_landed(service, deployment):
+                first_row()
+                first_row = None
         probe_fires = [f for f in list(scheduler.fired) if f.function_name in probes]  # not the compactor's
         fired = {f.request_id for f in probe_fires if f.request_id is not None}
         done |= {o.request_id for o in list(service.outcomes) if o.request_id in fired}

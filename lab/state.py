@@ -69,13 +69,17 @@ class Deployment:
 
 @dataclass(frozen=True)
 class UpRecord:
-    """The running `lab up`: its pid and the dashboard it serves (in `.lab/up.json`)."""
+    """The running `lab up`: its pid, the dashboard it serves, this host's speed when it started and the
+    runtimes it runs (in `.lab/up.json`)."""
 
     pid: int
     started_at: str
     endpoint_url: str
     dashboard_url: str | None
     dashboard_pid: int | None
+    host_cpu: str | None = None
+    host_ref_ms: float | None = None
+    runtimes: list[str] = field(default_factory=list)
 
 
 def read_up(state_dir: Path) -> UpRecord | None:

@@ -1,9 +1,10 @@
 """`lab up`: the whole observatory on this machine, started in order and stopped in reverse.
 
-Prerequisites first (Terraform, build output, free ports, nothing already up), then: the endpoint,
-`terraform apply` of envs/local to it, the Lambda service and X-Ray listener, the dashboard, the `up.json`
-record, optional rounds now, and the scheduler until Ctrl-C or SIGTERM. Every step that starts something
-registers how to stop it on one `ExitStack`.
+Prerequisites first (Terraform, build output, free ports, nothing already up, an interpreter for every
+runtime the fleet deploys, this host's speed), then: the endpoint, `terraform apply` of envs/local to it (the
+runtimes' environments are made meanwhile, in a thread), the Lambda service and X-Ray listener, the
+dashboard, the `up.json` record, optional rounds now, and the scheduler until Ctrl-C or SIGTERM. Every step
+that starts something registers how to stop it on one `ExitStack`; each step says how long it took.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import datetime as dt
 import os
 import shutil
 import signal
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
@@ -24,22 +28,141 @@ from lab.endpoint.clients import EndpointClients
 from lab.endpoint.process import check_port_free
 from lab.errors import LabError
 from lab.fleet import open_service, read_fleet_schedules, read_job_schedules
+from lab.fleet_runtimes import fleet_runtimes
+from lab.hostspeed import HostSpeed, measure
 from lab.rounds import report_rounds, run_rounds, watch
+from lab.runtime.errors import RuntimeEnvironmentError
+from lab.runtime.runtimes import RuntimeEnvironments
+from lab.runtime.unpacked import UnpackedZips
 from lab.scheduler import Schedule, Scheduler
 from lab.settings import LOCAL_ENV, LOOPBACK, LabConfig
 from lab.state import Deployment, UpRecord, read_up, remove_up, write_up
+from tools import terraform as tf
 
 if TYPE_CHECKING:
     from lab.console import Console
     from lab.runtime import LambdaService
 
 STEPS = 5
+RUNTIMES_DIR = "runtimes"  # in the state dir: one environment per runtime (lab/runtime/runtimes.py)
+SERVICE_TAG = "runtime"  # the service's work dir in the state dir
 
 
-def check_prerequisites(config: LabConfig, dashboard: bool) -> None:
-    """Fail early, and clearly, on what would make `up` fail half-way: terraform, build output, ports."""
-    from tools import terraform as tf
+class StepClock:
+    """`[n/5] what …` when a step starts, `[n/5] done in 12.3 s` when it ends; the time since `up` began."""
 
+    def __init__(self, console: Console, clock: Callable[[], float] = time.monotonic) -> None:
+        self.console = console
+        self.clock = clock
+        self.started = clock()
+        self._step_started = self.started
+        self._step = ""
+
+    def start(self, number: int, text: str) -> None:
+        self.end()
+        self._step, self._step_started = f"[{number}/{STEPS}]", self.clock()
+        self.console.say(f"{self._step} {text} …")
+
+    def end(self) -> None:
+        if self._step:
+            self.console.say(f"{self._step} done in {self.clock() - self._step_started:.1f} s")
+            self._step = ""
+
+    def elapsed(self) -> float:
+        return self.clock() - self.started
+
+
+def duration(seconds: float) -> str:
+    """`2 min 31 s`, `41.2 s`."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s"
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """What the checks found: the runtimes the fleet deploys (each with an interpreter), and this host."""
+
+    runtimes: list[str]
+    environments: RuntimeEnvironments
+    host: HostSpeed
+
+
+class RuntimePreparation:
+    """The runtimes' environments made, and the build's zips unpacked, in a thread while the endpoint starts
+    and Terraform applies (both were on the path of the first cold starts)."""
+
+    def __init__(self, environments: RuntimeEnvironments, runtimes: list[str],
+                 unpack: Callable[[], object] = lambda: None) -> None:
+        self._environments = environments
+        self._runtimes = runtimes
+        self._unpack = unpack
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="lab-runtimes", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for runtime in self._runtimes:
+                self._environments.ensure(runtime)
+            self._unpack()
+        except BaseException as exc:  # handed to the main thread by wait()
+            self._error = exc
+
+    def wait(self) -> None:
+        """Block until every environment is made; LabError if one could not be."""
+        self._thread.join()
+        if self._error is not None:
+            raise LabError(f"a runtime's environment could not be made: {self._error}") from self._error
+
+
+def local_workspace(
+    config: LabConfig, clients: EndpointClients | None, variables: Mapping[str, Any] | None = None
+) -> tf.Workspace:
+    """terraform/envs/local as the lab applies it: its state in `.lab/terraform/`, its providers in
+    `.lab/terraform-data/` (kept between runs: `init` is then quick); `clients` None before the endpoint
+    runs (enough to evaluate variables)."""
+    endpoint = {"endpoint": clients.endpoint_url, "ca_bundle": clients.ca_bundle} if clients else {}
+    return tf.Workspace(
+        env_dir=LOCAL_ENV,
+        variables={**endpoint, "artifacts_dir": str(config.artifacts_dir.resolve()), **(variables or {})},
+        state=config.state_dir / "terraform" / "terraform.tfstate",
+        data_dir=config.state_dir / "terraform-data",
+        env=clients.child_process_environment(os.environ) if clients else None,
+    )
+
+
+def check_runtimes(config: LabConfig, console: Console, variables: Mapping[str, Any] | None) -> tuple[
+        list[str], RuntimeEnvironments]:
+    """The runtimes the fleet deploys, each with an interpreter on this machine (else LabError naming the
+    install command of every missing one). Terraform is asked in the lab's own workspace of envs/local, so
+    the `init` it needs is the one `terraform_apply` would run anyway (and then is quick)."""
+
+    def ask(env_dir: Path, expression: str) -> Any:
+        workspace = local_workspace(config, None)
+        try:
+            tf.init(workspace)
+            return tf.console(workspace, expression)
+        except tf.TerraformError as exc:
+            raise LabError(f"cannot read the runtimes terraform/envs/local deploys: {exc}") from exc
+
+    environments = RuntimeEnvironments(config.state_dir / RUNTIMES_DIR, console.say)
+    runtimes = fleet_runtimes(config.state_dir / RUNTIMES_DIR, variables, evaluate=ask)
+    try:
+        found = environments.check(runtimes)
+    except RuntimeEnvironmentError as exc:
+        raise LabError(str(exc)) from exc
+    console.say("      runtimes: " + ", ".join(f"{i.runtime} (python {i.version_text}, {i.executable})"
+                                                for i in found))
+    return runtimes, environments
+
+
+def check_prerequisites(
+    config: LabConfig, console: Console, dashboard: bool, variables: Mapping[str, Any] | None = None
+) -> Prerequisites:
+    """Fail early, and clearly, on what would make `up` fail half-way: terraform, build output, ports, a
+    runtime without an interpreter; and time this host (before anything of the lab runs beside it)."""
     try:
         tf.binary()
     except tf.TerraformError as exc:
@@ -58,6 +181,10 @@ def check_prerequisites(config: LabConfig, dashboard: bool) -> None:
             check_port_free(LOOPBACK, config.dashboard_port)
     except EndpointError as exc:
         raise LabError(str(exc).replace("--port", "--port / --dashboard-port")) from exc
+    host = measure()
+    console.say(f"      {host.describe()}")
+    runtimes, environments = check_runtimes(config, console, variables)
+    return Prerequisites(runtimes, environments, host)
 
 
 def terraform_apply(
@@ -67,25 +194,11 @@ def terraform_apply(
 
     `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark).
     """
-    from tools import terraform as tf
-
     # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
-    # The data dir (providers from the mirror) is kept between runs: `init` is then quick.
-    state = config.state_dir / "terraform" / "terraform.tfstate"
-    shutil.rmtree(state.parent, ignore_errors=True)
-    state.parent.mkdir(parents=True)
-    workspace = tf.Workspace(
-        env_dir=LOCAL_ENV,
-        variables={
-            "endpoint": clients.endpoint_url,
-            "ca_bundle": clients.ca_bundle,
-            "artifacts_dir": str(config.artifacts_dir.resolve()),
-            **(variables or {}),
-        },
-        state=state,
-        data_dir=config.state_dir / "terraform-data",
-        env=clients.child_process_environment(os.environ),
-    )
+    workspace = local_workspace(config, clients, variables)
+    assert workspace.state is not None
+    shutil.rmtree(workspace.state.parent, ignore_errors=True)
+    workspace.state.parent.mkdir(parents=True)
     try:
         tf.init(workspace)
         outputs = tf.apply(workspace, echo=not console.quiet)
@@ -124,25 +237,34 @@ class Running:
     jobs: list[Schedule] = field(default_factory=list)  # the compactor's: scheduled, never in rounds
 
 
-def up(config: LabConfig, console: Console, *, rounds: int, exit_after_rounds: bool, dashboard: bool) -> int:
-    """Everything: endpoint, terraform apply, service, dashboard, scheduler; until Ctrl-C (or, with
-    `exit_after_rounds`, until `rounds` rounds are done). The exit status is that of the rounds, if any."""
-    check_prerequisites(config, dashboard)
+def up(
+    config: LabConfig, console: Console, *, rounds: int, exit_after_rounds: bool, dashboard: bool,
+    variables: Mapping[str, Any] | None = None,
+) -> int:
+    """Everything: endpoint, terraform apply (`variables` override envs/local's), service, dashboard,
+    scheduler; until Ctrl-C (or, with `exit_after_rounds`, until `rounds` rounds are done). The exit status is
+    that of the rounds, if any."""
+    clock = StepClock(console)
+    clock.start(0, "checking prerequisites (terraform, build, ports, runtimes, host speed)")
     config.state_dir.mkdir(parents=True, exist_ok=True)
+    prerequisites = check_prerequisites(config, console, dashboard, variables)
     signal.signal(signal.SIGTERM, _raise_interrupt)
     status = 0
     try:
         with contextlib.ExitStack() as stack:
             try:
-                lab = start(stack, config, console, dashboard)
+                lab = start(stack, config, console, dashboard, prerequisites, clock, variables)
                 if rounds:
-                    console.say(f"[5/{STEPS}] running {rounds} round(s) of {len(lab.schedules)} probes now …")
+                    clock.start(5, f"running {rounds} round(s) of {len(lab.schedules)} probes now")
                     result = run_rounds(lab.service, lab.clients, lab.schedules, lab.deployment, rounds,
-                                        config, console)
+                                        config, console, first_row=lambda: first_row(clock, console))
+                    clock.end()
+                    console.say(f"{rounds} round(s) done {duration(clock.elapsed())} after `lab up` started")
                     status = report_rounds(result, console)
                     if exit_after_rounds:
                         return status
-                schedule_and_watch(stack, lab, console, fire_at_start=not rounds)
+                schedule_and_watch(stack, lab, console, fire_at_start=not rounds,
+                                   first_row=None if rounds else lambda: first_row(clock, console))
             except KeyboardInterrupt:
                 console.say("stopping (Ctrl-C) …")
             except (LabError, EndpointError) as exc:
@@ -153,23 +275,38 @@ def up(config: LabConfig, console: Console, *, rounds: int, exit_after_rounds: b
     return status
 
 
-def start(stack: contextlib.ExitStack, config: LabConfig, console: Console, dashboard: bool) -> Running:
-    """Steps 1-4: endpoint, terraform apply, Lambda service, dashboard, and the `up.json` record; each
-    registers how to stop it on `stack`."""
-    console.say(f"[1/{STEPS}] starting the local AWS endpoint on port {config.port} …")
+def first_row(clock: StepClock, console: Console) -> None:
+    """Say when the first row landed, counted from the start of `lab up`."""
+    console.say(f"first row in the table {duration(clock.elapsed())} after `lab up` started")
+
+
+def start(
+    stack: contextlib.ExitStack, config: LabConfig, console: Console, dashboard: bool,
+    prerequisites: Prerequisites, clock: StepClock, variables: Mapping[str, Any] | None = None,
+) -> Running:
+    """Steps 1-4: endpoint, terraform apply (the runtimes' environments made meanwhile), Lambda service,
+    dashboard, and the `up.json` record; each registers how to stop it on `stack`."""
+    unpacked = UnpackedZips(config.state_dir / SERVICE_TAG / "unpacked")  # the service's own (pool.py)
+    preparation = RuntimePreparation(
+        prerequisites.environments, prerequisites.runtimes,
+        lambda: unpacked.prefetch(config.artifacts_dir, prerequisites.runtimes))
+    clock.start(1, f"starting the local AWS endpoint on port {config.port}")
     endpoint = start_endpoint(config.state_dir, port=config.port)
     stack.callback(console.say, "everything the lab started is stopped")
     _on_exit(stack, console, "the endpoint", lambda: stop_endpoint(config.state_dir))
     console.say(f"      {endpoint.url} (pid {endpoint.pid}, TLS, CA {endpoint.ca_bundle})")
     clients = EndpointClients.for_endpoint(endpoint)
 
-    console.say(f"[2/{STEPS}] terraform apply terraform/envs/local (fixtures, table, functions, schedules)…")
-    deployment = terraform_apply(clients, config, console)
+    clock.start(2, "terraform apply terraform/envs/local (fixtures, table, functions, schedules)")
+    deployment = terraform_apply(clients, config, console, dict(variables) if variables else None)
     console.say(f"      {len(deployment.probe_function_names)} probes, collector "
                 f"{deployment.collector_function_name}, table {deployment.table_name}")
 
-    console.say(f"[3/{STEPS}] starting the lab's Lambda service and X-Ray listener …")
-    service, xray = open_service(clients, config, console, "runtime")
+    clock.start(3, "starting the lab's Lambda service and X-Ray listener "
+                   f"(runtimes {', '.join(prerequisites.runtimes)})")
+    preparation.wait()
+    service, xray = open_service(clients, config, console, SERVICE_TAG, prerequisites.host,
+                                 prerequisites.environments)
     _on_exit(stack, console, "the X-Ray listener", xray.close)
     _on_exit(stack, console, "the Lambda service", service.close)
     schedules = read_fleet_schedules(clients, deployment, console)
@@ -177,22 +314,26 @@ def start(stack: contextlib.ExitStack, config: LabConfig, console: Console, dash
 
     dashboard_url = dashboard_pid = None
     if dashboard:
-        console.say(f"[4/{STEPS}] starting the dashboard on port {config.dashboard_port} …")
+        clock.start(4, f"starting the dashboard on port {config.dashboard_port}")
         started = lab_dashboard.start_dashboard(clients, deployment, config)
         _on_exit(stack, console, "the dashboard", lambda: lab_dashboard.stop_dashboard(started))
         dashboard_url, dashboard_pid = lab_dashboard.dashboard_url(config), started.pid
     else:
-        console.say(f"[4/{STEPS}] dashboard skipped (--no-dashboard)")
+        clock.start(4, "dashboard skipped (--no-dashboard)")
+    host = prerequisites.host
     write_up(config.state_dir, UpRecord(os.getpid(), dt.datetime.now(dt.UTC).isoformat(), endpoint.url,
-                                        dashboard_url, dashboard_pid))
+                                        dashboard_url, dashboard_pid, host.cpu, host.reference_ms,
+                                        list(prerequisites.runtimes)))
     _on_exit(stack, console, "the lab record", lambda: remove_up(config.state_dir))
+    clock.end()
     if dashboard_url:
-        console.say(f"      dashboard: {dashboard_url}")
+        console.say(f"      dashboard: {dashboard_url} ({duration(clock.elapsed())} after `lab up` started)")
     return Running(clients, deployment, service, schedules, dashboard_url, jobs)
 
 
 def schedule_and_watch(
-    stack: contextlib.ExitStack, lab: Running, console: Console, fire_at_start: bool
+    stack: contextlib.ExitStack, lab: Running, console: Console, fire_at_start: bool,
+    first_row: Callable[[], None] | None = None,
 ) -> None:
     """Step 5: run the scheduler (stopped by `stack`) and report what it does until interrupted."""
     expressions = sorted({s.expression_text for s in lab.schedules})
@@ -206,4 +347,4 @@ def schedule_and_watch(
     _on_exit(stack, console, "the scheduler", scheduler.stop)
     console.say("the lab is up" + (f" — open {lab.dashboard_url}" if lab.dashboard_url else "")
                 + "; Ctrl-C stops everything")
-    watch(lab.service, lab.clients, scheduler, lab.deployment, console)
+    watch(lab.service, lab.clients, scheduler, lab.deployment, console, first_row=first_row)

@@ -6,7 +6,6 @@ per invocation or async attempt and pass the answer on.
 
 from __future__ import annotations
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -68,9 +67,6 @@ class ControlPlane:
         self.endpoint_url = clients.endpoint_url
         self._lambda = LazyClient(clients, "lambda")
         self._emit = log
-        self.runtime_python = sys.executable
-        self.runtime_name = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        self._warned_runtime: set[str] = set()
 
     def function_spec(self, function_name: str) -> FunctionSpec:
         """The function's configuration as the endpoint has it now (FunctionNotFoundError if it has none)."""
@@ -88,18 +84,11 @@ class ControlPlane:
             ) from exc
         if config.get("PackageType", "Zip") != "Zip":
             raise LambdaServiceError(f"{function_name}: only Zip functions can run in the lab")
-        runtime = config.get("Runtime", "")
-        if runtime != self.runtime_name and runtime not in self._warned_runtime:
-            self._warned_runtime.add(runtime)
-            self._emit(
-                f"warning: {function_name} is deployed for {runtime or 'no runtime'} but the lab runs "
-                f"{self.runtime_name} ({self.runtime_python}); deploy {self.runtime_name} to match"
-            )
         return FunctionSpec(
             name=config["FunctionName"],
             arn=config["FunctionArn"],
             handler=config["Handler"],
-            runtime=runtime,
+            runtime=config.get("Runtime", ""),
             memory_mb=int(config.get("MemorySize", 128)),
             timeout_s=float(config.get("Timeout", 3)),
             code_sha256=config["CodeSha256"],

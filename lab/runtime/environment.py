@@ -15,7 +15,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -26,6 +25,7 @@ from typing import IO, Any
 from . import errors
 from .api import ApiServer, ApiState, Invocation
 from .cgroups import CpuGroup
+from .interpreters import Interpreter
 from .spec import EnvSettings, FunctionSpec
 
 SHUTDOWN_GRACE_S = 2.0
@@ -68,6 +68,7 @@ class ExecutionEnvironment:
     group: CpuGroup
     cold_cause: str
     settings: EnvSettings
+    python: Interpreter  # the runtime's (settings.runtime_python(spec.runtime)), resolved by the pool
     state: str = "initializing"
     created: float = field(default_factory=time.monotonic)
     last_used: float = field(default_factory=time.monotonic)
@@ -102,7 +103,7 @@ class ExecutionEnvironment:
     def process_env(self) -> dict[str, str]:
         """The variables of every process in this environment (Lambda's, the function's, the lab's)."""
         spec, settings = self.spec, self.settings
-        major, minor = sys.version_info[:2]
+        major, minor = self.python.version[:2]
         bin_dir = self.directory / "bin"
         env: dict[str, str] = dict(spec.environment)
         env.update(
@@ -130,7 +131,7 @@ class ExecutionEnvironment:
                 "AWS_DEFAULT_REGION": spec.region,
                 "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
                 "LAMBDA_TASK_ROOT": str(self.task_dir),
-                "LAMBDA_RUNTIME_DIR": str(Path(settings.runtime_python).parent),
+                "LAMBDA_RUNTIME_DIR": str(Path(self.python.executable).parent),
                 "_HANDLER": spec.handler,
                 "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
                 "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
@@ -147,6 +148,10 @@ class ExecutionEnvironment:
             # 127.0.0.1:2773; here all environments share this machine's loopback, so each one gets a port of
             # its own (the probe reads it from this variable, contract §1)
             env[EXTENSION_PORT_VARIABLE] = str(self.extension_port)
+        if settings.host_cpu is not None:
+            env["OBSERVATORY_LAB_HOST_CPU"] = settings.host_cpu
+        if settings.host_ref_ms is not None:
+            env["OBSERVATORY_LAB_HOST_REF_MS"] = f"{settings.host_ref_ms:.1f}"
         if settings.endpoint_url:
             env["AWS_ENDPOINT_URL"] = settings.endpoint_url
         if settings.ca_bundle:
@@ -197,7 +202,8 @@ class ExecutionEnvironment:
                 link.symlink_to(self.settings.extension_python)
         env = self.process_env()
         self.write_log(
-            f"INIT_START Runtime Version: {self.spec.runtime} (lab: {self.settings.runtime_python}) "
+            f"INIT_START Runtime Version: {self.spec.runtime} (lab: python {self.python.version_text} "
+            f"{self.python.executable}) "
             f"Environment: {self.env_id} CPU: {self.group.mode} cold_cause: {self.cold_cause}"
         )
         deadline = time.monotonic() + self.settings.init_timeout_s
@@ -218,7 +224,7 @@ class ExecutionEnvironment:
                 state.cond.wait(0.05)
             state.registration_open = False
         self._runtime = self._spawn(
-            [self.settings.runtime_python, "-m", "awslambdaric", self.spec.handler], env, self.task_dir
+            [self.python.executable, "-m", "awslambdaric", self.spec.handler], env, self.task_dir
         )
 
         def init_ms() -> float:

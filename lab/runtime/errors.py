@@ -5,7 +5,9 @@ Exceptions (raised to the caller):
     LabRuntimeError            anything the lab runtime raises
     ├── LambdaServiceError     the lab could not run an invocation (bad configuration, closed service, …)
     │   ├── FunctionNotFoundError   the endpoint has no function of that name
-    │   └── CodeMismatchError       no built zip has the CodeSha256 the endpoint reports
+    │   ├── CodeMismatchError       no built zip has the CodeSha256 the endpoint reports
+    │   └── RuntimeEnvironmentError a runtime's interpreter or environment is missing or cannot be made
+    │       └── InterpreterNotFoundError   no python3.X for the runtime here (says how to install it)
     └── CgroupError            a cgroup could not be created, filled or removed
 
 Error bodies (returned as an invocation's payload, or by the Runtime / Extensions API): the JSON object
@@ -37,6 +39,14 @@ class CodeMismatchError(LambdaServiceError):
 
 class CgroupError(LabRuntimeError):
     """A cgroup could not be created, filled or removed."""
+
+
+class RuntimeEnvironmentError(LambdaServiceError):
+    """A runtime's interpreter or its environment (`.lab/runtimes/python3.X`) is missing or cannot be made."""
+
+
+class InterpreterNotFoundError(RuntimeEnvironmentError):
+    """No working python3.X for a runtime on this machine; the message names the command that installs it."""
 
 
 @dataclass(frozen=True)

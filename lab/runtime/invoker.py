@@ -70,7 +70,7 @@ class Invoker:
             group = env.group
             self._emit(
                 f"{spec.name}: cold start ({env.cold_cause}) in environment {env.env_id}, "
-                f"{spec.memory_mb} MB, CPU {group.mode}"
+                f"{spec.memory_mb} MB, {spec.runtime} (python {env.python.version_text}), CPU {group.mode}"
                 + (f" quota {group.quota_us} us / {group.manager.period_us} us" if group.path else "")
                 + (f", extension port {env.extension_port}" if spec.layers else "")
             )

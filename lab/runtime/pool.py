@@ -9,11 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .artifacts import ArtifactIndex, unpack
+from .artifacts import ArtifactIndex
 from .cgroups import CgroupManager
 from .environment import ExecutionEnvironment, new_env_id
 from .errors import LambdaServiceError
 from .spec import EnvSettings, FunctionSpec
+from .unpacked import UnpackedZips
 
 
 class EnvironmentPool:
@@ -37,6 +38,7 @@ class EnvironmentPool:
             raise ValueError("idle_timeout_s must be positive")
         self.artifacts = artifacts
         self.work_dir = work_dir
+        self.unpacked = UnpackedZips(work_dir / "unpacked")
         self.cgroups = cgroups
         self.settings = settings
         self.idle_timeout_s = idle_timeout_s
@@ -86,18 +88,19 @@ class EnvironmentPool:
         return env, True
 
     def _create(self, spec: FunctionSpec, cause: str) -> ExecutionEnvironment:
-        """Check the code, unpack it and its layers, and make the cgroup (INIT runs in `start`)."""
+        """Find the runtime's interpreter, check the code, unpack it and its layers, and make the cgroup (INIT
+        runs in `start`)."""
+        python = self.settings.runtime_python(spec.runtime)  # made once per runtime; before INIT's clock
         code_zip = self.artifacts.find(spec.code_sha256, f"function {spec.name}")
-        layer_zips = [
-            self.artifacts.find(self._layer_sha(arn), f"layer {arn} of {spec.name}") for arn in spec.layers
-        ]
+        layers = [(arn, self._layer_sha(arn)) for arn in spec.layers]
+        layer_zips = [(self.artifacts.find(sha, f"layer {arn} of {spec.name}"), sha) for arn, sha in layers]
         env_id = new_env_id()
         directory = self.work_dir / "envs" / f"{spec.name}-{env_id}"
         try:
-            unpack(code_zip, directory / "task")
+            self.unpacked.place(code_zip, spec.code_sha256, directory / "task")
             (directory / "opt").mkdir(parents=True, exist_ok=True)
-            for layer_zip in layer_zips:  # in order: a later layer overwrites an earlier one, as Lambda
-                unpack(layer_zip, directory / "opt")
+            for layer_zip, sha in layer_zips:  # in order: a later layer's file wins, as on Lambda
+                self.unpacked.place(layer_zip, sha, directory / "opt")
         except Exception:
             shutil.rmtree(directory, ignore_errors=True)
             raise
@@ -110,6 +113,7 @@ class EnvironmentPool:
             group=group,
             cold_cause=cause,
             settings=self.settings,
+            python=python,
         )
 
     def retire(self, env: ExecutionEnvironment, reason: str) -> None:
@@ -162,15 +166,24 @@ class EnvironmentPool:
         return [env.status() for env in envs]
 
     def close(self) -> None:
-        """SHUTDOWN to every environment and kill what remains; no environment is made after this."""
+        """SHUTDOWN to every environment and kill what remains; no environment is made after this. The
+        environments stop side by side (each may wait out its extensions' SHUTDOWN grace), not one by one."""
         with self._lock:
             self._closed = True
             envs = [env for envs in self._envs.values() for env in envs]
             self._envs.clear()
         self._stop_reaper.set()
-        for env in envs:
+
+        def stop(env: ExecutionEnvironment) -> None:
             try:
                 env.stop("spindown")
             except Exception as exc:  # keep going: every environment must be stopped
                 self._emit(f"could not stop environment {env.env_id} cleanly: {exc}")
+
+        stoppers = [threading.Thread(target=stop, args=(env,), name=f"lab-stop-{env.env_id}") for env in envs]
+        for thread in stoppers:
+            thread.start()
+        for thread in stoppers:
+            thread.join()
         self._reaper.join(timeout=5)
+        self.unpacked.clear()

@@ -21,9 +21,11 @@ from .artifacts import ArtifactIndex
 from .async_invoke import AsyncInvoker
 from .cgroups import CFS_PERIOD_MS, V1_ROOT, V2_ROOT, CgroupManager
 from .control_plane import ClientFactory, ControlPlane
+from .interpreters import Interpreter
 from .invoker import Invoker, SegmentSink
 from .pool import EnvironmentPool
 from .results import AsyncOutcome, InvocationResult
+from .runtimes import RuntimeEnvironments
 from .spec import EnvSettings, FunctionSpec
 
 LOG = logging.getLogger("lab.runtime")
@@ -49,6 +51,9 @@ class LambdaService:
         cgroup_v2_root: Path = V2_ROOT,
         retry_delays_s: tuple[float, ...] = (1.0, 2.0),
         init_timeout_s: float = 10.0,
+        runtimes: Callable[[str], Interpreter] | None = None,
+        host_cpu: str | None = None,
+        host_ref_ms: float | None = None,
     ) -> None:
         self.work_dir = Path(work_dir)
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -67,9 +72,11 @@ class LambdaService:
                 endpoint_url=clients.endpoint_url,
                 ca_bundle=clients.ca_bundle,
                 xray_address=xray.address if xray is not None else None,
-                runtime_python=self._control.runtime_python,
+                runtime_python=runtimes or RuntimeEnvironments(log=self._emit),
                 extension_python=str(Path(getattr(sys, "_base_executable", sys.executable)).resolve()),
                 init_timeout_s=init_timeout_s,
+                host_cpu=host_cpu,
+                host_ref_ms=host_ref_ms,
             )
             self._pool = EnvironmentPool(
                 ArtifactIndex(Path(artifacts_dir)),
@@ -86,8 +93,8 @@ class LambdaService:
             stack.callback(self._events.close)
             self._cleanup = stack.pop_all()
         self._emit(
-            f"lab runtime: {self._control.runtime_name} ({self._control.runtime_python}), "
-            f"CPU tiers: {self.cgroups.mode}, period {self.cgroups.period_us / 1000:g} ms"
+            f"lab runtime: each function under its runtime's interpreter, CPU tiers: {self.cgroups.mode}, "
+            f"period {self.cgroups.period_us / 1000:g} ms"
         )
 
     @property

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from .interpreters import Interpreter
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,18 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class EnvSettings:
-    """Machine-wide settings the service passes to every environment."""
+    """Machine-wide settings the service passes to every environment.
+
+    `runtime_python` gives the interpreter that runs a runtime's functions (`runtimes.RuntimeEnvironments`);
+    `extension_python` runs the extension emulator whatever the runtime (the real extension is a binary).
+    `host_cpu` / `host_ref_ms` describe this machine (`lab.hostspeed`); None: not told (as on AWS).
+    """
 
     endpoint_url: str | None
     ca_bundle: str | None
     xray_address: str | None
-    runtime_python: str
+    runtime_python: Callable[[str], Interpreter]
     extension_python: str
     init_timeout_s: float = 10.0
+    host_cpu: str | None = None
+    host_ref_ms: float | None = None

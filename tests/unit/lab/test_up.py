@@ -4,6 +4,7 @@ goes on stopping the rest when one stop fails. Each step is replaced by a stand-
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from lab import up as lab_up
 from lab.console import Console
 from lab.errors import LabError
+from lab.hostspeed import HostSpeed
 from lab.rounds import RoundsResult
 from lab.settings import LabConfig
 from lab.state import UP_FILE, Deployment
@@ -23,6 +25,7 @@ class Steps:
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.calls: list[str] = []
+        self.prepared: list[str] = []
         self.fail_at: str | None = None
         self.interrupt_rounds = False
         for name in ("check_prerequisites", "start_endpoint", "stop_endpoint", "terraform_apply",
@@ -36,8 +39,11 @@ class Steps:
         if self.fail_at == name:
             raise LabError(f"{name} failed")
 
-    def check_prerequisites(self, config: LabConfig, dashboard: bool) -> None:
+    def check_prerequisites(self, config: LabConfig, console: Console, dashboard: bool,
+                            variables: Any = None) -> lab_up.Prerequisites:
         self.calls.append("check")
+        environments = SimpleNamespace(ensure=self.prepared.append)  # in a thread, beside the next steps
+        return lab_up.Prerequisites(["python3.11"], environments, HostSpeed("Test CPU", 100.0))  # type: ignore[arg-type]
 
     def start_endpoint(self, state_dir: Path, port: int) -> Any:
         self._step("start endpoint")
@@ -46,11 +52,13 @@ class Steps:
     def stop_endpoint(self, state_dir: Path) -> None:
         self.calls.append("stop endpoint")
 
-    def terraform_apply(self, clients: Any, config: LabConfig, console: Console) -> Deployment:
+    def terraform_apply(self, clients: Any, config: LabConfig, console: Console, variables: Any = None
+                        ) -> Deployment:
         self._step("apply")
         return Deployment("table", {"k": "f"}, "collector", "")
 
-    def open_service(self, clients: Any, config: LabConfig, console: Console, tag: str) -> tuple[Any, Any]:
+    def open_service(self, clients: Any, config: LabConfig, console: Console, tag: str, host: Any = None,
+                     environments: Any = None) -> tuple[Any, Any]:
         self._step("open service")
         service = SimpleNamespace(close=lambda: self.calls.append("close service"), invoke_async=None)
         xray = SimpleNamespace(close=lambda: self.calls.append("close x-ray"))
@@ -68,7 +76,7 @@ class Steps:
         if self.fail_at == "stop dashboard":
             raise OSError("it would not go")
 
-    def run_rounds(self, *args: Any) -> RoundsResult:
+    def run_rounds(self, *args: Any, **kwargs: Any) -> RoundsResult:
         self.round_schedules = args[2]
         self._step("rounds")
         if self.interrupt_rounds:
@@ -87,17 +95,23 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Steps:
 def _up(tmp_path: Path, **options: Any) -> tuple[int, str]:
     stream = io.StringIO()
     options = {"rounds": 1, "exit_after_rounds": True, "dashboard": True} | options
-    status = lab_up.up(LabConfig(state_dir=tmp_path), Console(stream), **options)
+    config = LabConfig(state_dir=tmp_path, artifacts_dir=tmp_path / "build")  # nothing to unpack ahead
+    status = lab_up.up(config, Console(stream), **options)
     return status, stream.getvalue()
 
 
 def test_after_its_rounds_up_stops_everything_in_reverse_order(steps: Steps, tmp_path: Path) -> None:
     status, output = _up(tmp_path)
     assert status == 0
-    assert steps.calls == ["check", "start endpoint", "apply", "open service", "start dashboard", "rounds",
-                           *STOPS]
+    assert steps.calls == ["check", "start endpoint", "apply", "open service",
+                           "start dashboard", "rounds", *STOPS]
     assert not (tmp_path / UP_FILE).exists()  # the record of the running lab goes with it
     assert output.rstrip().endswith("everything the lab started is stopped")
+    assert steps.prepared == ["python3.11"]  # the runtimes' environments, made before the service opened
+    for step in ("[0/5]", "[1/5]", "[2/5]", "[3/5]", "[4/5]", "[5/5]"):  # each step says how long it took
+        assert re.search(rf"{re.escape(step)} done in \d+\.\d s", output), step
+    assert "first row" not in output  # the stand-in service has no collector outcome
+    assert re.search(r"1 round\(s\) done [\d.]+ s after `lab up` started", output)
 
 
 def test_ctrl_c_stops_everything_and_exits_0(steps: Steps, tmp_path: Path) -> None:
@@ -111,7 +125,8 @@ def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: P
     steps.fail_at = "open service"
     status, output = _up(tmp_path)
     assert status == 1 and "error: open service failed" in output
-    assert steps.calls == ["check", "start endpoint", "apply", "open service", "stop endpoint"]
+    assert steps.calls == ["check", "start endpoint", "apply", "open service",
+                           "stop endpoint"]
     assert "everything the lab started is stopped" in output
 
 
@@ -147,7 +162,7 @@ def test_the_scheduler_fires_the_compactor_with_the_probes_but_rounds_never_do(
         def stop(self) -> None:
             steps.calls.append("stop scheduler")
 
-    def watch(*args: Any) -> None:
+    def watch(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(lab_up, "Scheduler", Scheduler)
@@ -157,3 +172,26 @@ def test_the_scheduler_fires_the_compactor_with_the_probes_but_rounds_never_do(
     assert job in scheduled and len(scheduled) == 2
     assert "slo-compactor (rate(1 hour)): daily digests of closed days" in output
     assert steps.calls[-len(STOPS) - 1 :] == ["stop scheduler", *STOPS]
+
+
+def test_a_runtime_without_an_interpreter_is_refused_before_anything_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import free_port
+
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "manifest.json").write_text("{}")
+    monkeypatch.setattr(lab_up.tf, "binary", lambda: "terraform")
+    monkeypatch.setattr(lab_up, "measure", lambda: HostSpeed("Test CPU", 100.0))
+    monkeypatch.setattr(lab_up, "fleet_runtimes", lambda *args, **kwargs: ["python3.11", "python3.9"])
+    monkeypatch.setattr(lab_up, "start_endpoint", lambda *args, **kwargs: pytest.fail("started"))
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))  # no python3.X anywhere, and no pyenv
+    monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "no-pyenv"))
+    config = LabConfig(state_dir=tmp_path / "state", port=free_port(), dashboard_port=free_port(),
+                       artifacts_dir=tmp_path / "build")
+    with pytest.raises(LabError) as raised:
+        lab_up.up(config, Console(io.StringIO()), rounds=1, exit_after_rounds=True, dashboard=False)
+    message = str(raised.value)
+    assert "the lab needs python3.9 for the python3.9 runtime" in message
+    assert "`apt install python3.9`" in message and "`pyenv install 3.9`" in message
+    assert "python3.11" in message  # every missing one is named at once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import uuid
 import zipfile
@@ -17,7 +18,19 @@ from lab.runtime import LambdaService
 ZIP_DATE = (2020, 1, 1, 0, 0, 0)
 
 
-def make_zip(path: Path, files: dict[str, tuple[str, int]]) -> bytes:
+def installed(*packages: str) -> dict[str, tuple[str | bytes, int]]:
+    """The files of packages installed here (the tests' venv), to bundle in a function's zip as a deployment
+    package bundles its dependencies: the runtime's environment holds only awslambdaric and boto3."""
+    files: dict[str, tuple[str | bytes, int]] = {}
+    for package in packages:
+        root = Path(str(importlib.import_module(package).__file__)).parent
+        for path in root.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts:
+                files[str(path.relative_to(root.parent))] = (path.read_bytes(), 0o644)
+    return files
+
+
+def make_zip(path: Path, files: dict[str, tuple[str | bytes, int]]) -> bytes:
     """A zip of {name: (text, mode)}, written to `path`; returns its bytes."""
     with zipfile.ZipFile(path, "w") as archive:
         for name, (text, mode) in sorted(files.items()):
@@ -62,6 +75,8 @@ class Deployer:
         layers: list[str] | None = None,
         in_artifacts: bool = True,
         tracing: bool = False,
+        runtime: str = "python3.11",
+        bundle: dict[str, tuple[str | bytes, int]] | None = None,
     ) -> str:
         """Deploy `source` as module h (handler h.handler) under a unique name; returns the name."""
         name = f"t-{uuid.uuid4().hex[:10]}"
@@ -70,7 +85,7 @@ class Deployer:
             if in_artifacts
             else self.artifacts.parent / f"{name}-elsewhere.zip"
         )
-        code = make_zip(path, {"h.py": (source, 0o644)})
+        code = make_zip(path, {**(bundle or {}), "h.py": (source, 0o644)})
         kwargs: dict[str, Any] = {}
         if layers:
             kwargs["Layers"] = layers
@@ -78,7 +93,7 @@ class Deployer:
             kwargs["TracingConfig"] = {"Mode": "Active"}
         self.lambda_client.create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime=runtime,
             Role=self.role,
             Handler="h.handler",
             Code={"ZipFile": code},
@@ -89,7 +104,7 @@ class Deployer:
         )
         return name
 
-    def layer(self, files: dict[str, tuple[str, int]]) -> str:
+    def layer(self, files: dict[str, tuple[str | bytes, int]]) -> str:
         """Publish a layer of `files` (built into the artifacts dir); returns its version ARN."""
         name = f"layer-{uuid.uuid4().hex[:8]}"
         content = make_zip(self.artifacts / f"{name}.zip", files)

@@ -15,7 +15,7 @@ import pytest
 from lab.runtime import CodeMismatchError, FunctionNotFoundError, LambdaService, quota_us
 from lab.xray import XRayListener
 
-from .conftest import Deployer
+from .conftest import Deployer, installed
 
 ECHO = """
 import os
@@ -297,7 +297,7 @@ def test_xray_segments_sent_by_the_function_are_kept(
     deployer: Deployer, make_service: Callable[..., LambdaService], tmp_path: Path
 ) -> None:
     with XRayListener(path=tmp_path / "segments.jsonl") as xray:
-        name = deployer.function(XRAY_FUNCTION, tracing=True)
+        name = deployer.function(XRAY_FUNCTION, tracing=True, bundle=installed("aws_xray_sdk", "wrapt"))
         service = make_service(xray=xray)
         result = service.invoke(name, {})
         assert result.ok, result.payload

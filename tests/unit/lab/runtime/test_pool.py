@@ -9,7 +9,8 @@ import pytest
 
 from lab.runtime.artifacts import ArtifactIndex
 from lab.runtime.cgroups import CgroupManager
-from lab.runtime.errors import CodeMismatchError, LambdaServiceError
+from lab.runtime.errors import CodeMismatchError, InterpreterNotFoundError, LambdaServiceError
+from lab.runtime.interpreters import Interpreter
 from lab.runtime.pool import EnvironmentPool
 from lab.runtime.spec import EnvSettings, FunctionSpec
 
@@ -28,10 +29,16 @@ SPEC = FunctionSpec(
 )
 
 
+def interpreter(runtime: str) -> Interpreter:
+    if runtime != "python3.11":
+        raise InterpreterNotFoundError(f"no {runtime} here")
+    return Interpreter(runtime, "python3", (3, 11, 7))
+
+
 @pytest.fixture
 def pool(tmp_path: Path) -> Iterator[EnvironmentPool]:
     cgroups = CgroupManager(mode="none", log=lambda _: None)
-    settings = EnvSettings(None, None, None, "python3", "python3")
+    settings = EnvSettings(None, None, None, interpreter, "python3")
     made = EnvironmentPool(
         ArtifactIndex(tmp_path / "build"), tmp_path / "work", cgroups, settings, str, 60.0, lambda _: None
     )
@@ -50,6 +57,14 @@ def test_code_without_a_built_zip_is_refused_and_leaves_nothing(
     assert pool.status() == [] and not (tmp_path / "work" / "envs").exists()
 
 
+def test_a_runtime_without_an_interpreter_is_refused_before_anything_is_made(
+    pool: EnvironmentPool, tmp_path: Path
+) -> None:
+    with pytest.raises(InterpreterNotFoundError, match=r"no python3\.9 here"):
+        pool.acquire(FunctionSpec(**{**SPEC.__dict__, "runtime": "python3.9"}), force_cold=False)
+    assert pool.status() == [] and not (tmp_path / "work" / "envs").exists()
+
+
 def test_a_closed_pool_makes_no_environment(pool: EnvironmentPool) -> None:
     pool.close()
     with pytest.raises(LambdaServiceError, match="closed"):
@@ -59,7 +74,7 @@ def test_a_closed_pool_makes_no_environment(pool: EnvironmentPool) -> None:
 
 def test_idle_timeout_must_be_positive(tmp_path: Path) -> None:
     cgroups = CgroupManager(mode="none", log=lambda _: None)
-    settings = EnvSettings(None, None, None, "python3", "python3")
+    settings = EnvSettings(None, None, None, interpreter, "python3")
     with pytest.raises(ValueError, match="idle_timeout_s"):
         EnvironmentPool(ArtifactIndex(tmp_path), tmp_path, cgroups, settings, str, 0.0, lambda _: None)
 
