@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import json
 import math
-import os
 import platform
-import re
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -26,11 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from lab import replay_report as report
 from lab.errors import LabError
+from lab.hostspeed import cpu_model
 from lab.settings import REPO_ROOT
 
 if TYPE_CHECKING:
     from lab.console import Console
     from lab.settings import LabConfig
+    from lab.up import Prerequisites
 
 YEARS = ("2022",)
 REFERENCE_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
@@ -39,7 +40,6 @@ TRACING_2022 = "patch_all"
 ARCHITECTURE_2022 = "x86_64"
 DEPS_2022 = f"deps-2022-{RUNTIME_2022}-{ARCHITECTURE_2022}.zip"
 BUILD_2022 = ".venv/bin/python -m tools.build --out build --dependency-set 2022"
-INSTALL_HINT = "pyenv install 3.9 (or the distribution's python3.9 package where it has one)"
 CPUINFO = Path("/proc/cpuinfo")
 
 # The probes both configurations share: the 2022 run's strategies, memory sizes, store and sample counts.
@@ -78,53 +78,31 @@ Rows = list[dict[str, Any]]
 PhaseRunner = Callable[["LabConfig", "Console", Phase], Rows]
 
 
-def find_interpreter(runtime: str, environ: Mapping[str, str]) -> Path | None:
-    """`python3.X` for a runtime: on PATH (not a pyenv shim, which fails unless that version is selected),
-    else a pyenv install (`$PYENV_ROOT` or `~/.pyenv`), newest patch first; None when there is none."""
-    name = runtime  # "python3.9"
-    for directory in environ.get("PATH", "").split(os.pathsep):
-        candidate = Path(directory) / name
-        if directory and "shims" not in candidate.parts and os.access(candidate, os.X_OK):
-            return candidate
-    root = Path(environ.get("PYENV_ROOT") or Path(environ.get("HOME", "~")).expanduser() / ".pyenv")
-    minor = runtime.removeprefix("python")
-    installs = [p for p in (root / "versions").glob(f"{minor}.*/bin/{name}") if os.access(p, os.X_OK)]
-
-    def patch(path: Path) -> int:
-        found = re.fullmatch(rf"{re.escape(minor)}\.(\d+)", path.parent.parent.name)
-        return int(found.group(1)) if found else -1
-
-    installs = [p for p in installs if patch(p) >= 0]
-    return max(installs, key=patch) if installs else None
-
-
 def host_cpu_model(cpuinfo: Path = CPUINFO) -> str:
     """This machine's CPU model: /proc/cpuinfo's "model name", else `platform.processor()`."""
     try:
-        for line in cpuinfo.read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and value.strip():
-                return value.strip()
+        text: str | None = cpuinfo.read_text()
     except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown CPU"
+        text = None
+    return cpu_model(text, platform.processor() or platform.machine())
 
 
-def check_replay(config: LabConfig, console: Console, environ: Mapping[str, str], machine: str) -> None:
-    """Refuse, before anything starts, what would make the replay fail half-way."""
+def check_replay(config: LabConfig, console: Console, machine: str) -> Prerequisites | None:
+    """Refuse, before anything starts, what would make the replay fail half-way; what the lab's own checks
+    found (the runtimes' interpreters — python3.9 among them, or the command that installs it — and this
+    host's speed)."""
     from lab.up import check_prerequisites
 
-    check_prerequisites(config, dashboard=False)  # terraform, build output, nothing up, the port free
     if machine not in ("x86_64", "amd64", "AMD64"):
         raise LabError(f"the 2022 run was x86_64 and this machine is {machine}: the lab runs only functions "
                        "built for its own architecture, so it cannot replay it here")
-    if find_interpreter(RUNTIME_2022, environ) is None:
-        raise LabError(f"the 2022 run was {RUNTIME_2022} and no {RUNTIME_2022} interpreter was found (PATH, "
-                       f"pyenv): install it with `{INSTALL_HINT}` and retry")
+    # terraform, build output, nothing up, the port free, an interpreter for every runtime, the host timed
+    prepared = check_prerequisites(config, console, dashboard=False, variables=VARIABLES_2022)
     manifest = json.loads((config.artifacts_dir / "manifest.json").read_text())
     if not any(entry.get("path") == DEPS_2022 for entry in manifest.values() if isinstance(entry, dict)):
         raise LabError(f"the build in {config.artifacts_dir} has no 2022 dependency layer ({DEPS_2022}: "
                        f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}`")
+    return prepared
 
 
 def _stop_quietly(console: Console, what: str, stop: Callable[[], object]) -> Callable[[], None]:
@@ -137,9 +115,12 @@ def _stop_quietly(console: Console, what: str, stop: Callable[[], object]) -> Ca
     return run
 
 
-def run_phase(config: LabConfig, console: Console, phase: Phase) -> Rows:
+def run_phase(
+    config: LabConfig, console: Console, phase: Phase, prepared: Prerequisites | None = None
+) -> Rows:
     """Start a lab, deploy `phase`'s configuration, run one round, and return the rows it produced; every
-    step's stop is on one ExitStack, so the lab is down again when this returns or raises."""
+    step's stop is on one ExitStack, so the lab is down again when this returns or raises. `prepared` is what
+    the checks found (the host's speed, the runtimes' environments), so neither is measured or made twice."""
     from lab.endpoint import start_endpoint, stop_endpoint
     from lab.endpoint.clients import EndpointClients
     from lab.fleet import open_service, read_fleet_schedules
@@ -154,7 +135,14 @@ def run_phase(config: LabConfig, console: Console, phase: Phase) -> Rows:
         shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in phase.variables.items())
         console.say(f"{phase.label}: terraform apply terraform/envs/local with {shown} …")
         deployment = terraform_apply(clients, config, console, phase.variables)
-        service, xray = open_service(clients, config, console, phase.tag)
+        service, xray = open_service(
+            clients,
+            config,
+            console,
+            phase.tag,
+            host=prepared.host if prepared else None,
+            environments=prepared.environments if prepared else None,
+        )
         stack.callback(_stop_quietly(console, "the X-Ray listener", xray.close))
         stack.callback(_stop_quietly(console, "the Lambda service", service.close))
         schedules = read_fleet_schedules(clients, deployment, console)
@@ -176,10 +164,9 @@ def replay(
     console: Console,
     year: str = "2022",
     *,
-    environ: Mapping[str, str] | None = None,
     machine: str | None = None,
-    run: PhaseRunner = run_phase,
-    check: Callable[[LabConfig, Console, Mapping[str, str], str], None] = check_replay,
+    run: PhaseRunner | None = None,
+    check: Callable[[LabConfig, Console, str], Prerequisites | None] = check_replay,
     reference_path: Path = REFERENCE_PATH,
     cpuinfo: Path = CPUINFO,
     out: Callable[[str], None] = print,
@@ -191,7 +178,8 @@ def replay(
 
     if year not in YEARS:
         raise LabError(f"no reference run for {year}: the lab can replay {', '.join(YEARS)}")
-    check(config, console, os.environ if environ is None else environ, machine or platform.machine())
+    prepared = check(config, console, machine or platform.machine())
+    run = run or functools.partial(run_phase, prepared=prepared)
     reference = report.Reference.from_json(json.loads(reference_path.read_text()))
     config.state_dir.mkdir(parents=True, exist_ok=True)
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)

@@ -4,7 +4,6 @@ and the order of its phases (a fake phase runner hands back hand-made rows)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -86,23 +85,6 @@ def _executable(path: Path) -> Path:
     return path
 
 
-def test_the_interpreter_is_found_on_path_but_not_as_a_pyenv_shim(tmp_path: Path) -> None:
-    shim = _executable(tmp_path / "pyenv" / "shims" / "python3.9")
-    real = _executable(tmp_path / "bin" / "python3.9")
-    environ = {"PATH": os.pathsep.join([str(shim.parent), str(real.parent)]),
-               "PYENV_ROOT": str(tmp_path / "x")}
-    assert replay.find_interpreter("python3.9", environ) == real
-
-
-def test_the_newest_pyenv_patch_is_taken(tmp_path: Path) -> None:
-    root = tmp_path / "pyenv"
-    for version in ("3.9.2", "3.9.18", "3.10.13"):
-        _executable(root / "versions" / version / "bin" / f"python{version[:version.rindex('.')]}")
-    environ = {"PATH": str(tmp_path / "empty"), "PYENV_ROOT": str(root)}
-    assert replay.find_interpreter("python3.9", environ) == root / "versions" / "3.9.18" / "bin" / "python3.9"
-    assert replay.find_interpreter("python3.12", environ) is None
-
-
 def test_the_cpu_model_comes_from_proc_cpuinfo(tmp_path: Path) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
@@ -127,23 +109,33 @@ def no_lab_checks(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lab.up, "check_prerequisites", lambda *args, **kwargs: None)
 
 
-def _pyenv_39(tmp_path: Path) -> dict[str, str]:
-    _executable(tmp_path / "pyenv" / "versions" / "3.9.18" / "bin" / "python3.9")
-    return {"PATH": "", "PYENV_ROOT": str(tmp_path / "pyenv")}
-
-
 @pytest.mark.usefixtures("no_lab_checks")
-def test_refusals_name_what_to_do(config: LabConfig, tmp_path: Path) -> None:
-    environ = _pyenv_39(tmp_path)
-    replay.check_replay(config, Console(quiet=True), environ, "x86_64")  # everything there: no refusal
+def test_refusals_name_what_to_do(config: LabConfig) -> None:
+    replay.check_replay(config, Console(quiet=True), "x86_64")  # everything there: no refusal
     with pytest.raises(LabError, match="this machine is aarch64"):
-        replay.check_replay(config, Console(quiet=True), environ, "aarch64")
-    with pytest.raises(LabError, match=r"no python3\.9 interpreter .* `pyenv install 3\.9"):
-        nothing = {"PATH": "", "PYENV_ROOT": str(tmp_path / "none")}
-        replay.check_replay(config, Console(quiet=True), nothing, "x86_64")
+        replay.check_replay(config, Console(quiet=True), "aarch64")
     (config.artifacts_dir / "manifest.json").write_text("{}")
     with pytest.raises(LabError, match=r"no 2022 dependency layer .* --out build --dependency-set 2022"):
-        replay.check_replay(config, Console(quiet=True), environ, "x86_64")
+        replay.check_replay(config, Console(quiet=True), "x86_64")
+
+
+def test_the_lab_s_checks_are_asked_for_the_2022_runtimes(
+    config: LabConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """python3.9's interpreter (with the command that installs it) is the lab's own check, given the 2022
+    variables; what it found is what the replay runs with."""
+    import lab.up
+
+    asked: list[Any] = []
+    found = object()
+
+    def check(*args: Any, **kwargs: Any) -> object:
+        asked.append(kwargs.get("variables"))
+        return found
+
+    monkeypatch.setattr(lab.up, "check_prerequisites", check)
+    assert replay.check_replay(config, Console(quiet=True), "x86_64") is found
+    assert asked == [replay.VARIABLES_2022] and asked[0]["runtimes"] == ["python3.9"]
 
 
 def test_a_lab_that_is_up_is_refused_before_anything_starts(
@@ -162,7 +154,7 @@ def test_a_lab_that_is_up_is_refused_before_anything_starts(
         return []
 
     with pytest.raises(LabError, match="already up"):
-        replay.replay(config, Console(quiet=True), environ={}, machine="x86_64", run=run)
+        replay.replay(config, Console(quiet=True), machine="x86_64", run=run)
     assert ran == []
 
 
@@ -184,7 +176,7 @@ def test_replay_runs_2022_then_today_and_prints_the_report_last_line_result(
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("model name\t: Test CPU @ 1.00GHz\n")
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), "2022", environ={}, machine="x86_64", run=run,
+    code = replay.replay(config, Console(quiet=True), "2022", machine="x86_64", run=run,
                          check=lambda *args: None, cpuinfo=cpuinfo, out=printed.append)
     assert code == 0
     assert order == ["lab, 2022 config", "lab, today"]
@@ -200,7 +192,7 @@ def test_when_todays_defaults_fail_the_2022_comparison_still_prints(config: LabC
         return fleet([40.0] * 100, [1.6] * 100)
 
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64", run=run,
+    code = replay.replay(config, Console(quiet=True), machine="x86_64", run=run,
                          check=lambda *args: None, out=printed.append)
     assert code == 1
     assert "  - lab, today: not run: terraform apply of terraform/envs/local failed: boom" in printed
@@ -210,7 +202,7 @@ def test_when_todays_defaults_fail_the_2022_comparison_still_prints(config: LabC
 def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None:
     rows = [r for r in fleet([40.0] * 100, [1.6] * 100) if r["strategy"] != "sdk"]
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
+    code = replay.replay(config, Console(quiet=True), machine="x86_64",
                          run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
     assert code == 1 and "sdk_miss128_ms=nan" in printed[-1]
 
@@ -218,7 +210,7 @@ def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None
 def test_rows_that_did_not_run_python39_with_patch_all_fail_the_replay(config: LabConfig) -> None:
     rows = _today(fleet([40.0] * 100, [1.6] * 100))  # e.g. an envs/local that ignored the new variables
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), environ={}, machine="x86_64",
+    code = replay.replay(config, Console(quiet=True), machine="x86_64",
                          run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
     assert code == 1
     assert any("rows say runtime python3.11, not python3.9" in line for line in printed)
