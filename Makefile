@@ -12,7 +12,7 @@ LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
 PY_PACKAGES := functions collector dashboard lab bench tools
 
-.PHONY: help venv lock build test test-unit test-functional test-integration test-e2e lint typecheck \
+.PHONY: help venv lock build replay test test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean
 
 help: ## List the targets with what each does
@@ -35,6 +35,10 @@ lock: ## Re-resolve requirements/dev.in into requirements/lock.txt (fresh venv)
 
 build: venv ## Build the deterministic Lambda zips (probe code, deps layers, collector, extension layer) for what each Terraform env deploys
 	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --runtime-from $(AWS_ENV)
+
+replay: venv build ## Replay the 2022 run in the lab (python3.9, patch_all, its libraries) beside today's defaults; ends with a RESULT line
+	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --dependency-set 2022 --arch x86_64 --only deps
+	$(PY) -m lab replay 2022
 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

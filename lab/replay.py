@@ -39,7 +39,10 @@ RUNTIME_2022 = "python3.9"
 TRACING_2022 = "patch_all"
 ARCHITECTURE_2022 = "x86_64"
 DEPS_2022 = f"deps-2022-{RUNTIME_2022}-{ARCHITECTURE_2022}.zip"
-BUILD_2022 = ".venv/bin/python -m tools.build --out build --dependency-set 2022"
+BUILD_2022 = (
+    "python -m tools.build --out build --runtime-from terraform/envs/local --dependency-set 2022 "
+    "--arch x86_64 --only deps"
+)
 CPUINFO = Path("/proc/cpuinfo")
 
 # The probes both configurations share: the 2022 run's strategies, memory sizes, store and sample counts.
@@ -101,7 +104,8 @@ def check_replay(config: LabConfig, console: Console, machine: str) -> Prerequis
     manifest = json.loads((config.artifacts_dir / "manifest.json").read_text())
     if not any(entry.get("path") == DEPS_2022 for entry in manifest.values() if isinstance(entry, dict)):
         raise LabError(f"the build in {config.artifacts_dir} has no 2022 dependency layer ({DEPS_2022}: "
-                       f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}`")
+                       f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}` (`make replay` builds it, "
+                       "then replays)")
     return prepared
 
 
