@@ -115,7 +115,7 @@ def test_refusals_name_what_to_do(config: LabConfig) -> None:
     with pytest.raises(LabError, match="this machine is aarch64"):
         replay.check_replay(config, Console(quiet=True), "aarch64")
     (config.artifacts_dir / "manifest.json").write_text("{}")
-    with pytest.raises(LabError, match=r"no 2022 dependency layer .* --out build --dependency-set 2022"):
+    with pytest.raises(LabError, match=r"no 2022 dependency layer .* --dependency-set 2022 .*`make replay`"):
         replay.check_replay(config, Console(quiet=True), "x86_64")
 
 
