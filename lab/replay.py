@@ -138,7 +138,8 @@ def run_phase(
         clients = EndpointClients.for_endpoint(endpoint)
         shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in phase.variables.items())
         console.say(f"{phase.label}: terraform apply terraform/envs/local with {shown} …")
-        deployment = terraform_apply(clients, config, console, phase.variables)
+        # Terraform's output would bury the report; a failed apply's error still carries its tail
+        deployment = terraform_apply(clients, config, console, phase.variables, echo=False)
         service, xray = open_service(
             clients,
             config,

@@ -188,11 +188,16 @@ def check_prerequisites(
 
 
 def terraform_apply(
-    clients: EndpointClients, config: LabConfig, console: Console, variables: dict[str, Any] | None = None
+    clients: EndpointClients,
+    config: LabConfig,
+    console: Console,
+    variables: dict[str, Any] | None = None,
+    echo: bool | None = None,
 ) -> Deployment:
     """Apply terraform/envs/local to the endpoint (fresh state: the endpoint starts empty); its outputs.
 
-    `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark).
+    `variables` override envs/local's defaults (e.g. a smaller fleet for a benchmark); `echo` shows
+    Terraform's own output (default: unless the console is quiet; a failure's message carries its error tail).
     """
     # The endpoint keeps everything in memory: state from an earlier endpoint describes nothing that exists.
     workspace = local_workspace(config, clients, variables)
@@ -201,7 +206,7 @@ def terraform_apply(
     workspace.state.parent.mkdir(parents=True)
     try:
         tf.init(workspace)
-        outputs = tf.apply(workspace, echo=not console.quiet)
+        outputs = tf.apply(workspace, echo=not console.quiet if echo is None else echo)
     except tf.TerraformError as exc:
         raise LabError(f"terraform apply of terraform/envs/local failed: {exc}") from exc
     deployment = Deployment.from_outputs(outputs)
