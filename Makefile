@@ -10,9 +10,10 @@ PYTEST_ARGS ?= --durations=15
 AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
+LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector dashboard lab bench tools
 
-.PHONY: help venv lock build replay test test-unit test-functional test-integration test-e2e lint typecheck \
+.PHONY: help venv lock build build-lab replay test test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean
 
 help: ## List the targets with what each does
@@ -36,8 +37,11 @@ lock: ## Re-resolve requirements/dev.in into requirements/lock.txt (fresh venv)
 build: venv ## Build the deterministic Lambda zips (probe code, deps layers, collector, extension layer) for what each Terraform env deploys
 	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --runtime-from $(AWS_ENV)
 
-replay: venv build ## Replay the 2022 run in the lab (python3.9, patch_all, its libraries) beside today's defaults; ends with a RESULT line
-	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --dependency-set 2022 --arch x86_64 --only deps
+build-lab: venv ## Build only what the lab deploys (envs/local's runtimes, this machine's architecture)
+	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --arch $(LAB_ARCH)
+
+replay: venv build-lab ## Replay the 2022 run in the lab (python3.9, patch_all, its libraries) beside today's defaults; ends with a RESULT line
+	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --dependency-set 2022 --arch $(LAB_ARCH) --only deps
 	$(PY) -m lab replay 2022
 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
@@ -69,7 +73,7 @@ typecheck: venv ## mypy alone
 bench: venv build ## Run the benchmarks; prints figures and ratios measured on this machine
 	$(PY) -m bench
 
-up: venv build ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
+up: venv build-lab ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
 	$(PY) -m lab up
 
 dashboard: venv ## Open the dashboard alone against the configured table (see README)
