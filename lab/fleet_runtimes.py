@@ -4,13 +4,12 @@ are checked (a missing one is refused, naming the command that installs it) and 
 Terraform decides them: `var.runtime` (the collector's and compactor's, and the probes' by default) and
 `var.runtimes` (the probes'; null → `[var.runtime]`; an older envs/local without it: `[var.runtime]`), with
 the overrides a command applies (e.g. `lab replay`'s). Asking Terraform costs an `init` and a `console`
-(seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed by the environment's own files and the
-`TF_VAR_*` that can set them.
+(seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as the build keys its own answers
+(`tools.runtimes.inputs_key`: the environment's own files and every `TF_VAR_*`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -20,9 +19,9 @@ from typing import Any
 
 from lab.errors import LabError
 from lab.settings import LOCAL_ENV
+from tools.runtimes import inputs_key
 
 CACHE_FILE = "fleet.json"
-INPUT_PATTERNS = ("*.tf", "*.tf.json", "*.tfvars", "*.tfvars.json")
 VARIABLES = ("runtime", "runtimes")
 DECLARES_RUNTIMES = re.compile(r'variable\s+"runtimes"\s*\{')
 
@@ -41,16 +40,6 @@ def _terraform_evaluate(env_dir: Path, expression: str) -> Any:
 def declares_runtimes(env_dir: Path) -> bool:
     """True when the environment has a `runtimes` variable (older ones have `runtime` only)."""
     return any(DECLARES_RUNTIMES.search(p.read_text()) for p in env_dir.glob("*.tf"))
-
-
-def inputs_key(env_dir: Path, environ: Mapping[str, str]) -> str:
-    """A hash of everything that decides the environment's runtimes."""
-    digest = hashlib.sha256(b"fleet-runtimes 1\n")
-    for path in sorted({p for pattern in INPUT_PATTERNS for p in env_dir.glob(pattern) if p.is_file()}):
-        digest.update(f"{path.name}\0{hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
-    for name in VARIABLES:
-        digest.update(f"TF_VAR_{name}={environ.get(f'TF_VAR_{name}', '')}\n".encode())
-    return digest.hexdigest()
 
 
 def combine(runtime: str, runtimes: Sequence[str] | None) -> list[str]:
