@@ -89,10 +89,15 @@ def time_workload(python: str = sys.executable, repeats: int = REPEATS) -> list[
         raise LabError(f"could not time the reference workload with {python}: {exc}") from exc
 
 
-def measure(python: str = sys.executable, cpuinfo: Path = CPUINFO) -> HostSpeed:
-    """This machine's HostSpeed, measured now (about a second)."""
+def read_cpu_model(cpuinfo: Path = CPUINFO) -> str:
+    """This machine's CPU model: `cpuinfo`'s "model name", else platform.processor()."""
     try:
         text: str | None = cpuinfo.read_text()
     except OSError:
         text = None
-    return HostSpeed(cpu_model(text, platform.processor()), best_ms(time_workload(python)))
+    return cpu_model(text, platform.processor())
+
+
+def measure(python: str = sys.executable, cpuinfo: Path = CPUINFO) -> HostSpeed:
+    """This machine's HostSpeed, measured now (about a second)."""
+    return HostSpeed(read_cpu_model(cpuinfo), best_ms(time_workload(python)))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from lab import replay_report as report
 from lab.errors import LabError
-from lab.hostspeed import cpu_model
+from lab.hostspeed import CPUINFO, read_cpu_model
 from lab.settings import REPO_ROOT
 
 if TYPE_CHECKING:
@@ -43,7 +43,6 @@ BUILD_2022 = (
     "python -m tools.build --out build --runtime-from terraform/envs/local --dependency-set 2022 "
     "--arch x86_64 --only deps"
 )
-CPUINFO = Path("/proc/cpuinfo")
 
 # The probes both configurations share: the 2022 run's strategies, memory sizes, store and sample counts.
 SAME_PROBES: dict[str, Any] = {
@@ -79,15 +78,6 @@ PHASE_TODAY = Phase("lab, today", "replay-today", VARIABLES_TODAY)
 
 Rows = list[dict[str, Any]]
 PhaseRunner = Callable[["LabConfig", "Console", Phase], Rows]
-
-
-def host_cpu_model(cpuinfo: Path = CPUINFO) -> str:
-    """This machine's CPU model: /proc/cpuinfo's "model name", else `platform.processor()`."""
-    try:
-        text: str | None = cpuinfo.read_text()
-    except OSError:
-        text = None
-    return cpu_model(text, platform.processor() or platform.machine())
 
 
 def check_replay(config: LabConfig, console: Console, machine: str) -> Prerequisites | None:
@@ -205,7 +195,7 @@ def replay(
             console.say(f"{PHASE_TODAY.label}: {exc}")
     finally:
         signal.signal(signal.SIGTERM, previous)
-    lines = report.render(reference, replayed, today, host_cpu_model(cpuinfo), config.cpu_period_ms,
+    lines = report.render(reference, replayed, today, read_cpu_model(cpuinfo), config.cpu_period_ms,
                           today_error)
     for line in lines:
         out(line)

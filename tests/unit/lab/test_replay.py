@@ -12,6 +12,7 @@ import pytest
 from lab import cli, replay
 from lab.console import Console
 from lab.errors import LabError
+from lab.hostspeed import read_cpu_model
 from lab.settings import LabConfig
 from tests.unit.lab.test_replay_report import fleet
 
@@ -89,8 +90,8 @@ def test_the_cpu_model_comes_from_proc_cpuinfo(tmp_path: Path) -> None:
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
                        "model name\t: Intel(R) Xeon(R) Processor\n")
-    assert replay.host_cpu_model(cpuinfo) == "Intel(R) Xeon(R) Processor"
-    assert replay.host_cpu_model(tmp_path / "missing")  # platform's answer, never empty
+    assert read_cpu_model(cpuinfo) == "Intel(R) Xeon(R) Processor"
+    assert read_cpu_model(tmp_path / "missing")  # platform's answer, never empty
 
 
 @pytest.fixture
