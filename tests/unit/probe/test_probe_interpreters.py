@@ -1,21 +1,18 @@
 """The probe package compiles, imports and measures on every Python Lambda offers it, 3.9 (the 2022 run's) up.
 
-Each interpreter found on this machine (`python3.X` on PATH, or a pyenv install under `$PYENV_ROOT` or
-`~/.pyenv`) runs the probe in isolation (`-I`: none of this virtualenv's packages): every module of the
-package is compiled from source, the modules that need no third-party library are imported, and one
-invocation of the `dict` strategy is measured with a fake AWS client behind stand-ins for boto3 and
-botocore.config (which the deployed probe gets from its layer). X-Ray's SDK is absent there, so `patch_all`
-must not stop it either. The record it prints must pass the collector's validator. A missing interpreter is
-a skip that names it.
+Each interpreter found on this machine as the lab finds it (`lab.runtime.interpreters`: `python3.X` on PATH,
+or a pyenv install under `$PYENV_ROOT` or `~/.pyenv`) runs the probe in isolation (`-I`: none of this
+virtualenv's packages): every module of the package is compiled from source, the modules that need no
+third-party library are imported, and one invocation of the `dict` strategy is measured with a fake AWS client
+behind stand-ins for boto3 and botocore.config (which the deployed probe gets from its layer). X-Ray's SDK is
+absent there, so `patch_all` must not stop it either. The record it prints must pass the collector's
+validator. A missing interpreter is a skip that names it.
 """
 
 from __future__ import annotations
 
-import glob
 import json
 import os
-import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,6 +20,8 @@ import pytest
 
 from collector.contract import parse_probe_record
 from collector.vocabulary import LAB_RUNTIMES
+from lab.runtime.errors import InterpreterNotFoundError
+from lab.runtime.interpreters import find_interpreter
 
 REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "functions" / "probe"
@@ -102,39 +101,6 @@ print(json.dumps({"compiled": compiled, "xray": "aws_xray_sdk" in sys.modules, "
 """
 
 
-def _version_key(path: str) -> tuple[int, ...]:
-    match = re.search(r"/versions/(\d+)\.(\d+)\.(\d+)", path)
-    return tuple(int(part) for part in match.groups()) if match else ()
-
-
-def candidates(minor: int) -> list[str]:
-    """Where `python3.{minor}` may be: PATH first, then pyenv installs, newest patch first."""
-    name = f"python3.{minor}"
-    found = [path for path in [shutil.which(name)] if path]
-    roots = [os.environ.get("PYENV_ROOT"), os.path.expanduser("~/.pyenv")]
-    for root in dict.fromkeys(root for root in roots if root):
-        installs = glob.glob(os.path.join(root, "versions", f"3.{minor}.*", "bin", name))
-        found += sorted(installs, key=_version_key, reverse=True)
-    return list(dict.fromkeys(found))
-
-
-def interpreter(minor: int) -> str | None:
-    """The first candidate that runs and is 3.{minor} (a pyenv shim may name a version not installed)."""
-    for path in candidates(minor):
-        try:
-            done = subprocess.run(
-                [path, "-I", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            )
-        except (OSError, subprocess.TimeoutExpired):
-            continue
-        if done.returncode == 0 and done.stdout.strip() == f"3.{minor}":
-            return path
-    return None
-
-
 def _minor(runtime: str) -> int:
     return int(runtime.split(".")[1])
 
@@ -143,12 +109,10 @@ def _minor(runtime: str) -> int:
 @pytest.mark.parametrize("runtime", LAB_RUNTIMES)
 def test_the_probe_runs_on(runtime: str, tracing: str) -> None:
     minor = _minor(runtime)
-    python = interpreter(minor)
-    if python is None:
-        pytest.skip(
-            f"{runtime} not found (looked on PATH and under $PYENV_ROOT or ~/.pyenv/versions/3.{minor}.*): "
-            f"install it with `pyenv install 3.{minor}` to check the probe on it"
-        )
+    try:  # found the way the lab finds it: PATH, then pyenv, newest patch first, verified by running it
+        python = find_interpreter(runtime).executable
+    except InterpreterNotFoundError as exc:
+        pytest.skip(f"{exc}, to check the probe on it")
     done = subprocess.run(
         [python, "-I", "-c", SCRIPT, str(REPO), SECRET, tracing],
         capture_output=True,
@@ -171,18 +135,3 @@ def test_the_probe_runs_on(runtime: str, tracing: str) -> None:
     parsed = parse_probe_record(record)
     assert parsed.identity.tracing == tracing and parsed.identity.host_ref_ms == 412.3
     assert SECRET not in done.stdout + done.stderr
-
-
-def test_candidates_prefer_path_then_the_newest_pyenv_patch(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for version in ("3.9.2", "3.9.18", "3.10.1"):
-        binary = tmp_path / "versions" / version / "bin" / f"python{version.rsplit('.', 1)[0]}"
-        binary.parent.mkdir(parents=True)
-        binary.write_text("")
-    monkeypatch.setenv("PYENV_ROOT", str(tmp_path))
-    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
-    assert candidates(9)[:2] == [
-        str(tmp_path / "versions" / "3.9.18" / "bin" / "python3.9"),
-        str(tmp_path / "versions" / "3.9.2" / "bin" / "python3.9"),
-    ]
