@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 STOP_TIMEOUT_S = 10.0
 KILL_TIMEOUT_S = 5.0
+EXEC_SETTLE_S = 1.0
 
 
 class ProcessError(Exception):
@@ -75,11 +76,30 @@ def is_ours(pid: int, marker: str | None = None) -> bool:
         return False
     if marker is None:
         return True
-    try:
-        arguments = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-    except OSError:
-        return False
-    return any(marker.encode() in argument for argument in arguments)
+    command_line = _command_line(pid)
+    return command_line is not None and marker.encode() in command_line
+
+
+def _command_line(pid: int, settle_s: float = EXEC_SETTLE_S) -> bytes | None:
+    """The NUL-separated arguments of `pid`, or None if it cannot be read.
+
+    A process caught inside `execve` (Popen returns as soon as the child has left the parent's memory, before
+    the kernel has written the new program's arguments) reads as empty for a moment, so an empty command line
+    is read again for up to `settle_s`.
+    """
+    deadline = time.monotonic() + settle_s
+    while True:
+        try:
+            command_line = _read_command_line(pid)
+        except OSError:
+            return None
+        if command_line or time.monotonic() > deadline:
+            return command_line
+        time.sleep(0.01)
+
+
+def _read_command_line(pid: int) -> bytes:
+    return Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def load_record(path: Path, kind: Callable[..., R]) -> R | None:

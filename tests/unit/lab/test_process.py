@@ -55,6 +55,24 @@ def test_a_started_process_runs_in_its_own_session_and_is_recognised(
     assert not process.is_ours(child.pid, "streamlit")
 
 
+def test_a_command_line_caught_inside_exec_is_read_again(
+    tmp_path: Path, started: list[subprocess.Popen[bytes]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Popen returns while the child is still inside execve, when its command line reads empty for a moment
+    (seen once in CI): `is_ours` reads it again rather than call the process a stranger."""
+    child = _start(["sleep", "600"], tmp_path, started)
+    reads = iter([b"", b"", b"sleep\x00600\x00"])
+    monkeypatch.setattr(process, "_read_command_line", lambda pid: next(reads))
+    assert process.is_ours(child.pid, "sleep")
+
+
+def test_a_process_whose_command_line_stays_empty_is_not_ours() -> None:
+    """A kernel thread (kthreadd, pid 2 where /proc shows one) never has a command line."""
+    if not Path("/proc/2/cmdline").exists() or Path("/proc/2/cmdline").read_bytes():
+        pytest.skip("no kernel thread visible as pid 2 here")
+    assert not process.is_ours(2, "kthreadd")
+
+
 def test_stop_ends_a_process_with_term(tmp_path: Path, started: list[subprocess.Popen[bytes]]) -> None:
     child = _start(["sleep", "600"], tmp_path, started)
     assert process.stop(child.pid, group=True, process=child) is False  # TERM was enough
