@@ -30,6 +30,7 @@ module "observatory" {
   name_prefix           = var.name_prefix
   environment           = "aws"
   artifacts_dir         = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
+  code_bucket           = var.code_bucket
   runtime               = var.runtime
   fleet                 = var.fleet
   extension_layer_arns  = var.extension_layer_arns

@@ -77,6 +77,12 @@ variable "artifacts_dir" {
   default     = null
 }
 
+variable "code_bucket" {
+  description = "An S3 bucket of yours, in this region, to deploy the zips from (null: each function uploads its own). Functions created from a bucket are created side by side; from local files the provider creates them one at a time, which a large fleet notices."
+  type        = string
+  default     = null
+}
+
 variable "extension_layer_arns" {
   description = "Override of AWS's extension layer per architecture; default: the region's entry in the module's layer table."
   type        = map(string)

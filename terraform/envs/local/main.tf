@@ -3,6 +3,7 @@
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
   runtimes      = distinct(var.runtimes != null ? var.runtimes : [var.runtime])
+  extension_zip = "${local.artifacts_dir}/extension-layer-${var.architecture}.zip"
 
   # What `make build` builds for this environment (tools/runtimes.py asks Terraform for it).
   build = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
@@ -17,6 +18,7 @@ provider "aws" {
   skip_metadata_api_check     = true
   skip_region_validation      = true
   skip_requesting_account_id  = true
+  s3_use_path_style           = true # the endpoint is one host name: buckets are paths, not subdomains
 
   endpoints {
     cloudwatch     = var.endpoint
@@ -24,6 +26,7 @@ provider "aws" {
     iam            = var.endpoint
     lambda         = var.endpoint
     logs           = var.endpoint
+    s3             = var.endpoint
     scheduler      = var.endpoint
     secretsmanager = var.endpoint
     sqs            = var.endpoint
@@ -32,12 +35,34 @@ provider "aws" {
   }
 }
 
+# The zips are deployed from a bucket: created from local files, the AWS provider creates functions one at a time,
+# each waiting for the last to be Active (it holds one lock for every upload), which made most of the lab's apply.
+resource "aws_s3_bucket" "code" {
+  #checkov:skip=CKV_AWS_18: the lab's endpoint, on this machine: build output only, nobody else reads it
+  #checkov:skip=CKV_AWS_21: each key holds its zip's SHA-256, so an object is never overwritten
+  #checkov:skip=CKV_AWS_144: the lab's endpoint has no second region to replicate to
+  #checkov:skip=CKV_AWS_145: build output with no secret in it, on this machine
+  #checkov:skip=CKV2_AWS_6: the lab's endpoint listens on this machine only
+  #checkov:skip=CKV2_AWS_61: the lab is destroyed with `lab down`; nothing stays long enough to expire
+  #checkov:skip=CKV2_AWS_62: nothing reacts to a new zip
+  bucket        = "${var.name_prefix}-lab-code"
+  force_destroy = true
+}
+
+resource "aws_s3_object" "extension" {
+  #checkov:skip=CKV_AWS_186: build output with no secret in it, on this machine
+  bucket = aws_s3_bucket.code.bucket
+  key    = "${var.name_prefix}/${filesha256(local.extension_zip)}/extension-layer-${var.architecture}.zip"
+  source = local.extension_zip
+}
+
 # The lab's Parameters and Secrets extension emulator, published as a layer for this machine's architecture.
 resource "aws_lambda_layer_version" "extension" {
   layer_name               = "${var.name_prefix}-parameters-secrets-emulator-${var.architecture}"
   description              = "The lab's emulator of the AWS Parameters and Secrets Lambda Extension."
-  filename                 = "${local.artifacts_dir}/extension-layer-${var.architecture}.zip"
-  source_code_hash         = filebase64sha256("${local.artifacts_dir}/extension-layer-${var.architecture}.zip")
+  s3_bucket                = aws_s3_object.extension.bucket
+  s3_key                   = aws_s3_object.extension.key
+  source_code_hash         = filebase64sha256(local.extension_zip)
   compatible_runtimes      = distinct(concat([var.runtime], local.runtimes)) # every runtime a probe uses
   compatible_architectures = [var.architecture]
 }
@@ -48,6 +73,7 @@ module "observatory" {
   name_prefix    = var.name_prefix
   environment    = "lab"
   artifacts_dir  = local.artifacts_dir
+  code_bucket    = aws_s3_bucket.code.bucket
   runtime        = var.runtime
   dependency_set = var.dependency_set
   fleet = {

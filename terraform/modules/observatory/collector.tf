@@ -22,8 +22,10 @@ resource "aws_lambda_function" "collector" {
   architectures    = [var.collector.architecture]
   memory_size      = var.collector.memory_size
   timeout          = var.collector.timeout_seconds
-  filename         = try(local.manifest["collector-${var.runtime}-${var.collector.architecture}.zip"].file, "missing")
-  source_code_hash = try(local.manifest["collector-${var.runtime}-${var.collector.architecture}.zip"].sha256_b64, null)
+  filename         = var.code_bucket == null ? try(local.manifest[local.collector_zip].file, "missing") : null
+  s3_bucket        = var.code_bucket
+  s3_key           = try(aws_s3_object.code[local.collector_zip].key, null)
+  source_code_hash = try(local.manifest[local.collector_zip].sha256_b64, null)
 
   environment {
     variables = {

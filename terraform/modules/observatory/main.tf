@@ -69,6 +69,14 @@ locals {
     basename(entry.path) => merge(entry, { file = "${var.artifacts_dir}/${basename(entry.path)}" })
   }
 
+  # The zips this module deploys. With var.code_bucket each goes to S3 once, under a key that changes with its
+  # content, and the functions and layers name that key; without, each uploads its file.
+  collector_zip = "collector-${var.runtime}-${var.collector.architecture}.zip"
+  deployed_zips = concat(["probe-code.zip", local.collector_zip], [for layer in values(local.deps_layers) : layer.zip])
+  code_objects = var.code_bucket == null ? {} : {
+    for name in local.deployed_zips : name => local.manifest[name] if contains(keys(local.manifest), name)
+  }
+
   # AWS's Parameters and Secrets extension layer for this region, per architecture (override wins).
   layer_table   = jsondecode(file("${path.module}/layer-arns.json")).regions
   region_layers = lookup(local.layer_table, data.aws_region.current.name, null)

@@ -8,7 +8,9 @@ resource "aws_lambda_layer_version" "deps" {
   # Layer names allow letters, digits, '-' and '_': python3.11 is written py311.
   layer_name               = "${var.name_prefix}-probe-deps-${var.dependency_set}-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
   description              = "Secret Latency Observatory probe libraries: dependency set ${var.dependency_set}, ${each.value.runtime}, ${each.value.architecture}."
-  filename                 = try(local.manifest[each.value.zip].file, "missing")
+  filename                 = var.code_bucket == null ? try(local.manifest[each.value.zip].file, "missing") : null
+  s3_bucket                = var.code_bucket
+  s3_key                   = try(aws_s3_object.code[each.value.zip].key, null)
   source_code_hash         = try(local.manifest[each.value.zip].sha256_b64, null)
   compatible_runtimes      = [each.value.runtime]
   compatible_architectures = [each.value.architecture]
@@ -47,7 +49,9 @@ resource "aws_lambda_function" "probe" {
   architectures    = [each.value.architecture]
   memory_size      = each.value.memory_mb
   timeout          = var.probe_timeout_seconds
-  filename         = try(local.manifest["probe-code.zip"].file, "missing")
+  filename         = var.code_bucket == null ? try(local.manifest["probe-code.zip"].file, "missing") : null
+  s3_bucket        = var.code_bucket
+  s3_key           = try(aws_s3_object.code["probe-code.zip"].key, null)
   source_code_hash = try(local.manifest["probe-code.zip"].sha256_b64, null)
   # The libraries first, then the extension (Lambda allows 5 layers).
   layers = concat(

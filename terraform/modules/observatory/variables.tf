@@ -144,6 +144,12 @@ variable "artifacts_dir" {
   default     = "build"
 }
 
+variable "code_bucket" {
+  description = "An existing S3 bucket to deploy the built zips from, each under <name_prefix>/<sha256>/ (null: every function and layer uploads its zip itself). From a bucket Terraform creates the functions side by side; from local files the AWS provider creates them one at a time, each waiting until the last is Active."
+  type        = string
+  default     = null
+}
+
 variable "schedule_expression" {
   description = "How often every probe runs, as an EventBridge Scheduler rate(): 'rate(15 minutes)', 'rate(1 hour)'. Between 1 minute and 12 hours."
   type        = string
