@@ -22,7 +22,9 @@ help: ## List the targets with what each does
 $(VENV)/.installed: requirements/dev.in requirements/lock.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
-	$(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
+	@echo "venv: installing requirements/dev.in, pinned by requirements/lock.txt …"
+	@TIMEFORMAT='venv: pinned dependencies installed in %0R s'; \
+	  time $(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install the pinned dependencies

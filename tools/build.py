@@ -23,6 +23,7 @@ import argparse
 import json
 import re
 import sys
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -405,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     cache = args.cache_dir or args.out / ".cache"
     built: dict[str, dict[str, str]] = {}
+    began = time.monotonic()
     try:
         targets = targets_from(args)
         kinds = expand_kinds(args.only or ())
@@ -432,7 +434,10 @@ def main(argv: list[str] | None = None) -> int:
     except BuildError as exc:
         print(f"build failed: {exc}", file=sys.stderr)
         return 1
-    print(f"manifest: {display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept)")
+    print(
+        f"manifest: {display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept "
+        f"in {time.monotonic() - began:.1f} s)"
+    )
     return 0
 
 

@@ -10,6 +10,7 @@ import json
 import shutil
 import zipfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,8 @@ def fake_artifacts(directory: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def plan(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """`terraform plan` of envs/aws with its defaults, on a copy of terraform/."""
+def workspace(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> terraform.Workspace:
+    """envs/aws with its defaults, on a copy of terraform/, initialised."""
     root = tmp_path_factory.mktemp("tfawsplan")
     copy = root / "terraform"
     shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
@@ -76,7 +77,13 @@ def plan(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         env, variables={"artifacts_dir": str(fake_artifacts(root / "build"))}, state=root / "aws.tfstate"
     )
     terraform.init(ws)
-    yield terraform.plan(ws)
+    return ws
+
+
+@pytest.fixture(scope="module")
+def plan(workspace: terraform.Workspace) -> Iterator[dict[str, Any]]:
+    """`terraform plan` of envs/aws with its defaults."""
+    yield terraform.plan(workspace)
 
 
 def planned(plan: dict[str, Any], address: str) -> dict[str, Any]:
@@ -137,6 +144,45 @@ def test_every_probe_runs_the_code_zip_on_its_runtimes_dependency_layer(plan: di
     assert unknown(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')["layers"] is True
     layers = json.dumps(configured(plan, "aws_lambda_function.probe")["expressions"]["layers"])
     assert "aws_lambda_layer_version.deps" in layers and "local.extension_layers" in layers
+
+
+def test_without_a_code_bucket_every_function_uploads_its_own_zip(plan: dict[str, Any]) -> None:
+    assert not [change for change in plan["resource_changes"] if change["type"] == "aws_s3_object"]
+    collector = planned(plan, "aws_lambda_function.collector")
+    assert collector["filename"].endswith(f"/collector-{RUNTIME}-x86_64.zip")
+    assert collector["s3_bucket"] is None
+
+
+def test_from_a_code_bucket_each_zip_is_uploaded_once_and_every_function_deploys_from_it(
+    workspace: terraform.Workspace,
+) -> None:
+    """With `code_bucket`, the provider creates the functions side by side (from local files it holds one
+    lock per upload); a zip's key holds its SHA-256, so the collector and the compactor share one upload."""
+    bucketed = {**workspace.variables, "code_bucket": "my-artifacts"}
+    plan = terraform.plan(replace(workspace, variables=bucketed))
+    manifest = json.loads((Path(workspace.variables["artifacts_dir"]) / "manifest.json").read_text())
+    objects = {
+        change["index"]: change["change"]["after"]
+        for change in plan["resource_changes"]
+        if change["type"] == "aws_s3_object"
+    }
+    deps, collector = f"deps-current-{RUNTIME}-x86_64.zip", f"collector-{RUNTIME}-x86_64.zip"
+    zips = ["probe-code.zip", deps, collector]
+    assert sorted(objects) == sorted(zips)
+    for name, uploaded in objects.items():
+        assert uploaded["bucket"] == "my-artifacts"
+        assert uploaded["key"] == f"slo/{manifest[name.removesuffix('.zip')]['sha256_hex']}/{name}"
+        assert uploaded["source"].endswith(f"/{name}")
+    for address, name in [
+        ('aws_lambda_function.probe["extension-128-x86_64"]', "probe-code.zip"),
+        ("aws_lambda_function.collector", collector),
+        ("aws_lambda_function.compactor", collector),
+        (f'aws_lambda_layer_version.deps["deps-current-{RUNTIME}-x86_64"]', deps),
+    ]:
+        deployed = planned(plan, address)
+        assert (deployed["filename"], deployed["s3_bucket"]) == (None, "my-artifacts"), address
+        assert deployed["s3_key"] == objects[name]["key"], address
+        assert deployed["source_code_hash"] == manifest[name.removesuffix(".zip")]["sha256_b64"], address
 
 
 def test_a_probe_is_created_only_once_its_role_can_call_xray(plan: dict[str, Any]) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.config import Config
 
 from collector.vocabulary import STRATEGIES
 from tools import terraform
@@ -21,8 +22,8 @@ BUILD_DIR = Path(os.environ.get("BUILD_DIR", REPO_ROOT / "build"))
 if not BUILD_DIR.is_absolute():
     BUILD_DIR = REPO_ROOT / BUILD_DIR
 PREFIX = "tfit"
-# One tier keeps the apply short (the provider creates functions one at a time); 1,769 MB is neither
-# Lambda's default nor the collector's. The two-tier cross product is checked by test_terraform_settings.
+# One tier keeps the apply short; 1,769 MB is neither Lambda's default nor the collector's. The two-tier
+# cross product is checked by test_terraform_settings.
 MEMORY_SIZES = [1769]
 SCHEDULE = "rate(5 minutes)"
 
@@ -30,7 +31,14 @@ pytestmark = pytest.mark.slow
 
 
 def client(endpoint: str, service: str) -> Any:
-    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1")
+    # one host name for every service: buckets are paths, as envs/local's provider addresses them
+    config = Config(s3={"addressing_style": "path"})
+    return boto3.client(service, endpoint_url=endpoint, region_name="us-east-1", config=config)
+
+
+def bucket_keys(endpoint: str, bucket: str) -> set[str]:
+    listed = client(endpoint, "s3").list_objects_v2(Bucket=bucket)
+    return {item["Key"] for item in listed.get("Contents", [])}
 
 
 def inventory(endpoint: str) -> dict[str, set[str]]:
@@ -56,6 +64,7 @@ def inventory(endpoint: str) -> dict[str, set[str]]:
             g["logGroupName"] for g in client(endpoint, "logs").describe_log_groups()["logGroups"]
         },
         "alarms": {a["AlarmName"] for a in client(endpoint, "cloudwatch").describe_alarms()["MetricAlarms"]},
+        "buckets": {b["Name"] for b in client(endpoint, "s3").list_buckets()["Buckets"]},
     }
     return {kind: {name for name in names if PREFIX in name} for kind, names in found.items()}
 
@@ -196,6 +205,23 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
         # the libraries' layer (deps-current-python3.11-x86_64.zip), then the extension's
         assert f":layer:{PREFIX}-probe-deps-current-py311-{arch}:" in layers[0], key
         assert layers[1:] == ([layer] if strategy == "extension" else []), key
+
+
+def test_every_zip_is_deployed_from_the_labs_bucket_once(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
+) -> None:
+    """From local files the provider creates functions one at a time; from the bucket, side by side. Each zip
+    is one object, keyed by its SHA-256, whatever number of functions and layers run it."""
+    manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
+    deployed = ["probe-code", "deps-current-python3.11-x86_64", "collector-python3.11-x86_64"]
+    deployed.append("extension-layer-x86_64")
+    assert bucket_keys(aws_endpoint, f"{PREFIX}-lab-code") == {
+        f"{PREFIX}/{manifest[name]['sha256_hex']}/{name}.zip" for name in deployed
+    }
+    lam = client(aws_endpoint, "lambda")
+    for key, config in functions.items():
+        code = lam.get_function(FunctionName=config["FunctionName"])["Code"]
+        assert code["RepositoryType"] == "S3", key
 
 
 def test_collector_is_configured_per_contract(
