@@ -13,7 +13,7 @@ CHECKOV_VENV ?= .venv-checkov
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector dashboard lab bench tools
 
-.PHONY: help venv lock build build-lab replay test test-unit test-functional test-integration test-e2e lint typecheck \
+.PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean
 
 help: ## List the targets with what each does
@@ -42,9 +42,14 @@ build: venv ## Build the deterministic Lambda zips (probe code, deps layers, col
 build-lab: venv ## Build only what the lab deploys (envs/local's runtimes, this machine's architecture)
 	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --arch $(LAB_ARCH)
 
-replay: venv build-lab ## Replay the 2022 run in the lab (python3.9, patch_all, its libraries) beside today's defaults; ends with a RESULT line
+build-2022: venv ## Build the 2022 run's dependency layer (python3.9: requests 2.28.1, aws-xray-sdk 2.10.0)
 	$(PY) -m tools.build --out $(BUILD_DIR) --runtime-from $(LOCAL_ENV) --dependency-set 2022 --arch $(LAB_ARCH) --only deps
+
+replay: venv build-lab build-2022 ## Replay the 2022 run in the lab (python3.9, patch_all, its libraries) beside today's defaults; ends with a RESULT line
 	$(PY) -m lab replay 2022
+
+up-2022: venv build-lab build-2022 ## The lab with the 2022 run's configuration as its fleet, measured on the schedule (the Reference page compares it)
+	$(PY) -m lab up --replay-config 2022
 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }

@@ -34,7 +34,7 @@ COMPARE_COLUMNS = [
     "p90_diff",
     "p90_ratio",
 ]
-REPLAY_RUNTIME = "python3.9"  # the 2022 run's configuration, as `python -m lab replay 2022` deploys it
+REPLAY_RUNTIME = "python3.9"  # the 2022 run's configuration, as `make up-2022` deploys it
 REPLAY_TRACING = "patch_all"
 
 

@@ -9,7 +9,9 @@ command runs, so `--help` stays quick. Every default is `lab/settings.py`'s; opt
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import platform
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
@@ -110,6 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--exit", action="store_true", default=os.environ.get("OBSERVATORY_LAB_EXIT") == "1",
                     help="with --rounds: exit after those rounds (non-interactive; exit status 0 if every "
                          "probe produced rows; also OBSERVATORY_LAB_EXIT=1)")
+    up.add_argument("--replay-config", choices=("2022",), default=None, metavar="YEAR",
+                    help="deploy the 2022 run's configuration instead of envs/local's fleet (python3.9, "
+                         "patch_all, its libraries; extension, SDK and dict at 128 and 1,769 MB) and keep "
+                         "measuring it: the dashboard's Reference page compares it from the table "
+                         "(needs the 2022 dependency layer: `make up-2022` builds it)")
     _emulation(up)
 
     run = commands.add_parser("run", help="run the whole fleet N times now (needs `lab up`)",
@@ -174,8 +181,16 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
     if args.command == "up":
         from lab.up import up
 
+        variables = None
+        if args.replay_config:
+            from lab.replay import VARIABLES_2022, check_2022_build
+
+            check_2022_build(config, platform.machine())
+            variables = VARIABLES_2022
+            console.say("deploying the 2022 run's configuration, not envs/local's fleet: "
+                        + ", ".join(f"{k}={json.dumps(v)}" for k, v in variables.items()))
         return up(config, console, rounds=args.rounds, exit_after_rounds=args.exit,
-                  dashboard=not args.no_dashboard)
+                  dashboard=not args.no_dashboard, variables=variables)
     if args.command == "replay":
         from lab.replay import replay
 

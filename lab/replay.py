@@ -86,17 +86,25 @@ def check_replay(config: LabConfig, console: Console, machine: str) -> Prerequis
     host's speed)."""
     from lab.up import check_prerequisites
 
+    check_2022_build(config, machine)
+    # terraform, build output, nothing up, the port free, an interpreter for every runtime, the host timed
+    return check_prerequisites(config, console, dashboard=False, variables=VARIABLES_2022)
+
+
+def check_2022_build(config: LabConfig, machine: str) -> None:
+    """Refuse a machine that cannot run the 2022 configuration (it was x86_64) and a build without its
+    dependency layer, saying what builds it (no build at all is the lab's own check, which says so)."""
     if machine not in ("x86_64", "amd64", "AMD64"):
         raise LabError(f"the 2022 run was x86_64 and this machine is {machine}: the lab runs only functions "
-                       "built for its own architecture, so it cannot replay it here")
-    # terraform, build output, nothing up, the port free, an interpreter for every runtime, the host timed
-    prepared = check_prerequisites(config, console, dashboard=False, variables=VARIABLES_2022)
-    manifest = json.loads((config.artifacts_dir / "manifest.json").read_text())
+                       "built for its own architecture, so it cannot run that configuration here")
+    try:
+        manifest = json.loads((config.artifacts_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return
     if not any(entry.get("path") == DEPS_2022 for entry in manifest.values() if isinstance(entry, dict)):
         raise LabError(f"the build in {config.artifacts_dir} has no 2022 dependency layer ({DEPS_2022}: "
-                       f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}` (`make replay` builds it, "
-                       "then replays)")
-    return prepared
+                       f"requests 2.28.1, aws-xray-sdk 2.10.0): run `{BUILD_2022}` (`make replay` and "
+                       "`make up-2022` build it first)")
 
 
 def _stop_quietly(console: Console, what: str, stop: Callable[[], object]) -> Callable[[], None]:

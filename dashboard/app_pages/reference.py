@@ -27,15 +27,15 @@ if chosen.replay:
     st.success(
         f"**Ours: the probes in the 2022 configuration** ({compare.REPLAY_RUNTIME}, tracing "
         f"{labels.tracing(compare.REPLAY_TRACING)}; {len(keys)} probe{'s' if len(keys) != 1 else ''}: "
-        f"{', '.join(keys)}), as `python -m lab replay 2022` deploys them. Other probes in view are left out "
+        f"{', '.join(keys)}), as `make up-2022` deploys them in the lab. Other probes in view are left out "
         "here; the Runtimes & tracing page sets them side by side."
     )
 else:
     st.info(
         "**Ours: every probe in view** (whatever its runtime and tracing): no probe in the 2022 "
         f"configuration ({compare.REPLAY_RUNTIME} with {labels.tracing(compare.REPLAY_TRACING)} tracing) "
-        "measured in the selected range. `python -m lab replay 2022` deploys and runs them in the lab; this "
-        "page then compares those."
+        "measured in the selected range. `make up-2022` runs the lab with them as its fleet, and this page "
+        "then compares those (`make replay` measures them once and prints the comparison)."
     )
 
 st.subheader("How fast this host is")

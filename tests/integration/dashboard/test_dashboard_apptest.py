@@ -289,7 +289,7 @@ def test_reference_without_host_or_2022_configuration_says_so(fleet_table: Table
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     _run(at.switch_page("app_pages/reference.py"))
-    assert "Ours: every probe in view" in at.info[0].value and "lab replay 2022" in at.info[0].value
+    assert "Ours: every probe in view" in at.info[0].value and "make up-2022" in at.info[0].value
     assert any("**not recorded**" in m.value for m in at.markdown)
     assert any("context, not a correction" in c.value for c in at.caption)
 
