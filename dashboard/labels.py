@@ -5,6 +5,7 @@ Every value of `collector.vocabulary` has its name here (`tests/unit/test_vocabu
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 STRATEGY = {
@@ -138,3 +139,15 @@ def fmt_ms(value: object) -> str:
     if number < 1:
         return f"{number * 1000:.3g} µs"
     return f"{number:.3g} ms" if number < 100 else f"{number:,.0f} ms"
+
+
+def day_spans(days: Iterable[dt.date]) -> str:
+    """Days as runs of consecutive days, `MM-DD` each: "09-03 to 11-29, 12-01" (a day alone is one date)."""
+    ordered = sorted(set(days))
+    spans: list[tuple[dt.date, dt.date]] = []
+    for day in ordered:
+        if spans and day - spans[-1][1] == dt.timedelta(days=1):
+            spans[-1] = (spans[-1][0], day)
+        else:
+            spans.append((day, day))
+    return ", ".join(f"{a:%m-%d}" if a == b else f"{a:%m-%d} to {b:%m-%d}" for a, b in spans)

@@ -110,7 +110,7 @@ def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[dict[str, list[An
             title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
         )
     loaded_at = loaded.loaded_at.strftime("%H:%M:%S UTC")
-    from_rows = ", ".join(f"{d:%m-%d}" for d in loaded.row_days)
+    from_rows = labels.day_spans(loaded.row_days)
     sb.caption(
         f"{settings.load_days} days from {settings.where}: {loaded.digested_days} closed days from their "
         f"daily digests, {len(loaded.row_days)} from {loaded.rows_read:,} rows ({from_rows}); loaded at "
