@@ -134,7 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
     _emulation(invoke)
 
     replay = commands.add_parser(
-        "replay", help="deploy the 2022 run's configuration, measure it, print it beside 2022 (~10 min)",
+        "replay", help="deploy the 2022 run's configuration, measure it, print it beside 2022 (~4 min)",
         formatter_class=argparse.RawDescriptionHelpFormatter, description=_paragraphs(
             "Deploy exactly the 2022 run's configuration in the lab — python3.9, requests 2.28.1 and "
             "aws-xray-sdk 2.10.0 with patch_all() tracing, the extension / direct SDK / dict strategies at "
@@ -144,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
             "`RESULT ext128_p50_ms=… ext1769_p50_ms=… ext_ratio=… near20=… dict_ratio=… sdk_miss128_ms=… "
             "sdk_miss1769_ms=…`. "
             "Nothing is tuned to agree with 2022: the lab runs with Lambda's CPU limits only.",
-            "Takes about 10 minutes on a 2-core machine: for each configuration a terraform apply, one "
+            "Takes about 4 minutes on a 2-core machine: for each configuration a terraform apply, one "
             "round of 6 probes and the teardown.",
             "Needs: Terraform; the build output with the 2022 dependency layer (`python -m tools.build --out "
             "build --dependency-set 2022`); a python3.9 interpreter on PATH or in pyenv (missing? `pyenv "
