@@ -40,4 +40,3 @@ def test_aws_rows_show_not_measured_under_a_lab_only_header() -> None:
     assert shown["Throttled CFS periods (lab only)"].isna().tolist() == [False, True]
     assert shown["CFS periods (lab only)"].isna().tolist() == [False, True]
     assert "Throttled CFS periods" not in shown.columns
-
