@@ -30,7 +30,7 @@ def test_help_says_what_it_does_how_long_and_what_it_needs(capsys: pytest.Captur
     code, output = run_main(["replay", "--help"], capsys)
     text = " ".join(output.split())
     assert code == 0 and "usage: python -m lab replay" in text
-    for needed in ("python3.9", "patch_all()", "requests 2.28.1", "aws-xray-sdk 2.10.0", "about 10 minutes",
+    for needed in ("python3.9", "patch_all()", "requests 2.28.1", "aws-xray-sdk 2.10.0", "about 4 minutes",
                    "pyenv install 3.9", "--dependency-set 2022", "RESULT ext128_p50_ms=", "the lab not up"):
         assert needed in text, needed
 
