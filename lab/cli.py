@@ -9,7 +9,6 @@ command runs, so `--help` stays quick. Every default is `lab/settings.py`'s; opt
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -183,12 +182,11 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
 
         variables = None
         if args.replay_config:
-            from lab.replay import VARIABLES_2022, check_2022_build
+            from lab.replay import VARIABLES_2022, check_2022_build, shown
 
             check_2022_build(config, platform.machine())
             variables = VARIABLES_2022
-            console.say("deploying the 2022 run's configuration, not envs/local's fleet: "
-                        + ", ".join(f"{k}={json.dumps(v)}" for k, v in variables.items()))
+            console.say(f"deploying the 2022 run's configuration, not envs/local's fleet: {shown(variables)}")
         return up(config, console, rounds=args.rounds, exit_after_rounds=args.exit,
                   dashboard=not args.no_dashboard, variables=variables)
     if args.command == "replay":

@@ -107,6 +107,11 @@ def check_2022_build(config: LabConfig, machine: str) -> None:
                        "`make up-2022` build it first)")
 
 
+def shown(variables: dict[str, Any]) -> str:
+    """Terraform variables as the console names them: `name=<JSON value>`, comma-separated."""
+    return ", ".join(f"{name}={json.dumps(value)}" for name, value in variables.items())
+
+
 def _stop_quietly(console: Console, what: str, stop: Callable[[], object]) -> Callable[[], None]:
     def run() -> None:
         try:
@@ -134,8 +139,7 @@ def run_phase(
         endpoint = start_endpoint(config.state_dir, port=config.port)
         stack.callback(_stop_quietly(console, "the endpoint", lambda: stop_endpoint(config.state_dir)))
         clients = EndpointClients.for_endpoint(endpoint)
-        shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in phase.variables.items())
-        console.say(f"{phase.label}: terraform apply terraform/envs/local with {shown} …")
+        console.say(f"{phase.label}: terraform apply terraform/envs/local with {shown(phase.variables)} …")
         # Terraform's output would bury the report; a failed apply's error still carries its tail
         deployment = terraform_apply(clients, config, console, phase.variables, echo=False)
         service, xray = open_service(
