@@ -19,7 +19,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, data, shifts, stats, verdict
+    from dashboard import charts, compare_charts, data, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -77,7 +77,7 @@ def page_figures(
                     "p90": row.p90,
                 }
             )
-    figures.append(charts.reference_figure(pd.DataFrame.from_records(records)))
+    figures.append(compare_charts.reference_figure(pd.DataFrame.from_records(records)))
     mark("reference")
     if pages is not None:
         pages.update({name: t - marks[i][1] for i, (name, t) in enumerate(marks[1:])})

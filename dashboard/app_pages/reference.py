@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, compare, data, labels, stats, ui
+from dashboard import compare, compare_charts, data, labels, stats, ui
 from dashboard.config import SEED_PATH
 
 v = ui.view()
@@ -112,7 +112,7 @@ if len(missing):
     )
     st.info(f"No rows of ours (store {labels.store(env['store'])}, selected range) for: {pairs}.")
 st.plotly_chart(
-    charts.reference_figure(comparison.dropna(subset=["median"])), width="stretch", key="ref_chart"
+    compare_charts.reference_figure(comparison.dropna(subset=["median"])), width="stretch", key="ref_chart"
 )
 for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
     part = comparison[comparison["metric"] == metric].copy()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, compare, labels, ui
+from dashboard import compare, compare_charts, labels, ui
 
 v = ui.view()
 st.title("Runtimes & tracing")
@@ -32,7 +32,8 @@ if tracing.empty:
         "Tracing filter."
     )
 else:
-    st.plotly_chart(charts.comparison_figure(tracing, "tracing"), width="stretch", key="tracing_chart")
+    figure = compare_charts.comparison_figure(tracing, "tracing")
+    st.plotly_chart(figure, width="stretch", key="tracing_chart")
     st.dataframe(compare.readable(tracing, "tracing"), hide_index=True, width="stretch")
 st.caption(
     f"**{labels.tracing('off')}**: the X-Ray SDK is never imported. **{labels.tracing('subsegments')}**: "
@@ -58,7 +59,8 @@ if upgrade.empty:
         "the runtimes Lambda still lets you create). Or clear the sidebar's Runtime filter."
     )
 else:
-    st.plotly_chart(charts.comparison_figure(upgrade, "runtime"), width="stretch", key="runtime_chart")
+    figure = compare_charts.comparison_figure(upgrade, "runtime")
+    st.plotly_chart(figure, width="stretch", key="runtime_chart")
     st.dataframe(compare.readable(upgrade, "runtime"), hide_index=True, width="stretch")
 if versions:
     st.markdown(

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts, sketches, stats
+from dashboard import charts, compare_charts, sketches, stats
 from dashboard.config import PRICES_PATH
 
 from .frames import digests_of, frame, row
@@ -158,7 +158,7 @@ def test_reference_figure_pairs_ours_with_2022() -> None:
             },
         ]
     )
-    fig = charts.reference_figure(comparison)
+    fig = compare_charts.reference_figure(comparison)
     assert {t.name for t in fig.data} == {"2022 reference", "ours"}
     assert fig.layout.yaxis.title.text == "Cold-miss latency (ms)" and fig.layout.yaxis2.type == "log"
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from collector.digest import digest_rows
-from dashboard import charts, compare, data, labels, stats, ui
+from dashboard import charts, compare, compare_charts, data, labels, stats, ui
 from dashboard.digests import wires_to_frames
 
 from .frames import digests_of, frame, row
@@ -204,7 +204,7 @@ def test_runtime_and_tracing_filters_keep_rows_that_do_not_say(column: str) -> N
 
 def test_comparison_figure_names_modes_and_groups_with_units() -> None:
     df = _fleet({"off": 1.0, "patch_all": 2.0}, {"python3.11": 1.0, "python3.9": 1.5})
-    fig = charts.comparison_figure(compare.compare(digests_of(df), "tracing"), "tracing")
+    fig = compare_charts.comparison_figure(compare.compare(digests_of(df), "tracing"), "tracing")
     names = {t.name for t in fig.data}
     assert names == {"No X-Ray SDK", "patch_all() (2022 run)"}
     assert set(fig.data[0].x) == {
