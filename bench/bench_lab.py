@@ -61,7 +61,7 @@ def _fmt(value: float) -> str:
 
 def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
     from collector.table import read_rows
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.endpoint import start_endpoint, stop_endpoint
     from lab.endpoint.clients import EndpointClients
     from lab.fleet import open_service, read_fleet_schedules

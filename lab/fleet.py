@@ -10,7 +10,7 @@ from lab.errors import LabError
 from lab.scheduler import Schedule, ScheduleSourceError, load_schedules
 
 if TYPE_CHECKING:
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.endpoint.clients import EndpointClients
     from lab.hostspeed import HostSpeed
     from lab.runtime import LambdaService

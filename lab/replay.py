@@ -29,7 +29,7 @@ from lab.hostspeed import CPUINFO, read_cpu_model
 from lab.settings import REPO_ROOT
 
 if TYPE_CHECKING:
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.settings import LabConfig
     from lab.up import Prerequisites
 

@@ -15,7 +15,7 @@ from lab.scheduler import Schedule, Scheduler
 if TYPE_CHECKING:
     import pandas as pd
 
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.endpoint.clients import EndpointClients
     from lab.runtime import LambdaService
     from lab.settings import LabConfig

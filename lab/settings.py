@@ -1,6 +1,6 @@
 """Where the lab keeps its state and how it emulates Lambda: each default of the lab, written once.
 
-`LabConfig`'s field defaults are the defaults of the command-line options too (`lab/cli.py` reads them
+`LabConfig`'s field defaults are the defaults of the command-line options too (`lab/cli/parser.py` reads them
 from here); the CFS period is the runtime's own (`lab.runtime.cgroups.CFS_PERIOD_MS`).
 """
 

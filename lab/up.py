@@ -40,7 +40,7 @@ from lab.state import Deployment, UpRecord, read_up, remove_up, write_up
 from tools import terraform as tf
 
 if TYPE_CHECKING:
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.runtime import LambdaService
 
 STEPS = 5

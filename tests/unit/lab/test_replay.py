@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from lab import cli, replay
-from lab.console import Console
+from lab import replay
+from lab.cli import parser
+from lab.cli.console import Console
 from lab.errors import LabError
 from lab.hostspeed import read_cpu_model
 from lab.settings import LabConfig
@@ -19,7 +20,7 @@ from tests.unit.lab.test_replay_report import fleet
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     try:
-        code = cli.main(argv)
+        code = parser.main(argv)
     except SystemExit as exc:
         code = int(exc.code or 0)
     captured = capsys.readouterr()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from lab import up as lab_up
-from lab.console import Console
+from lab.cli.console import Console
 from lab.errors import LabError
 from lab.hostspeed import HostSpeed
 from lab.rounds import RoundsResult

@@ -1,5 +1,5 @@
 """The commands that work against a lab `up` started — `run`, `invoke`, `status` — and `down`, which
-stops it. (`up` itself is `lab/up.py`; argument parsing is `lab/cli.py`.)"""
+stops it. (`up` itself is `lab/up.py`; argument parsing is `lab/cli/parser.py`.)"""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from lab.scheduler import ScheduleSourceError, load_schedules
 from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
 
 if TYPE_CHECKING:
-    from lab.console import Console
+    from lab.cli.console import Console
     from lab.settings import LabConfig
 
 UP_STOPS_WITHIN_S = 60.0  # `lab up` stops everything it started before it exits

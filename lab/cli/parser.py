@@ -1,7 +1,7 @@
 """`python -m lab`: bring the observatory up on this machine, run probe rounds, inspect it, take it down.
 
 This module only parses the command line and hands each command to its home: `up` to `lab/up.py`; `replay`
-to `lab/replay.py`; `run`, `invoke`, `status` and `down` to `lab/commands.py`. Those are imported when their
+to `lab/replay/`; `run`, `invoke`, `status` and `down` to `lab/cli/commands.py`. Those are imported when their
 command runs, so `--help` stays quick. Every default is `lab/settings.py`'s; options of `up` also read
 `OBSERVATORY_*` variables.
 """
@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from lab.console import Console
+from lab.cli.console import Console
 from lab.settings import DEFAULT_STATE_DIR, LabConfig
 
 EMULATION_OPTIONS = ("artifacts_dir", "cpu_period_ms", "idle_timeout_s", "max_concurrent_probes",
@@ -193,7 +193,7 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
         from lab.replay import replay
 
         return replay(config, console, args.year)
-    from lab import commands
+    from lab.cli import commands
 
     if args.command == "run":
         return commands.run(config, console, args.rounds)

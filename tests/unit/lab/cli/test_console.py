@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import re
 
-from lab.console import Console
+from lab.cli.console import Console
 
 
 def test_progress_prints_a_bar_on_change_only() -> None:

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from lab import cli
+from lab.cli import parser
 from tests.conftest import REPO_ROOT, free_port
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
     try:
-        code = cli.main(argv)
+        code = parser.main(argv)
     except SystemExit as exc:  # argparse errors
         code = int(exc.code or 0)
     captured = capsys.readouterr()
@@ -136,21 +136,21 @@ def test_up_options_default_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("OBSERVATORY_DASHBOARD_PORT", "45124")
     monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "2")
     monkeypatch.setenv("OBSERVATORY_LAB_EXIT", "1")
-    args = cli.build_parser().parse_args(["up"])
+    args = parser.build_parser().parse_args(["up"])
     assert (args.port, args.dashboard_port, args.rounds, args.exit) == (45123, 45124, 2, True)
-    assert cli.build_parser().parse_args(["up", "--port", "4000"]).port == 4000
+    assert parser.build_parser().parse_args(["up", "--port", "4000"]).port == 4000
 
 
 def test_a_bad_environment_default_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "lots")
     with pytest.raises(SystemExit, match="OBSERVATORY_LAB_ROUNDS: 'lots' is not a whole number"):
-        cli.build_parser()
+        parser.build_parser()
 
 
 def test_up_with_the_2022_config_refuses_a_build_without_its_layer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(parser.platform, "machine", lambda: "x86_64")
     code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--replay-config", "2022",
                              "--artifacts-dir", str(_artifacts(tmp_path))], capsys)
     assert code == 1 and "no 2022 dependency layer" in output and "make up-2022" in output
@@ -168,7 +168,7 @@ def test_up_with_the_2022_config_deploys_the_replays_variables(
     manifest = json.loads((artifacts / "manifest.json").read_text())
     manifest["deps-2022-python3.9-x86_64"] = {"path": lab.replay.DEPS_2022}
     (artifacts / "manifest.json").write_text(json.dumps(manifest))
-    monkeypatch.setattr(cli.platform, "machine", lambda: "x86_64")
+    monkeypatch.setattr(parser.platform, "machine", lambda: "x86_64")
     asked: list[object] = []
     monkeypatch.setattr(lab.up, "up", lambda *args, **kwargs: asked.append(kwargs["variables"]) or 0)
     code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--replay-config", "2022",
