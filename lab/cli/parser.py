@@ -182,7 +182,7 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
 
         variables = None
         if args.replay_config:
-            from lab.replay import VARIABLES_2022, check_2022_build, shown
+            from lab.replay.phases import VARIABLES_2022, check_2022_build, shown
 
             check_2022_build(config, platform.machine())
             variables = VARIABLES_2022
@@ -190,7 +190,7 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
         return up(config, console, rounds=args.rounds, exit_after_rounds=args.exit,
                   dashboard=not args.no_dashboard, variables=variables)
     if args.command == "replay":
-        from lab.replay import replay
+        from lab.replay.phases import replay
 
         return replay(config, console, args.year)
     from lab.cli import commands

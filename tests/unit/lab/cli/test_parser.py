@@ -161,17 +161,17 @@ def test_up_with_the_2022_config_deploys_the_replays_variables(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The fleet is the one `lab replay 2022` deploys, so the Reference page finds it in the table."""
-    import lab.replay
+    import lab.replay.phases
     import lab.up
 
     artifacts = _artifacts(tmp_path)
     manifest = json.loads((artifacts / "manifest.json").read_text())
-    manifest["deps-2022-python3.9-x86_64"] = {"path": lab.replay.DEPS_2022}
+    manifest["deps-2022-python3.9-x86_64"] = {"path": lab.replay.phases.DEPS_2022}
     (artifacts / "manifest.json").write_text(json.dumps(manifest))
     monkeypatch.setattr(parser.platform, "machine", lambda: "x86_64")
     asked: list[object] = []
     monkeypatch.setattr(lab.up, "up", lambda *args, **kwargs: asked.append(kwargs["variables"]) or 0)
     code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--replay-config", "2022",
                              "--artifacts-dir", str(artifacts)], capsys)
-    assert code == 0 and asked == [lab.replay.VARIABLES_2022]
+    assert code == 0 and asked == [lab.replay.phases.VARIABLES_2022]
     assert "the 2022 run's configuration" in output and '"python3.9"' in output

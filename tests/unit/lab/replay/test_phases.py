@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from lab import replay
 from lab.cli import parser
 from lab.cli.console import Console
 from lab.errors import LabError
 from lab.hostspeed import read_cpu_model
+from lab.replay import phases
 from lab.settings import LabConfig
-from tests.unit.lab.test_replay_report import fleet
+from tests.unit.lab.replay.test_report import fleet
 
 
 def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
@@ -50,7 +50,7 @@ def test_the_command_hands_its_options_to_replay(
         seen.update(config=config, year=year)
         return 0
 
-    monkeypatch.setattr(replay, "replay", fake)
+    monkeypatch.setattr(phases, "replay", fake)
     code, _ = run_main(["--state-dir", str(tmp_path), "replay", "2022", "--port", "45999",
                         "--artifacts-dir", str(tmp_path / "b"), "--round-timeout-s", "60"], capsys)
     assert code == 0 and seen["year"] == "2022"
@@ -69,15 +69,15 @@ def test_without_build_output_it_refuses_before_starting_anything(
 
 
 def test_the_2022_variables_are_the_interfaces() -> None:
-    assert replay.VARIABLES_2022 == {
+    assert phases.VARIABLES_2022 == {
         "runtimes": ["python3.9"], "tracing": ["patch_all"], "dependency_set": "2022",
         "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769], "stores": ["secretsmanager"],
         "warm_samples": 100, "sdk_warm_samples": 100, "architecture": "x86_64",
     }
     # today's defaults: the same probes; runtime, tracing and libraries are envs/local's own defaults
-    kept = {k: v for k, v in replay.VARIABLES_2022.items()
+    kept = {k: v for k, v in phases.VARIABLES_2022.items()
             if k not in ("runtimes", "tracing", "dependency_set", "architecture")}
-    assert kept == replay.VARIABLES_TODAY
+    assert kept == phases.VARIABLES_TODAY
 
 
 def _executable(path: Path) -> Path:
@@ -113,12 +113,12 @@ def no_lab_checks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("no_lab_checks")
 def test_refusals_name_what_to_do(config: LabConfig) -> None:
-    replay.check_replay(config, Console(quiet=True), "x86_64")  # everything there: no refusal
+    phases.check_replay(config, Console(quiet=True), "x86_64")  # everything there: no refusal
     with pytest.raises(LabError, match="this machine is aarch64"):
-        replay.check_replay(config, Console(quiet=True), "aarch64")
+        phases.check_replay(config, Console(quiet=True), "aarch64")
     (config.artifacts_dir / "manifest.json").write_text("{}")
     with pytest.raises(LabError, match=r"no 2022 dependency layer .* --dependency-set 2022 .*`make replay`"):
-        replay.check_replay(config, Console(quiet=True), "x86_64")
+        phases.check_replay(config, Console(quiet=True), "x86_64")
 
 
 def test_the_lab_s_checks_are_asked_for_the_2022_runtimes(
@@ -136,8 +136,8 @@ def test_the_lab_s_checks_are_asked_for_the_2022_runtimes(
         return found
 
     monkeypatch.setattr(lab.up, "check_prerequisites", check)
-    assert replay.check_replay(config, Console(quiet=True), "x86_64") is found
-    assert asked == [replay.VARIABLES_2022] and asked[0]["runtimes"] == ["python3.9"]
+    assert phases.check_replay(config, Console(quiet=True), "x86_64") is found
+    assert asked == [phases.VARIABLES_2022] and asked[0]["runtimes"] == ["python3.9"]
 
 
 def test_a_lab_that_is_up_is_refused_before_anything_starts(
@@ -149,14 +149,14 @@ def test_a_lab_that_is_up_is_refused_before_anything_starts(
         raise LabError("the lab is already up (pid 1); stop it with `python -m lab down`")
 
     monkeypatch.setattr(lab.up, "check_prerequisites", already_up)
-    ran: list[replay.Phase] = []
+    ran: list[phases.Phase] = []
 
-    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
+    def run(config: LabConfig, console: Console, phase: phases.Phase) -> list[dict[str, Any]]:
         ran.append(phase)
         return []
 
     with pytest.raises(LabError, match="already up"):
-        replay.replay(config, Console(quiet=True), machine="x86_64", run=run)
+        phases.replay(config, Console(quiet=True), machine="x86_64", run=run)
     assert ran == []
 
 
@@ -169,16 +169,16 @@ def test_replay_runs_2022_then_today_and_prints_the_report_last_line_result(
 ) -> None:
     order: list[str] = []
 
-    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
+    def run(config: LabConfig, console: Console, phase: phases.Phase) -> list[dict[str, Any]]:
         order.append(phase.label)
-        if phase is replay.PHASE_2022:
+        if phase is phases.PHASE_2022:
             return fleet([40.0] * 100, [1.6] * 100)
         return _today(fleet([20.0] * 100, [0.5] * 100))
 
     cpuinfo = tmp_path / "cpuinfo"
     cpuinfo.write_text("model name\t: Test CPU @ 1.00GHz\n")
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), "2022", machine="x86_64", run=run,
+    code = phases.replay(config, Console(quiet=True), "2022", machine="x86_64", run=run,
                          check=lambda *args: None, cpuinfo=cpuinfo, out=printed.append)
     assert code == 0
     assert order == ["lab, 2022 config", "lab, today"]
@@ -188,13 +188,13 @@ def test_replay_runs_2022_then_today_and_prints_the_report_last_line_result(
 
 
 def test_when_todays_defaults_fail_the_2022_comparison_still_prints(config: LabConfig) -> None:
-    def run(config: LabConfig, console: Console, phase: replay.Phase) -> list[dict[str, Any]]:
-        if phase is replay.PHASE_TODAY:
+    def run(config: LabConfig, console: Console, phase: phases.Phase) -> list[dict[str, Any]]:
+        if phase is phases.PHASE_TODAY:
             raise LabError("terraform apply of terraform/envs/local failed: boom")
         return fleet([40.0] * 100, [1.6] * 100)
 
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), machine="x86_64", run=run,
+    code = phases.replay(config, Console(quiet=True), machine="x86_64", run=run,
                          check=lambda *args: None, out=printed.append)
     assert code == 1
     assert "  - lab, today: not run: terraform apply of terraform/envs/local failed: boom" in printed
@@ -204,7 +204,7 @@ def test_when_todays_defaults_fail_the_2022_comparison_still_prints(config: LabC
 def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None:
     rows = [r for r in fleet([40.0] * 100, [1.6] * 100) if r["strategy"] != "sdk"]
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), machine="x86_64",
+    code = phases.replay(config, Console(quiet=True), machine="x86_64",
                          run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
     assert code == 1 and "sdk_miss128_ms=nan" in printed[-1]
 
@@ -212,7 +212,7 @@ def test_a_probe_without_rows_makes_the_exit_status_1(config: LabConfig) -> None
 def test_rows_that_did_not_run_python39_with_patch_all_fail_the_replay(config: LabConfig) -> None:
     rows = _today(fleet([40.0] * 100, [1.6] * 100))  # e.g. an envs/local that ignored the new variables
     printed: list[str] = []
-    code = replay.replay(config, Console(quiet=True), machine="x86_64",
+    code = phases.replay(config, Console(quiet=True), machine="x86_64",
                          run=lambda c, console, phase: rows, check=lambda *args: None, out=printed.append)
     assert code == 1
     assert any("rows say runtime python3.11, not python3.9" in line for line in printed)

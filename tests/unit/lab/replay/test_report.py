@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lab import replay_report as report
+from lab.replay import report
 from tests.conftest import REPO_ROOT
 
 CPU = "Intel(R) Xeon(R) Platinum 8375C CPU @ 2.90GHz"

@@ -4,7 +4,7 @@
 Each configuration gets a lab of its own, started and stopped on one `ExitStack`: the endpoint, `terraform
 apply` of envs/local with the configuration's variables, the Lambda service, one round (each probe once: a
 real cold start, a cold miss, 100 warm hits), the rows read back from the table. The comparison itself is
-`lab/replay_report.py` (pure). Nothing is tuned here: the lab runs with its defaults, Lambda's CPU limits.
+`lab/replay/report.py` (pure). Nothing is tuned here: the lab runs with its defaults, Lambda's CPU limits.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from lab import replay_report as report
 from lab.errors import LabError
 from lab.hostspeed import CPUINFO, read_cpu_model
+from lab.replay import report
 from lab.settings import REPO_ROOT
 
 if TYPE_CHECKING:
