@@ -11,10 +11,10 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from lab import process
 from lab.endpoint import EndpointInfo, endpoint_status
-from lab.endpoint.process import probe_endpoint
+from lab.endpoint.background import probe_endpoint
 from lab.errors import LabError
+from lab.processes import supervisor
 
 UP_FILE = "up.json"
 DEPLOYMENT_FILE = "deployment.json"
@@ -84,11 +84,11 @@ class UpRecord:
 
 def read_up(state_dir: Path) -> UpRecord | None:
     """The recorded `lab up` if its process is alive; a stale record is removed."""
-    return process.running_record(state_dir / UP_FILE, UpRecord)
+    return supervisor.running_record(state_dir / UP_FILE, UpRecord)
 
 
 def write_up(state_dir: Path, record: UpRecord) -> None:
-    process.save_record(state_dir / UP_FILE, record)
+    supervisor.save_record(state_dir / UP_FILE, record)
 
 
 def remove_up(state_dir: Path) -> None:

@@ -22,14 +22,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from lab import dashboard as lab_dashboard
 from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_endpoint
+from lab.endpoint.background import check_port_free
 from lab.endpoint.clients import EndpointClients
-from lab.endpoint.process import check_port_free
 from lab.errors import LabError
 from lab.fleet import open_service, read_fleet_schedules, read_job_schedules
 from lab.fleet_runtimes import fleet_runtimes
 from lab.hostspeed import HostSpeed, measure
+from lab.processes import dashboard_server as lab_dashboard
 from lab.rounds import report_rounds, run_rounds, watch
 from lab.runtime.errors import RuntimeEnvironmentError
 from lab.runtime.runtimes import RuntimeEnvironments

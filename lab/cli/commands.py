@@ -9,12 +9,12 @@ import json
 import os
 from typing import TYPE_CHECKING
 
-from lab import dashboard, process
 from lab.endpoint import endpoint_status, stop_endpoint
+from lab.endpoint.background import probe_endpoint
 from lab.endpoint.clients import EndpointClients
-from lab.endpoint.process import probe_endpoint
 from lab.errors import LabError
 from lab.fleet import function_and_payload, open_service, prepare_runtimes, read_fleet_schedules
+from lab.processes import dashboard_server, supervisor
 from lab.rounds import count_rows, report_rounds, run_rounds
 from lab.scheduler import ScheduleSourceError, load_schedules
 from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
@@ -125,14 +125,14 @@ def down(config: LabConfig, console: Console) -> int:
     """
     stopped = False
     path = config.state_dir / UP_FILE
-    record = process.load_record(path, UpRecord)  # kept even if `up` is gone: its dashboard may not be
-    if record is not None and process.is_ours(record.pid):
+    record = supervisor.load_record(path, UpRecord)  # kept even if `up` is gone: its dashboard may not be
+    if record is not None and supervisor.is_ours(record.pid):
         console.say(f"stopping lab up (pid {record.pid}) …")
-        if process.stop(record.pid, timeout_s=UP_STOPS_WITHIN_S):
+        if supervisor.stop(record.pid, timeout_s=UP_STOPS_WITHIN_S):
             console.say(f"lab up (pid {record.pid}) did not stop within {UP_STOPS_WITHIN_S:.0f} s; killed it")
         stopped = True
     dashboard_pid = record.dashboard_pid if record is not None else None
-    if dashboard_pid and dashboard.stop_recorded_dashboard(dashboard_pid):
+    if dashboard_pid and dashboard_server.stop_recorded_dashboard(dashboard_pid):
         console.say(f"stopped the dashboard (pid {dashboard_pid})")
         stopped = True
     path.unlink(missing_ok=True)

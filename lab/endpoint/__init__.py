@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lab.endpoint.process import (
+from lab.endpoint.background import (
     EndpointError,
     EndpointInfo,
     PortInUseError,

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lab.endpoint.process import EndpointInfo
+    from lab.endpoint.background import EndpointInfo
 
 LAB_REGION = "us-east-1"
 # The lab never talks to AWS: its clients, and every process it starts, use these fake credentials.

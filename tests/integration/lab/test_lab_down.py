@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from lab.endpoint import endpoint_status, start_endpoint, stop_endpoint
-from lab.process import pid_alive
+from lab.processes.supervisor import pid_alive
 from tests.conftest import REPO_ROOT, free_port
 
 # Stands in for a `lab up` process: it must leave on SIGTERM, as `lab up` does after cleaning up.

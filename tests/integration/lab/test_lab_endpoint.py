@@ -18,7 +18,7 @@ from lab.endpoint import (
     start_endpoint,
     stop_endpoint,
 )
-from lab.process import pid_alive
+from lab.processes.supervisor import pid_alive
 from tests.conftest import free_port
 
 

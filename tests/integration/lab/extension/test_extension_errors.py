@@ -169,7 +169,7 @@ def test_invalid_configuration_exits_with_a_clear_error(emulator, aws_endpoint) 
 @pytest.fixture(scope="module")
 def lab_endpoint(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The lab's own local AWS endpoint (moto over verified TLS), with its CA bundle."""
-    from lab.endpoint.process import start_endpoint, stop_endpoint
+    from lab.endpoint.background import start_endpoint, stop_endpoint
     from tests.conftest import free_port
 
     state = tmp_path_factory.mktemp("lab-endpoint")

@@ -1,7 +1,7 @@
 """Start, find and stop the endpoint as a background process recorded in `.lab/endpoint.json`.
 
 `python -m lab up` starts it; `python -m lab down` stops it by the pid in that file, so nothing is left
-running even when the process that started it is gone. The process mechanics are `lab.process`'s.
+running even when the process that started it is gone. The process mechanics are `lab.processes.supervisor`'s.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab import process
 from lab.endpoint.server import PORT_IN_USE_STATUS, SERVER_NAME
 from lab.endpoint.tls import ensure_tls
+from lab.processes import supervisor
 
 STATE_FILE = "endpoint.json"
 LOG_FILE = "endpoint.log"
@@ -78,7 +78,7 @@ def probe_endpoint(url_host: str, port: int, ca_bundle: str, timeout_s: float = 
 
 def endpoint_status(state_dir: Path) -> EndpointInfo | None:
     """The endpoint recorded in state_dir if its process is still an endpoint; a stale record is removed."""
-    return process.running_record(state_dir / STATE_FILE, EndpointInfo, MARKER)
+    return supervisor.running_record(state_dir / STATE_FILE, EndpointInfo, MARKER)
 
 
 def _log_tail(log: Path, lines: int = 15) -> str:
@@ -111,7 +111,7 @@ def start_endpoint(
     check_port_free(host, port)
     tls = ensure_tls(state_dir / "tls")
     log = state_dir / LOG_FILE
-    started = process.start(
+    started = supervisor.start(
         [sys.executable, "-m", MARKER, "--host", host, "--port", str(port),
          "--cert", str(tls.server_cert), "--key", str(tls.server_key)],
         log=log, cwd=REPO_ROOT, env=_server_environment(port),
@@ -121,27 +121,27 @@ def start_endpoint(
         ca_bundle=str(tls.ca_cert.resolve()), log=str(log.resolve()),
     )
     try:
-        process.wait_healthy(started, lambda: probe_endpoint(host, port, info.ca_bundle),
+        supervisor.wait_healthy(started, lambda: probe_endpoint(host, port, info.ca_bundle),
                              timeout_s=timeout_s, poll_s=0.2)
-    except process.ProcessExitedError as exc:
+    except supervisor.ProcessExitedError as exc:
         if exc.returncode == PORT_IN_USE_STATUS:
             raise PortInUseError(f"port {port} on {host} is already in use:\n{_log_tail(log)}") from exc
         raise EndpointError(
             f"the lab endpoint exited with status {exc.returncode}:\n{_log_tail(log)}"
         ) from exc
-    except process.NotHealthyError as exc:
+    except supervisor.NotHealthyError as exc:
         raise EndpointError(
             f"the lab endpoint did not answer within {timeout_s:.0f} s:\n{_log_tail(log)}"
         ) from exc
-    process.save_record(state_dir / STATE_FILE, info)
+    supervisor.save_record(state_dir / STATE_FILE, info)
     return info
 
 
-def stop_endpoint(state_dir: Path, timeout_s: float = process.STOP_TIMEOUT_S) -> EndpointInfo | None:
+def stop_endpoint(state_dir: Path, timeout_s: float = supervisor.STOP_TIMEOUT_S) -> EndpointInfo | None:
     """Stop the recorded endpoint by its pid (SIGTERM, then SIGKILL); returns what was stopped, or None."""
     info = endpoint_status(state_dir)
     if info is None:
         return None
-    process.stop(info.pid, timeout_s=timeout_s)
+    supervisor.stop(info.pid, timeout_s=timeout_s)
     (state_dir / STATE_FILE).unlink(missing_ok=True)
     return info

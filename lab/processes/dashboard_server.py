@@ -11,8 +11,8 @@ import urllib.error
 import urllib.request
 from typing import TYPE_CHECKING
 
-from lab import process
 from lab.errors import LabError
+from lab.processes import supervisor
 from lab.settings import DASHBOARD_APP, LOOPBACK, REPO_ROOT, LabConfig
 
 if TYPE_CHECKING:
@@ -43,17 +43,17 @@ def start_dashboard(
     """Start the dashboard in the background on the deployment's table; return once it is healthy."""
     log = config.state_dir / LOG_FILE
     env = clients.child_process_environment(os.environ) | {"OBSERVATORY_TABLE_NAME": deployment.table_name}
-    started = process.start(
+    started = supervisor.start(
         [sys.executable, "-m", MARKER, "run", str(DASHBOARD_APP),
          "--server.headless", "true", "--server.address", LOOPBACK,
          "--server.port", str(config.dashboard_port), "--browser.gatherUsageStats", "false"],
         log=log, cwd=REPO_ROOT, env=env,
     )
     try:
-        process.wait_healthy(started, lambda: _healthy(config), timeout_s=HEALTHY_WITHIN_S, poll_s=0.5)
-    except process.ProcessExitedError as exc:
+        supervisor.wait_healthy(started, lambda: _healthy(config), timeout_s=HEALTHY_WITHIN_S, poll_s=0.5)
+    except supervisor.ProcessExitedError as exc:
         raise LabError(f"the dashboard exited with status {exc.returncode}; see {log}") from exc
-    except process.NotHealthyError as exc:
+    except supervisor.NotHealthyError as exc:
         raise LabError(f"the dashboard did not become healthy within {HEALTHY_WITHIN_S:.0f} s; "
                        f"see {log}") from exc
     return started
@@ -61,12 +61,12 @@ def start_dashboard(
 
 def stop_dashboard(started: subprocess.Popen[bytes]) -> None:
     """Stop a dashboard this process started (its whole process group)."""
-    process.stop(started.pid, group=True, process=started)
+    supervisor.stop(started.pid, group=True, process=started)
 
 
 def stop_recorded_dashboard(pid: int) -> bool:
     """Stop the dashboard `lab up` recorded, if that pid is still a dashboard; True if one was stopped."""
-    if not process.is_ours(pid, MARKER):
+    if not supervisor.is_ours(pid, MARKER):
         return False
-    process.stop(pid, group=True)
+    supervisor.stop(pid, group=True)
     return True

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lab import process
+from lab.processes import supervisor
 
 # Ignores SIGTERM, says so, then waits: only SIGKILL ends it.
 STUBBORN = ("import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('ready', flush=True); "
@@ -40,7 +40,7 @@ def started(tmp_path: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
 def _start(
     argv: list[str], tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> subprocess.Popen[bytes]:
-    child = process.start(argv, log=tmp_path / "child.log", cwd=tmp_path)
+    child = supervisor.start(argv, log=tmp_path / "child.log", cwd=tmp_path)
     started.append(child)
     return child
 
@@ -50,9 +50,9 @@ def test_a_started_process_runs_in_its_own_session_and_is_recognised(
 ) -> None:
     child = _start(["sleep", "600"], tmp_path, started)
     assert os.getpgid(child.pid) == child.pid != os.getpgid(0)
-    assert process.pid_alive(child.pid)
-    assert process.is_ours(child.pid, "sleep") and process.is_ours(child.pid)
-    assert not process.is_ours(child.pid, "streamlit")
+    assert supervisor.pid_alive(child.pid)
+    assert supervisor.is_ours(child.pid, "sleep") and supervisor.is_ours(child.pid)
+    assert not supervisor.is_ours(child.pid, "streamlit")
 
 
 def test_a_command_line_caught_inside_exec_is_read_again(
@@ -62,39 +62,39 @@ def test_a_command_line_caught_inside_exec_is_read_again(
     (seen once in CI): `is_ours` reads it again rather than call the process a stranger."""
     child = _start(["sleep", "600"], tmp_path, started)
     reads = iter([b"", b"", b"sleep\x00600\x00"])
-    monkeypatch.setattr(process, "_read_command_line", lambda pid: next(reads))
-    assert process.is_ours(child.pid, "sleep")
+    monkeypatch.setattr(supervisor, "_read_command_line", lambda pid: next(reads))
+    assert supervisor.is_ours(child.pid, "sleep")
 
 
 def test_a_process_whose_command_line_stays_empty_is_not_ours() -> None:
     """A kernel thread (kthreadd, pid 2 where /proc shows one) never has a command line."""
     if not Path("/proc/2/cmdline").exists() or Path("/proc/2/cmdline").read_bytes():
         pytest.skip("no kernel thread visible as pid 2 here")
-    assert not process.is_ours(2, "kthreadd")
+    assert not supervisor.is_ours(2, "kthreadd")
 
 
 def test_stop_ends_a_process_with_term(tmp_path: Path, started: list[subprocess.Popen[bytes]]) -> None:
     child = _start(["sleep", "600"], tmp_path, started)
-    assert process.stop(child.pid, group=True, process=child) is False  # TERM was enough
+    assert supervisor.stop(child.pid, group=True, process=child) is False  # TERM was enough
     assert child.returncode == -signal.SIGTERM
-    assert not process.pid_alive(child.pid)
+    assert not supervisor.pid_alive(child.pid)
 
 
 def test_stop_kills_a_process_that_ignores_term(
     tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     child = _start([sys.executable, "-c", STUBBORN], tmp_path, started)
-    process.wait_healthy(child, lambda: b"ready" in (tmp_path / "child.log").read_bytes(), timeout_s=60,
+    supervisor.wait_healthy(child, lambda: b"ready" in (tmp_path / "child.log").read_bytes(), timeout_s=60,
                          poll_s=0.05)
-    assert process.stop(child.pid, timeout_s=0.5, process=child) is True
+    assert supervisor.stop(child.pid, timeout_s=0.5, process=child) is True
     assert child.returncode == -signal.SIGKILL
 
 
 def test_stop_by_pid_alone_ends_and_reaps_it(tmp_path: Path, started: list[subprocess.Popen[bytes]]) -> None:
     """As `lab down` does with a pid read from a file (here our own child, so it must be reaped too)."""
     child = _start(["sleep", "600"], tmp_path, started)
-    assert process.stop(child.pid) is False
-    assert not process.pid_alive(child.pid)
+    assert supervisor.stop(child.pid) is False
+    assert not supervisor.pid_alive(child.pid)
     with pytest.raises(ChildProcessError):
         os.waitpid(child.pid, os.WNOHANG)  # already reaped: no zombie left behind
     child.returncode = -signal.SIGTERM  # tell Popen, which did not see it go
@@ -102,8 +102,8 @@ def test_stop_by_pid_alone_ends_and_reaps_it(tmp_path: Path, started: list[subpr
 
 def test_wait_healthy_reports_an_exit(tmp_path: Path, started: list[subprocess.Popen[bytes]]) -> None:
     child = _start([sys.executable, "-c", "raise SystemExit(3)"], tmp_path, started)
-    with pytest.raises(process.ProcessExitedError) as raised:
-        process.wait_healthy(child, lambda: False, timeout_s=60, poll_s=0.05)
+    with pytest.raises(supervisor.ProcessExitedError) as raised:
+        supervisor.wait_healthy(child, lambda: False, timeout_s=60, poll_s=0.05)
     assert raised.value.returncode == 3
 
 
@@ -111,8 +111,8 @@ def test_wait_healthy_stops_a_process_that_never_becomes_healthy(
     tmp_path: Path, started: list[subprocess.Popen[bytes]]
 ) -> None:
     child = _start(["sleep", "600"], tmp_path, started)
-    with pytest.raises(process.NotHealthyError):
-        process.wait_healthy(child, lambda: False, timeout_s=0.2, poll_s=0.05)
+    with pytest.raises(supervisor.NotHealthyError):
+        supervisor.wait_healthy(child, lambda: False, timeout_s=0.2, poll_s=0.05)
     assert child.poll() is not None
 
 
@@ -121,14 +121,14 @@ def test_a_record_is_kept_while_its_process_is_ours_and_dropped_when_stale(
 ) -> None:
     path = tmp_path / "thing.json"
     child = _start(["sleep", "600"], tmp_path, started)
-    process.save_record(path, Record(child.pid, "sleeper"))
-    assert process.running_record(path, Record, "sleep") == Record(child.pid, "sleeper")
-    assert process.running_record(path, Record, "streamlit") is None  # the pid is someone else's now
+    supervisor.save_record(path, Record(child.pid, "sleeper"))
+    assert supervisor.running_record(path, Record, "sleep") == Record(child.pid, "sleeper")
+    assert supervisor.running_record(path, Record, "streamlit") is None  # the pid is someone else's now
     assert not path.exists()
-    process.save_record(path, Record(child.pid, "sleeper"))
-    process.stop(child.pid, group=True, process=child)
-    assert process.load_record(path, Record) == Record(child.pid, "sleeper")  # what was recorded, as is
-    assert process.running_record(path, Record) is None
+    supervisor.save_record(path, Record(child.pid, "sleeper"))
+    supervisor.stop(child.pid, group=True, process=child)
+    assert supervisor.load_record(path, Record) == Record(child.pid, "sleeper")  # what was recorded, as is
+    assert supervisor.running_record(path, Record) is None
     assert not path.exists()
     path.write_text("{not json")
-    assert process.load_record(path, Record) is None
+    assert supervisor.load_record(path, Record) is None
