@@ -64,8 +64,8 @@ def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
     from lab.cli.console import Console
     from lab.endpoint import start_endpoint, stop_endpoint
     from lab.endpoint.clients import EndpointClients
-    from lab.fleet import open_service, read_fleet_schedules
-    from lab.rounds import run_rounds
+    from lab.fleet.harness import open_service, read_fleet_schedules
+    from lab.fleet.rounds import run_rounds
     from lab.settings import LabConfig
     from lab.up import terraform_apply
 

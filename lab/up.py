@@ -26,11 +26,11 @@ from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_en
 from lab.endpoint.background import check_port_free
 from lab.endpoint.clients import EndpointClients
 from lab.errors import LabError
-from lab.fleet import open_service, read_fleet_schedules, read_job_schedules
-from lab.fleet_runtimes import fleet_runtimes
-from lab.hostspeed import HostSpeed, measure
+from lab.fleet.deployed_runtimes import fleet_runtimes
+from lab.fleet.harness import open_service, read_fleet_schedules, read_job_schedules
+from lab.fleet.hostspeed import HostSpeed, measure
+from lab.fleet.rounds import report_rounds, run_rounds, watch
 from lab.processes import dashboard_server as lab_dashboard
-from lab.rounds import report_rounds, run_rounds, watch
 from lab.runtime.errors import RuntimeEnvironmentError
 from lab.runtime.runtimes import RuntimeEnvironments
 from lab.runtime.unpacked import UnpackedZips

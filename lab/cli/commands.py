@@ -13,9 +13,9 @@ from lab.endpoint import endpoint_status, stop_endpoint
 from lab.endpoint.background import probe_endpoint
 from lab.endpoint.clients import EndpointClients
 from lab.errors import LabError
-from lab.fleet import function_and_payload, open_service, prepare_runtimes, read_fleet_schedules
+from lab.fleet.harness import function_and_payload, open_service, prepare_runtimes, read_fleet_schedules
+from lab.fleet.rounds import count_rows, report_rounds, run_rounds
 from lab.processes import dashboard_server, supervisor
-from lab.rounds import count_rows, report_rounds, run_rounds
 from lab.scheduler import ScheduleSourceError, load_schedules
 from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
 

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from lab.errors import LabError
-from lab.hostspeed import CPUINFO, read_cpu_model
+from lab.fleet.hostspeed import CPUINFO, read_cpu_model
 from lab.replay import report
 from lab.settings import REPO_ROOT
 
@@ -130,8 +130,8 @@ def run_phase(
     the checks found (the host's speed, the runtimes' environments), so neither is measured or made twice."""
     from lab.endpoint import start_endpoint, stop_endpoint
     from lab.endpoint.clients import EndpointClients
-    from lab.fleet import open_service, read_fleet_schedules
-    from lab.rounds import count_rows, report_rounds, run_rounds
+    from lab.fleet.harness import open_service, read_fleet_schedules
+    from lab.fleet.rounds import count_rows, report_rounds, run_rounds
     from lab.up import terraform_apply
 
     with contextlib.ExitStack() as stack:

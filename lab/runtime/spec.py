@@ -49,7 +49,7 @@ class EnvSettings:
 
     `runtime_python` gives the interpreter that runs a runtime's functions (`runtimes.RuntimeEnvironments`);
     `extension_python` runs the extension emulator whatever the runtime (the real extension is a binary).
-    `host_cpu` / `host_ref_ms` describe this machine (`lab.hostspeed`); None: not told (as on AWS).
+    `host_cpu` / `host_ref_ms` describe this machine (`lab.fleet.hostspeed`); None: not told (as on AWS).
     """
 
     endpoint_url: str | None

@@ -81,8 +81,8 @@ def _artifacts_with_test_functions(dest: Path) -> Path:
 def lab_round(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRound]:
     """Endpoint → terraform apply envs/local → Lambda service → one round of every scheduled probe."""
     from lab.cli.console import Console
-    from lab.fleet import open_service, read_fleet_schedules
-    from lab.rounds import run_rounds
+    from lab.fleet.harness import open_service, read_fleet_schedules
+    from lab.fleet.rounds import run_rounds
     from lab.settings import LabConfig
     from lab.up import terraform_apply
 

@@ -14,8 +14,8 @@ import pytest
 from lab import up as lab_up
 from lab.cli.console import Console
 from lab.errors import LabError
-from lab.hostspeed import HostSpeed
-from lab.rounds import RoundsResult
+from lab.fleet.hostspeed import HostSpeed
+from lab.fleet.rounds import RoundsResult
 from lab.settings import LabConfig
 from lab.state import UP_FILE, Deployment
 

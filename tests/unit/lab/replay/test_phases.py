@@ -12,7 +12,7 @@ import pytest
 from lab.cli import parser
 from lab.cli.console import Console
 from lab.errors import LabError
-from lab.hostspeed import read_cpu_model
+from lab.fleet.hostspeed import read_cpu_model
 from lab.replay import phases
 from lab.settings import LabConfig
 from tests.unit.lab.replay.test_report import fleet

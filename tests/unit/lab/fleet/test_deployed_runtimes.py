@@ -1,12 +1,12 @@
-"""Unit tests of lab.fleet_runtimes: the runtimes envs/local deploys, asked of Terraform once per change of
-its inputs, with an older envs/local (no `runtimes` variable) and a command's overrides."""
+"""Unit tests of lab.fleet.deployed_runtimes: the runtimes envs/local deploys, asked of Terraform once per
+change of its inputs, with an older envs/local (no `runtimes` variable) and a command's overrides."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from lab.fleet_runtimes import combine, fleet_runtimes
+from lab.fleet.deployed_runtimes import combine, fleet_runtimes
 
 OLD_ENV = 'variable "runtime" {\n  type    = string\n  default = "python3.11"\n}\n'
 NEW_ENV = OLD_ENV + 'variable "runtimes" {\n  type    = list(string)\n  default = null\n}\n'

@@ -12,7 +12,7 @@ from lab.scheduler import Schedule, ScheduleSourceError, load_schedules
 if TYPE_CHECKING:
     from lab.cli.console import Console
     from lab.endpoint.clients import EndpointClients
-    from lab.hostspeed import HostSpeed
+    from lab.fleet.hostspeed import HostSpeed
     from lab.runtime import LambdaService
     from lab.runtime.runtimes import RuntimeEnvironments
     from lab.settings import LabConfig
@@ -29,7 +29,7 @@ def open_service(
     Each function runs under its runtime's environment in `state_dir/runtimes` (made on first use if `up` has
     not made it); every environment is told `host` (this machine's speed: measured now if not given).
     """
-    from lab.hostspeed import measure
+    from lab.fleet.hostspeed import measure
     from lab.runtime import LambdaService
     from lab.runtime.runtimes import RuntimeEnvironments
     from lab.xray import XRayListener

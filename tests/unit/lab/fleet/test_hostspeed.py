@@ -1,5 +1,5 @@
-"""Unit tests of lab.hostspeed: the CPU model read from /proc/cpuinfo, the figure kept of the repeats, what
-environments are told. (One real, short run of the reference workload; no time is asserted.)"""
+"""Unit tests of lab.fleet.hostspeed: the CPU model read from /proc/cpuinfo, the figure kept of the repeats,
+what environments are told. (One real, short run of the reference workload; no time is asserted.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lab.errors import LabError
-from lab.hostspeed import HostSpeed, best_ms, cpu_model, measure, time_workload
+from lab.fleet.hostspeed import HostSpeed, best_ms, cpu_model, measure, time_workload
 
 CPUINFO = """processor\t: 0
 vendor_id\t: GenuineIntel
