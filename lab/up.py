@@ -31,9 +31,9 @@ from lab.fleet.harness import open_service, read_fleet_schedules, read_job_sched
 from lab.fleet.hostspeed import HostSpeed, measure
 from lab.fleet.rounds import report_rounds, run_rounds, watch
 from lab.processes import dashboard_server as lab_dashboard
-from lab.runtime.errors import RuntimeEnvironmentError
-from lab.runtime.runtimes import RuntimeEnvironments
+from lab.runtime.lambda_errors import RuntimeEnvironmentError
 from lab.runtime.unpacked import UnpackedZips
+from lab.runtime.venvs import RuntimeEnvironments
 from lab.scheduler import Schedule, Scheduler
 from lab.settings import LOCAL_ENV, LOOPBACK, LabConfig
 from lab.state import Deployment, UpRecord, read_up, remove_up, write_up
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from lab.runtime import LambdaService
 
 STEPS = 5
-RUNTIMES_DIR = "runtimes"  # in the state dir: one environment per runtime (lab/runtime/runtimes.py)
+RUNTIMES_DIR = "runtimes"  # in the state dir: one environment per runtime (lab/runtime/venvs.py)
 SERVICE_TAG = "runtime"  # the service's work dir in the state dir
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from lab.endpoint.clients import EndpointClients
     from lab.fleet.hostspeed import HostSpeed
     from lab.runtime import LambdaService
-    from lab.runtime.runtimes import RuntimeEnvironments
+    from lab.runtime.venvs import RuntimeEnvironments
     from lab.settings import LabConfig
     from lab.state import Deployment
     from lab.xray import XRayListener
@@ -31,7 +31,7 @@ def open_service(
     """
     from lab.fleet.hostspeed import measure
     from lab.runtime import LambdaService
-    from lab.runtime.runtimes import RuntimeEnvironments
+    from lab.runtime.venvs import RuntimeEnvironments
     from lab.xray import XRayListener
 
     if host is None:
@@ -66,8 +66,8 @@ def prepare_runtimes(
 ) -> RuntimeEnvironments:
     """The environments of the runtimes these deployed functions use, made now (a missing interpreter is a
     LabError naming its install command), before any of them is invoked."""
-    from lab.runtime.errors import RuntimeEnvironmentError
-    from lab.runtime.runtimes import RuntimeEnvironments
+    from lab.runtime.lambda_errors import RuntimeEnvironmentError
+    from lab.runtime.venvs import RuntimeEnvironments
 
     client = clients.client("lambda")
     runtimes = sorted({client.get_function_configuration(FunctionName=name).get("Runtime", "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .cgroups import CFS_PERIOD_MS, quota_us
 from .control_plane import ClientFactory
-from .errors import (
+from .lambda_errors import (
     CgroupError,
     CodeMismatchError,
     FunctionNotFoundError,

@@ -16,7 +16,7 @@ import threading
 import zipfile
 from pathlib import Path
 
-from .errors import CodeMismatchError
+from .lambda_errors import CodeMismatchError
 
 __all__ = ["ArtifactIndex", "CodeMismatchError", "sha256_b64", "unpack"]
 

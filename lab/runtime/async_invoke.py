@@ -19,7 +19,7 @@ from typing import Any
 
 from .control_plane import ClientFactory, ControlPlane, EventInvokeConfig
 from .destinations import Destinations, destination_record
-from .errors import FunctionNotFoundError, LambdaServiceError
+from .lambda_errors import FunctionNotFoundError, LambdaServiceError
 from .results import AsyncOutcome, InvocationResult
 from .spec import FunctionSpec
 

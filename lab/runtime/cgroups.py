@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import CgroupError
+from .lambda_errors import CgroupError
 
 LOG = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from .errors import FunctionNotFoundError, LambdaServiceError
+from .lambda_errors import FunctionNotFoundError, LambdaServiceError
 from .spec import FunctionSpec
 
 DEFAULT_MAX_RETRIES = 2  # Lambda's MaximumRetryAttempts when no event invoke config is set

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .control_plane import ClientFactory, LazyClient
-from .errors import LambdaServiceError
+from .lambda_errors import LambdaServiceError
 from .results import InvocationResult
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from . import errors
+from . import lambda_errors
 from .api import ApiServer, ApiState, Invocation
 from .cgroups import CpuGroup
 from .interpreters import Interpreter
@@ -51,7 +51,7 @@ class RawOutcome:
 
     @classmethod
     def failure(
-        cls, status: str, error: errors.ErrorBody, duration_ms: float, init_ms: float | None = None
+        cls, status: str, error: lambda_errors.ErrorBody, duration_ms: float, init_ms: float | None = None
     ) -> RawOutcome:
         """An outcome the lab observed (timeout, crash, INIT failure), with Lambda's error body for it."""
         return cls(status, error.encode(), error.error_type, duration_ms, init_ms)
@@ -245,12 +245,12 @@ class ExecutionEnvironment:
                     return None
                 if self._runtime.poll() is not None:
                     outcome = RawOutcome.failure(
-                        "init_error", errors.runtime_exit(self._runtime.returncode), 0.0, init_ms()
+                        "init_error", lambda_errors.runtime_exit(self._runtime.returncode), 0.0, init_ms()
                     )
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    timed_out = errors.init_timed_out(self.settings.init_timeout_s)
+                    timed_out = lambda_errors.init_timed_out(self.settings.init_timeout_s)
                     outcome = RawOutcome.failure("init_timeout", timed_out, 0.0, init_ms())
                     break
                 state.cond.wait(min(0.05, remaining))
@@ -302,12 +302,12 @@ class ExecutionEnvironment:
                         outcome = RawOutcome("error", result.body, result.error_type, elapsed)
                     break
                 if self._runtime.poll() is not None:
-                    exited = errors.runtime_exit(self._runtime.returncode, request_id)
+                    exited = lambda_errors.runtime_exit(self._runtime.returncode, request_id)
                     outcome = RawOutcome.failure("crashed", exited, elapsed)
                     break
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    timed_out = errors.task_timed_out(request_id, timeout_s)
+                    timed_out = lambda_errors.task_timed_out(request_id, timeout_s)
                     outcome = RawOutcome.failure("timeout", timed_out, elapsed)
                     break
                 state.cond.wait(min(0.05, remaining))
@@ -319,10 +319,10 @@ class ExecutionEnvironment:
                     state.cond.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
                 crashed = self._crashed_extension()
                 if crashed is not None:
-                    crash = errors.extension_crash(request_id, crashed)
+                    crash = lambda_errors.extension_crash(request_id, crashed)
                     outcome = RawOutcome.failure("crashed", crash, outcome.duration_ms)
                 elif not state.extensions_idle():
-                    late = errors.task_timed_out(request_id, timeout_s, "extensions did not finish")
+                    late = lambda_errors.task_timed_out(request_id, timeout_s, "extensions did not finish")
                     outcome = RawOutcome.failure("timeout", late, outcome.duration_ms)
         self.last_used = time.monotonic()
         stat = self.group.cpu_stat()

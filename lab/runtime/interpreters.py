@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import InterpreterNotFoundError
+from .lambda_errors import InterpreterNotFoundError
 
 RUNTIME_PATTERN = re.compile(r"^python(3)\.(\d+)$")
 PROBE_CODE = "import json, sys; print(json.dumps([list(sys.version_info[:3]), sys.executable]))"

@@ -12,7 +12,7 @@ from typing import Any
 from .artifacts import ArtifactIndex
 from .cgroups import CgroupManager
 from .environment import ExecutionEnvironment, new_env_id
-from .errors import LambdaServiceError
+from .lambda_errors import LambdaServiceError
 from .spec import EnvSettings, FunctionSpec
 from .unpacked import UnpackedZips
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import lab_refusal
+from .lambda_errors import lab_refusal
 
 
 @dataclass(frozen=True)

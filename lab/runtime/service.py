@@ -25,8 +25,8 @@ from .interpreters import Interpreter
 from .invoker import Invoker, SegmentSink
 from .pool import EnvironmentPool
 from .results import AsyncOutcome, InvocationResult
-from .runtimes import RuntimeEnvironments
 from .spec import EnvSettings, FunctionSpec
+from .venvs import RuntimeEnvironments
 
 LOG = logging.getLogger("lab.runtime")
 

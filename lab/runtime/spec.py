@@ -47,7 +47,7 @@ class FunctionSpec:
 class EnvSettings:
     """Machine-wide settings the service passes to every environment.
 
-    `runtime_python` gives the interpreter that runs a runtime's functions (`runtimes.RuntimeEnvironments`);
+    `runtime_python` gives the interpreter that runs a runtime's functions (`venvs.RuntimeEnvironments`);
     `extension_python` runs the extension emulator whatever the runtime (the real extension is a binary).
     `host_cpu` / `host_ref_ms` describe this machine (`lab.fleet.hostspeed`); None: not told (as on AWS).
     """

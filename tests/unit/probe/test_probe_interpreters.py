@@ -20,8 +20,8 @@ import pytest
 
 from collector.contract import parse_probe_record
 from collector.vocabulary import LAB_RUNTIMES
-from lab.runtime.errors import InterpreterNotFoundError
 from lab.runtime.interpreters import find_interpreter
+from lab.runtime.lambda_errors import InterpreterNotFoundError
 
 REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "functions" / "probe"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 import pytest
 
 from lab.runtime import LambdaService
-from lab.runtime.errors import InterpreterNotFoundError
 from lab.runtime.interpreters import Interpreter, find_interpreter
-from lab.runtime.runtimes import REQUIREMENTS_DIR
+from lab.runtime.lambda_errors import InterpreterNotFoundError
+from lab.runtime.venvs import REQUIREMENTS_DIR
 
 from .conftest import Deployer
 

@@ -12,7 +12,7 @@ import pytest
 
 from lab.runtime.async_invoke import AsyncInvoker
 from lab.runtime.control_plane import ControlPlane
-from lab.runtime.errors import CodeMismatchError, LambdaServiceError
+from lab.runtime.lambda_errors import CodeMismatchError, LambdaServiceError
 from lab.runtime.results import AsyncOutcome, InvocationResult
 from lab.runtime.spec import FunctionSpec
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lab.runtime.control_plane import ControlPlane, EventInvokeConfig
-from lab.runtime.errors import FunctionNotFoundError, LambdaServiceError
+from lab.runtime.lambda_errors import FunctionNotFoundError, LambdaServiceError
 
 from .conftest import FakeClients, queue_arn
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from lab.runtime.errors import InterpreterNotFoundError
 from lab.runtime.interpreters import Interpreter, candidates, find_interpreter, probe, runtime_version
+from lab.runtime.lambda_errors import InterpreterNotFoundError
 
 
 def executable(path: Path) -> Path:

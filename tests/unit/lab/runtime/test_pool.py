@@ -9,8 +9,8 @@ import pytest
 
 from lab.runtime.artifacts import ArtifactIndex
 from lab.runtime.cgroups import CgroupManager
-from lab.runtime.errors import CodeMismatchError, InterpreterNotFoundError, LambdaServiceError
 from lab.runtime.interpreters import Interpreter
+from lab.runtime.lambda_errors import CodeMismatchError, InterpreterNotFoundError, LambdaServiceError
 from lab.runtime.pool import EnvironmentPool
 from lab.runtime.spec import EnvSettings, FunctionSpec
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lab.runtime.errors import LambdaServiceError
+from lab.runtime.lambda_errors import LambdaServiceError
 from lab.runtime.results import InvocationResult, decode_payload
 
 

@@ -23,8 +23,8 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
-from .errors import RuntimeEnvironmentError
 from .interpreters import Interpreter, find_interpreter, runtime_version
+from .lambda_errors import RuntimeEnvironmentError
 
 REQUIREMENTS_DIR = Path(__file__).resolve().parent / "requirements"
 DEFAULT_ROOT = Path(__file__).resolve().parents[2] / ".lab" / "runtimes"  # the default state dir's

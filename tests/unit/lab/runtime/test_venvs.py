@@ -1,4 +1,4 @@
-"""Unit tests of lab.runtime.runtimes: a runtime's environment is made once, remade when its requirements or
+"""Unit tests of lab.runtime.venvs: a runtime's environment is made once, remade when its requirements or
 interpreter change, refused for runtimes the lab has no recipe for. Commands are recorded, not run."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.runtime.errors import InterpreterNotFoundError, RuntimeEnvironmentError
 from lab.runtime.interpreters import Interpreter
-from lab.runtime.runtimes import REQUIREMENTS_DIR, RuntimeEnvironments, supported_runtimes
+from lab.runtime.lambda_errors import InterpreterNotFoundError, RuntimeEnvironmentError
+from lab.runtime.venvs import REQUIREMENTS_DIR, RuntimeEnvironments, supported_runtimes
 
 
 class Machine:

@@ -1,10 +1,12 @@
-"""Unit tests of lab.runtime.errors: one family of exceptions; Lambda's error bodies, built in one place."""
+"""Unit tests of lab.runtime.lambda_errors: one family of exceptions; Lambda's error bodies, built in one
+place."""
 
 from __future__ import annotations
 
 import json
 
-from lab.runtime import artifacts, cgroups, errors
+from lab.runtime import artifacts, cgroups
+from lab.runtime import lambda_errors as errors
 
 
 def test_every_error_of_the_runtime_is_one_family() -> None:
