@@ -11,10 +11,10 @@ Artifacts:
   (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
   records no runtime or architecture, only deps a dependency_set).
 
-What to build comes from the Terraform environments (tools.runtimes asks each for its runtime, its fleet's
-runtimes and its dependency set) or from `--runtime` / `--dependency-set`. Dependencies are pip-installed and
-cached (tools.pip_deps); zips are deterministic (tools.zips); an artifact whose inputs have not changed since
-its last build is left as it is, so `make build` is quick when nothing changed.
+What to build comes from the Terraform environments (tools.build_targets asks each for its runtime, its
+fleet's runtimes and its dependency set) or from `--runtime` / `--dependency-set`. Dependencies are
+pip-installed and cached (tools.pip_deps); zips are deterministic (tools.zips); an artifact whose inputs have
+not changed since its last build is left as it is, so `make build` is quick when nothing changed.
 """
 
 from __future__ import annotations
@@ -317,7 +317,7 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
     envs = args.runtime_envs or ([] if flagged else list(DEFAULT_RUNTIME_ENVS))
     if envs:
         from tools import terraform
-        from tools.runtimes import env_builds
+        from tools.build_targets import env_builds
 
         try:
             resolved = env_builds(envs, args.cache_dir or args.out / ".cache")

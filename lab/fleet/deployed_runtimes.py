@@ -5,7 +5,7 @@ Terraform decides them: `var.runtime` (the collector's and compactor's, and the 
 `var.runtimes` (the probes'; null → `[var.runtime]`; an older envs/local without it: `[var.runtime]`), with
 the overrides a command applies (e.g. `lab replay`'s). Asking Terraform costs an `init` and a `console`
 (seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as the build keys its own answers
-(`tools.runtimes.inputs_key`: the environment's own files and every `TF_VAR_*`).
+(`tools.build_targets.inputs_key`: the environment's own files and every `TF_VAR_*`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from lab.errors import LabError
 from lab.settings import LOCAL_ENV
-from tools.runtimes import inputs_key
+from tools.build_targets import inputs_key
 
 CACHE_FILE = "fleet.json"
 VARIABLES = ("runtime", "runtimes")

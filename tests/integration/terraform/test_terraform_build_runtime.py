@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import runtimes
+from tools import build_targets
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
@@ -20,12 +20,12 @@ def test_the_build_follows_each_environments_runtime_setting(tmp_path: Path) -> 
     shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
     aws, local = copy / "envs" / "aws", copy / "envs" / "local"
     cache = tmp_path / "cache"
-    assert runtimes.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.13"]
+    assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.13"]
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
-    assert runtimes.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
+    assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
     assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
     # the fleet's runtimes and the dependency set come the same way
     (local / "terraform.tfvars").write_text('runtimes = ["python3.9"]\ndependency_set = "2022"\n')
-    assert runtimes.env_builds([local], cache, environ={}) == [
-        runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+    assert build_targets.env_builds([local], cache, environ={}) == [
+        build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     ]

@@ -1,4 +1,4 @@
-"""One runtime setting drives the build: tools.runtimes asks each Terraform environment (here a stand-in
+"""One runtime setting drives the build: tools.build_targets asks each Terraform environment (here a stand-in
 resolver) for its runtime, its fleet's runtimes and dependency set, caches the answer by the environment's
 files and TF_VAR_*, and tools.build builds for what it answered."""
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tools import build as b
-from tools import runtimes
+from tools import build_targets
 
 
 class Resolver:
@@ -19,10 +19,10 @@ class Resolver:
     def __init__(self) -> None:
         self.asked: list[Path] = []
 
-    def __call__(self, env_dir: Path) -> runtimes.EnvBuild:
+    def __call__(self, env_dir: Path) -> build_targets.EnvBuild:
         self.asked.append(env_dir)
         runtime = (env_dir / "runtime.txt").read_text().strip()
-        return runtimes.EnvBuild(runtime, (runtime,))
+        return build_targets.EnvBuild(runtime, (runtime,))
 
 
 def env(root: Path, name: str, runtime: str) -> Path:
@@ -37,9 +37,9 @@ def test_each_environment_is_asked_once_then_answered_from_the_cache(tmp_path: P
     aws, local = env(tmp_path, "aws", "python3.13"), env(tmp_path, "local", "python3.11")
     resolver = Resolver()
     cache = tmp_path / "cache"
-    assert runtimes.env_runtimes([local, aws], cache, resolver, {}) == ["python3.11", "python3.13"]
+    assert build_targets.env_runtimes([local, aws], cache, resolver, {}) == ["python3.11", "python3.13"]
     assert sorted(resolver.asked) == sorted([aws, local])
-    assert runtimes.env_runtimes([local, aws], cache, resolver, {}) == ["python3.11", "python3.13"]
+    assert build_targets.env_runtimes([local, aws], cache, resolver, {}) == ["python3.11", "python3.13"]
     assert len(resolver.asked) == 2
 
 
@@ -47,30 +47,31 @@ def test_a_tfvars_edit_or_tf_var_runtime_asks_again(tmp_path: Path) -> None:
     aws = env(tmp_path, "aws", "python3.13")
     resolver = Resolver()
     cache = tmp_path / "cache"
-    runtimes.env_runtimes([aws], cache, resolver, {})
+    build_targets.env_runtimes([aws], cache, resolver, {})
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
     (aws / "runtime.txt").write_text("python3.12")
-    assert runtimes.env_runtimes([aws], cache, resolver, {}) == ["python3.12"]
+    assert build_targets.env_runtimes([aws], cache, resolver, {}) == ["python3.12"]
     (aws / "runtime.txt").write_text("python3.11")
-    assert runtimes.env_runtimes([aws], cache, resolver, {"TF_VAR_runtime": "python3.11"}) == ["python3.11"]
+    assert build_targets.env_runtimes([aws], cache, resolver, {"TF_VAR_runtime": "python3.11"}) == [
+        "python3.11"]
     assert len(resolver.asked) == 3
 
 
 def test_a_damaged_cache_is_asked_again(tmp_path: Path) -> None:
     aws = env(tmp_path, "aws", "python3.13")
     (tmp_path / "cache").mkdir()
-    (tmp_path / "cache" / runtimes.CACHE_FILE).write_text("{not json")
-    assert runtimes.env_runtimes([aws], tmp_path / "cache", Resolver(), {}) == ["python3.13"]
+    (tmp_path / "cache" / build_targets.CACHE_FILE).write_text("{not json")
+    assert build_targets.env_runtimes([aws], tmp_path / "cache", Resolver(), {}) == ["python3.13"]
 
 
 def test_a_tf_var_of_any_variable_asks_again(tmp_path: Path) -> None:
     local = env(tmp_path, "local", "python3.11")
     resolver = Resolver()
     cache = tmp_path / "cache"
-    runtimes.env_builds([local], cache, resolver, {})
-    runtimes.env_builds([local], cache, resolver, {"HOME": "/elsewhere"})
+    build_targets.env_builds([local], cache, resolver, {})
+    build_targets.env_builds([local], cache, resolver, {"HOME": "/elsewhere"})
     assert len(resolver.asked) == 1
-    runtimes.env_builds([local], cache, resolver, {"TF_VAR_runtimes": '["python3.9"]'})
+    build_targets.env_builds([local], cache, resolver, {"TF_VAR_runtimes": '["python3.9"]'})
     assert len(resolver.asked) == 2
 
 
@@ -78,18 +79,20 @@ def test_a_malformed_answer_is_a_terraform_error(tmp_path: Path) -> None:
     from tools import terraform
 
     with pytest.raises(terraform.TerraformError, match=r"local\.build"):
-        runtimes.EnvBuild.parse({"runtime": "python3.11", "runtimes": []}, tmp_path)
-    wanted = runtimes.EnvBuild.parse(
+        build_targets.EnvBuild.parse({"runtime": "python3.11", "runtimes": []}, tmp_path)
+    wanted = build_targets.EnvBuild.parse(
         {"runtime": "python3.11", "runtimes": ["python3.9", "python3.9"], "dependency_set": "2022"}, tmp_path
     )
-    assert wanted == runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+    assert wanted == build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
 
 
-def _stub(monkeypatch: pytest.MonkeyPatch, answers: list[runtimes.EnvBuild]) -> list[tuple[str, list, list]]:
+def _stub(
+    monkeypatch: pytest.MonkeyPatch, answers: list[build_targets.EnvBuild]
+) -> list[tuple[str, list, list]]:
     """tools.build's main with Terraform and the builds stood in for; returns the builds it asked for."""
     built: list[tuple[str, list, list]] = []
 
-    def fake_env_builds(envs: list[Path], cache: Path) -> list[runtimes.EnvBuild]:
+    def fake_env_builds(envs: list[Path], cache: Path) -> list[build_targets.EnvBuild]:
         return answers[: len(envs)]
 
     def fake_build(
@@ -98,7 +101,7 @@ def _stub(monkeypatch: pytest.MonkeyPatch, answers: list[runtimes.EnvBuild]) -> 
         built.append((runtime, list(only), list(dependency_sets)))
         return {f"x-{runtime}": {}}
 
-    monkeypatch.setattr(runtimes, "env_builds", fake_env_builds)
+    monkeypatch.setattr(build_targets, "env_builds", fake_env_builds)
     monkeypatch.setattr(b, "build", fake_build)
     return built
 
@@ -106,8 +109,8 @@ def _stub(monkeypatch: pytest.MonkeyPatch, answers: list[runtimes.EnvBuild]) -> 
 def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local = runtimes.EnvBuild("python3.11", ("python3.9", "python3.11"), "current")
-    aws = runtimes.EnvBuild("python3.13", ("python3.13",), "current")
+    local = build_targets.EnvBuild("python3.11", ("python3.9", "python3.11"), "current")
+    aws = build_targets.EnvBuild("python3.13", ("python3.13",), "current")
     built = _stub(monkeypatch, [local, aws])
     assert b.main(["--out", str(tmp_path)]) == 0
     assert built == [
@@ -120,7 +123,7 @@ def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_o
 def test_the_2022_set_comes_from_the_environment_or_the_flag(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    replay = runtimes.EnvBuild("python3.11", ("python3.9",), "2022")
+    replay = build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     built = _stub(monkeypatch, [replay])
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 0
     assert built == [
@@ -129,7 +132,7 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
     ]
     built.clear()
     # Alone, --dependency-set 2022 adds the runtimes it has requirements for (the repository's: python3.9).
-    today = runtimes.EnvBuild("python3.11", ("python3.11",), "current")
+    today = build_targets.EnvBuild("python3.11", ("python3.11",), "current")
     built = _stub(monkeypatch, [today])
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path), "--dependency-set", "2022"]) == 0
     assert built[-1] == ("python3.9", ["deps"], ["2022"])
@@ -150,10 +153,10 @@ def test_a_terraform_failure_stops_the_build_with_its_reason(
 ) -> None:
     from tools import terraform
 
-    def failing(envs: list[Path], cache: Path) -> list[runtimes.EnvBuild]:
+    def failing(envs: list[Path], cache: Path) -> list[build_targets.EnvBuild]:
         raise terraform.TerraformError("runtime must be one of python3.11, python3.12, python3.13 on AWS")
 
-    monkeypatch.setattr(runtimes, "env_builds", failing)
+    monkeypatch.setattr(build_targets, "env_builds", failing)
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 1
     error = capsys.readouterr().err
     assert "cannot ask Terraform which runtime to build for: runtime must be one of" in error
