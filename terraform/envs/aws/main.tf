@@ -16,7 +16,7 @@ provider "aws" {
 }
 
 locals {
-  # What `make build` builds for this environment (tools/runtimes.py asks Terraform for it).
+  # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
   build = {
     runtime        = var.runtime
     runtimes       = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])

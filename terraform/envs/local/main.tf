@@ -5,7 +5,7 @@ locals {
   runtimes      = distinct(var.runtimes != null ? var.runtimes : [var.runtime])
   extension_zip = "${local.artifacts_dir}/extension-layer-${var.architecture}.zip"
 
-  # What `make build` builds for this environment (tools/runtimes.py asks Terraform for it).
+  # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
   build = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
 }
 
