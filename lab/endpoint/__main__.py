@@ -4,6 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from lab.endpoint.server import main
+from lab.endpoint.moto_server import main
 
 sys.exit(main())

@@ -14,7 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.endpoint.server import PORT_IN_USE_STATUS, SERVER_NAME
+from lab.endpoint.moto_server import PORT_IN_USE_STATUS, SERVER_NAME
 from lab.endpoint.tls import ensure_tls
 from lab.processes import supervisor
 
