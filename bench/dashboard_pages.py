@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from collector.digest import ProbeDigest, digest_rows
+from datastore.digest import ProbeDigest
+from datastore.digesting import digest_rows
 
 
 def page_figures(
@@ -112,8 +113,8 @@ def shifted_day(templates: Sequence[ProbeDigest], day: date, rng: random.Random)
 def write_synthetic_history(
     client: Any, table_name: str, templates: Sequence[ProbeDigest], days: int, today: date, seed: int = 5
 ) -> int:
-    """Digests for the `days` closed days before today, written with collector.table.write_digests."""
-    from collector.table import write_digests
+    """Digests for the `days` closed days before today, written with datastore.digest_table.write_digests."""
+    from datastore.digest_table import write_digests
 
     rng = random.Random(seed)
     items = 0

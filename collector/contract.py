@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
-from .vocabulary import (
+from datastore.vocabulary import (
     ARCHITECTURES,
     COLD_CAUSES,
     CPU_EMULATIONS,

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collector.vocabulary import STATUSES, STRATEGIES
+from datastore.vocabulary import STATUSES, STRATEGIES
 
 from . import sketches
 from .digests import SEEN, DigestFrames

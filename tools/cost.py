@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collector.vocabulary import ARCHITECTURES
+from datastore.vocabulary import ARCHITECTURES
 from functions.probe.vocabulary import STORES_BY_STRATEGY
 from tools import terraform
 
