@@ -20,7 +20,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, compare_charts, data, shifts, stats, verdict
+    from dashboard import charts, compare_charts, cost_model, data, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -55,9 +55,9 @@ def page_figures(
         figures.append(
             charts.memory_figure(stats.summarize(frame, ["strategy", "memory_mb"], metric), metric)
         )
-    prices = stats.PriceTable.from_json(data.price_table())
-    costs = stats.cost_table(frame, prices, 1.0, 60)
-    stats.best_choices(costs)
+    prices = cost_model.PriceTable.from_json(data.price_table())
+    costs = cost_model.cost_table(frame, prices, 1.0, 60)
+    cost_model.best_choices(costs)
     figures.append(charts.cost_figure(costs, 1.0, "prices-us-east-1.json"))
     mark("memory tiers")
     # Distributions
