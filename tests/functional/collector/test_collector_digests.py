@@ -1,4 +1,4 @@
-"""Digest items in the table (collector.table): eight shards a day, plain puts, typed reads."""
+"""Digest items in the table (datastore.digest_table): eight shards a day, plain puts, typed reads."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""collector.table against an in-process DynamoDB: table definition, idempotent writes, typed reads."""
+"""The table (datastore) against an in-process DynamoDB: table definition, idempotent writes, typed reads."""
 
 from __future__ import annotations
 
