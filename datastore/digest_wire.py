@@ -2,8 +2,9 @@
 
 A digest (`digest.ProbeDigest`) travels and is stored as JSON-ready dicts with short keys, because a day of a
 200-probe fleet is thousands of them (`digest_table` packs them into table items). `encode` writes that form;
-`read_fields` reads it back into plain named values (no objects: the dashboard turns thousands of them into
-arrays); `decode` turns those into a `ProbeDigest`. Nothing else reads or writes a short key.
+`read_fields` reads it back into plain named values (no objects, nothing copied: the dashboard turns
+thousands of them into arrays); `decode` turns those into a `ProbeDigest`. Nothing else reads or writes a
+short key.
 
     {"f": 1, "p": probe_key, "s": strategy, "mb": memory_mb, "a": architecture, "t0": start, "h": hours,
      "env": environment, "rg": region, "rt": runtime, "tr": tracing,
@@ -77,7 +78,9 @@ def encode(digest: ProbeDigest) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------------- reading
 class MetricFields(NamedTuple):
-    """One latency metric of a store as stored: exact n, min, max, sum and the sketch's wire form."""
+    """One latency metric of a store as stored: exact n, min, max, sum and the sketch's wire form.
+
+    The `*Fields` values are the stored JSON values, unconverted (`decode` makes them ints and floats)."""
 
     n: int
     min: float | None
@@ -90,8 +93,8 @@ class StoreFields(NamedTuple):
     """One store of a digest as stored; `metrics` holds only the metrics that have values."""
 
     store: str
-    statuses: dict[str, int]  # rows per status, as stored (a status without rows may be absent)
-    error_types: dict[str, int]
+    statuses: Mapping[str, int]  # rows per status, as stored (a status without rows may be absent)
+    error_types: Mapping[str, int]
     warm_n: int
     api_calls: int | None
     api_rows: int
@@ -123,8 +126,8 @@ class ProbeFields(NamedTuple):
     last_ts: str
     last_status: str
     last_error_types: str
-    seen: dict[str, list[str]]
-    first_seen: dict[str, dict[str, str]]
+    seen: Mapping[str, list[str]]
+    first_seen: Mapping[str, Mapping[str, str]]
     stores: list[StoreFields]  # by store name
 
 
@@ -133,15 +136,15 @@ def read_store_fields(store: str, wire: Mapping[str, Any]) -> StoreFields:
     calls, rows, fetches = wire.get("api", [None, 0, 0])
     metrics = {}
     for name, (n, low, high, total, sketch) in wire.get("m", {}).items():
-        metrics[name] = MetricFields(int(n), low, high, float(total), sketch)
+        metrics[name] = MetricFields(n, low, high, total, sketch)
     return StoreFields(
         store=store,
-        statuses={k: int(v) for k, v in wire["st"].items()},
-        error_types={k: int(v) for k, v in wire.get("et", {}).items()},
-        warm_n=int(wire.get("wn", 0)),
-        api_calls=None if calls is None else int(calls),
-        api_rows=int(rows),
-        api_fetches=int(fetches),
+        statuses=wire["st"],
+        error_types=wire.get("et", {}),
+        warm_n=wire.get("wn", 0),
+        api_calls=calls,
+        api_rows=rows,
+        api_fetches=fetches,
         metrics=metrics,
     )
 
@@ -157,44 +160,45 @@ def read_fields(wire: Mapping[str, Any]) -> ProbeFields:
     return ProbeFields(
         probe_key=wire["p"],
         strategy=wire["s"],
-        memory_mb=int(wire["mb"]),
+        memory_mb=wire["mb"],
         architecture=wire["a"],
         start=wire["t0"],
-        hours=int(wire["h"]),
+        hours=wire["h"],
         environment=wire.get("env"),
         region=wire.get("rg"),
         runtime=wire.get("rt"),
         tracing=wire.get("tr") or DEFAULT_TRACING,
-        invocations=int(invocations),
-        not_ok=int(not_ok),
-        cold_starts=int(cold),
+        invocations=invocations,
+        not_ok=not_ok,
+        cold_starts=cold,
         cpu_time_ms=cpu,
-        cpu_measured=int(cpu_n),
+        cpu_measured=cpu_n,
         throttled_periods=throttled,
         total_periods=total,
-        throttle_measured=int(thr_n),
+        throttle_measured=thr_n,
         last_ts=last_ts,
         last_status=last_status,
         last_error_types=last_types,
-        seen={k: list(v) for k, v in wire.get("seen", {}).items()},
-        first_seen={k: dict(v) for k, v in wire.get("fs", {}).items()},
+        seen=wire.get("seen", {}),
+        first_seen=wire.get("fs", {}),
         stores=[read_store_fields(name, w) for name, w in sorted(wire.get("stores", {}).items())],
     )
 
 
 def decode_metric(fields: MetricFields) -> MetricDigest:
-    return MetricDigest(fields.n, fields.min, fields.max, fields.sum, Sketch.from_wire(fields.sketch))
+    sketch = Sketch.from_wire(fields.sketch)
+    return MetricDigest(int(fields.n), fields.min, fields.max, float(fields.sum), sketch)
 
 
 def decode_store(fields: StoreFields) -> StoreDigest:
     digest = StoreDigest(
         store=fields.store,
-        statuses={**dict.fromkeys(STATUSES, 0), **fields.statuses},
-        error_types=dict(fields.error_types),
-        warm_n=fields.warm_n,
-        api_calls=fields.api_calls,
-        api_rows=fields.api_rows,
-        api_fetches=fields.api_fetches,
+        statuses={**dict.fromkeys(STATUSES, 0), **{k: int(v) for k, v in fields.statuses.items()}},
+        error_types={k: int(v) for k, v in fields.error_types.items()},
+        warm_n=int(fields.warm_n),
+        api_calls=None if fields.api_calls is None else int(fields.api_calls),
+        api_rows=int(fields.api_rows),
+        api_fetches=int(fields.api_fetches),
     )
     digest.metrics.update({name: decode_metric(m) for name, m in fields.metrics.items()})
     return digest
@@ -206,26 +210,26 @@ def decode(wire: Mapping[str, Any]) -> ProbeDigest:
     return ProbeDigest(
         probe_key=fields.probe_key,
         strategy=fields.strategy,
-        memory_mb=fields.memory_mb,
+        memory_mb=int(fields.memory_mb),
         architecture=fields.architecture,
         start=datetime.fromisoformat(fields.start.replace("Z", "+00:00")),
-        hours=fields.hours,
+        hours=int(fields.hours),
         environment=fields.environment,
         region=fields.region,
         runtime=fields.runtime,
         tracing=fields.tracing,
-        invocations=fields.invocations,
-        not_ok=fields.not_ok,
-        cold_starts=fields.cold_starts,
+        invocations=int(fields.invocations),
+        not_ok=int(fields.not_ok),
+        cold_starts=int(fields.cold_starts),
         cpu_time_ms=fields.cpu_time_ms,
-        cpu_measured=fields.cpu_measured,
+        cpu_measured=int(fields.cpu_measured),
         throttled_periods=fields.throttled_periods,
         total_periods=fields.total_periods,
-        throttle_measured=fields.throttle_measured,
+        throttle_measured=int(fields.throttle_measured),
         last_ts=fields.last_ts,
         last_status=fields.last_status,
         last_error_types=fields.last_error_types,
-        seen=fields.seen,
-        first_seen=fields.first_seen,
+        seen={k: list(v) for k, v in fields.seen.items()},
+        first_seen={k: dict(v) for k, v in fields.first_seen.items()},
         stores={s.store: decode_store(s) for s in fields.stores},
     )
