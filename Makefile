@@ -11,7 +11,7 @@ AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
-PY_PACKAGES := functions collector dashboard lab bench tools
+PY_PACKAGES := functions collector datastore dashboard lab bench tools
 
 .PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean

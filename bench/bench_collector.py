@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from collector.vocabulary import ARCHITECTURES, STRATEGIES
+from datastore.vocabulary import ARCHITECTURES, STRATEGIES
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "tests" / "events" / "probe_record_v1.json"
@@ -182,7 +182,8 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
 
     import boto3
 
-    from collector import aws, config, handler, table
+    from collector import config, handler
+    from datastore import clients, reads, schema
 
     logging.getLogger("collector").setLevel(logging.ERROR)  # a log line per event would dominate the figures
 
@@ -215,10 +216,10 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
         try:
             ddb = boto3.client("dynamodb", endpoint_url=endpoint)
             sqs = boto3.client("sqs", endpoint_url=endpoint)
-            table.create_table(ddb, "slo-bench")
+            schema.create_table(ddb, "slo-bench")
             os.environ["OBSERVATORY_DLQ_URL"] = sqs.create_queue(QueueName="slo-bench-dlq")["QueueUrl"]
             config.get_settings.cache_clear()
-            aws.reset_clients()
+            clients.reset_clients()
 
             class Context:
                 aws_request_id = "bench"
@@ -265,7 +266,7 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
             )
 
             read_started = time.perf_counter()
-            frame = table.read_rows(
+            frame = reads.read_rows(
                 datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 20 + DAYS, tzinfo=UTC)
             )
             read_s = time.perf_counter() - read_started
@@ -280,7 +281,7 @@ def run(records: int, seed: int, invalid_share: float, failed_share: float, rede
                 else:
                     os.environ[k] = v
             config.get_settings.cache_clear()
-            aws.reset_clients()
+            clients.reset_clients()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
 30 days × 5 probes (the module's default fleet every 15 minutes) are written through the collector
 (destination record → `collector.contract.parse_destination` → `collector.rows.rows_for` →
-`collector.table.write_rows`) into a bench table on a lab endpoint of its own (moto over TLS, as `make up`
+`datastore.writes.write_rows`) into a bench table on a lab endpoint of its own (moto over TLS, as `make up`
 starts it), and the compactor digests every closed day; 90 days × 40 probes (5 strategies × 8 memory tiers,
 every 5 minutes) are digests written directly (the rows would take hours to write to moto). The probe
 records are replayed from a seeded model shaped like the lab's measurements (CFS-quantised hits at 128 MB);
@@ -36,7 +36,7 @@ from typing import Any
 
 import pandas as pd
 
-from collector.vocabulary import STORES, STRATEGIES
+from datastore.vocabulary import STORES, STRATEGIES
 
 from .dashboard_pages import page_figures
 
@@ -195,7 +195,7 @@ def write_events(events: Iterable[dict[str, Any]], client: Any, table: str, work
     """
     from collector.contract import parse_destination
     from collector.rows import rows_for
-    from collector.table import write_rows
+    from datastore.writes import write_rows
 
     def one(event: dict[str, Any]) -> int:
         return write_rows(rows_for(parse_destination(event)), client=client, table_name=table)
@@ -234,9 +234,9 @@ def _first_load(
 
 def _rows_load(client: Any, table: str, now: datetime, days: int) -> tuple[int, float, float]:
     """The way the dashboard read before digests: every row of the window, digested here, then the pages."""
-    from collector.digest import digest_rows
-    from collector.table import read_rows
     from dashboard.digests import to_frames
+    from datastore.digesting import digest_rows
+    from datastore.reads import read_rows
 
     start = datetime(now.year, now.month, now.day, tzinfo=UTC) - timedelta(days=days - 1)
     frame, query_s = _timed(
@@ -266,8 +266,10 @@ def main(argv: list[str] | None = None) -> None:
     import boto3
 
     from collector import compactor
-    from collector.table import create_table, digest_items, item_size
     from dashboard.config import load_settings
+    from datastore.codec import item_size
+    from datastore.digest_table import digest_items
+    from datastore.schema import create_table
     from lab.endpoint import start_endpoint, stop_endpoint
 
     from .dashboard_pages import shifted_day, template_digests, write_synthetic_history

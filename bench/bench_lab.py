@@ -60,7 +60,7 @@ def _fmt(value: float) -> str:
 
 
 def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
-    from collector.table import read_rows
+    from datastore.reads import read_rows
     from lab.cli.console import Console
     from lab.endpoint import start_endpoint, stop_endpoint
     from lab.endpoint.clients import EndpointClients

@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from collector.digest import ProbeDigest, digest_rows
+from datastore.digest import ProbeDigest
+from datastore.digesting import digest_rows
 
 
 def page_figures(
@@ -19,7 +20,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, compare_charts, data, shifts, stats, verdict
+    from dashboard import charts, compare_charts, cost_model, data, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -54,9 +55,9 @@ def page_figures(
         figures.append(
             charts.memory_figure(stats.summarize(frame, ["strategy", "memory_mb"], metric), metric)
         )
-    prices = stats.PriceTable.from_json(data.price_table())
-    costs = stats.cost_table(frame, prices, 1.0, 60)
-    stats.best_choices(costs)
+    prices = cost_model.PriceTable.from_json(data.price_table())
+    costs = cost_model.cost_table(frame, prices, 1.0, 60)
+    cost_model.best_choices(costs)
     figures.append(charts.cost_figure(costs, 1.0, "prices-us-east-1.json"))
     mark("memory tiers")
     # Distributions
@@ -112,8 +113,8 @@ def shifted_day(templates: Sequence[ProbeDigest], day: date, rng: random.Random)
 def write_synthetic_history(
     client: Any, table_name: str, templates: Sequence[ProbeDigest], days: int, today: date, seed: int = 5
 ) -> int:
-    """Digests for the `days` closed days before today, written with collector.table.write_digests."""
-    from collector.table import write_digests
+    """Digests for the `days` closed days before today, written with datastore.digest_table.write_digests."""
+    from datastore.digest_table import write_digests
 
     rng = random.Random(seed)
     items = 0

@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import READ_TIMEOUT_S, get_client
+from datastore.clients import READ_TIMEOUT_S, get_client
+from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, TableError
+
 from .compactor import CompactorError, compact_day
-from .config import DEFAULT_DIGEST_RETENTION_DAYS
-from .table import TableError
 
 
 def _day(text: str) -> date:

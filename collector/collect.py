@@ -7,11 +7,13 @@ import logging
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from datastore.schema import RowError
+from datastore.writes import write_rows
+
 from .config import ConfigError, Settings
 from .contract import InvalidRecordError, parse_destination, request_id_of
 from .dlq import send_dead_letter
 from .rows import rows_for
-from .table import RowError, write_rows
 
 LOG = logging.getLogger("collector")
 

@@ -7,7 +7,7 @@ whose digest is missing or was computed before the day settled; so yesterday is 
 after it settled, a late row is counted, and a failed or missed run is caught up by the next. Once settled
 and digested, a day is never read again (unless `python -m collector.backfill` is asked to).
 
-Digests are written with plain puts (collector.table.write_digests): recomputing a day replaces it.
+Digests are written with plain puts (`datastore.digest_table.write_digests`): recomputing a day replaces it.
 """
 
 from __future__ import annotations
@@ -20,9 +20,12 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from . import table
+from datastore.clients import READ_TIMEOUT_S, get_client
+from datastore.digest_table import digested_days, write_digests
+from datastore.digesting import digest_rows
+from datastore.reads import iter_day_rows
+
 from .config import CompactorSettings
-from .digest import digest_rows
 
 LOG = logging.getLogger("collector.compactor")
 RESERVE_S = 60.0  # a run starts no new day when less than this remains before its timeout
@@ -77,12 +80,12 @@ def compact_day(
 
     def rows() -> Iterable[Any]:
         nonlocal counted
-        for row in table.iter_day_rows(day, client=client, table_name=table_name):
+        for row in iter_day_rows(day, client=client, table_name=table_name):
             counted += 1
             yield row
 
     digests = digest_rows(rows(), "day")
-    written = table.write_digests(
+    written = write_digests(
         day, digests, client=client, table_name=table_name, retention_days=retention_days, computed_at=now
     )
     return DayResult(
@@ -107,12 +110,10 @@ def run(
     """One compactor run: the days that need it (or `days`), newest first, until time runs short."""
     now = now or datetime.now(UTC)
     if client is None:
-        from .aws import READ_TIMEOUT_S, get_client
-
         client = get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
     if days is None:
         today = now.astimezone(UTC).date()
-        digested = table.digested_days(
+        digested = digested_days(
             today - timedelta(days=settings.catch_up_days),
             today - timedelta(days=1),
             client=client,

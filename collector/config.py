@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-DEFAULT_RETENTION_DAYS = 90
-DEFAULT_DIGEST_RETENTION_DAYS = 3650  # digests outlive rows: trends over years
+from datastore.clients import ConfigError, endpoint_from_env, table_name_from_env
+from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS
 
-
-class ConfigError(Exception):
-    """A required setting is missing or malformed."""
+__all__ = [
+    "DEFAULT_DIGEST_RETENTION_DAYS", "DEFAULT_RETENTION_DAYS", "CompactorSettings", "ConfigError", "Settings",
+    "endpoint_from_env", "get_settings",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Settings from `OBSERVATORY_TABLE_NAME`, `OBSERVATORY_DLQ_URL`, `OBSERVATORY_RETENTION_DAYS`."""
         env = os.environ if environ is None else environ
-        table = env.get("OBSERVATORY_TABLE_NAME", "").strip()
-        if not table:
-            raise ConfigError("OBSERVATORY_TABLE_NAME is not set: the collector needs its DynamoDB table")
+        table = table_name_from_env(env, "the collector")
         raw_days = env.get("OBSERVATORY_RETENTION_DAYS", "").strip() or str(DEFAULT_RETENTION_DAYS)
         try:
             days = int(raw_days)
@@ -50,11 +49,6 @@ class Settings:
 def get_settings() -> Settings:
     """The process's settings, read once (a Lambda execution environment reads them at first use)."""
     return Settings.from_env()
-
-
-def endpoint_from_env() -> str | None:
-    """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS)."""
-    return os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
 
 
 DEFAULT_SETTLE_SECONDS = 6 * 3600 + 900  # Lambda's longest event age (6 h) + the collector's own retries
@@ -88,9 +82,7 @@ class CompactorSettings:
         receive rows) and `OBSERVATORY_DIGEST_CATCH_UP_DAYS` (default 14: how far back a missed day is
         found)."""
         env = os.environ if environ is None else environ
-        table = env.get("OBSERVATORY_TABLE_NAME", "").strip()
-        if not table:
-            raise ConfigError("OBSERVATORY_TABLE_NAME is not set: the compactor needs its DynamoDB table")
+        table = table_name_from_env(env, "the compactor")
         return cls(
             table_name=table,
             digest_retention_days=_whole(

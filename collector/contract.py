@@ -3,23 +3,25 @@
 `parse_destination` turns an untrusted event into typed, frozen values holding only the fields the collector
 knows: unknown fields are never copied, so nothing a record smuggles in can reach a row. A record that breaks
 the contract raises InvalidRecordError whose reason names the field and the rule, never the offending value.
+The records and the rules per field are here; the generic type and range checks are `collector.checker`.
 """
 
 from __future__ import annotations
 
-import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from datetime import datetime
+from typing import Any
 
-from .vocabulary import (
+from datastore.vocabulary import (
     ARCHITECTURES,
     COLD_CAUSES,
     CPU_EMULATIONS,
     DEFAULT_TRACING,
     ENVIRONMENTS,
+    MAX_MEMORY_MB,
+    MIN_MEMORY_MB,
     PHASES,
     STORES,
     STRATEGIES,
@@ -34,20 +36,18 @@ from .vocabulary import (
     Tracing,
 )
 
+from .checker import Checker
+from .checker import InvalidRecordError as InvalidRecordError  # the contract's error, raised by the checker
+
 SCHEMA_VERSIONS = frozenset({1})
 DESTINATION_VERSION = re.compile(r"1\.\d{1,3}")
 SUCCESS = "Success"
 FAILURE_CONDITIONS = frozenset({"RetriesExhausted", "EventAgeExceeded"})
 
-MAX_STRING = 1024
 MAX_WARM_SAMPLES = 10_000
 MAX_ERRORS = 50
-MAX_MS = 1e9  # ~11.6 days: far above any Lambda timeout, and inside DynamoDB's number range
-MAX_COUNT = 10**12
-MIN_MEMORY_MB, MAX_MEMORY_MB = 128, 10_240
 MAX_HOST_CPU = 256  # characters of the lab host's CPU model
 MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds
-EARLIEST, LATEST = datetime(2015, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 RUNTIME = re.compile(r"python3\.\d{1,2}")
@@ -65,18 +65,6 @@ VERSION_FIELDS = {  # identity.versions key -> Identity field (and row column)
 FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
 )
-
-_Word = TypeVar("_Word", bound=str)
-
-
-class InvalidRecordError(Exception):
-    """The event breaks the contract: `reason` says where and why, `request_id` names the invocation."""
-
-    def __init__(self, reason: str, request_id: str | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.request_id = request_id
-
 
 # ------------------------------------------------------------------------------------------- typed results
 @dataclass(frozen=True)
@@ -208,127 +196,7 @@ def _key_tracing(probe_key: str) -> Tracing:
     return DEFAULT_TRACING
 
 
-# ------------------------------------------------------------------------------------------------- checkers
-class _Checker:
-    """Type and range checks that raise InvalidRecordError naming the path, never the value."""
-
-    def __init__(self, request_id: str | None) -> None:
-        self.request_id = request_id
-
-    def fail(self, path: str, rule: str) -> InvalidRecordError:
-        return InvalidRecordError(f"{path}: {rule}", self.request_id)
-
-    def obj(self, value: Any, path: str) -> Mapping[str, Any]:
-        if not isinstance(value, Mapping):
-            raise self.fail(path, f"expected an object, got {_kind(value)}")
-        return value
-
-    def opt_obj(self, value: Any, path: str) -> Mapping[str, Any] | None:
-        return None if value is None else self.obj(value, path)
-
-    def seq(self, value: Any, path: str, max_items: int) -> Sequence[Any]:
-        if not isinstance(value, list | tuple):
-            raise self.fail(path, f"expected an array, got {_kind(value)}")
-        if len(value) > max_items:
-            raise self.fail(path, f"{len(value)} items, at most {max_items} allowed")
-        return value
-
-    def string(
-        self,
-        value: Any,
-        path: str,
-        *,
-        pattern: re.Pattern[str] | None = None,
-        choices: Sequence[str] | None = None,
-        max_len: int = MAX_STRING,
-    ) -> str:
-        if not isinstance(value, str):
-            raise self.fail(path, f"expected a string, got {_kind(value)}")
-        if len(value) > max_len:
-            raise self.fail(path, f"{len(value)} characters, at most {max_len} allowed")
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            raise self.fail(path, "not valid UTF-8 (lone surrogate)") from None
-        if choices is not None and value not in choices:
-            raise self.fail(path, f"expected one of {list(choices)}")
-        if pattern is not None and not pattern.fullmatch(value):
-            raise self.fail(path, f"does not match {pattern.pattern}")
-        return value
-
-    def opt_string(self, value: Any, path: str, **kwargs: Any) -> str | None:
-        return None if value is None else self.string(value, path, **kwargs)
-
-    def choice(self, value: Any, path: str, vocabulary: tuple[_Word, ...]) -> _Word:
-        """A string from a closed vocabulary, typed as that vocabulary."""
-        return cast(_Word, self.string(value, path, choices=vocabulary))
-
-    def opt_choice(self, value: Any, path: str, vocabulary: tuple[_Word, ...]) -> _Word | None:
-        return None if value is None else self.choice(value, path, vocabulary)
-
-    def integer(self, value: Any, path: str, lo: int = 0, hi: int = MAX_COUNT) -> int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(path, f"expected an integer, got {_kind(value)}")
-        if not lo <= value <= hi:
-            raise self.fail(path, f"out of range [{lo}, {hi}]")
-        return int(value)
-
-    def opt_integer(self, value: Any, path: str, lo: int = 0, hi: int = MAX_COUNT) -> int | None:
-        return None if value is None else self.integer(value, path, lo, hi)
-
-    def number(self, value: Any, path: str, hi: float = MAX_MS) -> float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise self.fail(path, f"expected a number, got {_kind(value)}")
-        try:
-            result = float(value)
-        except OverflowError:
-            raise self.fail(path, "not a finite number") from None
-        if not math.isfinite(result):
-            raise self.fail(path, "not a finite number")
-        if not 0.0 <= result <= hi:
-            raise self.fail(path, f"out of range [0, {hi:g}]")
-        return result
-
-    def opt_number(self, value: Any, path: str, hi: float = MAX_MS) -> float | None:
-        return None if value is None else self.number(value, path, hi)
-
-    def boolean(self, value: Any, path: str) -> bool:
-        if not isinstance(value, bool):
-            raise self.fail(path, f"expected true or false, got {_kind(value)}")
-        return value
-
-    def timestamp(self, value: Any, path: str) -> datetime:
-        text = self.string(value, path, max_len=64)
-        try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            raise self.fail(path, "not an ISO-8601 timestamp") from None
-        if parsed.tzinfo is None:
-            raise self.fail(path, "timestamp has no UTC offset")
-        parsed = parsed.astimezone(UTC)
-        if not EARLIEST <= parsed < LATEST:
-            raise self.fail(path, f"outside {EARLIEST.year}..{LATEST.year}")
-        return parsed
-
-
-def _kind(value: Any) -> str:
-    """The JSON kind of a value, for messages that must not echo the value itself."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list | tuple):
-        return "array"
-    if isinstance(value, Mapping):
-        return "object"
-    return type(value).__name__
-
-
-def _errors(c: _Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
+def _errors(c: Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
     out = []
     for i, raw in enumerate(c.seq(value, path, MAX_ERRORS)):
         entry = c.obj(raw, f"{path}[{i}]")
@@ -339,7 +207,7 @@ def _errors(c: _Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
     return tuple(out)
 
 
-def _summary(c: _Checker, value: Any, path: str, samples: int) -> WarmSummary | None:
+def _summary(c: Checker, value: Any, path: str, samples: int) -> WarmSummary | None:
     raw = c.opt_obj(value, path)
     if raw is None:
         if samples:
@@ -356,7 +224,7 @@ def _summary(c: _Checker, value: Any, path: str, samples: int) -> WarmSummary | 
     return WarmSummary(n=n, **stats)
 
 
-def _store(c: _Checker, value: Any, path: str) -> StoreMeasurement:
+def _store(c: Checker, value: Any, path: str) -> StoreMeasurement:
     raw = c.obj(value, path)
     store = c.choice(raw.get("store"), f"{path}.store", STORES)
     c.string(raw.get("fixture"), f"{path}.fixture")
@@ -375,7 +243,7 @@ def _store(c: _Checker, value: Any, path: str) -> StoreMeasurement:
     )
 
 
-def _identity(c: _Checker, value: Any, path: str) -> Identity:
+def _identity(c: Checker, value: Any, path: str) -> Identity:
     raw = c.obj(value, path)
     strategy = c.choice(raw.get("strategy"), f"{path}.strategy", STRATEGIES)
     memory_mb = c.integer(raw.get("memory_mb"), f"{path}.memory_mb", MIN_MEMORY_MB, MAX_MEMORY_MB)
@@ -414,7 +282,7 @@ def _identity(c: _Checker, value: Any, path: str) -> Identity:
 
 def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord:
     """A validated schema v1 probe record (contract §3), or InvalidRecordError."""
-    c = _Checker(request_id)
+    c = Checker(request_id)
     raw = c.obj(value, "record")
     version = raw.get("schema_version")
     if isinstance(version, bool) or not isinstance(version, int) or version not in SCHEMA_VERSIONS:
@@ -465,7 +333,7 @@ def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord
 
 
 def _failure(
-    c: _Checker, event: Mapping[str, Any], request_id: str, condition: str, function_arn: str | None
+    c: Checker, event: Mapping[str, Any], request_id: str, condition: str, function_arn: str | None
 ) -> FailedInvocation:
     schedule = c.obj(event.get("requestPayload"), "requestPayload")
     strategy = c.choice(schedule.get("strategy"), "requestPayload.strategy", STRATEGIES)
@@ -520,7 +388,7 @@ def request_id_of(event: Any) -> str | None:
 
 def parse_destination(event: Any) -> Delivery:
     """A validated Lambda destination record: a probe record on success, a failed invocation otherwise."""
-    c = _Checker(request_id_of(event))
+    c = Checker(request_id_of(event))
     raw = c.obj(event, "event")
     c.string(raw.get("version"), "version", pattern=DESTINATION_VERSION, max_len=8)
     context = c.obj(raw.get("requestContext"), "requestContext")

@@ -12,7 +12,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .aws import get_client
+from datastore.clients import get_client
+
 from .contract import FAILURE_CONDITIONS, FUNCTION_ARN, SUCCESS, request_id_of
 
 MAX_REASON = 2000

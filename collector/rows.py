@@ -6,9 +6,10 @@ layout is an allow-list.
 
 from __future__ import annotations
 
+from datastore.schema import Row
+from datastore.vocabulary import FAILED_PHASE, NO_STORE, Status
+
 from .contract import Delivery, ErrorEntry, FailedInvocation, ProbeRecord, StoreMeasurement
-from .table import Row
-from .vocabulary import FAILED_PHASE, NO_STORE, Status
 
 
 def _join(values: list[str]) -> str:

@@ -1,44 +1,65 @@
-"""The closed vocabulary of records and rows: every value a dimension may take (contract §1, §3 and §4).
-
-The collector owns the table, so this is the copy the rest of the repository imports (the dashboard, tools,
-bench, tests). The probe zip keeps its own (`functions/probe/vocabulary.py`) because each zip is
-self-contained; `tests/unit/test_vocabulary.py` checks that every copy agrees, Terraform's validation lists
-and the dashboard's labels included.
-"""
+"""Re-export module, kept so `collector.vocabulary` stays importable: it is `datastore.vocabulary` now."""
 
 from __future__ import annotations
 
-from typing import Final, Literal, get_args
+from datastore.vocabulary import (
+    ARCHITECTURES,
+    AWS_RUNTIMES,
+    COLD_CAUSES,
+    CPU_EMULATIONS,
+    DEFAULT_TRACING,
+    ENVIRONMENTS,
+    FAILED_PHASE,
+    LAB_RUNTIMES,
+    MAX_MEMORY_MB,
+    MIN_MEMORY_MB,
+    NO_STORE,
+    PHASES,
+    ROW_STORES,
+    STATUSES,
+    STORES,
+    STRATEGIES,
+    TRACING,
+    Architecture,
+    AwsRuntime,
+    ColdCause,
+    CpuEmulation,
+    Environment,
+    LabRuntime,
+    Phase,
+    Status,
+    Store,
+    Strategy,
+    Tracing,
+)
 
-Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools"]
-Store = Literal["secretsmanager", "ssm"]
-Architecture = Literal["x86_64", "arm64"]
-Environment = Literal["aws", "lab"]
-CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
-ColdCause = Literal["first_start", "idle_expiry", "forced"]
-Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
-# X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
-Tracing = Literal["off", "subsegments", "patch_all"]
-# Every runtime the probe runs on (the lab accepts all); AWS_RUNTIMES below is what AWS still creates
-LabRuntime = Literal["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
-Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
-# Runtimes a deployment to AWS may use: the code needs Python 3.11+ (datetime.UTC), the pinned provider
-# (hashicorp/aws 5.100.0) knows nothing newer than python3.13, and Lambda creates none older than these.
-AwsRuntime = Literal["python3.11", "python3.12", "python3.13"]
-
-STRATEGIES: tuple[Strategy, ...] = get_args(Strategy)
-STORES: tuple[Store, ...] = get_args(Store)
-ARCHITECTURES: tuple[Architecture, ...] = get_args(Architecture)
-ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
-CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
-COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
-PHASES: tuple[Phase, ...] = get_args(Phase)
-STATUSES: tuple[Status, ...] = get_args(Status)
-TRACING: tuple[Tracing, ...] = get_args(Tracing)
-LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
-DEFAULT_TRACING: Final[Tracing] = "subsegments"  # of records and rows from before tracing was a dimension
-AWS_RUNTIMES: tuple[AwsRuntime, ...] = get_args(AwsRuntime)
-
-NO_STORE: Final = "none"  # `store` of a row that measured none: a failed invocation, a config error
-FAILED_PHASE: Final = "invocation"  # the `error_phase` of a failed invocation's row
-ROW_STORES: tuple[str, ...] = (*STORES, NO_STORE)  # every value of a row's `store`
+__all__ = [
+    "ARCHITECTURES",
+    "AWS_RUNTIMES",
+    "COLD_CAUSES",
+    "CPU_EMULATIONS",
+    "DEFAULT_TRACING",
+    "ENVIRONMENTS",
+    "FAILED_PHASE",
+    "LAB_RUNTIMES",
+    "MAX_MEMORY_MB",
+    "MIN_MEMORY_MB",
+    "NO_STORE",
+    "PHASES",
+    "ROW_STORES",
+    "STATUSES",
+    "STORES",
+    "STRATEGIES",
+    "TRACING",
+    "Architecture",
+    "AwsRuntime",
+    "ColdCause",
+    "CpuEmulation",
+    "Environment",
+    "LabRuntime",
+    "Phase",
+    "Status",
+    "Store",
+    "Strategy",
+    "Tracing",
+]

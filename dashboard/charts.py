@@ -241,7 +241,7 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
 def cost_figure(costs: pd.DataFrame, fetches_per_second: float, price_source: str) -> go.Figure:
     """Estimated cost per million fetches against memory, per strategy, store and architecture.
 
-    `costs` is `stats.cost_table` output.
+    `costs` is `cost_model.cost_table` output.
     """
     fig = go.Figure()
     dash = {"x86_64": "solid", "arm64": "dash"}

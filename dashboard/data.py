@@ -1,11 +1,11 @@
-"""Loading for the dashboard: only through `collector.table`, cached once per TTL.
+"""Loading for the dashboard: only through the data layer (`datastore`), cached once per TTL.
 
-Every page but Runs works from digests: closed days' daily digests (`table.read_digests`), and for days not
-digested yet (today; a closed day the compactor has not written yet) their rows, digested here the same way
-(`collector.digest.digest_rows`, per hour for today). `query` is the plain, uncached read (the bench times
-it); `load` caches closed days for 15 minutes and today for the configured TTL, so page changes, filters and
-chart options never query again. Runs reads rows of the window it shows (`load_rows`). Failures become a
-`DataLoadError` with a message and a hint a person can act on, never a traceback.
+Every page but Runs works from digests: closed days' daily digests (`datastore.digest_table`), and for
+days not digested yet (today; a closed day the compactor has not written yet) their rows, digested here the
+same way (`datastore.digesting.digest_rows`, per hour for today). `query` is the plain, uncached read (the
+bench times it); `load` caches closed days for 15 minutes and today for the configured TTL, so page changes,
+filters and chart options never query again. Runs reads rows of the window it shows (`load_rows`). Failures
+become a `DataLoadError` with a message and a hint a person can act on, never a traceback.
 """
 
 from __future__ import annotations
@@ -21,10 +21,13 @@ from typing import Any
 
 import pandas as pd
 
-from collector import table
-from collector.digest import digest_rows
+from datastore import digest_table, digest_wire, reads
+from datastore.clients import ConfigError as TableConfigError
+from datastore.digesting import digest_rows
+from datastore.schema import MAX_READ_WORKERS
 
 from .config import PRICES_PATH, SEED_PATH, Settings
+from .config import ConfigError as DashboardConfigError
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
 from .labels import DEFAULT_TRACING
 
@@ -73,7 +76,7 @@ def make_client(endpoint_url: str | None, region: str, ca_bundle: str | None, pr
             connect_timeout=3,
             read_timeout=30,
             retries={"mode": "standard", "max_attempts": 2},
-            max_pool_connections=table.MAX_READ_WORKERS,
+            max_pool_connections=MAX_READ_WORKERS,
         ),
     )
 
@@ -135,7 +138,7 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
                     "Deploy it (`make up` for the lab, `make deploy` for AWS) or set OBSERVATORY_TABLE_NAME "
                     "to the deployed table (terraform output dynamodb_table_name).",
                 )
-        if type(err).__name__ == "ConfigError":
+        if isinstance(err, TableConfigError | DashboardConfigError):  # a setting to fix, named in the message
             return DataLoadError(CONFIG, str(err), "Fix the setting named above and reload.")
     return DataLoadError(
         OTHER,
@@ -206,18 +209,20 @@ def query_closed(settings: Settings, first_day: date, last_day: date, client: An
     try:
         with _bulk():
             client = _client(settings, client)
-            days = table.read_digest_wires(first_day, last_day, client=client, table_name=settings.table_name)
+            days = digest_table.read_digest_wires(
+                first_day, last_day, client=client, table_name=settings.table_name
+            )
             wires = [w for day in days for w in day.wires]
             found = {day.day for day in days}
             missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
             missing = [day for day in missing if day not in found]
             rows_read = 0
             for lo, hi in _runs(missing):
-                frame = table.read_rows(
+                frame = reads.read_rows(
                     lo, hi + timedelta(days=1), client=client, table_name=settings.table_name
                 )
                 rows_read += len(frame)
-                wires += [d.to_wire() for d in digest_rows(frame.to_dict("records"), "day")]
+                wires += [digest_wire.encode(d) for d in digest_rows(frame.to_dict("records"), "day")]
             frames = wires_to_frames(wires)
     except Exception as exc:
         raise classify(exc, settings) from exc
@@ -229,7 +234,7 @@ def query_recent(settings: Settings, today: date, client: Any = None, now: datet
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
     start = datetime(today.year, today.month, today.day, tzinfo=UTC)
     try:
-        frame = table.read_rows(start, end, client=_client(settings, client), table_name=settings.table_name)
+        frame = reads.read_rows(start, end, client=_client(settings, client), table_name=settings.table_name)
     except Exception as exc:
         raise classify(exc, settings) from exc
     return Part(to_frames(digest_rows(frame.to_dict("records"), "hour")), (today,), len(frame), 0)
@@ -337,10 +342,10 @@ def with_new_columns(rows: pd.DataFrame) -> pd.DataFrame:
 def query_rows(
     settings: Settings, hours: int, client: Any = None, now: datetime | None = None
 ) -> pd.DataFrame:
-    """Rows of the last `hours` hours (the Runs page), through `collector.table.read_rows`, uncached."""
+    """Rows of the last `hours` hours (the Runs page), through `datastore.reads.read_rows`, uncached."""
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
     try:
-        rows = table.read_rows(
+        rows = reads.read_rows(
             end - timedelta(hours=hours),
             end,
             client=_client(settings, client),

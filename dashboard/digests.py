@@ -1,7 +1,8 @@
 """Digests as long-form frames: what every page but Runs works from.
 
-Pure (no Streamlit, no AWS). `to_frames` turns `collector.digest.ProbeDigest`s — read from the table for
-closed days, or made from rows for days not digested yet — into:
+Pure (no Streamlit, no AWS). `to_frames` turns `datastore.digest.ProbeDigest`s — read from the table for
+closed days, or made from rows for days not digested yet — into (`wires_to_frames` from their wire form, read
+through `datastore.digest_wire`, the one place that knows its keys):
 - `probes`: one row per (bucket, probe): identity (with `runtime` and `tracing`), invocations, not ok, cold
   starts, CPU and throttling totals, last invocation, the values seen (`seen_<field>`, `|`-joined) and when
   each was first seen in the bucket (`first_<field>`, value → ts text; None in digests written before it was
@@ -13,7 +14,7 @@ closed days, or made from rows for days not digested yet — into:
   `count`), so merging any group of sketches is one vectorised group-by (`dashboard.sketches`).
 Filtering keeps the stores frame's index, so a subset still finds its bins.
 
-Digests written before runtime and tracing were part of a probe's identity (no wire keys `rt` / `tr`) load
+Digests written before runtime and tracing were part of a probe's identity (no runtime or tracing stored) load
 with the one runtime their rows recorded (`seen.runtime`, when the bucket saw exactly one; else None) and
 tracing `subsegments`, the only mode there was; digests without host values have None there.
 """
@@ -21,16 +22,18 @@ tracing `subsegments`, the only mode there was; digests without host values have
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from collector.digest import METRICS, SEEN_FIELDS, STATUSES, ProbeDigest
-
-from .labels import DEFAULT_TRACING
+from datastore import digest_wire
+from datastore.digest import METRICS, SEEN_FIELDS, ProbeDigest
+from datastore.digest_wire import ProbeFields
+from datastore.sketch import split_wire
+from datastore.vocabulary import STATUSES
 
 ZERO_KEY = np.iinfo(np.int32).min  # the bin of exact zeros
 HOST_FIELDS = ("host_cpu", "host_ref_ms")  # lab rows only; absent from the values seen of older digests
@@ -144,93 +147,84 @@ def _typed_stores(records: list[dict]) -> pd.DataFrame:
     return frame
 
 
-def _runtime(wire: dict[str, Any], seen: dict[str, Any]) -> str | None:
-    """The digest's runtime (`rt`); in older digests the one runtime its rows recorded, if only one."""
-    runtime = wire.get("rt")
-    if runtime:
-        return str(runtime)
-    recorded = seen.get("runtime") or []
+def _runtime(fields: ProbeFields) -> str | None:
+    """The digest's runtime; in older digests (none stored) the one runtime its rows recorded, if only one."""
+    if fields.runtime:
+        return str(fields.runtime)
+    recorded = fields.seen.get("runtime") or []
     return str(recorded[0]) if len(recorded) == 1 else None
 
 
 def to_frames(digests: Iterable[ProbeDigest]) -> DigestFrames:
     """The frames of these digests (any mix of days and hours)."""
-    return wires_to_frames(d.to_wire() for d in digests)
+    return wires_to_frames(digest_wire.encode(d) for d in digests)
 
 
-def wires_to_frames(wires: Iterable[dict[str, Any]]) -> DigestFrames:
-    """The frames of digests in their wire form (`ProbeDigest.to_wire`, as `collector.table` reads them):
-    no objects in between, the sketches' bins go straight into arrays."""
+def wires_to_frames(wires: Iterable[Mapping[str, Any]]) -> DigestFrames:
+    """The frames of digests in their wire form (as `datastore.digest_table` reads them), read field by
+    field by `datastore.digest_wire.read_fields`: no objects in between, the sketches' bins go straight into
+    arrays."""
     probes: list[dict] = []
     stores: list[dict] = []
     deltas: dict[str, list[list[int]]] = {m: [] for m in METRICS}
     counts: dict[str, list[list[int]]] = {m: [] for m in METRICS}
     rows_of: dict[str, list[int]] = {m: [] for m in METRICS}
     zeros: dict[str, list[tuple[int, int]]] = {m: [] for m in METRICS}
-    for w in wires:
-        seen = w.get("seen") or {}
-        first = w.get("fs") or {}
+    for wire in wires:
+        f = digest_wire.read_fields(wire)
         ident = {
-            "bucket": w["t0"],
-            "hours": w["h"],
-            "probe_key": w["p"],
-            "strategy": w["s"],
-            "memory_mb": w["mb"],
-            "architecture": w["a"],
-            "runtime": _runtime(w, seen),
-            "tracing": w.get("tr") or DEFAULT_TRACING,
-            "environment": w.get("env"),
-            "region": w.get("rg"),
+            "bucket": f.start,
+            "hours": f.hours,
+            "probe_key": f.probe_key,
+            "strategy": f.strategy,
+            "memory_mb": f.memory_mb,
+            "architecture": f.architecture,
+            "runtime": _runtime(f),
+            "tracing": f.tracing,
+            "environment": f.environment,
+            "region": f.region,
         }
-        invocations, not_ok, cold = w["inv"]
-        cpu, cpu_n = w["cpu"]
-        throttled, total, thr_n = w["thr"]
-        last_ts, last_status, last_types = w["last"]
         probes.append(
             {
                 **ident,
-                "invocations": invocations,
-                "not_ok": not_ok,
-                "cold_starts": cold,
-                "cpu_time_ms": cpu,
-                "cpu_measured": cpu_n,
-                "throttled_periods": throttled,
-                "total_periods": total,
-                "throttle_measured": thr_n,
-                "last_ts": last_ts or None,
-                "last_status": last_status,
-                "last_error_types": last_types,
-                **{f"seen_{name}": "|".join(seen.get(name) or []) or None for name in SEEN},
-                **{f"first_{name}": first.get(name) for name in SEEN},
+                "invocations": f.invocations,
+                "not_ok": f.not_ok,
+                "cold_starts": f.cold_starts,
+                "cpu_time_ms": f.cpu_time_ms,
+                "cpu_measured": f.cpu_measured,
+                "throttled_periods": f.throttled_periods,
+                "total_periods": f.total_periods,
+                "throttle_measured": f.throttle_measured,
+                "last_ts": f.last_ts or None,
+                "last_status": f.last_status,
+                "last_error_types": f.last_error_types,
+                **{f"seen_{name}": "|".join(f.seen.get(name) or []) or None for name in SEEN},
+                **{f"first_{name}": f.first_seen.get(name) for name in SEEN},
             }
         )
-        for name, st in sorted(w.get("stores", {}).items()):
+        for st in f.stores:
             row = len(stores)
-            statuses = st["st"]
-            calls, api_rows, api_fetches = st.get("api", [None, 0, 0])
-            record = {
+            record: dict[str, Any] = {
                 **ident,
-                "store": name,
-                "rows": sum(statuses.values()),
-                **{status: statuses.get(status, 0) for status in STATUSES},
-                "error_types": ",".join(f"{k}:{v}" for k, v in sorted(st.get("et", {}).items())),
-                "warm_n": st.get("wn", 0),
-                "api_calls": calls,
-                "api_rows": api_rows,
-                "api_fetches": api_fetches,
+                "store": st.store,
+                "rows": sum(st.statuses.values()),
+                **{status: st.statuses.get(status, 0) for status in STATUSES},
+                "error_types": ",".join(f"{k}:{v}" for k, v in sorted(st.error_types.items())),
+                "warm_n": st.warm_n,
+                "api_calls": st.api_calls,
+                "api_rows": st.api_rows,
+                "api_fetches": st.api_fetches,
             }
-            measured = st.get("m", {})
             for metric in METRICS:
-                m = measured.get(metric)
+                m = st.metrics.get(metric)
                 if m is None:
                     record.update(
                         {f"{metric}_n": 0, f"{metric}_min": None, f"{metric}_max": None, f"{metric}_sum": 0.0}
                     )
                     continue
-                n, low, high, total_ms, (zero, d_keys, d_counts) = m
-                record.update(
-                    {f"{metric}_n": n, f"{metric}_min": low, f"{metric}_max": high, f"{metric}_sum": total_ms}
-                )
+                record.update({f"{metric}_n": m.n, f"{metric}_min": m.min, f"{metric}_max": m.max,
+                               f"{metric}_sum": m.sum})  # fmt: skip
+                zero, d_keys, d_counts = split_wire(m.sketch)
                 if d_keys:
                     deltas[metric].append(d_keys)
                     counts[metric].append(d_counts)

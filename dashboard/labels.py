@@ -1,6 +1,6 @@
 """Names a user reads, for the values and columns of the rows (contract §4).
 
-Every value of `collector.vocabulary` has its name here (`tests/unit/test_vocabulary.py` checks it).
+Every value of `datastore.vocabulary` has its name here (`tests/unit/test_vocabulary.py` checks it).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Merged sketches, vectorised: quantiles, trimmed means and distributions of any grouping of digests.
 
 Pure numpy. A group's sketch is the sum of its members' bin counts (DDSketch's merge); its quantiles walk the
-cumulative counts and interpolate between adjacent ranks exactly as `collector.sketch.Sketch.quantile` does,
+cumulative counts and interpolate between adjacent ranks exactly as `datastore.sketch.Sketch.quantile` does,
 so every figure is within the sketch's 1 % of `numpy.percentile` of the raw samples. All groups are merged
 and queried at once: one lexsort and a few searchsorted calls, however many days and probes.
 """
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from collector.sketch import RELATIVE_ACCURACY, value_of
+from datastore.sketch import RELATIVE_ACCURACY, value_of
 
 from .digests import ZERO_KEY, Bins
 

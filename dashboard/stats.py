@@ -1,10 +1,11 @@
-"""Pure statistics for the pages: summaries, trends, fleet health, changes and cost, from digests.
+"""Pure statistics for the pages: summaries, trends, fleet health and changes, from digests.
 
 No Streamlit and no AWS here. The pages work from `dashboard.digests.DigestFrames` (daily digests of closed
 days, hourly ones made from the rows of days not digested yet); every percentile comes from merged sketches
 (`dashboard.sketches`, within 1 % of the exact one), counts, minima, maxima and means are exact. Rows whose
 status is `error` or `failed` are counted in every summary (`ok`, `error`, `failed`), never averaged away.
 The row-level helpers at the top (`percentile`, `describe`) are the exact definitions the sketches match.
+What a choice costs is `dashboard.cost_model`'s.
 """
 
 from __future__ import annotations
@@ -18,16 +19,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collector.vocabulary import STATUSES, STRATEGIES
+from datastore.vocabulary import STATUSES
 
 from . import sketches
 from .digests import SEEN, DigestFrames
 
 METRICS = ("cold_miss", "warm_hit")
-CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
 # Values seen that mark a change: a new lab host CPU is one; the reference workload's time is not (it varies
 # with every lab start on the same host).
 CHANGE_FIELDS = tuple(name for name in SEEN if name != "host_ref_ms")
+NOT_OK = tuple(status for status in STATUSES if status != "ok")  # error, failed
 SUMMARY_COLUMNS = ("n", "min", "max", "mean", "median", "p90", "p99", "trimmed_mean")
 
 
@@ -202,7 +203,7 @@ def not_ok_over_time(frames: DigestFrames, bucket: str) -> pd.DataFrame:
     """Rows whose status is error or failed, per time bucket. Columns: bucket, status, count."""
     stores = _bucketed(frames.stores, bucket)
     long = stores.melt(
-        id_vars=["point"], value_vars=["error", "failed"], var_name="status", value_name="count"
+        id_vars=["point"], value_vars=list(NOT_OK), var_name="status", value_name="count"
     )
     long = long[long["count"] > 0]
     out = long.groupby(["point", "status"], as_index=False)["count"].sum().rename(columns={"point": "bucket"})
@@ -384,131 +385,3 @@ def distributions(frames: DigestFrames, metric: str = "warm_hit") -> list[Distri
                 Distribution(str(label.strategy), int(label.memory_mb), int(counts.sum()), values, counts)
             )
     return out
-
-
-# ------------------------------------------------------------------------------------------------ the cost
-@dataclass(frozen=True)
-class PriceTable:
-    """The list prices an estimate uses, and where they come from."""
-
-    gb_second: dict[str, float]
-    secretsmanager_per_10k: float
-    ssm_per_10k: float
-    about: str
-
-    @classmethod
-    def from_json(cls, doc: dict[str, Any]) -> PriceTable:
-        """Read `docs/reference/prices-us-east-1.json`'s structure."""
-        try:
-            return cls(
-                gb_second={k: float(v) for k, v in doc["lambda"]["gb_second"].items()},
-                secretsmanager_per_10k=float(doc["secretsmanager"]["api_calls_per_10k"]),
-                ssm_per_10k=float(doc["ssm_parameter_store"]["standard_api_calls_per_10k"]),
-                about=str(doc.get("about", "")),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise StatsError(f"price table is missing or has a bad field: {exc}") from exc
-
-
-def miss_fraction(strategy: str, fetches_per_second: float, cache_ttl_seconds: float) -> float:
-    """Share of fetches that miss the cache in one warm execution environment at a steady call rate.
-
-    `sdk` has no cache (every fetch is a call); a caching strategy refreshes once per TTL at most.
-    """
-    if fetches_per_second <= 0 or cache_ttl_seconds <= 0:
-        raise StatsError("call rate and cache TTL must be positive")
-    if strategy not in CACHING_STRATEGIES:
-        return 1.0
-    return min(1.0, 1.0 / (fetches_per_second * cache_ttl_seconds))
-
-
-def lambda_usd_per_million(
-    duration_ms: float, memory_mb: float, architecture: str, prices: PriceTable
-) -> float:
-    """Lambda compute cost of a million fetches of `duration_ms` each: GB-seconds at the list price."""
-    try:
-        price = prices.gb_second[architecture]
-    except KeyError as exc:
-        raise StatsError(f"no GB-second price for architecture {architecture!r}") from exc
-    return 1e6 * (duration_ms / 1000.0) * (memory_mb / 1024.0) * price
-
-
-def api_usd_per_million(calls_per_fetch: float, store: str, prices: PriceTable) -> float:
-    """API cost of a million fetches: Secrets Manager is billed per 10k calls; SSM standard calls are free."""
-    per_10k = {"secretsmanager": prices.secretsmanager_per_10k, "ssm": prices.ssm_per_10k}.get(store)
-    if per_10k is None:
-        raise StatsError(f"no API price for store {store!r}")
-    return 1e6 * calls_per_fetch * per_10k / 1e4
-
-
-def cost_table(
-    frames: DigestFrames, prices: PriceTable, fetches_per_second: float, cache_ttl_seconds: float
-) -> pd.DataFrame:
-    """Estimated cost per million fetches for each strategy × tier × architecture × store in the digests.
-
-    The expected fetch time mixes the exact mean cold miss and mean warm hit by the miss fraction. API calls
-    per miss are the measured calls per invocation (its one miss; `sdk`: calls per fetch measured over the
-    invocations); the extension's calls happen outside the function and are not counted, so one per miss is
-    assumed. Columns: strategy, memory_mb, architecture, store, expected_ms, miss_fraction,
-    api_calls_per_fetch, lambda_usd, api_usd, total_usd (USD per million fetches), n_invocations.
-    """
-    columns = [
-        "strategy",
-        "memory_mb",
-        "architecture",
-        "store",
-        "expected_ms",
-        "miss_fraction",
-        "api_calls_per_fetch",
-        "lambda_usd",
-        "api_usd",
-        "total_usd",
-        "n_invocations",
-    ]
-    stores = frames.stores[frames.stores["store"].isin(["secretsmanager", "ssm"])]
-    records = []
-    keys = ["strategy", "memory_mb", "architecture", "store"]
-    for (strategy, memory_mb, arch, store), group in stores.groupby(keys, sort=True):
-        cold_n, warm_n = int(group["cold_miss_n"].sum()), int(group["warm_hit_n"].sum())
-        if not cold_n and not warm_n:
-            continue
-        cold_mean = group["cold_miss_sum"].sum() / cold_n if cold_n else group["warm_hit_sum"].sum() / warm_n
-        warm_mean = group["warm_hit_sum"].sum() / warm_n if warm_n else cold_mean
-        miss = miss_fraction(str(strategy), fetches_per_second, cache_ttl_seconds)
-        calls = float(group["api_calls"].fillna(0).sum())
-        api_rows = int(group["api_rows"].sum())
-        if strategy in CACHING_STRATEGIES:
-            expected = miss * cold_mean + (1 - miss) * warm_mean
-            calls_per_fetch = miss * (calls / api_rows if api_rows else 1.0)
-        else:
-            # No cache: the steady state is the repeated call on a reused client.
-            expected = warm_mean
-            fetches = int(group["api_fetches"].sum())
-            calls_per_fetch = calls / fetches if fetches else 1.0
-        lam = lambda_usd_per_million(float(expected), float(memory_mb), str(arch), prices)
-        api = api_usd_per_million(calls_per_fetch, str(store), prices)
-        records.append(
-            {
-                "strategy": strategy,
-                "memory_mb": int(memory_mb),
-                "architecture": arch,
-                "store": store,
-                "expected_ms": float(expected),
-                "miss_fraction": miss,
-                "api_calls_per_fetch": calls_per_fetch,
-                "lambda_usd": lam,
-                "api_usd": api,
-                "total_usd": lam + api,
-                "n_invocations": int(group["rows"].sum()),
-            }
-        )
-    return pd.DataFrame.from_records(records, columns=columns)
-
-
-def best_choices(costs: pd.DataFrame) -> dict[str, dict[str, Any]]:
-    """The cheapest and the fastest row of a cost table (ties: the smaller memory), or {} when empty."""
-    if costs.empty:
-        return {}
-    cheapest = costs.sort_values(["total_usd", "memory_mb"]).iloc[0]
-    fastest = costs.sort_values(["expected_ms", "memory_mb"]).iloc[0]
-    return {"cheapest": cheapest.to_dict(), "fastest": fastest.to_dict()}

@@ -6,7 +6,8 @@ Artifacts:
 - `deps-{set}-{runtime}-{arch}.zip`: a layer with the probe's dependencies under `python/`, one per dependency
   set x runtime x architecture deployed, from `functions/probe/requirements/{set}-{runtime}.txt`, else
   `{set}.txt` (versions differ where an older Python needs older releases);
-- `collector-{runtime}-{arch}.zip` and `extension-layer-{arch}.zip`, as before;
+- `collector-{runtime}-{arch}.zip`: the collector and compactor Lambdas (`collector/`) with the data layer
+  they import (`datastore/`), and `extension-layer-{arch}.zip`, as before;
 - `manifest.json`: {name: {path, sha256_hex, sha256_b64, kind, runtime, architecture, dependency_set}}
   (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
   records no runtime or architecture, only deps a dependency_set).
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from collector.vocabulary import ARCHITECTURES
+from datastore.vocabulary import ARCHITECTURES
 from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
     EXEC_MODE,
@@ -120,6 +121,7 @@ def plan_builds(
     skipped: list[str] = []
     probe = repo / "functions" / "probe"
     collector = repo / "collector"
+    datastore = repo / "datastore"  # the data layer the collector and the compactor import
     extension = repo / "lab" / "extension"
     if "probe-code" in kinds:
         if (probe / "handler.py").is_file():
@@ -147,7 +149,7 @@ def plan_builds(
                 plan = Plan(
                     f"collector-{runtime}-{arch}",
                     "collector",
-                    tree_entries(collector, "collector/"),
+                    tree_entries(collector, "collector/") + tree_entries(datastore, "datastore/"),
                     arch,
                     runtime,
                     requirements if requirements.is_file() else None,

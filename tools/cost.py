@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from collector.vocabulary import ARCHITECTURES
+from dashboard.cost_model import CostModelError, PriceTable, api_calls_usd, gb_seconds_usd
+from datastore.digest_table import DIGEST_ITEM_TARGET_BYTES
+from datastore.vocabulary import ARCHITECTURES
 from functions.probe.vocabulary import STORES_BY_STRATEGY
 from tools import terraform
 
@@ -41,7 +43,6 @@ ASSUMPTIONS: dict[str, float] = {
     "compactor_ms_per_row": 0.5,  # read, decode and digest one row (100 warm samples)
     "digest_bytes_per_probe_day": 3000.0,  # compressed digest of one probe's day (lab days: 1-3 KB)
 }
-DIGEST_ITEM_BYTES = 100 * 1024  # collector.table.DIGEST_ITEM_TARGET_BYTES: a day is cut into items this size
 
 STORES_PER_STRATEGY: dict[str, int] = {name: len(stores) for name, stores in STORES_BY_STRATEGY.items()}
 
@@ -68,6 +69,14 @@ def load_json(path: Path) -> dict[str, Any]:
         return dict(json.loads(path.read_text()))
     except FileNotFoundError:
         raise CostError(f"reference table {path} is missing") from None
+
+
+def price_table(prices: Mapping[str, Any]) -> PriceTable:
+    """The Lambda and API prices of the table, as the dashboard's cost model reads them."""
+    try:
+        return PriceTable.from_json(dict(prices))
+    except CostModelError as exc:
+        raise CostError(str(exc)) from exc
 
 
 def interpolate(at_128: float, at_1769: float, memory_mb: float) -> float:
@@ -134,6 +143,7 @@ def months_kept(retention_days: float) -> float:
 def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping[str, Any]) -> list[Line]:
     """The monthly bill of the fleet described by `inputs` (the module's cost_inputs output), line by line."""
     ref = reference_latencies(seed)
+    table = price_table(prices)
     runs_per_probe = HOURS_PER_MONTH * 3600 / float(inputs["schedule_interval_s"])
     probes: Mapping[str, Mapping[str, Any]] = inputs["probes"]
     lam = prices["lambda"]
@@ -173,7 +183,7 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
             max(0.0, requests - free_requests) / 1e6 * lam["request_per_million"],
         )
     )
-    gbs_usd = sum(gb_seconds[a] * lam["gb_second"][a] for a in gb_seconds)
+    gbs_usd = sum(gb_seconds_usd(gb_seconds[a], a, table) for a in gb_seconds)
     total_gbs = sum(gb_seconds.values())
     free_share = min(1.0, lam["free_tier_monthly"]["gb_seconds"] / total_gbs) if total_gbs else 1.0
     lines.append(
@@ -192,7 +202,7 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
     lines.append(
         Line("Secrets Manager", "secrets stored", inputs["secrets"], "secrets", secrets_usd, secrets_usd)
     )
-    calls_usd = sm_calls / 1e4 * sm["api_calls_per_10k"]
+    calls_usd = api_calls_usd(sm_calls, "secretsmanager", table)
     lines.append(Line("Secrets Manager", "API calls", sm_calls, "calls", calls_usd, calls_usd))
 
     ssm = prices["ssm_parameter_store"]
@@ -207,7 +217,7 @@ def estimate(inputs: Mapping[str, Any], prices: Mapping[str, Any], seed: Mapping
             params_usd,
         )
     )
-    ssm_usd = ssm_calls / 1e4 * ssm["standard_api_calls_per_10k"]
+    ssm_usd = api_calls_usd(ssm_calls, "ssm", table)
     lines.append(
         Line("SSM Parameter Store", "API calls (standard throughput)", ssm_calls, "calls", ssm_usd, ssm_usd)
     )
@@ -307,12 +317,14 @@ def compactor_lines(
     ) / 1e3
     gb_s = seconds * float(compactor["memory_mb"]) / 1024
     lam = prices["lambda"]
-    lambda_usd = runs / 1e6 * lam["request_per_million"] + gb_s * lam["gb_second"][compactor["architecture"]]
+    lambda_usd = runs / 1e6 * lam["request_per_million"] + gb_seconds_usd(
+        gb_s, compactor["architecture"], price_table(prices)
+    )
     ddb = prices["dynamodb_on_demand"]
     rru = rows_read * math.ceil(row_bytes / 4096) * 0.5  # eventually consistent Query: 0.5 RRU per 4 KB
     rru_usd = rru / 1e6 * ddb["read_request_unit_per_million"]
     day_bytes = probes * ASSUMPTIONS["digest_bytes_per_probe_day"]
-    items = max(1, math.ceil(day_bytes / DIGEST_ITEM_BYTES))
+    items = max(1, math.ceil(day_bytes / DIGEST_ITEM_TARGET_BYTES))  # a day is cut into items of this size
     wru = rows_read / max(rows_per_day, 1.0) * items * math.ceil(day_bytes / items / 1024)
     wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
     stored_gb = day_bytes * min(365.0, float(compactor["digest_retention_days"])) / 1e9

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, labels, stats, ui
+from dashboard import charts, cost_model, data, labels, stats, ui
 from dashboard.config import PRICES_PATH
 
 v = ui.view()
@@ -38,12 +38,12 @@ ttl = c2.number_input(
     step=30,
     key="cost_ttl",
 )
-prices = stats.PriceTable.from_json(data.price_table())
-costs = stats.cost_table(v.frame, prices, float(rate), float(ttl))
+prices = cost_model.PriceTable.from_json(data.price_table())
+costs = cost_model.cost_table(v.frame, prices, float(rate), float(ttl))
 if costs.empty:
     st.info("No measured fetches in the selected rows to estimate a cost from.")
 else:
-    best = stats.best_choices(costs)
+    best = cost_model.best_choices(costs)
 
     def name(choice: dict) -> str:
         return (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from collector.vocabulary import STATUSES
 from dashboard import data, labels, ui
+from datastore.vocabulary import STATUSES
 
 PAGE_SIZE = 500
 WINDOWS = {"Last hour": 1, "Last 6 hours": 6, "Last 24 hours": 24, "Last 3 days": 72, "Last 7 days": 168}

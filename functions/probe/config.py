@@ -14,6 +14,8 @@ from .vocabulary import (
     CPU_EMULATIONS,
     DEFAULT_TRACING,
     ENVIRONMENTS,
+    MAX_MEMORY_MB,
+    MIN_MEMORY_MB,
     STORES,
     STORES_BY_STRATEGY,
     STRATEGIES,
@@ -135,7 +137,7 @@ class ProbeConfig:
         default_samples = DEFAULT_SDK_WARM_SAMPLES if strategy == "sdk" else DEFAULT_WARM_SAMPLES
         warm_samples = integer("OBSERVATORY_WARM_SAMPLES", default_samples, 1, MAX_WARM_SAMPLES)
         ttl = integer("OBSERVATORY_CACHE_TTL_SECONDS", 60, 1, 86_400)
-        memory_mb = integer("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", None, 128, 10_240)
+        memory_mb = integer("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", None, MIN_MEMORY_MB, MAX_MEMORY_MB)
         port = integer("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", DEFAULT_EXTENSION_PORT, 1, 65_535)
         secret_id = required("OBSERVATORY_SECRET_ID")
         parameter_name = required("OBSERVATORY_PARAMETER_NAME")

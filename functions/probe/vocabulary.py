@@ -1,7 +1,7 @@
 """The probe's closed vocabulary: every value a dimension of its record may take (contract §1 and §3).
 
-The probe zip is self-contained, so it keeps its own copy; the collector keeps another
-(`collector/vocabulary.py`), which the rest of the repository imports. `tests/unit/test_vocabulary.py` checks
+The probe zip is self-contained, so it keeps its own copy; the data layer keeps another
+(`datastore/vocabulary.py`), which the rest of the repository imports. `tests/unit/test_vocabulary.py` checks
 that every copy agrees: this one, the collector's, the extension's, Terraform's validation lists, the
 dashboard's labels and the contract.
 """
@@ -32,6 +32,9 @@ PHASES: tuple[Phase, ...] = get_args(Phase)
 TRACING: tuple[Tracing, ...] = get_args(Tracing)
 LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
 DEFAULT_TRACING: Tracing = "subsegments"  # the only mode before tracing was a dimension
+# The memory a Lambda function may have (MB): what the probe accepts as its own and records
+MIN_MEMORY_MB = 128
+MAX_MEMORY_MB = 10_240
 
 # The stores each strategy reads, in measurement order: aws-secretsmanager-caching reads Secrets Manager only.
 STORES_BY_STRATEGY: dict[Strategy, tuple[Store, ...]] = {

@@ -1,7 +1,8 @@
 """Every copy of the closed vocabulary agrees with the collector's.
 
 The probe zip, the collector zip and the extension layer are self-contained, so each declares its own copy;
-Python elsewhere imports the collector's. The copies that cannot import it are compared here: the probe's,
+Python elsewhere imports the data layer's (`datastore.vocabulary`, called `collector` here: the collector zip
+carries it). The copies that cannot import it are compared here: the probe's,
 the extension's, the lab's CPU-emulation modes, Terraform's validation lists and defaults, the dashboard's
 labels, the contract and the probe's README. Terraform and Markdown are read as text; a list that moved or
 changed its form fails the test rather than going unchecked.
@@ -14,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from collector import vocabulary as collector
+from collector import contract
 from dashboard import charts, labels
+from datastore import vocabulary as collector
+from functions.probe import config as probe_config
 from functions.probe import strategies
 from functions.probe import vocabulary as probe
 from lab.extension import vocabulary as extension
@@ -40,12 +43,51 @@ NAMES = [
     "TRACING",
     "LAB_RUNTIMES",
     "DEFAULT_TRACING",
+    "MIN_MEMORY_MB",
+    "MAX_MEMORY_MB",
 ]
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_the_probe_declares_what_the_collector_declares(name: str) -> None:
     assert getattr(probe, name) == getattr(collector, name)
+
+
+def test_the_memory_range_is_lambda_s_and_the_probe_checks_it() -> None:
+    """The collector's contract imports the range from the vocabulary; the probe keeps its copy (above)."""
+    assert (collector.MIN_MEMORY_MB, collector.MAX_MEMORY_MB) == (128, 10_240)
+    env = {
+        "OBSERVATORY_STRATEGY": "dict", "OBSERVATORY_ARCHITECTURE": "x86_64",
+        "OBSERVATORY_ENVIRONMENT": "aws", "OBSERVATORY_SECRET_ID": "s", "OBSERVATORY_PARAMETER_NAME": "/p",
+        "AWS_REGION": "us-east-1",
+    }  # fmt: skip
+    size = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+    for memory in (collector.MIN_MEMORY_MB, collector.MAX_MEMORY_MB):  # the probe accepts the ends ...
+        assert probe_config.ProbeConfig.from_env({**env, size: str(memory)}).memory_mb == memory
+    for memory in (collector.MIN_MEMORY_MB - 1, collector.MAX_MEMORY_MB + 1):  # ... and nothing beyond
+        with pytest.raises(probe_config.ConfigError, match=f"{size}={memory} is outside"):
+            probe_config.ProbeConfig.from_env({**env, size: str(memory)})
+
+
+@pytest.mark.parametrize("tracing", collector.TRACING)
+def test_the_probe_and_the_collector_write_the_probe_key_rule_alike(tracing: str) -> None:
+    """The probe names its key (`functions/probe/config.probe_keys`, its zip's own copy of the rule); the
+    collector checks it (`collector.contract.probe_key_fits`). Every key the probe may take fits, and no
+    key with another dimension does."""
+    for strategy in collector.STRATEGIES:
+        for memory in (collector.MIN_MEMORY_MB, 1769, collector.MAX_MEMORY_MB):
+            for arch in collector.ARCHITECTURES:
+                for runtime in collector.LAB_RUNTIMES:
+                    keys = probe_config.probe_keys(strategy, memory, arch, runtime, tracing)
+                    for key in keys:
+                        assert contract.probe_key_fits(key, strategy, memory, arch, runtime, tracing), key
+                        assert contract.probe_key_fits(key, strategy, memory, arch, None, tracing), key
+                        assert not contract.probe_key_fits(key, strategy, memory + 1, arch, runtime, tracing)
+                        other = next(t for t in collector.TRACING if t != tracing)
+                        assert not contract.probe_key_fits(key, strategy, memory, arch, runtime, other)
+                    assert keys[0] == f"{strategy}-{memory}-{arch}" + (
+                        "" if tracing == collector.DEFAULT_TRACING else f"-{tracing}"
+                    )
 
 
 def test_tracing_and_runtimes_are_the_interface_s() -> None:

@@ -9,7 +9,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from collector import aws, table
+from datastore import clients, schema
 
 TABLE = "slo-observations-test"
 QUEUE = "slo-collector-dlq-test"
@@ -18,17 +18,17 @@ QUEUE = "slo-collector-dlq-test"
 @pytest.fixture()
 def mocked() -> Iterator[None]:
     """moto's in-process AWS for one test, with no cached real clients leaking in or out."""
-    aws.reset_clients()
+    clients.reset_clients()
     with mock_aws():
         yield
-    aws.reset_clients()
+    clients.reset_clients()
 
 
 @pytest.fixture()
 def ddb(mocked: None) -> Any:
-    """A DynamoDB client on a table made by table.create_table (the definition Terraform mirrors)."""
+    """A DynamoDB client on a table made by schema.create_table (the definition Terraform mirrors)."""
     client = boto3.client("dynamodb", region_name="us-east-1")
-    table.create_table(client, TABLE)
+    schema.create_table(client, TABLE)
     return client
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from collector import backfill, compactor, table
+from collector import backfill, compactor
 from collector.config import CompactorSettings
-from collector.digest import digest_rows
+from datastore import digest_table, reads, writes
+from datastore.digesting import digest_rows
 
 from .conftest import TABLE
 from .test_collector_table import make_row
@@ -32,7 +33,7 @@ def write_day(ddb: Any, day: date, invocations: int = 4, probe: str = "extension
                 )
             )
     for i in range(0, len(rows), 2):
-        table.write_rows(rows[i : i + 2], client=ddb, table_name=TABLE)
+        writes.write_rows(rows[i : i + 2], client=ddb, table_name=TABLE)
     return rows
 
 
@@ -46,7 +47,7 @@ def test_a_run_digests_every_closed_day_and_reads_back_what_the_rows_say(ddb: An
     result = compactor.run(settings(catch_up_days=3), client=ddb, now=now)
     assert [d["day"] for d in result["digested"]] == ["2026-11-26", "2026-11-25", "2026-11-24"]
     assert [d["rows"] for d in result["digested"]] == [8, 8, 0]
-    days = table.read_digests(DAY1 - timedelta(days=1), DAY2, client=ddb, table_name=TABLE)
+    days = digest_table.read_digests(DAY1 - timedelta(days=1), DAY2, client=ddb, table_name=TABLE)
     assert [d.day for d in days] == [DAY1 - timedelta(days=1), DAY1, DAY2]
     assert days[0].digests == []  # a day without rows is digested as empty: known, not missing
     expected = digest_rows(rows[:8])[0].to_wire()
@@ -60,7 +61,7 @@ def test_a_run_digests_every_closed_day_and_reads_back_what_the_rows_say(ddb: An
 def test_rows_reads_never_see_digest_items(ddb: Any) -> None:
     write_day(ddb, DAY1)
     compactor.run(settings(catch_up_days=1), client=ddb, now=at(DAY2, 12))
-    frame = table.read_rows(at(DAY1), at(DAY2), client=ddb, table_name=TABLE)
+    frame = reads.read_rows(at(DAY1), at(DAY2), client=ddb, table_name=TABLE)
     assert len(frame) == 8 and set(frame["probe_key"]) == {"extension-128-x86_64"}
 
 
@@ -69,10 +70,10 @@ def test_yesterday_is_recomputed_until_it_settles_so_a_late_row_counts(ddb: Any)
     early = at(DAY2, 1)
     compactor.run(settings(catch_up_days=1), client=ddb, now=early)
     late = make_row(at(DAY1, 23, 59), "late-one", "secretsmanager", warm_ms=[1.0])
-    table.write_rows([late], client=ddb, table_name=TABLE)  # an async retry lands hours later
+    writes.write_rows([late], client=ddb, table_name=TABLE)  # an async retry lands hours later
     second = compactor.run(settings(catch_up_days=1), client=ddb, now=at(DAY2, 5))
     assert [d["rows"] for d in second["digested"]] == [9]
-    (day,) = table.read_digests(DAY1, DAY1, client=ddb, table_name=TABLE)
+    (day,) = digest_table.read_digests(DAY1, DAY1, client=ddb, table_name=TABLE)
     assert day.digests[0].invocations == 5
     # digested before it settled (05:00 < 06:15): recomputed once more after, then left alone
     assert compactor.days_to_compact(at(DAY2, 7), {DAY1: day.computed_at}, 1, SETTLE) == [DAY1]
@@ -84,10 +85,11 @@ def test_a_missed_day_is_caught_up_and_a_half_written_day_is_not_trusted(ddb: An
     write_day(ddb, DAY2)
     compactor.run(settings(catch_up_days=2), client=ddb, now=at(DAY3, 12))
     ddb.delete_item(
-        TableName=TABLE, Key={"pk": {"S": table.digest_pk(DAY1)}, "sk": {"S": table.digest_sk(DAY1, 1, 0)}}
+        TableName=TABLE,
+        Key={"pk": {"S": digest_table.digest_pk(DAY1)}, "sk": {"S": digest_table.digest_sk(DAY1, 1, 0)}},
     )
-    assert set(table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY2}
-    assert [d.day for d in table.read_digests(DAY1, DAY2, client=ddb, table_name=TABLE)] == [DAY2]
+    assert set(digest_table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY2}
+    assert [d.day for d in digest_table.read_digests(DAY1, DAY2, client=ddb, table_name=TABLE)] == [DAY2]
     again = compactor.run(settings(catch_up_days=2), client=ddb, now=at(DAY3, 13))
     assert [d["day"] for d in again["digested"]] == ["2026-11-25"]
 
@@ -99,9 +101,9 @@ def test_recomputing_a_day_replaces_it(ddb: Any) -> None:
     items = ddb.query(
         TableName=TABLE,
         KeyConditionExpression="pk = :p AND begins_with(sk, :d)",
-        ExpressionAttributeValues={":p": {"S": table.digest_pk(DAY1)}, ":d": {"S": str(DAY1)}},
+        ExpressionAttributeValues={":p": {"S": digest_table.digest_pk(DAY1)}, ":d": {"S": str(DAY1)}},
     )["Items"]
-    assert table.digest_pk(DAY1) == "digest#2026-11" and items[0]["sk"]["S"] == "2026-11-25#01#000"
+    assert digest_table.digest_pk(DAY1) == "digest#2026-11" and items[0]["sk"]["S"] == "2026-11-25#01#000"
     assert len(items) == 1  # one small probe: one item
     assert all(int(i["expires_at"]["N"]) == int(at(DAY2).timestamp()) + 10 * 86400 for i in items)
     with pytest.raises(compactor.CompactorError):
@@ -131,7 +133,7 @@ def test_backfill_recomputes_a_range_with_progress(ddb: Any, capsys: pytest.Capt
     out = capsys.readouterr().out
     assert code == 0, out
     assert "[1/2] 2026-11-25: 8 rows, 1 probes → 1 items" in out and "[2/2] 2026-11-26" in out
-    assert set(table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY1, DAY2}
+    assert set(digest_table.digested_days(DAY1, DAY2, client=ddb, table_name=TABLE)) == {DAY1, DAY2}
 
 
 def test_backfill_says_what_is_wrong(ddb: Any, capsys: pytest.CaptureFixture[str]) -> None:

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from collector import aws, config, handler, table
+from collector import config, handler
 from collector.collect import DEAD_LETTERED, DUPLICATE, WRITTEN, collect
 from collector.config import ConfigError, Settings
+from datastore import clients, codec, reads, schema
 from tests.conftest import load_event
 
 from .conftest import TABLE
@@ -39,7 +40,7 @@ def run(ddb: Any, sqs: Any, settings: Settings) -> Callable[[Any], Any]:
 
 
 def table_rows(ddb: Any) -> pd.DataFrame:
-    return table.read_rows(*WINDOW, client=ddb, table_name=TABLE)
+    return reads.read_rows(*WINDOW, client=ddb, table_name=TABLE)
 
 
 def dead_letters(sqs: Any, url: str) -> list[dict[str, Any]]:
@@ -381,16 +382,16 @@ def test_a_row_refused_for_good_rolls_the_record_back(ddb: Any, sqs: Any, dlq_ur
 
 
 def test_client_retries_throttling_and_network_errors() -> None:
-    retries = aws.client_config().retries
-    assert retries == {"mode": "standard", "total_max_attempts": aws.MAX_ATTEMPTS}
+    retries = clients.client_config().retries
+    assert retries == {"mode": "standard", "total_max_attempts": clients.MAX_ATTEMPTS}
 
 
 def test_network_errors_are_retried_then_raised(
     mocked: None, sqs: Any, dlq_url: str, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr(botocore.retries.standard.ExponentialBackoff, "delay_amount", lambda *_a, **_k: 0)
-    client = aws.get_client("dynamodb")
-    table.create_table(client, TABLE)
+    client = clients.get_client("dynamodb")
+    schema.create_table(client, TABLE)
     calls: list[int] = []
 
     def unreachable(request: Any, **_: Any) -> None:
@@ -400,7 +401,7 @@ def test_network_errors_are_retried_then_raised(
     client.meta.events.register_first("before-send.dynamodb.PutItem", unreachable)
     with pytest.raises(EndpointConnectionError):
         collect(load_event("destination_success.json"), settings=Settings(TABLE, dlq_url))
-    assert len(calls) == aws.MAX_ATTEMPTS and dead_letters(sqs, dlq_url) == []
+    assert len(calls) == clients.MAX_ATTEMPTS and dead_letters(sqs, dlq_url) == []
     assert client.scan(TableName=TABLE, Select="COUNT")["Count"] == 0
 
 
@@ -435,7 +436,7 @@ def test_handler_reads_settings_from_the_environment(
         assert handler.handler({"bad": 1}, _Context())["result"] == DEAD_LETTERED
         assert dead_letters(sqs, dlq_url)[0]["collector_request_id"] == "collector-invocation-1"
         item = ddb.scan(TableName=TABLE)["Items"][0]
-        ts = table.parse_ts(json.loads(item["m"]["S"])["ts"])
+        ts = codec.parse_ts(json.loads(item["m"]["S"])["ts"])
         assert int(item["expires_at"]["N"]) == int(ts.timestamp()) + 7 * 86400
     finally:
         config.get_settings.cache_clear()

@@ -22,10 +22,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
-from collector import aws, contract, table, vocabulary
+from collector import contract
 from collector.collect import DEAD_LETTERED, DUPLICATE, WRITTEN, collect
 from collector.config import Settings
 from collector.rows import rows_for
+from datastore import clients, codec, reads, schema, vocabulary
 from tests.conftest import load_event
 
 TABLE = "slo-properties"
@@ -42,7 +43,7 @@ class World:
     def __init__(self) -> None:
         self.ddb = boto3.client("dynamodb", region_name="us-east-1")
         self.sqs = boto3.client("sqs", region_name="us-east-1")
-        table.create_table(self.ddb, TABLE)
+        schema.create_table(self.ddb, TABLE)
         self.dlq_url = self.sqs.create_queue(QueueName="slo-properties-dlq")["QueueUrl"]
         self.settings = Settings(TABLE, self.dlq_url)
 
@@ -67,10 +68,10 @@ class World:
 @pytest.fixture()
 def world() -> Iterator[World]:
     """A fresh table and queue per property (shared by that property's examples)."""
-    aws.reset_clients()
+    clients.reset_clients()
     with mock_aws():
         yield World()
-    aws.reset_clients()
+    clients.reset_clients()
 
 
 # ------------------------------------------------------------------------------------------------ strategies
@@ -258,7 +259,7 @@ def check_one(world: World, event: Any, deliveries: int = 1, compare: bool = Tru
     if not compare:
         return WRITTEN
     first = expected[0]
-    frame = table.read_rows(
+    frame = reads.read_rows(
         first["ts"],
         first["ts"] + timedelta(microseconds=1),
         probe_key=first["probe_key"],
@@ -270,7 +271,7 @@ def check_one(world: World, event: Any, deliveries: int = 1, compare: bool = Tru
     by_store = {row["store"]: row for row in expected}
     for _, got in frame.iterrows():
         want = by_store[got["store"]]
-        for column in table.COLUMNS:
+        for column in schema.COLUMNS:
             value = want.get(column)
             if column == "ts":
                 assert got["ts"] == pd.Timestamp(value)
@@ -317,7 +318,7 @@ def test_a_secret_in_unknown_fields_never_reaches_a_row(world: World, record: An
         ExpressionAttributeValues={
             ":p": {"S": record["identity"]["probe_key"]},
             ":s": {
-                "S": table.format_ts(table.parse_ts(record["started_at"])) + "#" + record["invocation_id"]
+                "S": codec.format_ts(codec.parse_ts(record["started_at"])) + "#" + record["invocation_id"]
             },
         },
     )["Items"]

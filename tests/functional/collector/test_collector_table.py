@@ -1,4 +1,4 @@
-"""collector.table against an in-process DynamoDB: table definition, idempotent writes, typed reads."""
+"""The table (datastore) against an in-process DynamoDB: table definition, idempotent writes, typed reads."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from collector import table
+from datastore import clients, codec, reads, schema, writes
 
 from .conftest import TABLE
 
@@ -66,15 +66,15 @@ def test_table_definition_matches_the_contract(ddb: Any) -> None:
     assert described["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     ttl = ddb.describe_time_to_live(TableName=TABLE)["TimeToLiveDescription"]
     assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires_at"}
-    table.create_table(ddb, TABLE)  # idempotent: a second call leaves the table alone
+    schema.create_table(ddb, TABLE)  # idempotent: a second call leaves the table alone
 
 
 def test_round_trip_keeps_every_column_and_type(ddb: Any) -> None:
     rows = [make_row(), make_row(store_name="ssm", api_calls=None, extension_layer="arn:aws:lambda:x:1")]
-    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 2
-    frame = table.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
-    assert list(frame.columns) == list(table.COLUMNS)
-    assert {c: str(t) for c, t in frame.dtypes.items()} == table.DTYPES
+    assert writes.write_rows(rows, client=ddb, table_name=TABLE) == 2
+    frame = reads.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
+    assert list(frame.columns) == list(schema.COLUMNS)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == schema.DTYPES
     assert frame["store"].tolist() == ["secretsmanager", "ssm"]
     first = frame.iloc[0]
     assert first["ts"] == pd.Timestamp(T0)
@@ -96,8 +96,8 @@ def test_round_trip_keeps_every_column_and_type(ddb: Any) -> None:
 def test_cfs_counters_not_measured_round_trip_as_null(ddb: Any) -> None:
     aws = {"environment": "aws", "cpu_emulation": "aws", "throttled_periods": None, "total_periods": None}
     rows = [make_row(**aws), make_row(store_name="ssm", throttled_periods=0, total_periods=7)]
-    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 2
-    frame = table.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
+    assert writes.write_rows(rows, client=ddb, table_name=TABLE) == 2
+    frame = reads.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
     not_measured, measured = frame.iloc[0], frame.iloc[1]
     assert pd.isna(not_measured["throttled_periods"]) and pd.isna(not_measured["total_periods"])
     assert (measured["throttled_periods"], measured["total_periods"]) == (0, 7)  # a measured 0 stays 0
@@ -106,31 +106,31 @@ def test_cfs_counters_not_measured_round_trip_as_null(ddb: Any) -> None:
 
 def test_redelivery_writes_nothing_and_a_partial_record_is_completed(ddb: Any) -> None:
     rows = [make_row(), make_row(store_name="ssm")]
-    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 2
-    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 0
-    assert table.write_rows(rows[:1], client=ddb, table_name=TABLE) == 0
+    assert writes.write_rows(rows, client=ddb, table_name=TABLE) == 2
+    assert writes.write_rows(rows, client=ddb, table_name=TABLE) == 0
+    assert writes.write_rows(rows[:1], client=ddb, table_name=TABLE) == 0
     ddb.delete_item(
         TableName=TABLE,
-        Key={"pk": {"S": "extension-128-x86_64"}, "sk": {"S": table.sort_key(T0, "inv-1", "ssm")}},
+        Key={"pk": {"S": "extension-128-x86_64"}, "sk": {"S": codec.sort_key(T0, "inv-1", "ssm")}},
     )
-    assert table.write_rows(rows, client=ddb, table_name=TABLE) == 1
+    assert writes.write_rows(rows, client=ddb, table_name=TABLE) == 1
     assert ddb.scan(TableName=TABLE)["Count"] == 2
 
 
 def test_empty_result_is_a_typed_empty_frame(ddb: Any) -> None:
-    frame = table.read_rows(T0, T0 + timedelta(days=1), client=ddb, table_name=TABLE)
-    assert frame.empty and list(frame.columns) == list(table.COLUMNS)
-    assert {c: str(t) for c, t in frame.dtypes.items()} == table.DTYPES
-    assert table.read_rows(T0, T0, client=ddb, table_name=TABLE).empty
+    frame = reads.read_rows(T0, T0 + timedelta(days=1), client=ddb, table_name=TABLE)
+    assert frame.empty and list(frame.columns) == list(schema.COLUMNS)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == schema.DTYPES
+    assert reads.read_rows(T0, T0, client=ddb, table_name=TABLE).empty
 
 
 def test_time_range_is_start_inclusive_end_exclusive_across_days(ddb: Any) -> None:
     times = [T0 - timedelta(days=2), T0 - timedelta(days=1), T0, T0 + timedelta(seconds=1)]
     for i, ts in enumerate(times):
-        table.write_rows([make_row(ts=ts, invocation_id=f"inv-{i}")], client=ddb, table_name=TABLE)
-    frame = table.read_rows(times[1], times[3], client=ddb, table_name=TABLE)
+        writes.write_rows([make_row(ts=ts, invocation_id=f"inv-{i}")], client=ddb, table_name=TABLE)
+    frame = reads.read_rows(times[1], times[3], client=ddb, table_name=TABLE)
     assert frame["invocation_id"].tolist() == ["inv-1", "inv-2"]
-    frame = table.read_rows(times[0], times[3] + timedelta(microseconds=1), client=ddb, table_name=TABLE)
+    frame = reads.read_rows(times[0], times[3] + timedelta(microseconds=1), client=ddb, table_name=TABLE)
     assert frame["invocation_id"].tolist() == ["inv-0", "inv-1", "inv-2", "inv-3"]
 
 
@@ -149,11 +149,11 @@ def test_filters_and_one_probes_history(ddb: Any) -> None:
         make_row(invocation_id="c", store_name="ssm"),
     ]
     for row in rows:
-        table.write_rows([row], client=ddb, table_name=TABLE)
+        writes.write_rows([row], client=ddb, table_name=TABLE)
     window = (T0 - timedelta(days=1), T0 + timedelta(days=1))
 
     def ids(**filters: Any) -> list[str]:
-        return sorted(table.read_rows(*window, client=ddb, table_name=TABLE, **filters)["invocation_id"])
+        return sorted(reads.read_rows(*window, client=ddb, table_name=TABLE, **filters)["invocation_id"])
 
     assert ids() == ["a", "b", "c"]
     assert ids(environment="aws") == ["b"]
@@ -170,16 +170,16 @@ def test_filters_and_one_probes_history(ddb: Any) -> None:
 def test_reads_every_page(ddb: Any) -> None:
     big = [0.5] * 10_000  # ~80 KB packed: a handful of items fill a 1 MB page
     for i in range(40):
-        table.write_rows(
+        writes.write_rows(
             [make_row(ts=T0 + timedelta(seconds=i), invocation_id=f"p{i:02d}", warm_ms=big)],
             client=ddb,
             table_name=TABLE,
         )
-    frame = table.read_rows(T0, T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
+    frame = reads.read_rows(T0, T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
     assert len(frame) == 40 and frame["warm_ms"].map(len).eq(10_000).all()
     assert (
         len(
-            table.read_rows(
+            reads.read_rows(
                 T0, T0 + timedelta(hours=1), probe_key="extension-128-x86_64", client=ddb, table_name=TABLE
             )
         )
@@ -189,24 +189,24 @@ def test_reads_every_page(ddb: Any) -> None:
 
 def test_table_name_comes_from_the_environment(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OBSERVATORY_TABLE_NAME", TABLE)
-    table.write_rows([make_row()], client=ddb)
-    assert len(table.read_rows(T0, T0 + timedelta(seconds=1), client=ddb)) == 1
+    writes.write_rows([make_row()], client=ddb)
+    assert len(reads.read_rows(T0, T0 + timedelta(seconds=1), client=ddb)) == 1
     monkeypatch.delenv("OBSERVATORY_TABLE_NAME")
-    with pytest.raises(table.ConfigError, match="OBSERVATORY_TABLE_NAME"):
-        table.read_rows(T0, T0 + timedelta(seconds=1), client=ddb)
+    with pytest.raises(clients.ConfigError, match="OBSERVATORY_TABLE_NAME"):
+        reads.read_rows(T0, T0 + timedelta(seconds=1), client=ddb)
 
 
 def test_bad_rows_are_refused_before_any_write(ddb: Any) -> None:
-    with pytest.raises(table.RowError, match="invocation_id"):
-        table.write_rows([make_row(), make_row(invocation_id="")], client=ddb, table_name=TABLE)
-    with pytest.raises(table.RowError, match="finite"):
-        table.write_rows([make_row(cold_miss_ms=float("inf"))], client=ddb, table_name=TABLE)
+    with pytest.raises(schema.RowError, match="invocation_id"):
+        writes.write_rows([make_row(), make_row(invocation_id="")], client=ddb, table_name=TABLE)
+    with pytest.raises(schema.RowError, match="finite"):
+        writes.write_rows([make_row(cold_miss_ms=float("inf"))], client=ddb, table_name=TABLE)
     assert ddb.scan(TableName=TABLE)["Count"] == 0
 
 
 def test_unknown_fields_never_reach_the_table(ddb: Any) -> None:
     row = make_row(secret_value="hunter2", fixture_value="hunter2")
-    table.write_rows([row], client=ddb, table_name=TABLE)
+    writes.write_rows([row], client=ddb, table_name=TABLE)
     assert "hunter2" not in repr(ddb.scan(TableName=TABLE)["Items"])
 
 
@@ -215,8 +215,10 @@ def test_oversized_or_colliding_rows_are_refused_before_any_write(ddb: Any) -> N
 
     rng = random.Random(1)
     huge = [rng.random() for _ in range(60_000)]  # ~480 KB packed: over DynamoDB's 400 KB item limit
-    with pytest.raises(table.RowError, match="exceeds"):
-        table.write_rows([make_row(), make_row(store_name="ssm", warm_ms=huge)], client=ddb, table_name=TABLE)
-    with pytest.raises(table.RowError, match="same key"):
-        table.write_rows([make_row(), make_row()], client=ddb, table_name=TABLE)
+    with pytest.raises(schema.RowError, match="exceeds"):
+        writes.write_rows(
+            [make_row(), make_row(store_name="ssm", warm_ms=huge)], client=ddb, table_name=TABLE
+        )
+    with pytest.raises(schema.RowError, match="same key"):
+        writes.write_rows([make_row(), make_row()], client=ddb, table_name=TABLE)
     assert ddb.scan(TableName=TABLE)["Count"] == 0

@@ -16,7 +16,8 @@ from typing import Any
 import boto3
 import pytest
 
-from collector import aws, config, handler, table
+from collector import config, handler
+from datastore import clients, reads, schema
 from tests.conftest import load_event
 
 
@@ -27,24 +28,24 @@ class _Context:
 
 @pytest.fixture()
 def deployed(aws_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    """A table made by table.create_table and a queue on the endpoint; the collector's environment set."""
+    """A table made by schema.create_table and a queue on the endpoint; the collector's environment set."""
     suffix = uuid.uuid4().hex[:8]
     ddb = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     sqs = boto3.client("sqs", endpoint_url=aws_endpoint, region_name="us-east-1")
     table_name = f"slo-observations-{suffix}"
-    table.create_table(ddb, table_name)
+    schema.create_table(ddb, table_name)
     queue_url = sqs.create_queue(QueueName=f"slo-collector-dlq-{suffix}")["QueueUrl"]
     monkeypatch.setenv("AWS_ENDPOINT_URL", aws_endpoint)
     monkeypatch.setenv("OBSERVATORY_TABLE_NAME", table_name)
     monkeypatch.setenv("OBSERVATORY_DLQ_URL", queue_url)
     monkeypatch.setenv("OBSERVATORY_RETENTION_DAYS", "14")
     config.get_settings.cache_clear()
-    aws.reset_clients()
+    clients.reset_clients()
     try:
         yield {"ddb": ddb, "sqs": sqs, "table": table_name, "queue_url": queue_url}
     finally:
         config.get_settings.cache_clear()
-        aws.reset_clients()
+        clients.reset_clients()
         ddb.delete_table(TableName=table_name)
         sqs.delete_queue(QueueUrl=queue_url)
 
@@ -70,16 +71,16 @@ def test_handler_to_rows_round_trip_over_http(deployed: dict[str, Any]) -> None:
     assert results == ["written", "duplicate", "written", "duplicate"]
 
     start, end = datetime(2026, 11, 27, tzinfo=UTC), datetime(2026, 11, 28, tzinfo=UTC)
-    frame = table.read_rows(start, end)  # client and table from the environment, like the dashboard
-    assert list(frame.columns) == list(table.COLUMNS)
-    assert {c: str(t) for c, t in frame.dtypes.items()} == table.DTYPES
+    frame = reads.read_rows(start, end)  # client and table from the environment, like the dashboard
+    assert list(frame.columns) == list(schema.COLUMNS)
+    assert {c: str(t) for c, t in frame.dtypes.items()} == schema.DTYPES
     assert frame[["store", "status"]].values.tolist() == [
         ["secretsmanager", "ok"],
         ["ssm", "error"],
         ["none", "failed"],
     ]
     assert frame.iloc[0]["warm_ms"] == success["responsePayload"]["stores"][0]["warm_ms"]
-    assert table.read_rows(start, end, probe_key="extension-128-x86_64", store="ssm")["store"].tolist() == [
+    assert reads.read_rows(start, end, probe_key="extension-128-x86_64", store="ssm")["store"].tolist() == [
         "ssm"
     ]
     assert _letters(deployed["sqs"], deployed["queue_url"]) == []
@@ -107,8 +108,8 @@ def test_fleet_read_spans_day_partitions(deployed: dict[str, Any]) -> None:
             record["invocation_id"] = event["requestContext"]["requestId"] = f"inv-{day}-{probe}"
             record["started_at"] = (t0 + timedelta(days=day, seconds=probe)).isoformat()
             assert handler.handler(event, _Context())["rows"] == 2
-    frame = table.read_rows(t0, t0 + timedelta(days=5))
+    frame = reads.read_rows(t0, t0 + timedelta(days=5))
     assert len(frame) == 24 and frame["ts"].is_monotonic_increasing
     assert frame["ts"].dt.strftime("%Y-%m-%d").nunique() == 5  # 20th..24th: five by_day partitions
-    one_day = table.read_rows(t0 + timedelta(days=1), t0 + timedelta(days=2))
+    one_day = reads.read_rows(t0 + timedelta(days=1), t0 + timedelta(days=2))
     assert sorted(set(one_day["invocation_id"])) == ["inv-1-0", "inv-1-1", "inv-1-2"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from collector import table
+from datastore import digest_table, reads, schema, writes
 from tests.conftest import REPO_ROOT, load_event
 
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
@@ -28,6 +28,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import collector.handler
 assert "pandas" not in sys.modules
+assert sys.modules["datastore.writes"].__file__.startswith(sys.argv[1])  # the data layer came in the zip
 event = json.loads(sys.stdin.read())
 class Context:
     aws_request_id = "zip-run"
@@ -60,7 +61,7 @@ def test_the_zip_alone_writes_rows_over_http(collector_zip: Path, aws_endpoint: 
     ddb = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     sqs = boto3.client("sqs", endpoint_url=aws_endpoint, region_name="us-east-1")
     table_name = f"slo-zip-{suffix}"
-    table.create_table(ddb, table_name)
+    schema.create_table(ddb, table_name)
     queue = sqs.create_queue(QueueName=f"slo-zip-dlq-{suffix}")["QueueUrl"]
     env = {
         "AWS_ENDPOINT_URL": aws_endpoint,
@@ -84,7 +85,7 @@ def test_the_zip_alone_writes_rows_over_http(collector_zip: Path, aws_endpoint: 
         outcome, botocore_file = result.stdout.strip().splitlines()
         assert json.loads(outcome)["result"] == "written"
         assert botocore_file.startswith(str(tmp_path / "task"))  # the zip's SDK, not the venv's
-        frame = table.read_rows(
+        frame = reads.read_rows(
             datetime(2026, 11, 27, tzinfo=UTC),
             datetime(2026, 11, 28, tzinfo=UTC),
             client=ddb,
@@ -101,6 +102,7 @@ import json, sys
 sys.path.insert(0, sys.argv[1])
 import collector.compactor
 assert "pandas" not in sys.modules and "numpy" not in sys.modules
+assert sys.modules["datastore.digest_table"].__file__.startswith(sys.argv[1])
 print(json.dumps(collector.compactor.handler({"days": ["2026-11-27"]}, None)))
 print(sys.modules["ddsketch"].__file__)
 """
@@ -114,12 +116,12 @@ def test_the_zip_alone_digests_a_day_over_http(
         archive.extractall(tmp_path / "task")
     ddb = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     table_name = f"slo-zip-digest-{uuid.uuid4().hex[:8]}"
-    table.create_table(ddb, table_name)
+    schema.create_table(ddb, table_name)
     from collector.contract import parse_destination
     from collector.rows import rows_for
 
     rows = rows_for(parse_destination(load_event("destination_success.json")))
-    table.write_rows(rows, client=ddb, table_name=table_name)
+    writes.write_rows(rows, client=ddb, table_name=table_name)
     env = {
         "AWS_ENDPOINT_URL": aws_endpoint,
         "AWS_ACCESS_KEY_ID": "testing",
@@ -140,7 +142,7 @@ def test_the_zip_alone_digests_a_day_over_http(
         outcome, ddsketch_file = result.stdout.strip().splitlines()
         assert [d["rows"] for d in json.loads(outcome)["digested"]] == [2]
         assert ddsketch_file.startswith(str(tmp_path / "task"))  # the sketch library ships in the zip
-        (day,) = table.read_digests("2026-11-27", "2026-11-27", client=ddb, table_name=table_name)
+        (day,) = digest_table.read_digests("2026-11-27", "2026-11-27", client=ddb, table_name=table_name)
         assert [d.probe_key for d in day.digests] == [rows[0]["probe_key"]]
         assert day.digests[0].stores["secretsmanager"].metrics["warm_hit"].n == rows[0]["warm_n"]
     finally:

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collector.sketch import RELATIVE_ACCURACY
 from dashboard import stats
 from dashboard.digests import DigestFrames
+from datastore.sketch import RELATIVE_ACCURACY
 
 TREND_QS = (50, 75, 90, 95, 99)  # the Trends page's choices; its band is p10-p90
 

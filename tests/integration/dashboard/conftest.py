@@ -14,9 +14,10 @@ import pytest
 
 from bench.bench_dashboard import destination_events, write_events
 from collector.contract import parse_destination
-from collector.digest import digest_rows
 from collector.rows import rows_for
-from collector.table import create_table, digest_items
+from datastore.digest_table import digest_items
+from datastore.digesting import digest_rows
+from datastore.schema import create_table
 
 FAILING_PROBE = "powertools-128-x86_64"
 HOURS = 6

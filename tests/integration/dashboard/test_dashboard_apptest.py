@@ -162,20 +162,20 @@ def test_runs_filters_and_offers_csv(fleet_table: Table, app_env: Any) -> None:
 def test_sidebar_filter_applies_without_a_new_query(
     fleet_table: Table, app_env: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from collector import table
+    from datastore import digest_table, reads
 
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     _run(at.switch_page("app_pages/runs.py"))  # Runs reads its own window once
     calls: list[Any] = []
-    for name in ("read_rows", "read_digest_wires"):
-        real = getattr(table, name)
+    for module, name in ((reads, "read_rows"), (digest_table, "read_digest_wires")):
+        real = getattr(module, name)
 
         def counting(*args: Any, _real: Any = real, **kwargs: Any) -> Any:
             calls.append(args)
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(table, name, counting)
+        monkeypatch.setattr(module, name, counting)
     at.sidebar.multiselect(key="f_strategy").set_value(["dict"])
     _run(at)
     assert set(at.dataframe[0].value["Strategy"]) == {"dict cache"}

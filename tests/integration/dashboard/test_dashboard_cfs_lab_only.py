@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector.table import create_table
+from datastore.schema import create_table
 
 from .conftest import INTERVAL_S, Table, _client
 from .test_dashboard_apptest import APP, _run

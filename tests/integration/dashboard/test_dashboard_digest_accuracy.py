@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import boto3
 
 from bench.bench_dashboard import destination_events, write_events
-from collector import compactor, table
+from collector import compactor
 from dashboard import data
 from dashboard.config import load_settings
+from datastore import reads, schema
 
 from .accuracy import check_every_percentile
 
@@ -20,7 +21,7 @@ def test_every_percentile_from_digests_is_within_one_percent_of_the_rows(
 ) -> None:
     name = f"slo-dash-acc-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
-    table.create_table(client, name)
+    schema.create_table(client, name)
     today = datetime.now(UTC).date()
     first = datetime(today.year, today.month, today.day, tzinfo=UTC) - timedelta(days=3)
     # three closed days of the lab's fleet every hour: CFS-quantised hits at 128 MB, failures, a layer change
@@ -33,5 +34,5 @@ def test_every_percentile_from_digests_is_within_one_percent_of_the_rows(
     )
     loaded = data.query(settings, client)
     assert loaded.digested_days == 3 and loaded.rows_read == 0  # closed days: digests only, no row read
-    rows = table.read_rows(first, first + timedelta(days=3), client=client, table_name=name)
+    rows = reads.read_rows(first, first + timedelta(days=3), client=client, table_name=name)
     assert check_every_percentile(loaded.frames, rows, "day") > 500

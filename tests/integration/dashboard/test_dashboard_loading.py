@@ -10,9 +10,10 @@ import boto3
 import pytest
 
 from bench.bench_dashboard import destination_events, write_events
-from collector import compactor, table
+from collector import compactor
 from dashboard import data
 from dashboard.config import load_settings
+from datastore import digest_table, reads, schema
 
 
 def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
@@ -20,7 +21,7 @@ def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
 ) -> None:
     name = f"slo-dash-load-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
-    table.create_table(client, name)
+    schema.create_table(client, name)
     now = datetime.now(UTC)
     today = now.date()
     three_days_ago = datetime(today.year, today.month, today.day, 1, tzinfo=UTC) - timedelta(days=3)
@@ -39,14 +40,14 @@ def test_closed_days_come_from_digests_and_only_undigested_days_from_rows(
         {"AWS_ENDPOINT_URL": aws_endpoint, "OBSERVATORY_TABLE_NAME": name, "OBSERVATORY_DASHBOARD_DAYS": "7"}
     )
     calls: list[tuple[str, Any]] = []
-    for fn in ("read_rows", "read_digest_wires"):
-        real = getattr(table, fn)
+    for module, fn in ((reads, "read_rows"), (digest_table, "read_digest_wires")):
+        real = getattr(module, fn)
 
         def counting(*args: Any, _real: Any = real, _fn: str = fn, **kwargs: Any) -> Any:
             calls.append((_fn, args[0]))
             return _real(*args, **kwargs)
 
-        monkeypatch.setattr(table, fn, counting)
+        monkeypatch.setattr(module, fn, counting)
     loaded = data.load(settings)
     stores = loaded.frames.stores
     assert loaded.digested_days == 1  # three days ago, from its digest

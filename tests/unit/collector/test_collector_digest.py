@@ -1,4 +1,4 @@
-"""collector.digest: the rows of a day folded into one mergeable digest per probe (and store)."""
+"""datastore.digest, .digesting: the rows of a day folded into one mergeable digest per probe (and store)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from collector import table
-from collector.digest import DigestError, ProbeDigest, digest_rows, merge_digests
-from collector.sketch import RELATIVE_ACCURACY
+from datastore import codec, digest_table
+from datastore.digest import DigestError, ProbeDigest, merge_digests
+from datastore.digesting import digest_rows
+from datastore.sketch import RELATIVE_ACCURACY
 
 DAY = datetime(2026, 11, 27, tzinfo=UTC)
 
@@ -159,12 +160,13 @@ def _heavy_day(probes: int) -> list[ProbeDigest]:
 
 def test_a_200_probe_day_fits_a_few_small_items() -> None:
     digests = _heavy_day(200)
-    items = table.digest_items(DAY.date(), digests, computed_at=DAY + timedelta(days=1))
-    sizes = [table.item_size(item) for item in items]
-    assert len(items) == table.shards_for(digests) == 8  # ~730 KB compressed, cut near 100 KB
+    items = digest_table.digest_items(DAY.date(), digests, computed_at=DAY + timedelta(days=1))
+    sizes = [codec.item_size(item) for item in items]
+    assert len(items) == digest_table.shards_for(digests) == 8  # ~730 KB compressed, cut near 100 KB
     assert max(sizes) < 200 * 1024  # measured ~116 KB: well inside DynamoDB's 400 KB item limit
     assert sum(int(item["meta"]["S"].split("|")[1]) for item in items) == 200
-    assert [table.shards_for(digests[:40]), table.shards_for([])] == [2, 1]  # small fleets: one or two items
+    # small fleets: one or two items
+    assert [digest_table.shards_for(digests[:40]), digest_table.shards_for([])] == [2, 1]
     assert all("day" not in item for item in items)  # never in the by_day index of rows
-    again = [d for item in items for d in table.unpack_digests(bytes(item["d"]["B"]))]
+    again = [d for item in items for d in digest_table.unpack_digests(bytes(item["d"]["B"]))]
     assert sorted(d.probe_key for d in again) == sorted(d.probe_key for d in digests)

@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
-from collector import table
 from collector.contract import (
     InvalidRecordError,
     parse_destination,
     parse_probe_record,
     probe_key_fits,
 )
-from collector.digest import SEEN_FIELDS, ProbeDigest, digest_rows, merge_digests
 from collector.rows import rows_for
+from datastore import codec, reads
+from datastore.digest import SEEN_FIELDS, ProbeDigest, merge_digests
+from datastore.digesting import digest_rows
 from tests.conftest import load_event
 
 DAY = datetime(2026, 11, 27, tzinfo=UTC)
@@ -126,7 +127,7 @@ def test_table_items_round_trip_the_new_columns_and_old_items_read_as_subsegment
     (row, _) = rows_for(
         parse_probe_record(record(tracing="patch_all", probe_key="extension-128-x86_64-patch_all"))
     )
-    decoded = table._decode(table.to_item(row))
+    decoded = codec.from_item(codec.to_item(row))
     assert (decoded["tracing"], decoded["host_cpu"], decoded["host_ref_ms"]) == (
         "patch_all",
         HOST["cpu"],
@@ -135,16 +136,16 @@ def test_table_items_round_trip_the_new_columns_and_old_items_read_as_subsegment
     old = dict(row)
     for name in ("tracing", "host_cpu", "host_ref_ms"):
         old.pop(name)
-    item = table.to_item(old)
+    item = codec.to_item(old)
     assert '"tracing"' not in item["m"]["S"]
-    decoded = table._decode(item)
+    decoded = codec.from_item(item)
     assert (decoded["tracing"], decoded["host_cpu"], decoded["host_ref_ms"]) == ("subsegments", None, None)
 
 
 def test_the_frame_has_the_new_columns() -> None:
     (row, _) = rows_for(parse_probe_record(record()))
     old = {k: v for k, v in row.items() if k != "tracing"}
-    frame = table.rows_to_frame([row, old])
+    frame = reads.rows_to_frame([row, old])
     assert {"tracing", "host_cpu", "host_ref_ms"} <= set(frame.columns)
     assert list(frame["tracing"]) == ["subsegments", "subsegments"]
     assert frame["host_ref_ms"].dtype == "float64" and list(frame["host_ref_ms"]) == [412.3, 412.3]

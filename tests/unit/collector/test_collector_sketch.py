@@ -1,4 +1,4 @@
-"""collector.sketch: DDSketch bins at 1 % relative accuracy, mergeable, with a compact wire form."""
+"""datastore.sketch: DDSketch bins at 1 % relative accuracy, mergeable, with a compact wire form."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import numpy as np
 import pytest
 
-from collector.sketch import RELATIVE_ACCURACY, Sketch, SketchError, key_of, value_of
+from datastore.sketch import RELATIVE_ACCURACY, Sketch, SketchError, key_of, value_of
 
 QS = (0.0, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99, 1.0)
 

@@ -1,4 +1,4 @@
-"""Test frames shaped exactly as contract §4 (`collector.table.read_rows`), built by hand for pure tests."""
+"""Test frames shaped exactly as contract §4 (`datastore.reads.read_rows`), built by hand for pure tests."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from collector.table import COLUMNS
+from datastore.schema import COLUMNS
 
 CONTRACT_COLUMNS = list(COLUMNS)  # the columns read_rows returns, from their one owner
 DEFAULT_RUNTIME = "python3.11"
@@ -108,8 +108,8 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def digests_of(df: pd.DataFrame, bucket: str = "hour") -> Any:
     """The rows of `df` as the dashboard works from them: digested (per hour by default), as frames."""
-    from collector.digest import digest_rows
     from dashboard.digests import wires_to_frames
+    from datastore.digesting import digest_rows
 
     records = df.to_dict("records")
     wires = [d.to_wire() for d in digest_rows(records, bucket)]  # type: ignore[arg-type]

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from dashboard import charts, compare_charts, sketches, stats
+from dashboard import charts, compare_charts, cost_model, sketches, stats
 from dashboard.config import PRICES_PATH
 
 from .frames import digests_of, frame, row
@@ -69,8 +69,8 @@ def test_memory_figure_uses_log_axes_with_units() -> None:
 
 
 def test_cost_figure_plots_total_per_million() -> None:
-    prices = stats.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
-    costs = stats.cost_table(digests_of(_rows()), prices, 5, 60)
+    prices = cost_model.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
+    costs = cost_model.cost_table(digests_of(_rows()), prices, 5, 60)
     fig = charts.cost_figure(costs, 5, "prices-us-east-1.json")
     assert fig.layout.yaxis.title.text == "Cost per million fetches (USD, estimate)"
     assert fig.layout.xaxis.type == "log" and fig.layout.yaxis.type == "log"

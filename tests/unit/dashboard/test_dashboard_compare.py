@@ -8,9 +8,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from collector.digest import digest_rows
 from dashboard import charts, compare, compare_charts, data, labels, stats, ui
 from dashboard.digests import wires_to_frames
+from datastore.digesting import digest_rows
 
 from .frames import digests_of, frame, row
 

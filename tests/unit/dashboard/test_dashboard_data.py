@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from botocore import exceptions as bce
 
-from collector.table import TableError
 from dashboard import data, ui
 from dashboard.config import ConfigError, load_settings
+from datastore.clients import ConfigError as TableConfigError
+from datastore.schema import TableError
 
 from .frames import digests_of, frame, row
 
@@ -94,6 +95,9 @@ def test_settings_read_from_environment_with_defaults() -> None:
         (bce.ClientError({"Error": {"Code": "ResourceNotFoundException"}}, "Query"), data.MISSING_TABLE),
         (bce.ClientError({"Error": {"Code": "UnrecognizedClientException"}}, "Query"), data.CREDENTIALS),
         (ValueError("odd"), data.OTHER),
+        (TableConfigError("OBSERVATORY_TABLE_NAME is not set"), data.CONFIG),
+        (ConfigError("OBSERVATORY_DASHBOARD_DAYS must be a whole number"), data.CONFIG),
+        (type("ConfigError", (Exception,), {})("a stranger's class, named alike"), data.OTHER),  # by type
     ],
 )
 def test_classify_walks_the_store_error_chain(error: Exception, kind: str) -> None:

@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from collector.digest import digest_rows, merge_digests
-from collector.sketch import RELATIVE_ACCURACY
 from dashboard import digests, sketches, stats
+from datastore.digest import merge_digests
+from datastore.digesting import digest_rows
+from datastore.sketch import RELATIVE_ACCURACY
 
 from .frames import digests_of, frame, row
 

@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import stats
+from dashboard import cost_model, stats
 from dashboard.config import PRICES_PATH
 
 from .frames import digests_of, frame, row
 
 
 @pytest.fixture(scope="module")
-def prices() -> stats.PriceTable:
-    return stats.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
+def prices() -> cost_model.PriceTable:
+    return cost_model.PriceTable.from_json(json.loads(PRICES_PATH.read_text()))
 
 
 def test_percentile_interpolates_like_numpy_and_ignores_missing() -> None:
@@ -194,29 +194,30 @@ def test_two_values_that_go_on_together_are_one_change_not_one_a_day() -> None:
     assert ch[["before", "after"]].values.tolist() == [["a", "b"]]
 
 
-def test_lambda_and_api_cost_follow_the_price_table(prices: stats.PriceTable) -> None:
+def test_lambda_and_api_cost_follow_the_price_table(prices: cost_model.PriceTable) -> None:
     # 1 s at 1024 MB is one GB-second.
-    assert stats.lambda_usd_per_million(1000, 1024, "x86_64", prices) == pytest.approx(1e6 * 0.0000166667)
-    assert stats.lambda_usd_per_million(1000, 1024, "arm64", prices) < stats.lambda_usd_per_million(
+    one_gb_s = cost_model.lambda_usd_per_million(1000, 1024, "x86_64", prices)
+    assert one_gb_s == pytest.approx(1e6 * 0.0000166667)
+    assert cost_model.lambda_usd_per_million(1000, 1024, "arm64", prices) < cost_model.lambda_usd_per_million(
         1000, 1024, "x86_64", prices
     )
-    assert stats.api_usd_per_million(1.0, "secretsmanager", prices) == pytest.approx(5.0)
-    assert stats.api_usd_per_million(1.0, "ssm", prices) == 0.0
-    with pytest.raises(stats.StatsError):
-        stats.api_usd_per_million(1.0, "none", prices)
-    with pytest.raises(stats.StatsError):
-        stats.lambda_usd_per_million(1, 128, "sparc", prices)
+    assert cost_model.api_usd_per_million(1.0, "secretsmanager", prices) == pytest.approx(5.0)
+    assert cost_model.api_usd_per_million(1.0, "ssm", prices) == 0.0
+    with pytest.raises(cost_model.CostModelError):
+        cost_model.api_usd_per_million(1.0, "none", prices)
+    with pytest.raises(cost_model.CostModelError):
+        cost_model.lambda_usd_per_million(1, 128, "sparc", prices)
 
 
 def test_miss_fraction_depends_on_call_rate_and_ttl() -> None:
-    assert stats.miss_fraction("sdk", 10, 60) == 1.0
-    assert stats.miss_fraction("dict", 10, 60) == pytest.approx(1 / 600)
-    assert stats.miss_fraction("extension", 0.001, 60) == 1.0
-    with pytest.raises(stats.StatsError):
-        stats.miss_fraction("dict", 0, 60)
+    assert cost_model.miss_fraction("sdk", 10, 60) == 1.0
+    assert cost_model.miss_fraction("dict", 10, 60) == pytest.approx(1 / 600)
+    assert cost_model.miss_fraction("extension", 0.001, 60) == 1.0
+    with pytest.raises(cost_model.CostModelError):
+        cost_model.miss_fraction("dict", 0, 60)
 
 
-def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None:
+def test_cost_table_names_cheapest_and_fastest(prices: cost_model.PriceTable) -> None:
     df = frame(
         [
             row("2026-11-27T05:00", strategy="sdk", cold_miss_ms=60.0, warm_ms=[30.0] * 9),
@@ -225,9 +226,8 @@ def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None
             row("2026-11-27T05:00", strategy="dict", store="none", status="failed", cold_miss_ms=None),
         ]
     )
-    costs = stats.cost_table(digests_of(df), prices, fetches_per_second=10, cache_ttl_seconds=60).set_index(
-        "strategy"
-    )
+    costs = cost_model.cost_table(digests_of(df), prices, fetches_per_second=10, cache_ttl_seconds=60)
+    costs = costs.set_index("strategy")
     assert set(costs.index) == {"sdk", "dict", "extension"}
     assert costs.loc["sdk", "api_calls_per_fetch"] == pytest.approx(1.0)
     assert costs.loc["sdk", "api_usd"] == pytest.approx(5.0)
@@ -235,9 +235,9 @@ def test_cost_table_names_cheapest_and_fastest(prices: stats.PriceTable) -> None
     assert costs.loc["extension", "api_calls_per_fetch"] == pytest.approx(1 / 600)  # assumed one per miss
     expected = 1 / 600 * 60.0 + (1 - 1 / 600) * 0.001
     assert costs.loc["dict", "expected_ms"] == pytest.approx(expected)
-    best = stats.best_choices(costs.reset_index())
+    best = cost_model.best_choices(costs.reset_index())
     assert best["cheapest"]["strategy"] == "dict" and best["fastest"]["strategy"] == "dict"
-    assert stats.best_choices(costs.iloc[0:0]) == {}
+    assert cost_model.best_choices(costs.iloc[0:0]) == {}
 
 
 def test_distributions_merge_each_strategy_and_tier() -> None:

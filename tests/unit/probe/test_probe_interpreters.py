@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from collector.contract import parse_probe_record
-from collector.vocabulary import LAB_RUNTIMES
+from datastore.vocabulary import LAB_RUNTIMES
 from lab.runtime.interpreters import find_interpreter
 from lab.runtime.lambda_errors import InterpreterNotFoundError
 

@@ -34,6 +34,9 @@ def fake_repo(root: Path, layer: bool = True) -> Path:
     _write(root / "functions/probe/test_probe_here.py", "def test(): pass\n")
     _write(root / "collector/__init__.py", "")
     _write(root / "collector/handler.py", "def handler(event, context):\n    return None\n")
+    _write(root / "datastore/__init__.py", "")  # the data layer the collector imports: in its zip
+    _write(root / "datastore/schema.py", "COLUMNS = ()\n")
+    _write(root / "datastore/__pycache__/schema.cpython-311.pyc", "bytecode")
     _write(root / "lab/__init__.py", "")
     _write(root / "lab/runtime/service.py", "NOT_IN_LAYER = 1\n")
     if layer:
@@ -104,7 +107,12 @@ def test_layout_of_the_three_artifacts(tmp_path: Path) -> None:
         "python/fakepkg-1.0.dist-info/METADATA",
         "python/fakepkg/__init__.py",
     ]
-    assert names(out / "collector-python3.11-arm64.zip") == ["collector/__init__.py", "collector/handler.py"]
+    assert names(out / "collector-python3.11-arm64.zip") == [
+        "collector/__init__.py",
+        "collector/handler.py",
+        "datastore/__init__.py",
+        "datastore/schema.py",
+    ]
     assert names(out / "extension-layer-arm64.zip") == [
         "extensions/slo-parameters-secrets",
         "slo-parameters-secrets/lab/__init__.py",

@@ -1,0 +1,81 @@
+"""Lazily created boto3 clients, one per service and endpoint, and where they point: the endpoint
+(`AWS_ENDPOINT_URL`) and, when a caller names none, the table (`OBSERVATORY_TABLE_NAME`)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+_LOCK = threading.Lock()
+_CLIENTS: dict[tuple[str, str | None, int], Any] = {}
+
+# botocore's "standard" retry mode retries throttling, 5xx and connection errors with exponential backoff and
+# jitter; after the last attempt the error surfaces so Lambda's own retry takes the event.
+MAX_ATTEMPTS = 5
+
+
+WRITE_TIMEOUT_S = 10  # a write answers in milliseconds; a stuck one is better retried
+READ_TIMEOUT_S = 60  # a 1 MB query page from a busy local endpoint can take seconds
+
+
+class ConfigError(Exception):
+    """A required setting is missing or malformed."""
+
+
+def endpoint_from_env() -> str | None:
+    """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS)."""
+    return os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+
+
+def table_name_from_env(environ: Mapping[str, str] | None = None, needed_by: str = "the collector") -> str:
+    """`OBSERVATORY_TABLE_NAME`, or ConfigError saying who needs it."""
+    env = os.environ if environ is None else environ
+    table = env.get("OBSERVATORY_TABLE_NAME", "").strip()
+    if not table:
+        raise ConfigError(f"OBSERVATORY_TABLE_NAME is not set: {needed_by} needs its DynamoDB table")
+    return table
+
+
+def client_config(read_timeout: int = WRITE_TIMEOUT_S) -> Any:
+    """The botocore Config every collector client uses: bounded timeouts, standard retries."""
+    from botocore.config import Config
+
+    return Config(
+        retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+        connect_timeout=5,
+        read_timeout=read_timeout,
+        max_pool_connections=16,
+    )
+
+
+def get_client(service: str, endpoint_url: str | None = None, read_timeout: int = WRITE_TIMEOUT_S) -> Any:
+    """A cached boto3 client for `service`; endpoint `endpoint_url`, else `AWS_ENDPOINT_URL`, else AWS."""
+    endpoint = endpoint_url or endpoint_from_env()
+    key = (service, endpoint, read_timeout)
+    with _LOCK:
+        client = _CLIENTS.get(key)
+        if client is None:
+            import boto3
+
+            client = boto3.client(service, endpoint_url=endpoint, config=client_config(read_timeout))
+            _CLIENTS[key] = client
+        return client
+
+
+def reset_clients() -> None:
+    """Forget cached clients (tests that switch endpoints or mocks call this)."""
+    with _LOCK:
+        _CLIENTS.clear()
+
+
+def resolve(client: Any, table_name: str | None, read_timeout: int = WRITE_TIMEOUT_S) -> tuple[Any, str]:
+    """The DynamoDB client and table a read or write uses: the ones given, else the cached client and
+    `OBSERVATORY_TABLE_NAME`."""
+    if table_name is None:
+        try:
+            table_name = table_name_from_env()
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (or pass table_name=)") from None
+    return (client if client is not None else get_client("dynamodb", read_timeout=read_timeout)), table_name

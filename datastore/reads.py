@@ -1,0 +1,207 @@
+"""Reading rows back (contract §4): as the dashboard's typed DataFrame, or one by one for the compactor.
+
+One probe's history is a Query on `pk`; the whole fleet is one Query per `day` partition of the `by_day`
+index, partitions fetched concurrently, every page read. No scans. Items are decoded by `codec.from_item`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from .clients import READ_TIMEOUT_S, resolve
+from .codec import as_day, format_ts, from_item, parse_ts
+from .schema import (
+    COLUMNS,
+    FILTERABLE,
+    FLOAT_COLUMNS,
+    GSI_BY_DAY,
+    INT_COLUMNS,
+    MAX_READ_WORKERS,
+    NULLABLE_INT_COLUMNS,
+    STRING_COLUMNS,
+    Row,
+    TableError,
+)
+from .vocabulary import DEFAULT_TRACING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+def _as_utc(value: datetime | date | str) -> datetime:
+    if isinstance(value, str):
+        return parse_ts(value)
+    if not isinstance(value, datetime):  # a date: its midnight UTC
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def days_between(start: datetime, end: datetime) -> list[str]:
+    """The `day` partitions that hold rows with start <= ts < end."""
+    if end <= start:
+        return []
+    last = (end - timedelta(microseconds=1)).date()
+    day = start.date()
+    out = []
+    while day <= last:
+        out.append(day.isoformat())
+        day += timedelta(days=1)
+    return out
+
+
+def _filter_expression(filters: Mapping[str, Any]) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    clauses: list[str] = []
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for field, kind in FILTERABLE.items():
+        wanted = filters.get(field)
+        if wanted is None:
+            continue
+        options = [wanted] if isinstance(wanted, str | int) else list(wanted)
+        if not options:
+            return "attribute_not_exists(pk)", {}, {}  # an empty selection matches nothing
+        names[f"#{field}"] = field
+        placeholders = []
+        for i, option in enumerate(options):
+            key = f":{field}{i}"
+            values[key] = {"N": str(int(option))} if kind == "N" else {"S": str(option)}
+            placeholders.append(key)
+        clauses.append(f"#{field} IN ({', '.join(placeholders)})")
+    return (" AND ".join(clauses) or None), names, values
+
+
+def query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Query returns, page after page."""
+    paginator = client.get_paginator("query")
+    for page in paginator.paginate(**request):
+        yield from page.get("Items", [])
+
+
+def empty_frame() -> pd.DataFrame:
+    """The DataFrame read_rows returns when nothing matches: every column, typed, no rows."""
+    return rows_to_frame([])
+
+
+def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
+    """Decoded rows as the typed, tidy contract §4 DataFrame (sorted by ts, then probe key and store)."""
+    import pandas as pd
+
+    rows = list(rows)
+    data: dict[str, Any] = {name: [row.get(name) for row in rows] for name in COLUMNS}
+    data["tracing"] = [DEFAULT_TRACING if value is None else value for value in data["tracing"]]
+    frame = pd.DataFrame({name: pd.Series(data[name], dtype="object") for name in COLUMNS})
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True, format="ISO8601").astype("datetime64[ns, UTC]")
+    for name in STRING_COLUMNS:
+        frame[name] = frame[name].astype("str")
+    for name in FLOAT_COLUMNS:
+        frame[name] = pd.to_numeric(frame[name]).astype("float64")
+    for name in INT_COLUMNS:
+        frame[name] = frame[name].fillna(0).astype("int64")
+    for name in NULLABLE_INT_COLUMNS:
+        frame[name] = frame[name].astype("Int64")
+    frame["cold_start"] = frame["cold_start"].fillna(False).astype("bool")
+    frame["warm_ms"] = pd.Series([list(v) if v is not None else [] for v in data["warm_ms"]], dtype="object")
+    if len(frame):
+        frame = frame.sort_values(["ts", "probe_key", "store"], kind="stable").reset_index(drop=True)
+    return frame[list(COLUMNS)]
+
+
+def read_rows(
+    start: datetime | date | str,
+    end: datetime | date | str,
+    *,
+    probe_key: str | None = None,
+    environment: str | Iterable[str] | None = None,
+    strategy: str | Iterable[str] | None = None,
+    store: str | Iterable[str] | None = None,
+    memory_mb: int | Iterable[int] | None = None,
+    architecture: str | Iterable[str] | None = None,
+    region: str | Iterable[str] | None = None,
+    client: Any = None,
+    table_name: str | None = None,
+) -> pd.DataFrame:
+    """Rows with start <= ts < end as the typed contract §4 DataFrame; empty (typed) when nothing matches.
+
+    With `probe_key`: one probe's history (a Query on `pk`). Otherwise the whole fleet: one Query per `day`
+    partition of the `by_day` index, partitions fetched concurrently, every page read. Each filter takes one
+    value or a collection of values (matched with IN) and is applied by DynamoDB.
+    """
+    client, table_name = resolve(client, table_name, READ_TIMEOUT_S)
+    lo, hi = _as_utc(start), _as_utc(end)
+    if hi <= lo:
+        return empty_frame()
+    filter_expr, names, values = _filter_expression(
+        {
+            "environment": environment,
+            "strategy": strategy,
+            "store": store,
+            "memory_mb": memory_mb,
+            "architecture": architecture,
+            "region": region,
+        }
+    )
+
+    def request(hash_name: str, hash_value: str, index: str | None) -> dict[str, Any]:
+        req: dict[str, Any] = {
+            "TableName": table_name,
+            "KeyConditionExpression": "#h = :h AND #sk BETWEEN :lo AND :hi",
+            "ExpressionAttributeNames": {"#h": hash_name, "#sk": "sk", **names},
+            "ExpressionAttributeValues": {
+                ":h": {"S": hash_value},
+                ":lo": {"S": format_ts(lo)},
+                ":hi": {"S": format_ts(hi)},
+                **values,
+            },
+        }
+        if index:
+            req["IndexName"] = index
+        if filter_expr:
+            req["FilterExpression"] = filter_expr
+        return req
+
+    # sk BETWEEN fmt(lo) AND fmt(hi): a row at exactly lo sorts after fmt(lo) ("…Z#id"), a row at exactly hi
+    # sorts after fmt(hi) too, so the range is [lo, hi).
+    if probe_key is not None:
+        try:
+            items = list(query_all(client, request("pk", probe_key, None)))
+        except Exception as exc:
+            raise TableError(f"reading probe {probe_key!r} from {table_name} failed: {exc}") from exc
+        return rows_to_frame(from_item(item) for item in items)
+
+    days = days_between(lo, hi)
+
+    def fetch(day: str) -> list[dict[str, Any]]:
+        return list(query_all(client, request("day", day, GSI_BY_DAY)))
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(days)))) as pool:
+            pages = list(pool.map(fetch, days))
+    except Exception as exc:
+        window = f"{format_ts(lo)} to {format_ts(hi)}"
+        raise TableError(f"reading {table_name} from {window} failed: {exc}") from exc
+    return rows_to_frame(from_item(item) for items in pages for item in items)
+
+
+def iter_day_rows(day: date | str, *, client: Any = None, table_name: str | None = None) -> Iterator[Row]:
+    """Every row of one UTC day, decoded page by page (the compactor streams a day without holding it)."""
+    client, table_name = resolve(client, table_name, READ_TIMEOUT_S)
+    request = {
+        "TableName": table_name,
+        "IndexName": GSI_BY_DAY,
+        "KeyConditionExpression": "#d = :d",
+        "ExpressionAttributeNames": {"#d": "day"},
+        "ExpressionAttributeValues": {":d": {"S": as_day(day).isoformat()}},
+    }
+    try:
+        for item in query_all(client, request):
+            yield from_item(item)
+    except ClientError as exc:
+        raise TableError(f"reading the rows of {as_day(day)} from {table_name} failed: {exc}") from exc
+
+
+# ---------------------------------------------------------------------------------------------------- digests
