@@ -185,6 +185,15 @@ def test_terraform_knows_every_architecture_and_the_stores_of_each_strategy() ->
     )  # stores' own rule
 
 
+def test_terraform_writes_lambdas_memory_range_once_as_the_contract_does() -> None:
+    from collector.contract import MAX_MEMORY_MB, MIN_MEMORY_MB
+
+    text = "\n".join(path.read_text() for path in sorted(MODULE.rglob("*.tf")))
+    found = re.findall(r"memory_mb\s*=\s*\{\s*min\s*=\s*(\d+),\s*max\s*=\s*(\d+)\s*\}", text)
+    assert found == [(str(MIN_MEMORY_MB), str(MAX_MEMORY_MB))]
+    assert text.count(str(MAX_MEMORY_MB)) == 1  # every rule reads local.memory_mb
+
+
 # ------------------------------------------------------------------------------------------------- prose
 def _ticked(text: str) -> set[str]:
     return set(re.findall(r"`([^`]+)`", text))

@@ -10,7 +10,9 @@ from lab.fleet_runtimes import combine, fleet_runtimes
 
 OLD_ENV = 'variable "runtime" {\n  type    = string\n  default = "python3.11"\n}\n'
 LOOSE_ENV = OLD_ENV + 'variable "runtimes" {\n  type    = list(string)\n  default = null\n}\n'
-NEW_ENV = OLD_ENV + 'variable "fleet" {\n  type    = object({ runtimes = optional(list(string)) })\n  default = {}\n}\n'
+NEW_ENV = OLD_ENV + (
+    'variable "fleet" {\n  type    = object({ runtimes = optional(list(string)) })\n  default = {}\n}\n'
+)
 
 
 class Terraform:

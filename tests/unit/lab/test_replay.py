@@ -71,7 +71,8 @@ def test_the_2022_variables_are_the_interfaces() -> None:
     assert replay.VARIABLES_2022 == {
         "fleet": {
             "runtimes": ["python3.9"], "tracing": ["patch_all"], "architectures": ["x86_64"],
-            "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769], "stores": ["secretsmanager"],
+            "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769],
+            "stores": ["secretsmanager"],
         },
         "dependency_set": "2022", "warm_samples": 100, "sdk_warm_samples": 100,
     }
