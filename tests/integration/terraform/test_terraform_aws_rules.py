@@ -5,6 +5,8 @@ tests/aws_rules.tftest.hcl, run by test_terraform_module_tests.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tools import terraform
@@ -20,21 +22,33 @@ WARM = "warm_samples cannot finish within probe_timeout_seconds"
 SDK = "sdk_warm_samples cannot finish within probe_timeout_seconds"
 
 
+def refused(tree: TerraformTree, variables: dict[str, Any]) -> str:
+    """terraform's refusal of these settings of envs/aws, whitespace collapsed."""
+    with pytest.raises(terraform.TerraformError) as caught:
+        terraform.console(tree.workspace("aws", variables=variables), "module.observatory.fleet")
+    return " ".join(str(caught.value).split())
+
+
+# terraform reports every variable's failed rules together, but skips all the rules of a variable when one of
+# them reads an invalid variable: a bad schedule_expression hides cache_ttl_seconds' rules.
 def test_settings_aws_or_the_code_would_reject_are_refused_with_the_reason(
     terraform_tree: TerraformTree,
 ) -> None:
-    # terraform reports every variable's failed rule together (skipping rules that read an invalid variable)
-    variables = {
-        "runtime": "python3.14",
-        "schedule_expression": "rate(1 minutes)",
-        # 1400 x 2 stores x 0.04 s + 10 s = 122 s > the 120 s default timeout at 128 MB
-        "warm_samples": 1400,
-        "sdk_warm_samples": 300,
-        "cache_ttl_seconds": 0,
-    }
-    with pytest.raises(terraform.TerraformError) as caught:
-        terraform.console(terraform_tree.workspace("aws", variables=variables), "module.observatory.fleet")
-    message = " ".join(str(caught.value).split())
-    reasons = (RUNTIME, "schedule_expression must be rate", RATE, WARM, "0.04 s at 128 MB", SDK, TTL_RANGE)
-    for reason in reasons:
+    # at 128 MB and 120 s: 1400 x 2 stores x 0.04 s + 10 s = 122 s; 300 x 2 x 0.2 s + 10 s = 130 s
+    message = refused(
+        terraform_tree,
+        {
+            "runtime": "python3.14",
+            "schedule_expression": "rate(1 minutes)",
+            "warm_samples": 1400,
+            "sdk_warm_samples": 300,
+        },
+    )
+    for reason in (RUNTIME, "schedule_expression must be rate", RATE, WARM, "0.04 s at 128 MB", SDK):
+        assert reason in message
+    message = refused(
+        terraform_tree,
+        {"runtime": "python3.9", "cache_ttl_seconds": 301, "warm_samples": 0, "sdk_warm_samples": 300},
+    )
+    for reason in (RUNTIME, TTL_RANGE, "warm_samples must be a whole number between 1 and 10000", SDK):
         assert reason in message

@@ -21,14 +21,13 @@ def test_bad_settings_are_refused_with_a_reason(terraform_tree: TerraformTree) -
             "cache_ttl_seconds": 900,
             "log_retention_days": 13,
             "name_prefix": "Bad_Prefix",
-            "warm_samples": 0,
         },
     )
     with pytest.raises(terraform.TerraformError) as caught:
         terraform.console(ws, "module.observatory.fleet")
     message = " ".join(str(caught.value).split())
-    # warm_samples' timeout rule reads the fleet's memory, so an invalid fleet hides it (its whole-number rule
-    # does not): see test_terraform_aws_rules.py for the timeout rule
+    # warm_samples is checked against the fleet's memory, so an invalid fleet hides its errors: see
+    # test_terraform_aws_rules.py for warm_samples
     for reason in (
         f"fleet.strategies must be a non-empty list of: {', '.join(STRATEGIES)}",
         "fleet.memory_sizes must be a non-empty list of whole MB between 128 and 10240",
@@ -36,7 +35,6 @@ def test_bad_settings_are_refused_with_a_reason(terraform_tree: TerraformTree) -
         "cache_ttl_seconds must be shorter than the schedule interval",
         "log_retention_days must be one of CloudWatch's values",
         "name_prefix must be 2-16 characters",
-        "warm_samples must be a whole number between 1 and 10000",
     ):
         assert reason in message
 
