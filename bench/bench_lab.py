@@ -76,7 +76,8 @@ def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
     service = xray = None
     try:
         print("applying terraform/envs/local (extension, dict × 128, 1769 MB) …", flush=True)
-        deployment = terraform_apply(clients, config, console, {"strategies": ["extension", "dict"]})
+        fleet = {"strategies": ["extension", "dict"]}
+        deployment = terraform_apply(clients, config, console, {"fleet": fleet})
         service, xray = open_service(clients, config, console, "runtime")
         schedules = read_fleet_schedules(clients, deployment, console)
         print(f"running {rounds} round(s) of {len(schedules)} probes …", flush=True)

@@ -6,6 +6,7 @@
     outputs = terraform.apply(ws)          # {"dynamodb_table_name": "slo-measurements", ...}
     assert not terraform.plan(ws)["resource_changes_pending"]
     terraform.destroy(ws)
+    runs = terraform.test(terraform.Workspace(Path("terraform/modules/observatory")))  # its .tftest.hcl
 
 Providers come from a filesystem mirror when one is configured (`TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`
 when that directory exists): `init` writes a CLI configuration with `provider_installation
@@ -255,6 +256,52 @@ def console(ws: Workspace, expression: str) -> Any:
             f"terraform console could not evaluate {expression} in {ws.env_dir}:\n"
             f"{(completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]}"
         ) from None
+
+
+@dataclass(frozen=True)
+class TestRun:
+    """One `run` block of a `terraform test` file and how it ended: pass, fail, error or skip (terraform skips
+    the rest of a file after a run errors), with its diagnostics."""
+
+    __test__ = False  # not a pytest test class
+
+    file: str
+    run: str
+    status: str
+    diagnostics: tuple[str, ...] = ()
+
+
+def test(ws: Workspace) -> list[TestRun]:
+    """`terraform test` of the module `ws.env_dir` (its `tests/*.tftest.hcl`; needs init), one process for
+    every file: each run block in the order terraform announced them. A failing run is a result, not an
+    exception; TerraformError when terraform reported no run (a file it could not load, no test files)."""
+    with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
+        command = [binary(), f"-chdir={ws.env_dir}", "test", "-json", "-no-color", *_var_args(ws, Path(tmp))]
+        completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
+    announced: list[tuple[str, str]] = []
+    status: dict[tuple[str, str], str] = {}
+    diagnostics: dict[tuple[str, str], list[str]] = {}
+    for line in completed.stdout.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if message.get("type") == "test_abstract":
+            announced += [(file, run) for file, runs in message["test_abstract"].items() for run in runs]
+        elif message.get("type") == "test_run" and message["test_run"].get("progress") == "complete":
+            status[(message["test_run"]["path"], message["test_run"]["run"])] = message["test_run"]["status"]
+        elif message.get("type") == "diagnostic" and "@testrun" in message:
+            key = (message.get("@testfile", ""), message["@testrun"])
+            diagnostics.setdefault(key, []).append(_diagnostic(message["diagnostic"]))
+    if not announced:
+        raise TerraformError(
+            f"`terraform test` in {ws.env_dir} ran nothing (exit {completed.returncode}):\n"
+            f"{(completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]}"
+        )
+    return [
+        TestRun(file, run, status.get((file, run), "not reported"), tuple(diagnostics.get((file, run), [])))
+        for file, run in announced
+    ]
 
 
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'

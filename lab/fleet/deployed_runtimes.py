@@ -2,10 +2,10 @@
 are checked (a missing one is refused, naming the command that installs it) and their environments made.
 
 Terraform decides them: `var.runtime` (the collector's and compactor's, and the probes' by default) and
-`var.runtimes` (the probes'; null → `[var.runtime]`; an older envs/local without it: `[var.runtime]`), with
-the overrides a command applies (e.g. `lab replay`'s). Asking Terraform costs an `init` and a `console`
-(seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as the build keys its own answers
-(`tools.build_targets.inputs_key`: the environment's own files and every `TF_VAR_*`).
+`var.fleet.runtimes` (the probes'; null → `[var.runtime]`; an older envs/local: `var.runtimes`, or without
+either `[var.runtime]`), with the overrides a command applies (e.g. `lab replay`'s `fleet`). Asking Terraform
+costs an `init` and a `console` (seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as the
+build keys its own answers (`tools.build_targets.inputs_key`: the environment's own files and every `TF_VAR_*`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from tools.build_targets import inputs_key
 
 CACHE_FILE = "fleet.json"
 VARIABLES = ("runtime", "runtimes")
+DECLARES_FLEET = re.compile(r'variable\s+"fleet"\s*\{')
 DECLARES_RUNTIMES = re.compile(r'variable\s+"runtimes"\s*\{')
 
 Evaluate = Callable[[Path, str], Any]
@@ -37,9 +38,18 @@ def _terraform_evaluate(env_dir: Path, expression: str) -> Any:
         raise LabError(f"cannot read the runtimes {env_dir} deploys: {exc}") from exc
 
 
+def runtimes_expression(env_dir: Path) -> str:
+    """Where the environment's probes' runtimes are: `var.fleet.runtimes` (the `fleet` object envs/aws takes
+    too), `var.runtimes` (an envs/local of before it), or `null` (older still: `runtime` only)."""
+    texts = [p.read_text() for p in env_dir.glob("*.tf")]
+    if any(DECLARES_FLEET.search(text) for text in texts):
+        return "var.fleet.runtimes"
+    return "var.runtimes" if any(DECLARES_RUNTIMES.search(text) for text in texts) else "null"
+
+
 def declares_runtimes(env_dir: Path) -> bool:
-    """True when the environment has a `runtimes` variable (older ones have `runtime` only)."""
-    return any(DECLARES_RUNTIMES.search(p.read_text()) for p in env_dir.glob("*.tf"))
+    """True when the environment declares its probes' runtimes (older ones have `runtime` only)."""
+    return runtimes_expression(env_dir) != "null"
 
 
 def combine(runtime: str, runtimes: Sequence[str] | None) -> list[str]:
@@ -57,7 +67,11 @@ def fleet_runtimes(
 ) -> list[str]:
     """The runtimes `terraform apply` of `env_dir` with `variables` (overrides) deploys."""
     overrides = dict(variables or {})
-    has_list = declares_runtimes(env_dir)
+    fleet = overrides.get("fleet")
+    if isinstance(fleet, Mapping):  # a `fleet` passed is the whole object: no runtimes in it means null
+        overrides["runtimes"] = fleet.get("runtimes")
+    listed = runtimes_expression(env_dir)
+    has_list = listed != "null"
     answer: dict[str, Any] = {}
     if "runtime" not in overrides or (has_list and "runtimes" not in overrides):
         path = cache_dir / CACHE_FILE
@@ -69,7 +83,6 @@ def fleet_runtimes(
         if cached.get("key") == key:
             answer = cached.get("value", {})
         else:
-            listed = "var.runtimes" if has_list else "null"
             answer = dict(evaluate(env_dir, f"{{runtime = var.runtime, runtimes = {listed}}}"))
             cache_dir.mkdir(parents=True, exist_ok=True)
             staging = path.with_suffix(f".{os.getpid()}.tmp")

@@ -45,23 +45,26 @@ BUILD_2022 = (
 )
 
 # The probes both configurations share: the 2022 run's strategies, memory sizes, store and sample counts.
-SAME_PROBES: dict[str, Any] = {
+SAME_FLEET: dict[str, Any] = {
     "strategies": list(report.STRATEGIES),
     "memory_sizes": list(report.MEMORY_SIZES),
     "stores": [report.STORE],
-    "warm_samples": 100,
-    "sdk_warm_samples": 100,
 }
+SAME_SAMPLES: dict[str, Any] = {"warm_samples": 100, "sdk_warm_samples": 100}
 # The 2022 run: python3.9, patch_all() around every requests and botocore call, its libraries, x86_64.
 VARIABLES_2022: dict[str, Any] = {
-    **SAME_PROBES,
-    "runtimes": [RUNTIME_2022],
-    "tracing": [TRACING_2022],
+    "fleet": {
+        **SAME_FLEET,
+        "runtimes": [RUNTIME_2022],
+        "tracing": [TRACING_2022],
+        "architectures": [ARCHITECTURE_2022],
+    },
     "dependency_set": "2022",
-    "architecture": ARCHITECTURE_2022,
+    **SAME_SAMPLES,
 }
-# Today's defaults: envs/local's own runtime, tracing and dependency set (not passed, so its defaults hold).
-VARIABLES_TODAY: dict[str, Any] = dict(SAME_PROBES)
+# Today's defaults: envs/local's own runtime, tracing, architecture and dependency set (not passed, so its
+# defaults hold).
+VARIABLES_TODAY: dict[str, Any] = {"fleet": dict(SAME_FLEET), **SAME_SAMPLES}
 
 
 @dataclass(frozen=True)

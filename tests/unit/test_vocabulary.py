@@ -179,7 +179,6 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
         },
-        ENVS / "local" / "variables.tf": {"var.architecture": [collector.ARCHITECTURES]},
     }
     for path, lists in expected.items():
         found = _validated(path)
@@ -201,13 +200,10 @@ def test_the_build_and_terraform_know_the_same_dependency_sets() -> None:
 
 
 def test_terraform_defaults_to_the_whole_vocabulary() -> None:
-    for path in (MODULE / "variables.tf", ENVS / "aws" / "variables.tf"):
+    # both environments take the module's `fleet` object, each with its own defaults
+    for path in (MODULE / "variables.tf", ENVS / "aws" / "variables.tf", ENVS / "local" / "variables.tf"):
         default = re.search(r"strategies\s*=\s*optional\(list\(string\),\s*\[([^\]]*)\]\)", path.read_text())
         assert default and _strings(default.group(1)) == list(collector.STRATEGIES), path
-    local_variables = (ENVS / "local" / "variables.tf").read_text()
-    local = dict(re.findall(r'variable "(\w+)"\s*\{(.*?)\n\}', local_variables, flags=re.S))
-    default = re.search(r"default\s*=\s*\[([^\]]*)\]", local["strategies"])
-    assert default and _strings(default.group(1)) == list(collector.STRATEGIES)
 
 
 def test_terraform_knows_every_architecture_and_the_stores_of_each_strategy() -> None:
@@ -229,6 +225,15 @@ def test_terraform_knows_every_architecture_and_the_stores_of_each_strategy() ->
     assert (
         f'strategy != "{"".join(sorted(NO_SSM))}" || s == "secretsmanager"' in variables
     )  # stores' own rule
+
+
+def test_terraform_writes_lambdas_memory_range_once_as_the_contract_does() -> None:
+    from collector.contract import MAX_MEMORY_MB, MIN_MEMORY_MB
+
+    text = "\n".join(path.read_text() for path in sorted(MODULE.rglob("*.tf")))
+    found = re.findall(r"memory_mb\s*=\s*\{\s*min\s*=\s*(\d+),\s*max\s*=\s*(\d+)\s*\}", text)
+    assert found == [(str(MIN_MEMORY_MB), str(MAX_MEMORY_MB))]
+    assert text.count(str(MAX_MEMORY_MB)) == 1  # every rule reads local.memory_mb
 
 
 # ------------------------------------------------------------------------------------------------- prose

@@ -17,11 +17,7 @@ provider "aws" {
 
 locals {
   # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
-  build = {
-    runtime        = var.runtime
-    runtimes       = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])
-    dependency_set = "current"
-  }
+  build = module.observatory.build
 }
 
 module "observatory" {

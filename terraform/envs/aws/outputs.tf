@@ -1,3 +1,5 @@
+# The outputs of both environments: envs/local/outputs.tf is a symbolic link to this file.
+
 output "dynamodb_table_name" {
   description = "The measurements table."
   value       = module.observatory.dynamodb_table_name
@@ -34,7 +36,7 @@ output "fleet" {
 }
 
 output "dashboard_command" {
-  description = "Shell command that opens the dashboard on this deployment.s table."
+  description = "Shell command that opens the dashboard on this deployment's table."
   value       = module.observatory.dashboard_command
 }
 
@@ -44,6 +46,6 @@ output "cost_inputs" {
 }
 
 output "compactor_function_name" {
-  description = "The compactor (daily digests)."
+  description = "The compactor (daily digests; the lab's scheduler runs it in the lab)."
   value       = module.observatory.compactor_function_name
 }

@@ -2,11 +2,12 @@
 
 locals {
   artifacts_dir = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
-  runtimes      = distinct(var.runtimes != null ? var.runtimes : [var.runtime])
-  extension_zip = "${local.artifacts_dir}/extension-layer-${var.architecture}.zip"
+  # This machine's: the lab runs only functions built for it (one architecture, variables.tf).
+  architecture  = var.fleet.architectures[0]
+  extension_zip = "${local.artifacts_dir}/extension-layer-${local.architecture}.zip"
 
   # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
-  build = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
+  build = module.observatory.build
 }
 
 provider "aws" {
@@ -52,39 +53,32 @@ resource "aws_s3_bucket" "code" {
 resource "aws_s3_object" "extension" {
   #checkov:skip=CKV_AWS_186: build output with no secret in it, on this machine
   bucket = aws_s3_bucket.code.bucket
-  key    = "${var.name_prefix}/${filesha256(local.extension_zip)}/extension-layer-${var.architecture}.zip"
+  key    = "${var.name_prefix}/${filesha256(local.extension_zip)}/extension-layer-${local.architecture}.zip"
   source = local.extension_zip
 }
 
 # The lab's Parameters and Secrets extension emulator, published as a layer for this machine's architecture.
 resource "aws_lambda_layer_version" "extension" {
-  layer_name               = "${var.name_prefix}-parameters-secrets-emulator-${var.architecture}"
+  layer_name               = "${var.name_prefix}-parameters-secrets-emulator-${local.architecture}"
   description              = "The lab's emulator of the AWS Parameters and Secrets Lambda Extension."
   s3_bucket                = aws_s3_object.extension.bucket
   s3_key                   = aws_s3_object.extension.key
   source_code_hash         = filebase64sha256(local.extension_zip)
-  compatible_runtimes      = distinct(concat([var.runtime], local.runtimes)) # every runtime a probe uses
-  compatible_architectures = [var.architecture]
+  compatible_runtimes      = distinct(concat([var.runtime], local.build.runtimes)) # every runtime a probe uses
+  compatible_architectures = [local.architecture]
 }
 
 module "observatory" {
   source = "../../modules/observatory"
 
-  name_prefix    = var.name_prefix
-  environment    = "lab"
-  artifacts_dir  = local.artifacts_dir
-  code_bucket    = aws_s3_bucket.code.bucket
-  runtime        = var.runtime
-  dependency_set = var.dependency_set
-  fleet = {
-    strategies    = var.strategies
-    memory_sizes  = var.memory_sizes
-    architectures = [var.architecture]
-    runtimes      = var.runtimes
-    tracing       = var.tracing
-    stores        = var.stores
-  }
-  extension_layer_arns        = { (var.architecture) = aws_lambda_layer_version.extension.arn }
+  name_prefix                 = var.name_prefix
+  environment                 = "lab"
+  artifacts_dir               = local.artifacts_dir
+  code_bucket                 = aws_s3_bucket.code.bucket
+  runtime                     = var.runtime
+  dependency_set              = var.dependency_set
+  fleet                       = var.fleet
+  extension_layer_arns        = { (local.architecture) = aws_lambda_layer_version.extension.arn }
   schedule_expression         = var.schedule_expression
   cache_ttl_seconds           = var.cache_ttl_seconds
   warm_samples                = var.warm_samples
@@ -92,7 +86,12 @@ module "observatory" {
   retention_days              = var.retention_days
   log_retention_days          = 7
   secret_recovery_window_days = 0
-  collector                   = { architecture = var.architecture }
+  collector                   = { architecture = local.architecture }
   dashboard_environment       = merge({ AWS_ENDPOINT_URL = var.endpoint }, var.ca_bundle == null ? {} : { AWS_CA_BUNDLE = var.ca_bundle })
   tags                        = var.tags
+}
+
+output "extension_layer_arn" {
+  description = "The emulator layer version the extension probes carry."
+  value       = aws_lambda_layer_version.extension.arn
 }

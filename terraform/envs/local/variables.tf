@@ -47,57 +47,40 @@ variable "name_prefix" {
 }
 
 variable "runtime" {
-  description = "Runtime of the collector and the compactor, and of the probes unless `runtimes` says otherwise. `make build` asks Terraform for it and builds the zips for it."
+  description = "Runtime of the collector and the compactor, and of the probes unless fleet.runtimes says otherwise. `make build` asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.11"
 }
 
-variable "runtimes" {
-  description = "Runtimes of the probe fleet (each its own probes, keyed -py3X when not `runtime`): python3.9 to python3.13, each run by the lab with that Python found on this machine. null: [runtime]."
-  type        = list(string)
-  default     = null
-}
 
-variable "tracing" {
-  description = "Tracing modes of the probe fleet (each its own probes, keyed -{mode} when not subsegments): off, subsegments, patch_all."
-  type        = list(string)
-  default     = ["subsegments"]
-}
 
-variable "stores" {
-  description = "Stores the probes measure (secretsmanager, ssm); null: every store each strategy reads."
-  type        = list(string)
-  default     = null
+
+variable "fleet" {
+  description = "The probe catalogue, as envs/aws takes it: strategies x memory tiers (MB; the lab limits CPU in proportion) x architectures (one: this machine's, the lab runs only functions built for it) x runtimes (null: [runtime]; python3.9 to python3.13, each run by the lab with that Python found on this machine) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads."
+  type = object({
+    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
+    memory_sizes  = optional(list(number), [128, 1769])
+    architectures = optional(list(string), ["x86_64"])
+    runtimes      = optional(list(string))
+    tracing       = optional(list(string), ["subsegments"])
+    stores        = optional(list(string))
+  })
+  default = {}
+
+  validation {
+    condition     = length(distinct(var.fleet.architectures)) == 1
+    error_message = "fleet.architectures must name one architecture in the lab, this machine's: the lab runs only functions built for it."
+  }
 }
 
 variable "dependency_set" {
-  description = "The probes' dependency layer: current, or 2022 (the 2022 run's libraries; runtimes = [\"python3.9\"] only)."
+  description = "The probes' dependency layer: current, or 2022 (the 2022 run's libraries; fleet.runtimes = [\"python3.9\"] only)."
   type        = string
   default     = "current"
 }
 
-variable "architecture" {
-  description = "This machine's architecture: the lab can only run functions built for it."
-  type        = string
-  default     = "x86_64"
 
-  validation {
-    condition     = contains(["x86_64", "arm64"], var.architecture)
-    error_message = "architecture must be x86_64 or arm64."
-  }
-}
 
-variable "strategies" {
-  description = "Strategies the lab's fleet measures."
-  type        = list(string)
-  default     = ["extension", "sdk", "dict", "caching_lib", "powertools"]
-}
-
-variable "memory_sizes" {
-  description = "Memory tiers (MB) the lab's fleet measures; the lab limits CPU in proportion."
-  type        = list(number)
-  default     = [128, 1769]
-}
 
 variable "schedule_expression" {
   description = "How often the lab's scheduler runs every probe."

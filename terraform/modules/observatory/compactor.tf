@@ -7,74 +7,45 @@ locals {
   digest_settle_seconds = var.max_event_age_seconds + 900
 }
 
-resource "aws_cloudwatch_log_group" "compactor" {
-  #checkov:skip=CKV_AWS_158: compactor logs hold day counts and sizes, never a secret value; a CMK adds $1/month
-  #checkov:skip=CKV_AWS_338: compactor logs are short-lived diagnostics; a missed run is caught up by the next
-  name              = "/aws/lambda/${var.name_prefix}-compactor"
-  retention_in_days = var.log_retention_days
-  tags              = local.tags
-}
+module "compactor" {
+  source = "./modules/functions"
 
-resource "aws_lambda_function" "compactor" {
-  #checkov:skip=CKV_AWS_116: a failed scheduled run needs no dead-letter queue: the next run recomputes every day still missing
-  #checkov:skip=CKV_AWS_117: the compactor calls only DynamoDB's public API; a VPC would need a NAT gateway or endpoints, far above budget
-  #checkov:skip=CKV_AWS_115: one scheduled run an hour; reserving concurrency fails on new accounts' quota of 10
-  #checkov:skip=CKV_AWS_173: the environment holds the table name and day counts, never a secret value
-  #checkov:skip=CKV_AWS_272: the code is built reproducibly from this repository and pinned by its SHA-256
-  function_name    = "${var.name_prefix}-compactor"
-  description      = "Secret Latency Observatory compactor: digests each closed day of rows (sketches, counts)."
-  role             = aws_iam_role.compactor.arn
-  runtime          = var.runtime
-  handler          = "collector.compactor.handler"
-  architectures    = [var.collector.architecture]
-  memory_size      = var.compactor.memory_size
-  timeout          = var.compactor.timeout_seconds
-  filename         = var.code_bucket == null ? try(local.manifest[local.collector_zip].file, "missing") : null
-  s3_bucket        = var.code_bucket
-  s3_key           = try(aws_s3_object.code[local.collector_zip].key, null)
-  source_code_hash = try(local.manifest[local.collector_zip].sha256_b64, null)
-
-  environment {
-    variables = {
-      OBSERVATORY_TABLE_NAME            = aws_dynamodb_table.this.name
-      OBSERVATORY_DIGEST_RETENTION_DAYS = tostring(var.digest_retention_days)
-      OBSERVATORY_DIGEST_SETTLE_SECONDS = tostring(local.digest_settle_seconds)
-      OBSERVATORY_DIGEST_CATCH_UP_DAYS  = tostring(var.compactor.catch_up_days)
+  functions = {
+    compactor = {
+      name             = "${var.name_prefix}-compactor"
+      description      = "Secret Latency Observatory compactor: digests each closed day of rows (sketches, counts)."
+      role_name        = "${local.role_prefix}-compactor"
+      role_description = "Execution role of the compactor: queries rows, writes daily digests to the same table."
+      handler          = "collector.compactor.handler"
+      runtime          = var.runtime
+      architecture     = var.collector.architecture
+      memory_size      = var.compactor.memory_size
+      timeout          = var.compactor.timeout_seconds
+      environment = {
+        OBSERVATORY_TABLE_NAME            = aws_dynamodb_table.this.name
+        OBSERVATORY_DIGEST_RETENTION_DAYS = tostring(var.digest_retention_days)
+        OBSERVATORY_DIGEST_SETTLE_SECONDS = tostring(local.digest_settle_seconds)
+        OBSERVATORY_DIGEST_CATCH_UP_DAYS  = tostring(var.compactor.catch_up_days)
+      }
+      policy_name   = "compactor"
+      policy        = data.aws_iam_policy_document.compactor.json
+      preconditions = [local.collector_zip_built]
     }
   }
-
-  tracing_config {
-    mode = "Active"
+  code = local.code[local.collector_zip]
+  # A failed scheduled run needs no destination: the next run recomputes every day still missing.
+  async_invoke = {
+    maximum_retry_attempts       = 0 # the next scheduled run is the retry
+    maximum_event_age_in_seconds = 3600
   }
-
-  tags = local.tags
-
-  lifecycle {
-    precondition {
-      condition     = contains(keys(local.manifest), "collector-${var.runtime}-${var.collector.architecture}.zip")
-      error_message = "${var.artifacts_dir}/manifest.json lists no collector-${var.runtime}-${var.collector.architecture}.zip: run `make build` (python -m tools.build --out ${var.artifacts_dir})."
-    }
-  }
-
-  depends_on = [aws_cloudwatch_log_group.compactor, aws_iam_role_policy.compactor]
-}
-
-resource "aws_lambda_function_event_invoke_config" "compactor" {
-  function_name                = aws_lambda_function.compactor.function_name
-  maximum_retry_attempts       = 0 # the next scheduled run is the retry
-  maximum_event_age_in_seconds = 3600
+  log_retention_days = var.log_retention_days
+  tags               = local.tags
 }
 
 # ---- IAM: read the rows of a day (Query on the by_day index), write the day's digest items (PutItem) and ----
 # ---- delete the items of a digest group a rewrite superseded (DeleteItem) ----------------------------------
 
 data "aws_iam_policy_document" "compactor" {
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.compactor.arn}:log-stream:*"]
-  }
-
   statement {
     sid       = "ReadRowsAndDigestDays"
     actions   = ["dynamodb:Query"]
@@ -86,32 +57,13 @@ data "aws_iam_policy_document" "compactor" {
     actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     resources = [aws_dynamodb_table.this.arn]
   }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-resource "aws_iam_role" "compactor" {
-  name               = "${local.role_prefix}-compactor"
-  description        = "Execution role of the compactor: queries rows, writes daily digests to the same table."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
-}
-
-resource "aws_iam_role_policy" "compactor" {
-  name   = "compactor"
-  role   = aws_iam_role.compactor.id
-  policy = data.aws_iam_policy_document.compactor.json
 }
 
 data "aws_iam_policy_document" "compactor_schedule" {
   statement {
     sid       = "InvokeCompactor"
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.compactor.arn]
+    resources = [module.compactor.function_arns["compactor"]]
   }
 }
 
@@ -143,7 +95,7 @@ resource "aws_scheduler_schedule" "compactor" {
   }
 
   target {
-    arn      = aws_lambda_function.compactor.arn
+    arn      = module.compactor.function_arns["compactor"]
     role_arn = aws_iam_role.compactor_schedule.arn
     input    = jsonencode({ source = "observatory.compactor" })
 
@@ -153,5 +105,5 @@ resource "aws_scheduler_schedule" "compactor" {
     }
   }
 
-  depends_on = [aws_iam_role_policy.compactor_schedule, aws_iam_role_policy.compactor]
+  depends_on = [aws_iam_role_policy.compactor_schedule, module.compactor]
 }

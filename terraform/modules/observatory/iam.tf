@@ -1,32 +1,14 @@
-# One execution role per function, each allowed exactly what that function does, on named ARNs.
-# The only "*" resource is X-Ray's PutTraceSegments/PutTelemetryRecords, which support no resource-level scoping.
-
-data "aws_iam_policy_document" "lambda_assume" {
-  statement {
-    sid     = "LambdaAssumesRole"
-    actions = ["sts:AssumeRole"]
-
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
+# What each function may do, on named ARNs: the documents here. Each function's execution role, with these
+# documents, its own log streams and X-Ray (the only "*" resource: PutTraceSegments/PutTelemetryRecords support no
+# resource-level scoping), is modules/functions'. The schedulers' roles are here.
 
 # ---- Probes ---------------------------------------------------------------------------------------------------
 # Two policies per probe role. "probe" holds what the function needs from its creation: Lambda checks, when it
 # creates a function with Active tracing, that the role can already call X-Ray, so the function waits for this
-# policy (probes.tf depends_on). "destination" names the collector, which comes later; only the probe's async
-# invoke config waits for it.
+# policy. "destination" names the collector, which comes later; only the probe's async invoke config waits for it.
 
 data "aws_iam_policy_document" "probe" {
   for_each = local.probes
-
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.probe[each.key].arn}:log-stream:*"]
-  }
 
   statement {
     sid = "ReadSecretFixture"
@@ -45,56 +27,19 @@ data "aws_iam_policy_document" "probe" {
       resources = [statement.value]
     }
   }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
 }
 
 data "aws_iam_policy_document" "probe_destination" {
   statement {
     sid       = "SendResultToCollector"
     actions   = ["lambda:InvokeFunction"]
-    resources = [aws_lambda_function.collector.arn]
+    resources = [module.collector.function_arns["collector"]]
   }
-}
-
-resource "aws_iam_role" "probe" {
-  for_each = local.probes
-
-  name               = local.probe_role_names[each.key]
-  description        = "Execution role of probe ${each.key}: reads the fixtures, reports to the collector."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
-}
-
-resource "aws_iam_role_policy" "probe" {
-  for_each = local.probes
-
-  name   = "probe"
-  role   = aws_iam_role.probe[each.key].id
-  policy = data.aws_iam_policy_document.probe[each.key].json
-}
-
-resource "aws_iam_role_policy" "probe_destination" {
-  for_each = local.probes
-
-  name   = "destination"
-  role   = aws_iam_role.probe[each.key].id
-  policy = data.aws_iam_policy_document.probe_destination.json
 }
 
 # ---- Collector ------------------------------------------------------------------------------------------------
 
 data "aws_iam_policy_document" "collector" {
-  statement {
-    sid       = "WriteOwnLogs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.collector.arn}:log-stream:*"]
-  }
-
   statement {
     sid = "WriteRows"
     # DeleteItem: a record whose later row is refused for good has its earlier rows removed before it is
@@ -108,25 +53,6 @@ data "aws_iam_policy_document" "collector" {
     actions   = ["sqs:SendMessage"]
     resources = [aws_sqs_queue.dead_letter.arn]
   }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"]
-  }
-}
-
-resource "aws_iam_role" "collector" {
-  name               = "${local.role_prefix}-collector"
-  description        = "Execution role of the collector: writes rows to its table, rejects to its queue."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume.json
-  tags               = local.tags
-}
-
-resource "aws_iam_role_policy" "collector" {
-  name   = "collector"
-  role   = aws_iam_role.collector.id
-  policy = data.aws_iam_policy_document.collector.json
 }
 
 # ---- Scheduler ------------------------------------------------------------------------------------------------

@@ -7,16 +7,6 @@ data "aws_caller_identity" "current" {}
 locals {
   tags = merge({ Project = "secret-latency-observatory", ManagedBy = "terraform" }, var.tags)
 
-  # Schedule interval in seconds, from the validated rate() expression.
-  schedule_count    = tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0])
-  schedule_unit     = regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0]
-  schedule_interval = local.schedule_count * (startswith(local.schedule_unit, "hour") ? 3600 : 60)
-  # Each run starts at a random moment of a flexible window after its scheduled time, so the fleet does not call
-  # the stores in the same second: min(5 minutes, interval / 3); 0 (exact times) below 3 minutes (schedule.tf).
-  schedule_window_minutes = min(5, floor(local.schedule_interval / 180))
-  # CloudWatch periods above an hour must be whole hours; two periods stay within the 1-day limit (<= 12 h).
-  freshness_period = local.schedule_interval <= 3600 ? local.schedule_interval : ceil(local.schedule_interval / 3600) * 3600
-
   # The fleet catalogue: one entry per strategy x memory x architecture x runtime x tracing, keyed
   # "{strategy}-{memory}-{arch}", then "-py{MAJOR}{MINOR}" when the runtime is not var.runtime and "-{tracing}"
   # when the tracing is not "subsegments": the defaults keep the keys (and the history) of the fleet before them.
@@ -75,6 +65,19 @@ locals {
   deployed_zips = concat(["probe-code.zip", local.collector_zip], [for layer in values(local.deps_layers) : layer.zip])
   code_objects = var.code_bucket == null ? {} : {
     for name in local.deployed_zips : name => local.manifest[name] if contains(keys(local.manifest), name)
+  }
+  # Where each function and layer finds its zip (a file that is missing fails its precondition, not the plan).
+  code = {
+    for name in local.deployed_zips : name => {
+      filename         = var.code_bucket == null ? try(local.manifest[name].file, "missing") : null
+      s3_bucket        = var.code_bucket
+      s3_key           = try(aws_s3_object.code[name].key, null)
+      source_code_hash = try(local.manifest[name].sha256_b64, null)
+    }
+  }
+  collector_zip_built = {
+    condition     = contains(keys(local.manifest), local.collector_zip)
+    error_message = "${var.artifacts_dir}/manifest.json lists no ${local.collector_zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir})."
   }
 
   # AWS's Parameters and Secrets extension layer for this region, per architecture (override wins).
@@ -197,45 +200,11 @@ resource "aws_dynamodb_table" "this" {
   tags = local.tags
 }
 
-# ---- Dead-letter queue and alarms -----------------------------------------------------------------------------
+# ---- Dead-letter queue (its alarm: alarms.tf) -----------------------------------------------------------------
 
 resource "aws_sqs_queue" "dead_letter" {
   name                      = "${var.name_prefix}-collector-dlq"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   tags                      = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "dead_letter_depth" {
-  alarm_name          = "${var.name_prefix}-dead-letter-not-empty"
-  alarm_description   = "Records the collector could not store are waiting in ${aws_sqs_queue.dead_letter.name}."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dead_letter.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "freshness" {
-  alarm_name          = "${var.name_prefix}-no-fresh-measurements"
-  alarm_description   = "The collector has not run for two schedule intervals: no new measurements are arriving."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Invocations"
-  dimensions          = { FunctionName = aws_lambda_function.collector.function_name }
-  statistic           = "Sum"
-  period              = local.freshness_period
-  evaluation_periods  = 2
-  threshold           = 1
-  comparison_operator = "LessThanThreshold"
-  treat_missing_data  = "breaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
 }

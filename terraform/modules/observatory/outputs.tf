@@ -10,12 +10,12 @@ output "dynamodb_table_arn" {
 
 output "probe_function_names" {
   description = "Probe function name per catalogue key ({strategy}-{memory}-{arch}[-py3X][-{tracing}])."
-  value       = { for key, probe in aws_lambda_function.probe : key => probe.function_name }
+  value       = module.probes.function_names
 }
 
 output "collector_function_name" {
   description = "The collector function."
-  value       = aws_lambda_function.collector.function_name
+  value       = module.collector.function_names["collector"]
 }
 
 output "dead_letter_queue_url" {
@@ -97,7 +97,7 @@ output "cost_inputs" {
 
 output "compactor_function_name" {
   description = "The compactor function (daily digests; invoke it with {\"days\": [\"YYYY-MM-DD\"]} to recompute days)."
-  value       = aws_lambda_function.compactor.function_name
+  value       = module.compactor.function_names["compactor"]
 }
 
 output "compactor_cost_inputs" {
@@ -109,4 +109,9 @@ output "compactor_cost_inputs" {
     digest_retention_days = var.digest_retention_days
     settle_seconds        = local.digest_settle_seconds
   }
+}
+
+output "build" {
+  description = "What `make build` builds for this deployment: the functions' runtime, the probes' runtimes and dependency set (tools/build_targets.py reads it through each env's local.build)."
+  value       = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
 }

@@ -3,6 +3,18 @@
 # probe), it invokes Lambda asynchronously so destinations apply, it is AWS's recommended scheduler, moto
 # implements it (CreateSchedule/GetSchedule/ListSchedules), and the lab reads the same fields back to play it.
 
+locals {
+  # EventBridge's rate(): the singular unit for 1, the plural above: rate(1 minute), rate(5 minutes).
+  rate_format = "^rate\\((1 (minute|hour)|[2-9] (minutes|hours)|[1-9][0-9]+ (minutes|hours))\\)$"
+  # The schedule's interval in seconds, read here only (null while schedule_expression is refused: its rule says
+  # why). A variable's own rule cannot read a local computed from it, so its 12-hour bound is a pattern.
+  schedule_rate     = try(regex("^rate\\(([0-9]+) (minute|hour)s?\\)$", var.schedule_expression), null)
+  schedule_interval = try(tonumber(local.schedule_rate[0]) * (local.schedule_rate[1] == "hour" ? 3600 : 60), null)
+  # Each run starts at a random moment of a flexible window after its scheduled time, so the fleet does not call
+  # the stores in the same second: min(5 minutes, interval / 3); 0 (exact times) below 3 minutes.
+  schedule_window_minutes = try(min(5, floor(local.schedule_interval / 180)), null)
+}
+
 resource "aws_scheduler_schedule_group" "this" {
   name = var.name_prefix
   tags = local.tags
@@ -27,7 +39,7 @@ resource "aws_scheduler_schedule" "probe" {
   }
 
   target {
-    arn      = aws_lambda_function.probe[each.key].arn
+    arn      = module.probes.function_arns[each.key]
     role_arn = aws_iam_role.scheduler.arn
     # Contract §2: even a failed invocation's destination record carries the probe's identity.
     input = jsonencode({
@@ -53,30 +65,15 @@ resource "aws_scheduler_schedule" "probe" {
   }
 
   # A schedule fires only once its probe may read its fixtures and report to the collector.
-  depends_on = [aws_iam_role_policy.scheduler, aws_iam_role_policy.probe_destination, aws_lambda_function_event_invoke_config.probe]
+  # (module.probes: its destination policies and invoke configs.)
+  depends_on = [aws_iam_role_policy.scheduler, module.probes]
 }
 
 # Undelivered scheduled invocations (the Scheduler's dead-letter events): a probe run that never happened.
+# Its alarm: alarms.tf.
 resource "aws_sqs_queue" "schedule_dead_letter" {
   name                      = "${var.name_prefix}-schedule-dlq"
   message_retention_seconds = 1209600
   sqs_managed_sse_enabled   = true
   tags                      = local.tags
-}
-
-resource "aws_cloudwatch_metric_alarm" "schedule_dead_letter_depth" {
-  alarm_name          = "${var.name_prefix}-schedule-dead-letter-not-empty"
-  alarm_description   = "Scheduled probe runs EventBridge Scheduler could not deliver are waiting in ${aws_sqs_queue.schedule_dead_letter.name}."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.schedule_dead_letter.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
-  tags                = local.tags
 }

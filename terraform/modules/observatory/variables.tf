@@ -1,3 +1,8 @@
+# Lambda's memory range, in MB: every memory size here is checked against it.
+locals {
+  memory_mb = { min = 128, max = 10240 }
+}
+
 variable "name_prefix" {
   description = "Prefix of every resource name, so several observatories can share an account."
   type        = string
@@ -47,9 +52,9 @@ variable "fleet" {
 
   validation {
     condition = length(var.fleet.memory_sizes) > 0 && alltrue([
-      for m in var.fleet.memory_sizes : m >= 128 && m <= 10240 && floor(m) == m
+      for m in var.fleet.memory_sizes : m >= local.memory_mb.min && m <= local.memory_mb.max && floor(m) == m
     ])
-    error_message = "fleet.memory_sizes must be a non-empty list of whole MB between 128 and 10240."
+    error_message = "fleet.memory_sizes must be a non-empty list of whole MB between ${local.memory_mb.min} and ${local.memory_mb.max}."
   }
 
   validation {
@@ -155,13 +160,11 @@ variable "schedule_expression" {
   type        = string
   default     = "rate(15 minutes)"
 
-  # EventBridge takes the singular unit for 1 only and the plural above: rate(1 minute), rate(5 minutes).
+  # local.rate_format (schedule.tf); at most 720 minutes or 12 hours.
   validation {
-    condition = can(regex("^rate\\((1 (minute|hour)|[2-9] (minutes|hours)|[1-9][0-9]+ (minutes|hours))\\)$", var.schedule_expression)) && try(
-      tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
-        startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
-      ) <= 43200,
-      false
+    condition = (
+      can(regex(local.rate_format, var.schedule_expression)) &&
+      can(regex("^rate\\(([0-9]{1,2}|[1-6][0-9]{2}|7[01][0-9]|720) minutes?\\)$|^rate\\(([0-9]|1[0-2]) hours?\\)$", var.schedule_expression))
     )
     error_message = "schedule_expression must be rate(1 minute), rate(N minutes), rate(1 hour) or rate(N hours) (singular for 1, plural above, as EventBridge requires), between 1 minute and 12 hours."
   }
@@ -221,14 +224,7 @@ variable "cache_ttl_seconds" {
   # Runs are spread over a flexible window of min(5 min, interval / 3) (schedule.tf), so two runs are at least
   # interval - window apart.
   validation {
-    condition = try(
-      var.cache_ttl_seconds < tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
-        startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 3600 : 60
-        ) - 60 * min(5, floor(tonumber(regex("^rate\\(([0-9]+) ", var.schedule_expression)[0]) * (
-          startswith(regex("^rate\\([0-9]+ ([a-z]+)\\)$", var.schedule_expression)[0], "hour") ? 60 : 1
-      ) / 3)),
-      false
-    )
+    condition     = try(var.cache_ttl_seconds < local.schedule_interval - 60 * local.schedule_window_minutes, false)
     error_message = "cache_ttl_seconds must be shorter than the schedule interval minus its flexible window (min(5 minutes, interval / 3)), or a scheduled run could hit a warm cache."
   }
 }
@@ -254,8 +250,8 @@ variable "collector" {
   default = {}
 
   validation {
-    condition     = var.collector.memory_size >= 128 && var.collector.memory_size <= 10240
-    error_message = "collector.memory_size must be between 128 and 10240."
+    condition     = var.collector.memory_size >= local.memory_mb.min && var.collector.memory_size <= local.memory_mb.max
+    error_message = "collector.memory_size must be between ${local.memory_mb.min} and ${local.memory_mb.max}."
   }
 
   validation {
@@ -369,8 +365,8 @@ variable "compactor" {
   default = {}
 
   validation {
-    condition     = var.compactor.memory_size >= 128 && var.compactor.memory_size <= 10240
-    error_message = "compactor.memory_size must be between 128 and 10240."
+    condition     = var.compactor.memory_size >= local.memory_mb.min && var.compactor.memory_size <= local.memory_mb.max
+    error_message = "compactor.memory_size must be between ${local.memory_mb.min} and ${local.memory_mb.max}."
   }
 
   validation {
@@ -380,7 +376,7 @@ variable "compactor" {
 
   validation {
     # EventBridge's units, as for schedule_expression: singular for 1, plural above.
-    condition     = can(regex("^rate\\((1 (minute|hour)|[2-9] (minutes|hours)|[1-9][0-9]+ (minutes|hours))\\)$", var.compactor.schedule_expression))
+    condition     = can(regex(local.rate_format, var.compactor.schedule_expression))
     error_message = "compactor.schedule_expression must be rate(1 minute), rate(N minutes), rate(1 hour) or rate(N hours) (singular for 1, plural above, as EventBridge requires)."
   }
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,7 +17,8 @@ import pytest
 
 from tools import terraform
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from .tree import TerraformTree
+
 RUNTIME = "python3.13"
 MODULE = "module.observatory."
 
@@ -66,18 +66,19 @@ def fake_artifacts(directory: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def workspace(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> terraform.Workspace:
-    """envs/aws with its defaults, on a copy of terraform/, initialised."""
+def workspace(
+    aws_endpoint: str, terraform_tree: TerraformTree, tmp_path_factory: pytest.TempPathFactory
+) -> terraform.Workspace:
+    """envs/aws with its defaults, in a copy of its own beside it (its provider override stays its own)."""
     root = tmp_path_factory.mktemp("tfawsplan")
-    copy = root / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-    env = copy / "envs" / "aws"
+    env = terraform_tree.sibling("aws", "aws-plan")
     (env / "zz_test_provider_override.tf").write_text(provider_override(aws_endpoint))
-    ws = terraform.Workspace(
-        env, variables={"artifacts_dir": str(fake_artifacts(root / "build"))}, state=root / "aws.tfstate"
+    return terraform_tree.workspace(
+        "aws",
+        env,
+        variables={"artifacts_dir": str(fake_artifacts(root / "build"))},
+        state=root / "aws.tfstate",
     )
-    terraform.init(ws)
-    return ws
 
 
 @pytest.fixture(scope="module")
@@ -101,9 +102,17 @@ def unknown(plan: dict[str, Any], address: str) -> dict[str, Any]:
     raise AssertionError(f"{address} is not in the plan")
 
 
-def configured(plan: dict[str, Any], address: str) -> dict[str, Any]:
-    """The module's configuration of one resource (its expressions and depends_on)."""
-    module = plan["configuration"]["root_module"]["module_calls"]["observatory"]["module"]
+def module_configuration(plan: dict[str, Any], *calls: str) -> dict[str, Any]:
+    """The configuration of module.observatory, or of a module it calls (`probes`)."""
+    module: dict[str, Any] = plan["configuration"]["root_module"]["module_calls"]["observatory"]["module"]
+    for call in calls:
+        module = module["module_calls"][call]["module"]
+    return module
+
+
+def configured(plan: dict[str, Any], address: str, *calls: str) -> dict[str, Any]:
+    """The module's (or its `calls`') configuration of one resource (its expressions and depends_on)."""
+    module = module_configuration(plan, *calls)
     for resource in module["resources"]:
         if resource["address"] == address:
             return dict(resource)
@@ -122,10 +131,11 @@ def test_role_names_carry_the_region_and_fit_iams_limit(plan: dict[str, Any]) ->
         for change in plan["resource_changes"]
         if change["type"] == "aws_iam_role"
     }
-    assert roles[MODULE + 'aws_iam_role.probe["caching_lib-1769-x86_64"]'] == (
+    assert roles[MODULE + 'module.probes.aws_iam_role.this["caching_lib-1769-x86_64"]'] == (
         "slo-us-east-1-probe-caching_lib-1769-x86_64"
     )
-    assert roles[MODULE + "aws_iam_role.collector"] == "slo-us-east-1-collector"
+    assert roles[MODULE + 'module.collector.aws_iam_role.this["collector"]'] == "slo-us-east-1-collector"
+    assert roles[MODULE + 'module.compactor.aws_iam_role.this["compactor"]'] == "slo-us-east-1-compactor"
     assert roles[MODULE + "aws_iam_role.scheduler"] == "slo-us-east-1-scheduler"
     # the longest possible: a 16-character prefix, a 14-character region, caching_lib at 10,240 MB
     assert len("p" * 16 + "-ap-southeast-3-probe-caching_lib-10240-x86_64") <= 64
@@ -136,19 +146,22 @@ def test_every_probe_runs_the_code_zip_on_its_runtimes_dependency_layer(plan: di
     assert layer["layer_name"] == "slo-probe-deps-current-py313-x86_64"
     assert (layer["compatible_runtimes"], layer["compatible_architectures"]) == ([RUNTIME], ["x86_64"])
     assert layer["filename"].endswith(f"/deps-current-{RUNTIME}-x86_64.zip")
-    function = planned(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')
+    function = planned(plan, 'module.probes.aws_lambda_function.this["extension-128-x86_64"]')
     assert function["runtime"] == RUNTIME and function["filename"].endswith("/probe-code.zip")
     variables = function["environment"][0]["variables"]
     assert variables["OBSERVATORY_TRACING"] == "subsegments" and "OBSERVATORY_STORES" not in variables
     # the layers are known after apply (the deps layer is created with the fleet), and name the deps layer
-    assert unknown(plan, 'aws_lambda_function.probe["extension-128-x86_64"]')["layers"] is True
-    layers = json.dumps(configured(plan, "aws_lambda_function.probe")["expressions"]["layers"])
-    assert "aws_lambda_layer_version.deps" in layers and "local.extension_layers" in layers
+    assert unknown(plan, 'module.probes.aws_lambda_function.this["extension-128-x86_64"]')["layers"] is True
+    probes = module_configuration(plan)["module_calls"]["probes"]["expressions"]["functions"]
+    assert "aws_lambda_layer_version.deps" in json.dumps(probes)
+    assert "local.extension_layers" in json.dumps(probes)
+    layers = json.dumps(configured(plan, "aws_lambda_function.this", "probes")["expressions"]["layers"])
+    assert "each.value.layers" in layers  # the functions module deploys the layers it is given
 
 
 def test_without_a_code_bucket_every_function_uploads_its_own_zip(plan: dict[str, Any]) -> None:
     assert not [change for change in plan["resource_changes"] if change["type"] == "aws_s3_object"]
-    collector = planned(plan, "aws_lambda_function.collector")
+    collector = planned(plan, 'module.collector.aws_lambda_function.this["collector"]')
     assert collector["filename"].endswith(f"/collector-{RUNTIME}-x86_64.zip")
     assert collector["s3_bucket"] is None
 
@@ -174,9 +187,9 @@ def test_from_a_code_bucket_each_zip_is_uploaded_once_and_every_function_deploys
         assert uploaded["key"] == f"slo/{manifest[name.removesuffix('.zip')]['sha256_hex']}/{name}"
         assert uploaded["source"].endswith(f"/{name}")
     for address, name in [
-        ('aws_lambda_function.probe["extension-128-x86_64"]', "probe-code.zip"),
-        ("aws_lambda_function.collector", collector),
-        ("aws_lambda_function.compactor", collector),
+        ('module.probes.aws_lambda_function.this["extension-128-x86_64"]', "probe-code.zip"),
+        ('module.collector.aws_lambda_function.this["collector"]', collector),
+        ('module.compactor.aws_lambda_function.this["compactor"]', collector),
         (f'aws_lambda_layer_version.deps["deps-current-{RUNTIME}-x86_64"]', deps),
     ]:
         deployed = planned(plan, address)
@@ -186,20 +199,27 @@ def test_from_a_code_bucket_each_zip_is_uploaded_once_and_every_function_deploys
 
 
 def test_a_probe_is_created_only_once_its_role_can_call_xray(plan: dict[str, Any]) -> None:
-    function = configured(plan, "aws_lambda_function.probe")
-    assert "aws_iam_role_policy.probe" in function["depends_on"]
-    assert planned(plan, 'aws_lambda_function.probe["sdk-128-x86_64"]')["tracing_config"] == [
+    # modules/functions: each function waits for its "this" policy (for a probe, "probe")
+    function = configured(plan, "aws_lambda_function.this", "probes")
+    assert "aws_iam_role_policy.this" in function["depends_on"]
+    assert planned(plan, 'module.probes.aws_iam_role_policy.this["sdk-128-x86_64"]')["name"] == "probe"
+    assert planned(plan, 'module.probes.aws_lambda_function.this["sdk-128-x86_64"]')["tracing_config"] == [
         {"mode": "Active"}
     ]
-    # that policy does not wait for the collector: the destination grant is a policy of its own, which only
-    # the async invoke config waits for
+    # which holds X-Ray (the module's own statement) and does not wait for the collector: the destination
+    # grant is a policy of its own, which only the async invoke config waits for
+    policy = configured(plan, "data.aws_iam_policy_document.this", "probes")
+    assert "data.aws_iam_policy_document.tracing" in json.dumps(policy["expressions"])
+    assert "Tracing" in json.dumps(configured(plan, "data.aws_iam_policy_document.tracing", "probes"))
     base = configured(plan, "data.aws_iam_policy_document.probe")
-    assert "aws_lambda_function.collector" not in json.dumps(base["expressions"])
-    assert "Tracing" in json.dumps(base["expressions"])
+    assert "module.collector" not in json.dumps(base["expressions"])
     destination = configured(plan, "data.aws_iam_policy_document.probe_destination")
-    assert "aws_lambda_function.collector.arn" in json.dumps(destination["expressions"])
-    invoke_config = configured(plan, "aws_lambda_function_event_invoke_config.probe")
-    assert "aws_iam_role_policy.probe_destination" in invoke_config["depends_on"]
+    assert "module.collector.function_arns" in json.dumps(destination["expressions"])
+    assert planned(plan, 'module.probes.aws_iam_role_policy.destinations["sdk-128-x86_64"]')["name"] == (
+        "destination"
+    )
+    invoke_config = configured(plan, "aws_lambda_function_event_invoke_config.this", "probes")
+    assert "aws_iam_role_policy.destinations" in invoke_config["depends_on"]
 
 
 def test_schedules_spread_the_fleet_and_dead_letter_what_they_cannot_deliver(plan: dict[str, Any]) -> None:
@@ -220,7 +240,7 @@ def test_schedules_spread_the_fleet_and_dead_letter_what_they_cannot_deliver(pla
 
 def test_the_schedulers_policy_does_not_grow_with_the_fleet(plan: dict[str, Any]) -> None:
     policy = json.dumps(configured(plan, "data.aws_iam_policy_document.scheduler")["expressions"])
-    assert "aws_lambda_function.probe" not in policy
+    assert "aws_lambda_function" not in policy and "module.probes" not in policy
     assert "local.probe_function_prefix" in policy and "aws_sqs_queue.schedule_dead_letter.arn" in policy
 
 
@@ -233,7 +253,7 @@ def test_every_probe_has_an_alarm_that_fires_when_it_goes_quiet(plan: dict[str, 
     functions = {
         change["index"]: change["change"]["after"]["function_name"]
         for change in plan["resource_changes"]
-        if change["address"].startswith(MODULE + "aws_lambda_function.probe[")
+        if change["address"].startswith(MODULE + "module.probes.aws_lambda_function.this[")
     }
     assert set(alarms) == set(functions) and len(alarms) == 10
     for key, alarm in alarms.items():

@@ -3,29 +3,28 @@ the environment's defaults and the user's terraform.tfvars."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tools import build_targets
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from .tree import TerraformTree
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_build_follows_each_environments_runtime_setting(tmp_path: Path) -> None:
-    copy = tmp_path / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-    aws, local = copy / "envs" / "aws", copy / "envs" / "local"
+def test_the_build_follows_each_environments_runtime_setting(
+    terraform_tree: TerraformTree, tmp_path: Path
+) -> None:
+    aws, local = terraform_tree.sibling("aws", "aws-build"), terraform_tree.sibling("local", "local-build")
     cache = tmp_path / "cache"
     assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.13"]
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
     assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
     assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
     # the fleet's runtimes and the dependency set come the same way
-    (local / "terraform.tfvars").write_text('runtimes = ["python3.9"]\ndependency_set = "2022"\n')
+    (local / "terraform.tfvars").write_text('fleet = { runtimes = ["python3.9"] }\ndependency_set = "2022"\n')
     assert build_targets.env_builds([local], cache, environ={}) == [
         build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     ]

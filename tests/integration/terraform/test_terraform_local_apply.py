@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,8 @@ from botocore.config import Config
 from collector.vocabulary import STRATEGIES
 from tools import terraform
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from .tree import REPO_ROOT, TerraformTree
+
 BUILD_DIR = Path(os.environ.get("BUILD_DIR", REPO_ROOT / "build"))
 if not BUILD_DIR.is_absolute():
     BUILD_DIR = REPO_ROOT / BUILD_DIR
@@ -70,27 +70,25 @@ def inventory(endpoint: str) -> dict[str, set[str]]:
 
 
 @pytest.fixture(scope="module")
-def deployment(aws_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """envs/local applied from a temporary copy of terraform/ (state and .terraform stay out of the repo)."""
+def deployment(
+    aws_endpoint: str, terraform_tree: TerraformTree, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Any]]:
+    """envs/local applied from the session's copy of terraform/ (state, .terraform: out of the repo)."""
     manifest = BUILD_DIR / "manifest.json"
     if not manifest.exists():
         pytest.fail(f"{manifest} is missing: run `make build` (python -m tools.build --out build) first")
-    copy = tmp_path_factory.mktemp("tf") / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-    ws = terraform.Workspace(
-        env_dir=copy / "envs" / "local",
-        state=copy.parent / "local.tfstate",
+    ws = terraform_tree.workspace(
+        "local",
+        state=tmp_path_factory.mktemp("tflocal") / "local.tfstate",
         variables={
             "endpoint": aws_endpoint,
             "artifacts_dir": str(BUILD_DIR),
             "name_prefix": PREFIX,
-            "strategies": list(STRATEGIES),
-            "memory_sizes": MEMORY_SIZES,
+            "fleet": {"strategies": list(STRATEGIES), "memory_sizes": MEMORY_SIZES},
             "schedule_expression": SCHEDULE,
         },
     )
     before = inventory(aws_endpoint)
-    terraform.init(ws)
     outputs = terraform.apply(ws)
     state: dict[str, Any] = {"ws": ws, "outputs": outputs, "before": before, "destroyed": False}
     try:

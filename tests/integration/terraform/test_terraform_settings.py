@@ -1,41 +1,20 @@
-"""Variable validation and the default AWS fleet's cost, evaluated by real terraform (no cloud call)."""
+"""Variable validation and the default AWS fleet's cost, evaluated by real terraform (no cloud call). The
+settings refused or accepted case by case are the module's tests/*.tftest.hcl (run by
+test_terraform_module_tests.py); here, the wording of the fleet's and the deployment's own messages."""
 
 from __future__ import annotations
-
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from collector.vocabulary import ARCHITECTURES, STRATEGIES
 from tools import cost, terraform
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
+from .tree import TerraformTree
 
 
-@pytest.fixture(scope="module")
-def aws_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """An initialised copy of terraform/ (so nothing is written into the repository); yields envs/aws."""
-    copy = tmp_path_factory.mktemp("tfsettings") / "terraform"
-    shutil.copytree(REPO_ROOT / "terraform", copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*"))
-    env = copy / "envs" / "aws"
-    terraform.init(terraform.Workspace(env), backend=False)
-    yield env
-
-
-def test_defaults_make_the_catalogue(aws_env: Path) -> None:
-    fleet = terraform.console(terraform.Workspace(aws_env), "module.observatory.fleet")
-    assert set(fleet) == {
-        f"{s}-{m}-x86_64"
-        for s in STRATEGIES
-        for m in (128, 1769)
-    }
-
-
-def test_bad_settings_are_refused_with_a_reason(aws_env: Path) -> None:
-    ws = terraform.Workspace(
-        aws_env,
+def test_bad_settings_are_refused_with_a_reason(terraform_tree: TerraformTree) -> None:
+    ws = terraform_tree.workspace(
+        "aws",
         variables={
             "fleet": {"strategies": ["sdk", "redis"], "memory_sizes": [64], "architectures": ["sparc"]},
             "schedule_expression": "rate(15 minutes)",
@@ -60,25 +39,23 @@ def test_bad_settings_are_refused_with_a_reason(aws_env: Path) -> None:
         assert reason in message
 
 
-def test_only_rate_schedules_are_accepted(aws_env: Path) -> None:
-    ws = terraform.Workspace(aws_env, variables={"schedule_expression": "cron(0 * * * ? *)"})
-    with pytest.raises(terraform.TerraformError, match="schedule_expression must be rate"):
-        terraform.console(ws, "module.observatory.fleet")
-    ok = terraform.Workspace(
-        aws_env, variables={"schedule_expression": "rate(2 hours)", "cache_ttl_seconds": 300}
-    )
-    assert terraform.console(ok, "module.observatory.cost_inputs")["schedule_interval_s"] == 7200
-
-
-def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(aws_env: Path) -> None:
+def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(terraform_tree: TerraformTree) -> None:
+    aws_env = terraform_tree.env("aws")
     inputs = cost.read_inputs(aws_env)
     lines = cost.estimate(inputs, cost.load_json(cost.PRICES_PATH), cost.load_json(cost.SEED_PATH))
     total = sum(line.usd for line in lines)
     assert 0 < total <= 5.0, cost.render(aws_env, inputs, lines)
-    assert len(inputs["probes"]) == 10
+    # the default catalogue, spread over the interval and watched
+    assert set(inputs["probes"]) == {f"{s}-{m}-x86_64" for s in STRATEGIES for m in (128, 1769)}
+    # a window of min(5 min, interval / 3); alarms: two dead-letter queues, freshness, one per probe
+    assert (inputs["schedule_interval_s"], inputs["schedule_window_s"]) == (900, 300)
+    assert inputs["alarms"] == 3 + len(inputs["probes"]) == 13
 
 
-def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(aws_env: Path) -> None:
+def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(
+    terraform_tree: TerraformTree,
+) -> None:
+    aws_env = terraform_tree.sibling("aws", "aws-tfvars")
     tfvars = aws_env / "terraform.tfvars"
     backend = aws_env / "backend.tf"
     tfvars.write_text(

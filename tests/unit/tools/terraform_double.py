@@ -30,6 +30,20 @@ elif command == "show":
         {"address": "a.b", "change": {"actions": ["no-op"]}},
         {"address": "c.d", "change": {"actions": ["update"]}},
         {"address": "data.e.f", "change": {"actions": ["read"]}}]}))
+elif command == "test":
+    f = "tests/a.tftest.hcl"
+    for message in [
+        {"type": "test_abstract", "test_abstract": {f: ["ok", "bad", "later"]}},
+        {"type": "test_run", "test_run": {"path": f, "run": "ok", "progress": "complete", "status": "pass"}},
+        {"type": "diagnostic", "@testfile": f, "@testrun": "bad",
+         "diagnostic": {"severity": "error", "summary": "Missing expected failure", "detail": "var.x"}},
+        {"type": "test_run", "test_run": {"path": f, "run": "bad", "progress": "complete",
+                                          "status": "error"}},
+        {"type": "test_run", "test_run": {"path": f, "run": "later", "progress": "complete",
+                                          "status": "skip"}},
+    ]:
+        print(json.dumps(message))
+    sys.exit(1)
 elif command == "console":
     expr = sys.stdin.read()
     print(json.dumps(json.dumps({"expr": expr.strip()})))

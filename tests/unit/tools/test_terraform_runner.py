@@ -91,3 +91,20 @@ def test_console_wraps_the_expression_in_jsonencode(fake_terraform: Path, tmp_pa
 def test_a_missing_env_dir_is_reported(fake_terraform: Path, tmp_path: Path) -> None:
     with pytest.raises(terraform.TerraformError, match="is not a directory"):
         terraform.output(terraform.Workspace(tmp_path / "missing"))
+
+
+def test_terraform_test_reports_every_run_and_a_failure_is_a_result(
+    fake_terraform: Path, tmp_path: Path
+) -> None:
+    runs = terraform.test(terraform.Workspace(tmp_path))
+    assert [(r.run, r.status) for r in runs] == [("ok", "pass"), ("bad", "error"), ("later", "skip")]
+    assert runs[1].file == "tests/a.tftest.hcl" and "Missing expected failure" in runs[1].diagnostics[0]
+    assert calls(fake_terraform)[0]["args"][1:3] == ["test", "-json"]
+
+
+def test_terraform_test_that_runs_nothing_is_an_error(
+    fake_terraform: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FAKE_TF_FAIL", "test")
+    with pytest.raises(terraform.TerraformError, match="ran nothing"):
+        terraform.test(terraform.Workspace(tmp_path))

@@ -1,5 +1,5 @@
-"""Unit tests of lab.fleet.deployed_runtimes: the runtimes envs/local deploys, asked of Terraform once per
-change of its inputs, with an older envs/local (no `runtimes` variable) and a command's overrides."""
+"""Unit tests of lab.fleet.deployed_runtimes: the runtimes envs/local deploys, asked of Terraform once per change of
+its inputs, with older envs/local (loose `runtimes`, or no such variable) and a command's overrides."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 from lab.fleet.deployed_runtimes import combine, fleet_runtimes
 
 OLD_ENV = 'variable "runtime" {\n  type    = string\n  default = "python3.11"\n}\n'
-NEW_ENV = OLD_ENV + 'variable "runtimes" {\n  type    = list(string)\n  default = null\n}\n'
+LOOSE_ENV = OLD_ENV + 'variable "runtimes" {\n  type    = list(string)\n  default = null\n}\n'
+NEW_ENV = OLD_ENV + (
+    'variable "fleet" {\n  type    = object({ runtimes = optional(list(string)) })\n  default = {}\n}\n'
+)
 
 
 class Terraform:
@@ -49,7 +52,7 @@ def test_terraform_is_asked_once_until_its_inputs_change(tmp_path: Path) -> None
     for _ in range(2):
         got = fleet_runtimes(tmp_path / "cache", env_dir=directory, evaluate=terraform, environ={})
         assert got == ["python3.11", "python3.9", "python3.13"]
-    assert terraform.asked == ["{runtime = var.runtime, runtimes = var.runtimes}"]
+    assert terraform.asked == ["{runtime = var.runtime, runtimes = var.fleet.runtimes}"]
     fleet_runtimes(tmp_path / "cache", env_dir=directory, evaluate=terraform,
                    environ={"TF_VAR_runtimes": '["python3.12"]'})
     (directory / "terraform.tfvars").write_text('runtime = "python3.12"\n')
@@ -60,9 +63,17 @@ def test_terraform_is_asked_once_until_its_inputs_change(tmp_path: Path) -> None
 def test_a_commands_overrides_win_and_spare_terraform_when_complete(tmp_path: Path) -> None:
     directory = env(tmp_path, NEW_ENV)
     terraform = Terraform()
-    got = fleet_runtimes(tmp_path / "cache", {"runtimes": ["python3.9"], "tracing": ["patch_all"]},
+    got = fleet_runtimes(tmp_path / "cache", {"fleet": {"runtimes": ["python3.9"], "tracing": ["patch_all"]}},
                          env_dir=directory, evaluate=terraform, environ={})
     assert got == ["python3.11", "python3.9"]  # the collector keeps the environment's runtime
-    got = fleet_runtimes(tmp_path / "cache", {"runtime": "python3.12", "runtimes": None}, env_dir=directory,
-                         evaluate=terraform, environ={})
+    # a fleet passed is the whole object: without runtimes, the probes run the environment's runtime
+    got = fleet_runtimes(tmp_path / "cache", {"runtime": "python3.12", "fleet": {"strategies": ["dict"]}},
+                         env_dir=directory, evaluate=terraform, environ={})
     assert got == ["python3.12"] and len(terraform.asked) == 1
+
+
+def test_an_env_of_loose_runtimes_is_asked_for_them(tmp_path: Path) -> None:
+    terraform = Terraform(runtimes=["python3.9"])
+    got = fleet_runtimes(tmp_path / "cache", env_dir=env(tmp_path, LOOSE_ENV), evaluate=terraform, environ={})
+    assert got == ["python3.11", "python3.9"]
+    assert terraform.asked == ["{runtime = var.runtime, runtimes = var.runtimes}"]

@@ -70,14 +70,18 @@ def test_without_build_output_it_refuses_before_starting_anything(
 
 def test_the_2022_variables_are_the_interfaces() -> None:
     assert phases.VARIABLES_2022 == {
-        "runtimes": ["python3.9"], "tracing": ["patch_all"], "dependency_set": "2022",
-        "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769], "stores": ["secretsmanager"],
-        "warm_samples": 100, "sdk_warm_samples": 100, "architecture": "x86_64",
+        "fleet": {
+            "runtimes": ["python3.9"], "tracing": ["patch_all"], "architectures": ["x86_64"],
+            "strategies": ["extension", "sdk", "dict"], "memory_sizes": [128, 1769],
+            "stores": ["secretsmanager"],
+        },
+        "dependency_set": "2022", "warm_samples": 100, "sdk_warm_samples": 100,
     }
-    # today's defaults: the same probes; runtime, tracing and libraries are envs/local's own defaults
-    kept = {k: v for k, v in phases.VARIABLES_2022.items()
-            if k not in ("runtimes", "tracing", "dependency_set", "architecture")}
-    assert kept == phases.VARIABLES_TODAY
+    # today's defaults: the same probes; runtime, tracing, architecture and libraries are envs/local's own
+    fleet = {k: v for k, v in phases.VARIABLES_2022["fleet"].items()
+             if k not in ("runtimes", "tracing", "architectures")}
+    kept = {k: v for k, v in phases.VARIABLES_2022.items() if k != "dependency_set"}
+    assert {**kept, "fleet": fleet} == phases.VARIABLES_TODAY
 
 
 def _executable(path: Path) -> Path:
@@ -137,7 +141,7 @@ def test_the_lab_s_checks_are_asked_for_the_2022_runtimes(
 
     monkeypatch.setattr(lab.up, "check_prerequisites", check)
     assert phases.check_replay(config, Console(quiet=True), "x86_64") is found
-    assert asked == [phases.VARIABLES_2022] and asked[0]["runtimes"] == ["python3.9"]
+    assert asked == [phases.VARIABLES_2022] and asked[0]["fleet"]["runtimes"] == ["python3.9"]
 
 
 def test_a_lab_that_is_up_is_refused_before_anything_starts(

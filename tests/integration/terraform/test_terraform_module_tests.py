@@ -1,0 +1,54 @@
+"""The module's own test files (terraform/modules/observatory/tests/*.tftest.hcl: its variable rules, refused
+with `expect_failures` and accepted with asserts on its outputs, planned by real Terraform with a mock AWS
+provider) run by one `terraform test` process; each run block is a test here, so a failing case fails the
+suite with its name and Terraform's diagnostics."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tools import terraform
+
+from .tree import REPO_ROOT, TerraformTree
+
+TESTS_DIR = REPO_ROOT / "terraform" / "modules" / "observatory" / "tests"
+RUN = re.compile(r'^run\s+"([^"]+)"', re.M)
+
+pytestmark = pytest.mark.slow
+
+
+def declared() -> list[tuple[str, str]]:
+    """(file, run) of every run block, as terraform names them (tests/NAME.tftest.hcl)."""
+    return [
+        (f"tests/{path.name}", run)
+        for path in sorted(TESTS_DIR.glob("*.tftest.hcl"))
+        for run in RUN.findall(path.read_text())
+    ]
+
+
+@pytest.fixture(scope="module")
+def results(terraform_tree: TerraformTree) -> dict[tuple[str, str], terraform.TestRun]:
+    """Every run of `terraform test` in the session's copy of the module."""
+    return {(run.file, run.run): run for run in terraform.test(terraform_tree.workspace("module"))}
+
+
+def test_terraform_runs_every_declared_case(results: dict[tuple[str, str], terraform.TestRun]) -> None:
+    assert sorted(results) == sorted(declared())
+    assert len(results) >= 30
+
+
+@pytest.mark.parametrize(
+    ("file", "run"),
+    declared(),
+    ids=[f"{Path(f).name.removesuffix('.tftest.hcl')}::{r}" for f, r in declared()],
+)
+def test_case(results: dict[tuple[str, str], terraform.TestRun], file: str, run: str) -> None:
+    result = results[(file, run)]
+    if result.status == "skip":
+        failed = [r.run for (f, _), r in results.items() if f == file and r.status in ("fail", "error")]
+        assert failed, f"terraform skipped {run} with no failed run before it in {file}"
+        pytest.skip(f"terraform skipped it after {', '.join(failed)} of {file} failed")
+    assert result.status == "pass", f"{file} run {run}: {result.status}\n" + "\n".join(result.diagnostics)
