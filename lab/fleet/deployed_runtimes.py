@@ -4,8 +4,9 @@ are checked (a missing one is refused, naming the command that installs it) and 
 Terraform decides them: `var.runtime` (the collector's and compactor's, and the probes' by default) and
 `var.fleet.runtimes` (the probes'; null → `[var.runtime]`; an older envs/local: `var.runtimes`, or without
 either `[var.runtime]`), with the overrides a command applies (e.g. `lab replay`'s `fleet`). Asking Terraform
-costs an `init` and a `console` (seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as the
-build keys its own answers (`tools.build_targets.inputs_key`: the environment's own files and every `TF_VAR_*`).
+costs an `init` and a `console` (seconds), so the answer is cached in `.lab/runtimes/fleet.json`, keyed as
+the build keys its own answers (`tools.build_targets.inputs_key`: the environment's own files and every
+`TF_VAR_*`).
 """
 
 from __future__ import annotations
