@@ -1,5 +1,6 @@
 """Unit tests of lab.fleet.deployed_runtimes: the runtimes envs/local deploys, asked of Terraform once per
-change of its inputs, with older envs/local (loose `runtimes`, or no such variable) and a command's overrides."""
+change of its inputs, with older envs/local (loose `runtimes`, or no such variable)
+and a command's overrides."""
 
 from __future__ import annotations
 
