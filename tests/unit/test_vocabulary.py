@@ -236,6 +236,24 @@ def test_terraform_writes_lambdas_memory_range_once_as_the_contract_does() -> No
     assert text.count(str(MAX_MEMORY_MB)) == 1  # every rule reads local.memory_mb
 
 
+
+def _default_memory_sizes(path: Path) -> list[int]:
+    found = re.findall(r"memory_sizes\s*=\s*optional\(list\(number\),\s*\[([\d,\s]+)\]\)", path.read_text())
+    assert len(found) == 1, f"{path}: expected one default for fleet.memory_sizes, found {found}"
+    return [int(m) for m in found[0].split(",")]
+
+
+def test_the_default_tiers_are_written_alike_wherever_they_are_copied() -> None:
+    """The two envs deploy the same default tiers, and the dashboard bench's synthetic fleet uses them."""
+    from bench.bench_dashboard import LAB_TIERS
+
+    aws, local = (_default_memory_sizes(ENVS / env / "variables.tf") for env in ("aws", "local"))
+    assert aws == local
+    assert list(LAB_TIERS) == local
+    module = _default_memory_sizes(MODULE / "variables.tf")
+    assert set(module) <= set(local)  # the module's own default (one tier) is one of the envs'
+
+
 # ------------------------------------------------------------------------------------------------- prose
 def _ticked(text: str) -> set[str]:
     return set(re.findall(r"`([^`]+)`", text))
