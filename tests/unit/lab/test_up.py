@@ -65,9 +65,12 @@ class Steps:
         return service, xray
 
     def read_fleet_schedules(self, clients: Any, deployment: Deployment, console: Console) -> list[Any]:
-        return [SimpleNamespace(expression_text="rate(1 hour)")]
+        self.fleet_schedules = [SimpleNamespace(expression_text="rate(1 hour)")]
+        return self.fleet_schedules
 
-    def start_dashboard(self, clients: Any, deployment: Deployment, config: LabConfig) -> Any:
+    def start_dashboard(self, clients: Any, deployment: Deployment, config: LabConfig,
+                        schedules: Any = None) -> Any:
+        self.dashboard_schedules = schedules
         self._step("start dashboard")
         return SimpleNamespace(pid=2)
 
@@ -112,6 +115,12 @@ def test_after_its_rounds_up_stops_everything_in_reverse_order(steps: Steps, tmp
         assert re.search(rf"{re.escape(step)} done in \d+\.\d s", output), step
     assert "first row" not in output  # the stand-in service has no collector outcome
     assert re.search(r"1 round\(s\) done [\d.]+ s after `lab up` started", output)
+
+
+def test_the_dashboard_is_started_with_the_fleets_schedules(steps: Steps, tmp_path: Path) -> None:
+    """So it is told the schedule interval instead of guessing it from the rows (issue 21, finding 6)."""
+    _up(tmp_path)
+    assert steps.dashboard_schedules is steps.fleet_schedules
 
 
 def test_ctrl_c_stops_everything_and_exits_0(steps: Steps, tmp_path: Path) -> None:
