@@ -20,7 +20,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, compare_charts, cost_model, data, shifts, stats, verdict
+    from dashboard import charts, compare_charts, cost_model, data, health, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -34,9 +34,9 @@ def page_figures(
     tiers = stats.tier_summary(frame)
     verdict.sentence(tiers)
     figures.append(charts.tier_figure(tiers))
-    interval = stats.infer_interval_seconds(frames.probes)
-    stats.fleet_health(frames.probes, now, interval)
-    stats.failure_rate(frame.probes)
+    interval = health.schedule_interval(None, frames.probes)
+    health.fleet_health(frames.probes, frame.probes, now, interval.seconds)
+    health.failure_rate(frame.probes)
     stats.headline(frames, int(frame.stores["memory_mb"].min()), start, now)
     for metric in stats.METRICS:
         stats.summarize(frame, ["strategy", "memory_mb"], metric)

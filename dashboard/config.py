@@ -14,6 +14,7 @@ PRICES_PATH = REFERENCE_DIR / "prices-us-east-1.json"
 DEFAULT_TABLE = "slo-measurements"  # terraform: "${name_prefix}-measurements", default prefix "slo"
 LOCAL_ENDPOINT_REGION = "us-east-1"  # the lab's region, for an endpoint given without a region
 DEFAULT_CONFIG_FILE = "~/.aws/config"
+DEFAULT_RETIRE_AFTER_DAYS = 2  # beyond the stale mark of the longest schedule Terraform allows (12 h × 2.5)
 
 RegionLookup = Callable[[str | None, str | None], str | None]
 """(profile or None for `default`, config file or None for ~/.aws/config) -> that profile's region."""
@@ -36,6 +37,7 @@ class Settings:
     load_days: int
     schedule_seconds: int | None
     cache_ttl_fleet_seconds: int
+    retire_after_days: int = DEFAULT_RETIRE_AFTER_DAYS  # the health strip leaves out probes silent this long
 
     @property
     def where(self) -> str:
@@ -112,13 +114,16 @@ def load_settings(
     OBSERVATORY_DASHBOARD_TTL_SECONDS (how long loaded rows are reused), OBSERVATORY_DASHBOARD_DAYS (how
     many days are loaded),
     OBSERVATORY_SCHEDULE_SECONDS (probe schedule interval; inferred from the rows when unset),
-    OBSERVATORY_CACHE_TTL_SECONDS (the fleet's cache TTL, the cost page's default).
+    OBSERVATORY_CACHE_TTL_SECONDS (the fleet's cache TTL, the cost page's default),
+    OBSERVATORY_RETIRE_AFTER_DAYS (a probe silent this many days longer than the rest of the fleet is retired:
+    left out of the health strip, and counted there).
     """
     env = os.environ if env is None else env
     ttl = _int(env, "OBSERVATORY_DASHBOARD_TTL_SECONDS", 60)
     days = _int(env, "OBSERVATORY_DASHBOARD_DAYS", 90)
     fleet_ttl = _int(env, "OBSERVATORY_CACHE_TTL_SECONDS", 60)
-    assert ttl is not None and days is not None and fleet_ttl is not None
+    retire = _int(env, "OBSERVATORY_RETIRE_AFTER_DAYS", DEFAULT_RETIRE_AFTER_DAYS)
+    assert ttl is not None and days is not None and fleet_ttl is not None and retire is not None
     endpoint_url = env.get("AWS_ENDPOINT_URL", "").strip() or None
     return Settings(
         table_name=env.get("OBSERVATORY_TABLE_NAME", "").strip() or DEFAULT_TABLE,
@@ -130,4 +135,5 @@ def load_settings(
         load_days=days,
         schedule_seconds=_int(env, "OBSERVATORY_SCHEDULE_SECONDS", None),
         cache_ttl_fleet_seconds=fleet_ttl,
+        retire_after_days=retire,
     )

@@ -1,4 +1,4 @@
-"""Pure statistics for the pages: summaries, trends, fleet health and changes, from digests.
+"""Pure statistics for the pages: summaries, trends and changes, from digests.
 
 No Streamlit and no AWS here. The pages work from `dashboard.digests.DigestFrames` (daily digests of closed
 days, hourly ones made from the rows of days not digested yet); every percentile comes from merged sketches
@@ -208,64 +208,6 @@ def not_ok_over_time(frames: DigestFrames, bucket: str) -> pd.DataFrame:
     long = long[long["count"] > 0]
     out = long.groupby(["point", "status"], as_index=False)["count"].sum().rename(columns={"point": "bucket"})
     return out[["bucket", "status", "count"]]
-
-
-def infer_interval_seconds(probes: pd.DataFrame, default: float = 300.0) -> float:
-    """The schedule interval the digests show: a bucket's length over its invocations (median over probes)."""
-    if probes.empty:
-        return default
-    busy = probes[probes["invocations"] > 1]
-    if busy.empty:
-        return default
-    # the longest buckets say it best (a day, not the hour that is still running)
-    longest = busy[busy["hours"] == busy["hours"].max()]
-    return float((longest["hours"] * 3600 / longest["invocations"]).median())
-
-
-def fleet_health(
-    probes: pd.DataFrame, now: pd.Timestamp, interval_seconds: float, stale_after_intervals: float = 2.5
-) -> pd.DataFrame:
-    """One row per probe: its last invocation, how old it is, whether it is stale, and its failure rate.
-
-    A probe is stale when its last invocation is older than `stale_after_intervals` schedule intervals;
-    failing when its last invocation was not ok.
-    """
-    columns = [
-        "probe_key",
-        "strategy",
-        "memory_mb",
-        "architecture",
-        "environment",
-        "last_ts",
-        "age_s",
-        "last_status",
-        "last_error_types",
-        "invocations",
-        "not_ok",
-        "failure_rate",
-        "stale",
-        "failing",
-    ]
-    if probes.empty:
-        return pd.DataFrame(columns=columns)
-    totals = probes.groupby("probe_key").agg(invocations=("invocations", "sum"), not_ok=("not_ok", "sum"))
-    last = probes.sort_values(["probe_key", "last_ts"]).groupby("probe_key").tail(1).set_index("probe_key")
-    out = last[["strategy", "memory_mb", "architecture", "environment", "last_ts", "last_status"]].copy()
-    out["last_error_types"] = last["last_error_types"].fillna("").str.replace(",", ", ")
-    out = out.join(totals)
-    out["age_s"] = (now - out["last_ts"]).dt.total_seconds()
-    out["failure_rate"] = np.where(
-        out["invocations"] > 0, out["not_ok"] / out["invocations"].clip(lower=1), 0.0
-    )
-    out["stale"] = out["age_s"] > stale_after_intervals * interval_seconds
-    out["failing"] = out["last_status"] != "ok"
-    return out.reset_index().sort_values("probe_key")[columns].reset_index(drop=True)
-
-
-def failure_rate(probes: pd.DataFrame) -> float | None:
-    """Share of invocations with any row not ok; None without invocations."""
-    total = int(probes["invocations"].sum()) if len(probes) else 0
-    return float(probes["not_ok"].sum() / total) if total else None
 
 
 def in_window(frames: DigestFrames, start: pd.Timestamp, end: pd.Timestamp) -> DigestFrames:

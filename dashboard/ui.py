@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from . import data, labels, stats
+from . import data, health, labels, stats
 from .config import ConfigError, Settings, load_settings
 from .digests import DigestFrames
 
@@ -55,8 +55,13 @@ class View:
     start: pd.Timestamp
     end: pd.Timestamp
     range_label: str
-    interval_seconds: float
+    interval: health.Interval  # the probes' schedule: given in the settings, or inferred (and said so)
     picked: dict[str, list[Any]]  # the sidebar's choices (Runs filters its rows with them)
+
+    @property
+    def window(self) -> str:
+        """The time range as a label's tail reads it: "last 7 days", "today (UTC)"."""
+        return self.range_label[:1].lower() + self.range_label[1:]
 
 
 def _settings() -> Settings | None:
@@ -162,7 +167,7 @@ def prepare() -> View | None:
             "Choose a longer time range."
         )
         return None
-    interval = float(settings.schedule_seconds or stats.infer_interval_seconds(dims.probes))
+    interval = health.schedule_interval(settings.schedule_seconds, dims.probes)
     view = View(settings, loaded, dims, in_range, start, end, range_label, interval, picked)
     st.session_state[VIEW_KEY] = view
     return view

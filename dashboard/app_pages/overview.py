@@ -3,9 +3,10 @@ health as a compact strip that opens when a probe is stale or failing, the headl
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels, stats, ui, verdict
+from dashboard import charts, health, labels, stats, ui, verdict
 
 v = ui.view()
 st.title("Overview")
@@ -22,53 +23,50 @@ st.caption(
     "logarithmic. What each choice costs per million fetches: the Memory tiers page."
 )
 
-# ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing
-health = stats.fleet_health(v.dims.probes, ui.now_utc(), v.interval_seconds)
-rate = stats.failure_rate(v.frame.probes)
-stale, failing = int(health["stale"].sum()), int(health["failing"].sum())
+# ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing. Two windows,
+# each said: stale / failing are now (the last invocation); invocations and failures are the selected range's.
+retire_after = pd.Timedelta(days=v.settings.retire_after_days)
+fleet = health.fleet_health(v.dims.probes, v.frame.probes, ui.now_utc(), v.interval.seconds, retire_after)
+rate = health.failure_rate(v.frame.probes)
+stale_after = health.STALE_AFTER_INTERVALS
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Probes reporting", f"{int((~health['stale']).sum())} of {len(health)}")
-c2.metric("Stale probes", stale, help="No row for 2.5 schedule intervals")
-c3.metric("Failing probes", failing, help="The last invocation was not ok")
+c1.metric("Reporting now", f"{fleet.reporting} of {len(fleet.probes)}", help="Probes not stale")
+c2.metric("Stale now", fleet.stale, help=f"No row for {stale_after:g} schedule intervals")
+c3.metric("Failing now", fleet.failing, help="The last invocation was not ok")
 c4.metric(
-    "Failure rate",
+    f"Failure rate · {v.window}",
     "—" if rate is None else f"{rate:.1%}",
-    help=f"Invocations not ok, {v.range_label.lower()}",
+    help=f"Invocations not ok, {v.window}",
 )
-trouble = f"{failing} failing, {stale} stale" if failing or stale else "every probe reporting, none failing"
+st.caption(
+    f"Stale: no row for {stale_after:g} schedule intervals; schedule {v.interval.describe()}. "
+    f"Invocations and failures: {v.window}."
+)
+retired = health.retired_note(fleet, v.settings.retire_after_days, v.window)
+if retired:
+    st.caption(retired)
+failing, stale = fleet.failing, fleet.stale
+trouble = (
+    f"{failing} failing, {stale} stale now" if failing or stale else "every probe reporting, none failing"
+)
 with st.expander(f"Fleet health: {trouble}", expanded=bool(failing or stale)):
-    for probe in health[health["failing"]].itertuples():
+    for probe in fleet.probes[fleet.probes["failing"]].itertuples():
         st.error(
             f"Probe **{probe.probe_key}** is failing: its last invocation, at "
             f"{probe.last_ts:%Y-%m-%d %H:%M:%S} UTC, was **{probe.last_status}** "
             f"({probe.last_error_types or 'no error type'}); "
-            f"{probe.not_ok} of {probe.invocations} invocations not ok."
+            f"{probe.not_ok} of {probe.invocations} invocations not ok, {v.window}."
         )
-    for probe in health[health["stale"]].itertuples():
+    for probe in fleet.probes[fleet.probes["stale"]].itertuples():
         st.warning(
             f"Probe **{probe.probe_key}** is stale: no row for {probe.age_s / 60:.0f} min "
-            f"(schedule every {v.interval_seconds / 60:.0f} min)."
+            f"(schedule {v.interval.describe()})."
         )
-    table = health.assign(
-        strategy=health["strategy"].map(labels.strategy),
-        age_min=(health["age_s"] / 60).round(1),
-        failure_rate=(health["failure_rate"] * 100).round(1),
-    )[
-        [
-            "probe_key",
-            "strategy",
-            "memory_mb",
-            "architecture",
-            "last_ts",
-            "age_min",
-            "last_status",
-            "last_error_types",
-            "invocations",
-            "not_ok",
-            "failure_rate",
-            "stale",
-        ]
-    ]
+    table = fleet.probes.assign(
+        strategy=fleet.probes["strategy"].map(labels.strategy),
+        age_min=(fleet.probes["age_s"] / 60).round(1),
+        failure_rate=(fleet.probes["failure_rate"] * 100).round(1),
+    )
     HEALTH_COLUMNS = {
         "probe_key": "Probe",
         "strategy": "Strategy",
@@ -78,12 +76,12 @@ with st.expander(f"Fleet health: {trouble}", expanded=bool(failing or stale)):
         "age_min": "Age (min)",
         "last_status": "Last status",
         "last_error_types": "Last errors",
-        "invocations": "Invocations",
-        "not_ok": "Not ok",
-        "failure_rate": "Failure rate (%)",
-        "stale": "Stale",
+        "invocations": f"Invocations · {v.window}",
+        "not_ok": f"Not ok · {v.window}",
+        "failure_rate": f"Failure rate (%) · {v.window}",
+        "stale": "Stale now",
     }
-    st.dataframe(table.rename(columns=HEALTH_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(table[list(HEALTH_COLUMNS)].rename(columns=HEALTH_COLUMNS), hide_index=True, width="stretch")
 
 # ---- One tier, against the previous period
 st.header("What moved")

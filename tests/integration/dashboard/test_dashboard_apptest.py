@@ -51,8 +51,8 @@ def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
     # health opens by itself: a probe is failing
     assert at.expander[0].label.startswith("Fleet health: 1 failing")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Failing probes"] == "1"
-    assert metrics["Probes reporting"] == "10 of 10"
+    assert metrics["Failing now"] == "1"
+    assert metrics["Reporting now"] == "10 of 10"
     assert any(FAILING_PROBE in e.value and "failed" in e.value for e in at.error)
     assert "Cold miss p50" in metrics and metrics["Cold miss p50"].endswith("ms")
     # the reference-style tables: warm hits and cold misses, one row per strategy × tier
@@ -245,7 +245,7 @@ def test_a_fleet_that_only_failed_is_shown_as_failing_on_every_page(
     app_env(failed_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Failing probes"] == "10" and metrics["Failure rate"] == "100.0%"
+    assert metrics["Failing now"] == "10" and metrics["Failure rate · last 7 days"] == "100.0%"
     assert metrics["Cold miss p50"] == "—"  # nothing measured: no number is made up
     for page in PAGES[1:]:
         _run(at.switch_page(page))

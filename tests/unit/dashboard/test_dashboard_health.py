@@ -31,6 +31,32 @@ def _days(frames: object, start: str, end: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------ finding 5: the window
+def test_fleet_health_flags_stale_and_failing_probes() -> None:
+    df = frame(
+        [
+            row("2026-11-27T04:00", invocation_id="a0"),
+            row("2026-11-27T04:20", invocation_id="a01"),
+            row("2026-11-27T04:40", invocation_id="a02"),
+            row("2026-11-27T05:00", invocation_id="a1"),
+            row("2026-11-27T05:05", invocation_id="a2"),
+            row("2026-11-27T05:10", invocation_id="a3", status="failed", store="none", cold_miss_ms=None),
+            row("2026-11-27T04:00", strategy="dict", invocation_id="d1"),
+            row("2026-11-27T04:20", strategy="dict", invocation_id="d2"),
+            row("2026-11-27T04:40", strategy="dict", invocation_id="d3"),
+        ]
+    )
+    digests = digests_of(df)
+    assert health.infer_interval_seconds(digests.probes) == 1200.0  # an hour over 3 invocations
+    now = pd.Timestamp("2026-11-27T05:12", tz="UTC")
+    table = health.fleet_health(digests.probes, digests.probes, now, 300.0).probes.set_index("probe_key")
+    ext = table.loc["extension-128-x86_64"]
+    assert ext["failing"] and not ext["stale"] and ext["last_status"] == "failed"
+    assert ext["failure_rate"] == pytest.approx(1 / 6) and ext["last_error_types"] == "Timeout"
+    d = table.loc["dict-128-x86_64"]
+    assert d["stale"] and not d["failing"]
+    assert health.failure_rate(digests.probes) == pytest.approx(1 / 9)
+
+
 def test_an_old_failure_does_not_count_in_the_selected_range() -> None:
     """Two months ago the probe failed; in the last 7 days every invocation was ok: its row in the strip
     says 0 not ok of the range's invocations, not the 90 loaded days'."""
@@ -89,16 +115,20 @@ def test_a_retired_probe_leaves_the_strip_after_the_retirement_period() -> None:
     loaded = digests_of(frame(rows), "day")
     in_range = _days(loaded, "2026-11-21", "2026-11-28")
     fleet = health.fleet_health(loaded.probes, in_range, now, 3600.0)
-    assert health.DEFAULT_RETIRE_AFTER == pd.Timedelta(days=2)
+    assert pd.Timedelta(days=2) == health.DEFAULT_RETIRE_AFTER
     assert list(fleet.probes["probe_key"]) == ["dict-128-x86_64", "extension-128-x86_64"]
     assert list(fleet.retired["probe_key"]) == ["sdk-128-x86_64"]
     assert fleet.probes.set_index("probe_key").loc["dict-128-x86_64", "stale"]
+    note = health.retired_note(fleet, 2, "last 7 days")
+    assert note is not None and note.startswith("1 retired probe hidden: no row for more than 2 days")
+    assert "sdk-128-x86_64 (last row 2026-11-24 11:00 UTC)" in note
     # the period is a setting: at 1 day the dict probe is retired too; at 7 days neither is
     shorter = health.fleet_health(loaded.probes, in_range, now, 3600.0, retire_after=pd.Timedelta(days=1))
     assert list(shorter.retired["probe_key"]) == ["dict-128-x86_64", "sdk-128-x86_64"]
     longer = health.fleet_health(loaded.probes, in_range, now, 3600.0, retire_after=pd.Timedelta(days=7))
     assert longer.retired.empty and len(longer.probes) == 3
-    assert load_settings({"OBSERVATORY_RETIRE_AFTER_DAYS": "7"}).retire_after_days == 7
+    setting = {"OBSERVATORY_RETIRE_AFTER_DAYS": "7", "AWS_REGION": "us-east-1"}
+    assert load_settings(setting).retire_after_days == 7
     assert load_settings({"AWS_ENDPOINT_URL": "https://x"}).retire_after_days == 2
 
 

@@ -1,4 +1,4 @@
-"""dashboard.stats: percentiles, trimmed means, summaries, fleet health, change points, cost."""
+"""dashboard.stats: percentiles, trimmed means, summaries, change points, cost."""
 
 from __future__ import annotations
 
@@ -91,32 +91,6 @@ def test_latency_over_time_pools_per_bucket_with_band() -> None:
 def test_trend_points_are_hours_for_today_and_days_beyond() -> None:
     assert stats.bucket_of(1) == "hour"
     assert stats.bucket_of(7) == stats.bucket_of(90) == "day"
-
-
-def test_fleet_health_flags_stale_and_failing_probes() -> None:
-    df = frame(
-        [
-            row("2026-11-27T04:00", invocation_id="a0"),
-            row("2026-11-27T04:20", invocation_id="a01"),
-            row("2026-11-27T04:40", invocation_id="a02"),
-            row("2026-11-27T05:00", invocation_id="a1"),
-            row("2026-11-27T05:05", invocation_id="a2"),
-            row("2026-11-27T05:10", invocation_id="a3", status="failed", store="none", cold_miss_ms=None),
-            row("2026-11-27T04:00", strategy="dict", invocation_id="d1"),
-            row("2026-11-27T04:20", strategy="dict", invocation_id="d2"),
-            row("2026-11-27T04:40", strategy="dict", invocation_id="d3"),
-        ]
-    )
-    digests = digests_of(df)
-    assert stats.infer_interval_seconds(digests.probes) == 1200.0  # an hour over 3 invocations
-    health = stats.fleet_health(digests.probes, pd.Timestamp("2026-11-27T05:12", tz="UTC"), 300.0)
-    health = health.set_index("probe_key")
-    ext = health.loc["extension-128-x86_64"]
-    assert ext["failing"] and not ext["stale"] and ext["last_status"] == "failed"
-    assert ext["failure_rate"] == pytest.approx(1 / 6) and ext["last_error_types"] == "Timeout"
-    d = health.loc["dict-128-x86_64"]
-    assert d["stale"] and not d["failing"]
-    assert stats.failure_rate(digests.probes) == pytest.approx(1 / 9)
 
 
 def test_headline_compares_with_the_previous_period() -> None:
