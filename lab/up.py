@@ -320,7 +320,7 @@ def start(
     dashboard_url = dashboard_pid = None
     if dashboard:
         clock.start(4, f"starting the dashboard on port {config.dashboard_port}")
-        started = lab_dashboard.start_dashboard(clients, deployment, config)
+        started = lab_dashboard.start_dashboard(clients, deployment, config, schedules)
         _on_exit(stack, console, "the dashboard", lambda: lab_dashboard.stop_dashboard(started))
         dashboard_url, dashboard_pid = lab_dashboard.dashboard_url(config), started.pid
     else:

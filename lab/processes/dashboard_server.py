@@ -1,5 +1,6 @@
 """The dashboard as a background process of `lab up`: `streamlit run dashboard/streamlit_app.py` on the
-lab's table, pointed at the lab's endpoint; started once healthy, stopped by its pid."""
+lab's table, pointed at the lab's endpoint and told the interval of the schedules the lab fires (so "stale"
+rests on the real schedule, not on one guessed from the rows); started once healthy, stopped by its pid."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from lab.errors import LabError
 from lab.processes import supervisor
+from lab.scheduler.expressions import Rate
 from lab.settings import DASHBOARD_APP, LOOPBACK, REPO_ROOT, LabConfig
 
 if TYPE_CHECKING:
     from lab.endpoint.clients import EndpointClients
+    from lab.scheduler.source import Schedule
     from lab.state import Deployment
 
 LOG_FILE = "dashboard.log"
@@ -37,12 +41,23 @@ def _healthy(config: LabConfig) -> bool:
     return False
 
 
+def schedule_interval_seconds(schedules: Sequence[Schedule]) -> int | None:
+    """The interval of the probes' rate() schedules (the longest, if they differ: no probe is then called
+    stale before its own next run is due); None without a rate(), and the dashboard infers one and says so."""
+    rates = [s.expression.interval.total_seconds() for s in schedules if isinstance(s.expression, Rate)]
+    return round(max(rates)) if rates else None
+
+
 def start_dashboard(
-    clients: EndpointClients, deployment: Deployment, config: LabConfig
+    clients: EndpointClients, deployment: Deployment, config: LabConfig, schedules: Sequence[Schedule]
 ) -> subprocess.Popen[bytes]:
-    """Start the dashboard in the background on the deployment's table; return once it is healthy."""
+    """Start the dashboard in the background on the deployment's table, told the interval of the probes'
+    `schedules`; return once it is healthy."""
     log = config.state_dir / LOG_FILE
     env = clients.child_process_environment(os.environ) | {"OBSERVATORY_TABLE_NAME": deployment.table_name}
+    interval = schedule_interval_seconds(schedules)
+    if interval is not None:
+        env["OBSERVATORY_SCHEDULE_SECONDS"] = str(interval)
     started = supervisor.start(
         [sys.executable, "-m", MARKER, "run", str(DASHBOARD_APP),
          "--server.headless", "true", "--server.address", LOOPBACK,
