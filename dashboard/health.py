@@ -156,8 +156,8 @@ def retired_note(fleet: FleetHealth, retire_after_days: int, window: str) -> str
     probes = "probe" if n == 1 else "probes"
     return (
         f"{n} retired {probes} hidden: no row for more than {retire_after_days} days while the rest of the "
-        f"fleet reported (OBSERVATORY_RETIRE_AFTER_DAYS): {gone}. Their invocations {window} still count in "
-        "the failure rate."
+        f"fleet reported (OBSERVATORY_RETIRE_AFTER_DAYS): {gone}. Their invocations ({window}) still "
+        "count in the failure rate."
     )
 
 
