@@ -2,7 +2,9 @@
 
 Shared by the dashboard (the Memory tiers page's cost per million fetches, `cost_table`) and the monthly
 estimate of a configured fleet (`tools/cost.py`): the price table is read here and every Lambda GB-second and
-API call is priced here (`gb_seconds_usd`, `api_calls_usd`). Pure; pandas only inside `cost_table`.
+API call is priced here (`gb_seconds_usd`, `api_calls_usd`). How often each strategy calls AWS and what a call
+costs at a call rate is `dashboard.call_model`'s (one model for every strategy). Pure; pandas only inside
+`cost_table`.
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from datastore.vocabulary import STORES, STRATEGIES
 
+from . import call_model
+from .call_model import DEFAULT_IDLE_BOUNDARY_S
+from .call_model import CostModelError as CostModelError  # the model's one error, for both modules' callers
+from .call_model import miss_fraction as miss_fraction
+
 if TYPE_CHECKING:
     import pandas as pd
 
     from .digests import DigestFrames
 
 CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
-
-
-class CostModelError(ValueError):
-    """A price or an input the model cannot use (an unknown architecture or store, a rate of 0)."""
 
 
 @dataclass(frozen=True)
@@ -45,18 +48,6 @@ class PriceTable:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise CostModelError(f"price table is missing or has a bad field: {exc}") from exc
-
-
-def miss_fraction(strategy: str, fetches_per_second: float, cache_ttl_seconds: float) -> float:
-    """Share of fetches that miss the cache in one warm execution environment at a steady call rate.
-
-    `sdk` has no cache (every fetch is a call); a caching strategy refreshes once per TTL at most.
-    """
-    if fetches_per_second <= 0 or cache_ttl_seconds <= 0:
-        raise CostModelError("call rate and cache TTL must be positive")
-    if strategy not in CACHING_STRATEGIES:
-        return 1.0
-    return min(1.0, 1.0 / (fetches_per_second * cache_ttl_seconds))
 
 
 def gb_seconds_usd(gb_seconds: float, architecture: str, prices: PriceTable) -> float:
@@ -89,16 +80,36 @@ def api_usd_per_million(calls_per_fetch: float, store: str, prices: PriceTable) 
     return api_calls_usd(1e6 * calls_per_fetch, store, prices)
 
 
+def _means(group: pd.DataFrame) -> tuple[float, float] | None:
+    """(mean cold miss, mean warm hit) of a group of digest rows; either stands for the other when absent."""
+    cold_n, warm_n = int(group["cold_miss_n"].sum()), int(group["warm_hit_n"].sum())
+    if not cold_n and not warm_n:
+        return None
+    cold = group["cold_miss_sum"].sum() / cold_n if cold_n else group["warm_hit_sum"].sum() / warm_n
+    warm = group["warm_hit_sum"].sum() / warm_n if warm_n else cold
+    return float(cold), float(warm)
+
+
 def cost_table(
-    frames: DigestFrames, prices: PriceTable, fetches_per_second: float, cache_ttl_seconds: float
+    frames: DigestFrames,
+    prices: PriceTable,
+    fetches_per_second: float,
+    cache_ttl_seconds: float,
+    idle_boundary_s: float = DEFAULT_IDLE_BOUNDARY_S,
+    changes_per_day: float = 0.0,
 ) -> pd.DataFrame:
     """Estimated cost per million fetches for each strategy × tier × architecture × store in the digests.
 
-    The expected fetch time mixes the exact mean cold miss and mean warm hit by the miss fraction. API calls
-    per miss are the measured calls per invocation (its one miss; `sdk`: calls per fetch measured over the
-    invocations); the extension's calls happen outside the function and are not counted, so one per miss is
-    assumed. Columns: strategy, memory_mb, architecture, store, expected_ms, miss_fraction,
-    api_calls_per_fetch, lambda_usd, api_usd, total_usd (USD per million fetches), n_invocations.
+    Every strategy on one footing (`dashboard.call_model`): fetches at a steady rate in one environment; an
+    AWS call after an idle gap longer than `idle_boundary_s` costs the strategy's measured cold miss (a first
+    call), one inside it that miss less the cold-connection penalty `sdk` measured at the same tier ×
+    architecture × store (its first call less its back-to-back call); `sdk` calls on every fetch, a cache on
+    its first fetch past the TTL, the caching library at its refresh (one DescribeSecret, GetSecretValue when
+    the secret changed: `changes_per_day`). API calls per miss are the measured ones (the extension's happen
+    outside the function: one per miss assumed). Columns: strategy, memory_mb, architecture, store,
+    expected_ms, miss_fraction (fetches that call AWS), call_gap_s (mean gap between calls),
+    first_call_share (calls after an idle gap), hot_call_measured, api_calls_per_fetch, lambda_usd, api_usd,
+    total_usd (USD per million fetches), n_invocations.
     """
     columns = [
         "strategy",
@@ -107,6 +118,9 @@ def cost_table(
         "store",
         "expected_ms",
         "miss_fraction",
+        "call_gap_s",
+        "first_call_share",
+        "hot_call_measured",
         "api_calls_per_fetch",
         "lambda_usd",
         "api_usd",
@@ -116,26 +130,32 @@ def cost_table(
     import pandas as pd
 
     stores = frames.stores[frames.stores["store"].isin(STORES)]
-    records = []
     keys = ["strategy", "memory_mb", "architecture", "store"]
-    for (strategy, memory_mb, arch, store), group in stores.groupby(keys, sort=True):
-        cold_n, warm_n = int(group["cold_miss_n"].sum()), int(group["warm_hit_n"].sum())
-        if not cold_n and not warm_n:
+    groups = {key: group for key, group in stores.groupby(keys, sort=True)}
+    calls_at: dict[tuple[Any, ...], tuple[float, float]] = {}  # sdk's (first call, back-to-back call)
+    for (strategy, memory_mb, arch, store), group in groups.items():
+        if strategy == "sdk" and int(group["cold_miss_n"].sum()) and int(group["warm_hit_n"].sum()):
+            calls_at[(memory_mb, arch, store)] = _means(group)  # type: ignore[assignment]
+    records = []
+    for (strategy, memory_mb, arch, store), group in groups.items():
+        means = _means(group)
+        if means is None:
             continue
-        cold_mean = group["cold_miss_sum"].sum() / cold_n if cold_n else group["warm_hit_sum"].sum() / warm_n
-        warm_mean = group["warm_hit_sum"].sum() / warm_n if warm_n else cold_mean
-        miss = miss_fraction(str(strategy), fetches_per_second, cache_ttl_seconds)
         calls = float(group["api_calls"].fillna(0).sum())
-        api_rows = int(group["api_rows"].sum())
-        if strategy in CACHING_STRATEGIES:
-            expected = miss * cold_mean + (1 - miss) * warm_mean
-            calls_per_fetch = miss * (calls / api_rows if api_rows else 1.0)
-        else:
-            # No cache: the steady state is the repeated call on a reused client.
-            expected = warm_mean
-            fetches = int(group["api_fetches"].sum())
-            calls_per_fetch = calls / fetches if fetches else 1.0
-        lam = lambda_usd_per_million(float(expected), float(memory_mb), str(arch), prices)
+        # API calls the probe's miss made (sdk: per fetch, every fetch being a call)
+        per = int(group["api_fetches"].sum()) if strategy == "sdk" else int(group["api_rows"].sum())
+        calls_per_miss = calls / per if per else 1.0
+        first_call, hot_call = calls_at.get((memory_mb, arch, store), (None, None))
+        measured = call_model.Measured(means[0], means[1], calls_per_miss, first_call, hot_call)
+        args = (str(strategy), fetches_per_second, cache_ttl_seconds)
+        gaps = call_model.call_gaps_s(*args)
+        expected = call_model.expected_fetch_ms(
+            str(strategy), measured, fetches_per_second, cache_ttl_seconds, idle_boundary_s, changes_per_day
+        )
+        calls_per_fetch = (
+            call_model.api_calls_per_second(*args, calls_per_miss, changes_per_day) / fetches_per_second
+        )
+        lam = lambda_usd_per_million(expected, float(memory_mb), str(arch), prices)
         api = api_usd_per_million(calls_per_fetch, str(store), prices)
         records.append(
             {
@@ -143,8 +163,11 @@ def cost_table(
                 "memory_mb": int(memory_mb),
                 "architecture": arch,
                 "store": store,
-                "expected_ms": float(expected),
-                "miss_fraction": miss,
+                "expected_ms": expected,
+                "miss_fraction": call_model.miss_fraction(*args),
+                "call_gap_s": sum(gaps) / len(gaps),
+                "first_call_share": call_model.first_call_share(gaps, idle_boundary_s),
+                "hot_call_measured": measured.hot_call_measured,
                 "api_calls_per_fetch": calls_per_fetch,
                 "lambda_usd": lam,
                 "api_usd": api,

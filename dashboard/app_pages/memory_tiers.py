@@ -20,7 +20,7 @@ for col, metric in ((left, "cold_miss"), (right, "warm_hit")):
 st.caption("Both axes are logarithmic: memory sizes and latencies each span orders of magnitude.")
 
 st.header("What each choice costs")
-c1, c2 = st.columns(2)
+c1, c2, c3, c4 = st.columns(4)
 rate = c1.number_input(
     "Your call rate: fetches per second, per execution environment",
     min_value=0.001,
@@ -38,8 +38,27 @@ ttl = c2.number_input(
     step=30,
     key="cost_ttl",
 )
+boundary = c3.number_input(
+    "Idle gap after which an API call costs a first call (s)",
+    min_value=0.0,
+    max_value=86_400.0,
+    value=cost_model.DEFAULT_IDLE_BOUNDARY_S,
+    step=5.0,
+    format="%g",
+    key="cost_idle_boundary",
+    help="Not documented for Secrets Manager or SSM: an assumption (docs/reference/api-call-latency.md).",
+)
+changes = c4.number_input(
+    "Secret changes per day (caching library)",
+    min_value=0.0,
+    max_value=1_000_000.0,
+    value=0.0,
+    step=1.0,
+    format="%g",
+    key="cost_changes",
+)
 prices = cost_model.PriceTable.from_json(data.price_table())
-costs = cost_model.cost_table(v.frame, prices, float(rate), float(ttl))
+costs = cost_model.cost_table(v.frame, prices, float(rate), float(ttl), float(boundary), float(changes))
 if costs.empty:
     st.info("No measured fetches in the selected rows to estimate a cost from.")
 else:
@@ -64,6 +83,7 @@ else:
         strategy=costs["strategy"].map(labels.strategy),
         store=costs["store"].map(labels.store),
         miss_fraction=(costs["miss_fraction"] * 100),
+        first_call_share=(costs["first_call_share"] * 100),
     )
     st.dataframe(
         shown.rename(
@@ -73,7 +93,10 @@ else:
                 "architecture": "Architecture",
                 "store": "Store",
                 "expected_ms": "Expected fetch (ms)",
-                "miss_fraction": "Cache misses (%)",
+                "miss_fraction": "Fetches that call AWS (%)",
+                "call_gap_s": "Gap between API calls (s)",
+                "first_call_share": "Calls after an idle gap (%)",
+                "hot_call_measured": "Hot call measured (sdk probe here)",
                 "api_calls_per_fetch": "API calls per fetch",
                 "lambda_usd": "Lambda GB-s (USD/M)",
                 "api_usd": "API calls (USD/M)",
@@ -84,11 +107,24 @@ else:
         hide_index=True,
         width="stretch",
     )
+    unmeasured = int((~costs["hot_call_measured"]).sum())
+    if unmeasured:
+        st.caption(
+            f"{unmeasured} of {len(costs)} rows have no `sdk` probe at their tier × architecture × store: no"
+            " hot-call figure there, so their API calls are all priced as measured, after an idle gap."
+        )
 st.caption(
     f"**An estimate**, from the list prices in `docs/reference/{PRICES_PATH.name}` (us-east-1, USD; "
-    "AWS changes prices). Per fetch: the measured mean fetch time (cold misses mixed in at the share a cache "
-    "with this TTL misses at this call rate) × memory × the GB-second price, plus the AWS API calls the "
-    "strategy makes (Secrets Manager $0.05 per 10,000; SSM standard parameters free). The extension's calls "
-    "happen outside the function and are not counted by the probe, so one per cache miss is assumed. "
-    "Lambda's per-request charge and free tier are left out: they do not depend on the strategy."
+    "AWS changes prices). **One latency model for every strategy**: fetches come evenly spaced at your call "
+    "rate in one execution environment; `sdk` calls AWS on every fetch, a cache on its first fetch past the "
+    "TTL, the caching library at its refresh, drawn between half the TTL and the TTL (one DescribeSecret, "
+    f"plus GetSecretValue when the secret changed: {changes:g} changes a day assumed; the probe's two calls "
+    "per miss come from the fresh cache it builds). An API call after an idle gap longer than the boundary "
+    f"({boundary:g} s: an assumption, see `docs/reference/api-call-latency.md`) costs a first call "
+    "(the strategy's measured cold miss); one inside it costs the hot-connection call "
+    "(the cold miss less what a first call costs `sdk` over its back-to-back calls at the same tier × "
+    "architecture × store). Per fetch: the expected fetch time × memory × the GB-second price, plus the API "
+    "calls (Secrets Manager $0.05 per 10,000; SSM standard parameters free). The extension's calls happen "
+    "outside the function and are not counted by the probe, so one per cache miss is assumed. Lambda's "
+    "per-request charge and free tier are left out: they do not depend on the strategy."
 )

@@ -126,6 +126,7 @@ def test_memory_tiers_names_cheapest_and_fastest(fleet_table: Table, app_env: An
     verdict = at.success[0].value
     assert "At 10 fetches/s" in verdict and "**cheapest**" in verdict and "**fastest**" in verdict
     assert any("An estimate" in c.value and "prices-us-east-1.json" in c.value for c in at.caption)
+    assert any("One latency model for every strategy" in c.value for c in at.caption)
     memory = _figures(at)[0]
     assert (
         memory["layout"]["xaxis"]["type"] == "log"

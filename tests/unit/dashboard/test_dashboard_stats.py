@@ -185,7 +185,8 @@ def test_lambda_and_api_cost_follow_the_price_table(prices: cost_model.PriceTabl
 
 def test_miss_fraction_depends_on_call_rate_and_ttl() -> None:
     assert cost_model.miss_fraction("sdk", 10, 60) == 1.0
-    assert cost_model.miss_fraction("dict", 10, 60) == pytest.approx(1 / 600)
+    # the fetch exactly one TTL after the miss is still served: a miss every 601 fetches
+    assert cost_model.miss_fraction("dict", 10, 60) == pytest.approx(1 / 601)
     assert cost_model.miss_fraction("extension", 0.001, 60) == 1.0
     with pytest.raises(cost_model.CostModelError):
         cost_model.miss_fraction("dict", 0, 60)
@@ -205,9 +206,9 @@ def test_cost_table_names_cheapest_and_fastest(prices: cost_model.PriceTable) ->
     assert set(costs.index) == {"sdk", "dict", "extension"}
     assert costs.loc["sdk", "api_calls_per_fetch"] == pytest.approx(1.0)
     assert costs.loc["sdk", "api_usd"] == pytest.approx(5.0)
-    assert costs.loc["dict", "api_calls_per_fetch"] == pytest.approx(1 / 600)
-    assert costs.loc["extension", "api_calls_per_fetch"] == pytest.approx(1 / 600)  # assumed one per miss
-    expected = 1 / 600 * 60.0 + (1 - 1 / 600) * 0.001
+    assert costs.loc["dict", "api_calls_per_fetch"] == pytest.approx(1 / 601)
+    assert costs.loc["extension", "api_calls_per_fetch"] == pytest.approx(1 / 601)  # assumed one per miss
+    expected = 1 / 601 * 60.0 + (1 - 1 / 601) * 0.001
     assert costs.loc["dict", "expected_ms"] == pytest.approx(expected)
     best = cost_model.best_choices(costs.reset_index())
     assert best["cheapest"]["strategy"] == "dict" and best["fastest"]["strategy"] == "dict"
