@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import labels, sketches, stats
+from . import labels, like, sketches, stats
 
 PALETTE = {
     "extension": "#d62728",
@@ -35,6 +35,7 @@ CHANGE_NAMES = {
     "extension_layer": "extension layer",
     "cpu_emulation": "CPU emulation",
     "host_cpu": "lab host CPU",
+    "probe": "probe",
 }
 METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
 
@@ -144,7 +145,9 @@ def trend_figure(
             )
     if changes is not None:
         for event in changes.itertuples(index=False):
-            text = f"{CHANGE_NAMES.get(event.field, event.field)}: {event.before} → {event.after}"
+            text = like.describe_event(event.field, event.before, event.after) or (
+                f"{CHANGE_NAMES.get(event.field, event.field)}: {event.before} → {event.after}"
+            )
             fig.add_vline(x=event.ts, line_dash="dot", line_color="#555", row="all", col=1)
             fig.add_trace(
                 go.Scatter(
@@ -180,6 +183,7 @@ def trend_figure(
                     showlegend=False,
                     hovertext=(
                         f"{name}: level shift {shift.change:+.0%} ({shift.before:.4g} → {shift.after:.4g} ms)"
+                        + (f" in {shift.probes}" if getattr(shift, "probes", "") else "")
                     ),
                     hoverinfo="text+x",
                 ),
