@@ -94,7 +94,7 @@ def trend_figure(
     lines: list[dict] = []
     for (strategy, memory_mb), group in series.groupby(["strategy", "memory_mb"], sort=True):
         group = group.sort_values("bucket")
-        name = labels.series(strategy, memory_mb)
+        name = labels.series(strategy, memory_mb, metric)
         base = color(str(strategy))
         buckets = list(group["bucket"])
         lines.append(
@@ -211,12 +211,13 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
     data = summary.dropna(subset=["median"]) if len(summary) else summary
     for strategy, group in data.groupby("strategy", sort=True):
         group = group.sort_values("memory_mb")
+        name = labels.strategy(strategy) + labels.repeated(strategy, metric)
         fig.add_trace(
             go.Scatter(
                 x=group["memory_mb"],
                 y=group["median"],
                 mode="lines+markers",
-                name=labels.strategy(strategy),
+                name=name,
                 line={"color": color(str(strategy))},
                 error_y={
                     "type": "data",
@@ -226,7 +227,7 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
                 },
                 customdata=group[["p90", "n", "failed", "error"]].to_numpy(),
                 hovertemplate=(
-                    f"{labels.strategy(strategy)}<br>%{{x}} MB<br>median %{{y:.4g}} ms, "
+                    f"{name}<br>%{{x}} MB<br>median %{{y:.4g}} ms, "
                     "p90 %{customdata[0]:.4g} ms<br>samples %{customdata[1]}, failed rows %{customdata[2]}, "
                     "error rows %{customdata[3]}<extra></extra>"
                 ),
@@ -320,7 +321,7 @@ def distribution_figure(
     width = max(x_max / 120, 0.25) if x_max >= CFS_PERIOD_MS * 0.75 else max(x_max / 120, 1e-9)
     edges = np.arange(0.0, x_max + 2 * width, width)
     for d in series:
-        name = labels.series(d.strategy, d.memory_mb)
+        name = labels.series(d.strategy, d.memory_mb, "warm_hit")
         if kind == "ecdf":
             xs, share = sketches.ecdf(d.values, d.counts)
             fig.add_trace(
@@ -352,7 +353,7 @@ def distribution_figure(
     if x_max >= CFS_PERIOD_MS * 0.75:
         _cfs_guides(fig, x_max, log_axis)
     fig.update_layout(
-        title="Warm-hit latency distribution (dotted: the 20 ms CFS period)",
+        title="Warm-hit latency distribution (dotted: the 20 ms CFS period; `sdk`: repeated calls, no cache)",
         legend_title_text="Strategy · tier",
         barmode="overlay",
     )
@@ -387,7 +388,8 @@ def tier_figure(summary: pd.DataFrame) -> go.Figure:
                     marker={"size": 9},
                     customdata=group[["n"]].to_numpy(),
                     hovertemplate=(
-                        f"{labels.strategy(strategy)}<br>%{{x}} MB: p50 %{{y:.4g}} ms"
+                        f"{labels.strategy(strategy)}<br>%{{x}} MB: "
+                        f"{labels.metric(metric, strategy).lower()} p50 %{{y:.4g}} ms"
                         "<br>samples %{customdata[0]:,}<extra></extra>"
                     ),
                 ),
