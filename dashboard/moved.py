@@ -78,3 +78,52 @@ def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.
     for status in (*STATUSES, "invocations", "not_ok"):
         out[status] = out[status].fillna(0).astype(int)
     return out.astype(object).where(out.notna(), None)[columns]
+
+
+def previous_note(
+    head: pd.DataFrame,
+    range_label: str,
+    prev_start: pd.Timestamp,
+    prev_end: pd.Timestamp,
+    first_loaded: object,
+    load_days: int,
+) -> str:
+    """What "What moved" compares with, or why it cannot: the previous period in whole days (closed days are
+    whole-day digests), over the probes present in both periods; what the counts count."""
+    days = int((prev_end - prev_start) / pd.Timedelta(days=1))
+    today = range_label.lower().startswith("today")
+    if days == 1:
+        period = f"yesterday, the whole day ({prev_start:%Y-%m-%d})"
+    else:
+        period = (
+            f"the previous {days} days ({prev_start:%Y-%m-%d} to {prev_end - pd.Timedelta(days=1):%Y-%m-%d})"
+        )
+    why_whole = (
+        " (closed days are kept as whole-day digests, so yesterday's same hours are not available)"
+        if today
+        else ""
+    )
+    loaded_from = pd.Timestamp(str(first_loaded), tz="UTC")
+    window = f"the {load_days} days loaded (OBSERVATORY_DASHBOARD_DAYS)"
+    compared = len(head) and any(
+        head[column].notna().any() for column in ("cold_p50_prev", "warm_p50_prev") if column in head
+    )
+    if not compared:
+        why = (
+            f"it lies before {window}"
+            if prev_end <= loaded_from
+            else "no probe in view measured in both periods (none ran then, or each one joined since)"
+        )
+        text = f"p50 per strategy. Nothing to compare with in {period}{why_whole}: {why}."
+    else:
+        partly = f", from {loaded_from:%Y-%m-%d} on only ({window})" if prev_start < loaded_from else ""
+        so_far = "today so far " if today else ""
+        text = (
+            f"p50 per strategy (every probe in view); the change is {so_far}against {period}{partly}"
+            f"{why_whole}, over the probes that measured in both periods: a probe that joined or stopped is "
+            "named, never counted as a move. Lower is better."
+        )
+    return text + (
+        " Invocations count each invocation once; store rows count one row per store an invocation read "
+        "(two when it read both stores) and one for a failed invocation."
+    )

@@ -89,7 +89,7 @@ tier = st.selectbox("Memory tier", tiers, format_func=labels.tier, key="overview
 head = moved.headline(v.dims, int(tier), v.start, v.end)
 prev_start, prev_end = moved.previous_window(v.start, v.end)
 st.caption(
-    like.previous_note(head, v.range_label, prev_start, prev_end, v.loaded.first_day, v.settings.load_days)
+    moved.previous_note(head, v.range_label, prev_start, prev_end, v.loaded.first_day, v.settings.load_days)
 )
 for row in head.itertuples():
     cols = st.columns([2, 2, 2, 2])

@@ -109,3 +109,19 @@ def test_counts_say_invocations_apart_from_store_rows() -> None:
     ext = moved.headline(digests_of(df), 128, start, end).set_index("strategy").loc["extension"]
     assert (ext["invocations"], ext["not_ok"]) == (2, 1)
     assert (ext["ok"], ext["error"], ext["failed"]) == (2, 0, 1)  # store rows
+
+
+def test_what_moved_says_what_it_compares_with_or_why_it_cannot() -> None:
+    start, end = pd.Timestamp("2026-11-27", tz="UTC"), pd.Timestamp("2026-11-27T05:30", tz="UTC")
+    prev_start, prev_end = moved.previous_window(start, end)
+    assert (prev_start, prev_end) == (pd.Timestamp("2026-11-26", tz="UTC"), start)  # yesterday, whole
+    compared = pd.DataFrame({"cold_p50_prev": [100.0], "warm_p50_prev": [10.0]})
+    note = moved.previous_note(compared, "Today (UTC)", prev_start, prev_end, "2026-08-30", 90)
+    assert "today so far against yesterday, the whole day (2026-11-26)" in note
+    assert "yesterday's same hours are not available" in note
+    week = moved.previous_window(pd.Timestamp("2026-11-21", tz="UTC"), end)
+    assert week == (pd.Timestamp("2026-11-14", tz="UTC"), pd.Timestamp("2026-11-21", tz="UTC"))
+    nothing = pd.DataFrame({"cold_p50_prev": [None], "warm_p50_prev": [None]})
+    ninety = moved.previous_window(pd.Timestamp("2026-08-30", tz="UTC"), end)  # the whole load window
+    note = moved.previous_note(nothing, "Last 90 days", *ninety, "2026-08-30", 90)
+    assert "Nothing to compare with" in note and "before the 90 days loaded" in note
