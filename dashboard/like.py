@@ -82,31 +82,29 @@ class Configuration:
     left_out: list[str]  # probe keys measured in other configurations
 
 
-def _key(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
-    values = frame[columns].astype(object).where(frame[columns].notna(), "—").astype(str)
-    return values.agg(" · ".join, axis=1)
-
-
 def configuration(stores: pd.DataFrame) -> Configuration:
     """The configuration (architecture × runtime × tracing × environment × region) that measured the most
     strategies × tiers (then: today's default architecture and tracing, then the most samples)."""
     columns = [c for c in CONFIGURATION if c in stores]
+    everything = Configuration({}, pd.Series(True, index=stores.index), [])
     if stores.empty or not columns:
-        return Configuration({}, pd.Series(True, index=stores.index), [])
-    sampled = (stores["cold_miss_n"] > 0) | (stores["warm_hit_n"] > 0)
-    key = _key(stores, columns)
+        return everything
+    sampled = ((stores["cold_miss_n"] > 0) | (stores["warm_hit_n"] > 0)).to_numpy()
     if not sampled.any():
-        return Configuration({}, pd.Series(True, index=stores.index), [])
-    rows = stores[sampled].assign(_config=key[sampled], _samples=stores["cold_miss_n"] + stores["warm_hit_n"])
+        return everything
+    code = stores.groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
+    samples = stores["cold_miss_n"] + stores["warm_hit_n"]
+    rows = stores[sampled].assign(_config=code[sampled], _samples=samples[sampled])
     ranked = []
     for config, group in rows.groupby("_config", sort=True):
         first = group.iloc[0]
         preferred = sum(str(first[c]) == v for c, v in PREFERRED.items() if c in group)
         cover = len(group[["strategy", "memory_mb"]].drop_duplicates())
-        ranked.append((-cover, -preferred, -int(group["_samples"].sum()), str(config)))
+        ranked.append((-cover, -preferred, -int(group["_samples"].sum()), int(config)))
     chosen = min(ranked)[3]
-    mask = key == chosen
-    values = {c: str(v) for c, v in rows.loc[rows["_config"] == chosen, columns].iloc[0].items()}
+    mask = pd.Series(code == chosen, index=stores.index)
+    first = rows.loc[rows["_config"] == chosen, columns].iloc[0]
+    values = {c: "—" if pd.isna(v) else str(v) for c, v in first.items()}
     left_out = sorted(set(rows.loc[rows["_config"] != chosen, "probe_key"].astype(str)))
     return Configuration(values, mask, left_out)
 
