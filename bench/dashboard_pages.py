@@ -20,7 +20,7 @@ def page_figures(
 ) -> list[Any]:
     """Everything the pages compute with their default choices over the last `days` days (Runs aside: it
     reads rows of its own window). `pages`, if given, receives the seconds each page took."""
-    from dashboard import charts, compare_charts, cost_model, data, health, shifts, stats, verdict
+    from dashboard import charts, compare_charts, cost_model, data, health, moved, shifts, stats, verdict
 
     figures: list[Any] = []
     marks = [("start", time.perf_counter())]
@@ -37,7 +37,7 @@ def page_figures(
     interval = health.schedule_interval(None, frames.probes)
     health.fleet_health(frames.probes, frame.probes, now, interval.seconds)
     health.failure_rate(frame.probes)
-    stats.headline(frames, int(frame.stores["memory_mb"].min()), start, now)
+    moved.headline(frames, int(frame.stores["memory_mb"].min()), start, now)
     for metric in stats.METRICS:
         stats.summarize(frame, ["strategy", "memory_mb"], metric)
     mark("overview")
@@ -45,7 +45,7 @@ def page_figures(
     bucket = stats.bucket_of(days)
     series = stats.latency_over_time(frame, "warm_hit", 50, bucket)
     changes = stats.change_points(frame.probes)
-    found = shifts.level_shifts(series, until=now.floor("1D")) if bucket == "day" else shifts.empty()
+    found = shifts.find(frame, "warm_hit", 50, until=now.floor("1D")) if bucket == "day" else shifts.empty()
     not_ok = stats.not_ok_over_time(frame, bucket)
     figures.append(charts.trend_figure(series, "warm_hit", 50, not_ok, changes, shifts=found))
     shifts.explain(found, stats.probe_changes(frames.probes))

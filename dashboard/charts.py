@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import labels, sketches, stats
+from . import labels, like, sketches, stats
 
 PALETTE = {
     "extension": "#d62728",
@@ -35,6 +35,7 @@ CHANGE_NAMES = {
     "extension_layer": "extension layer",
     "cpu_emulation": "CPU emulation",
     "host_cpu": "lab host CPU",
+    "probe": "probe",
 }
 METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
 
@@ -93,7 +94,7 @@ def trend_figure(
     lines: list[dict] = []
     for (strategy, memory_mb), group in series.groupby(["strategy", "memory_mb"], sort=True):
         group = group.sort_values("bucket")
-        name = labels.series(strategy, memory_mb)
+        name = labels.series(strategy, memory_mb, metric)
         base = color(str(strategy))
         buckets = list(group["bucket"])
         lines.append(
@@ -144,7 +145,9 @@ def trend_figure(
             )
     if changes is not None:
         for event in changes.itertuples(index=False):
-            text = f"{CHANGE_NAMES.get(event.field, event.field)}: {event.before} → {event.after}"
+            text = like.describe_event(event.field, event.before, event.after) or (
+                f"{CHANGE_NAMES.get(event.field, event.field)}: {event.before} → {event.after}"
+            )
             fig.add_vline(x=event.ts, line_dash="dot", line_color="#555", row="all", col=1)
             fig.add_trace(
                 go.Scatter(
@@ -180,6 +183,7 @@ def trend_figure(
                     showlegend=False,
                     hovertext=(
                         f"{name}: level shift {shift.change:+.0%} ({shift.before:.4g} → {shift.after:.4g} ms)"
+                        + (f" in {shift.probes}" if getattr(shift, "probes", "") else "")
                     ),
                     hoverinfo="text+x",
                 ),
@@ -207,12 +211,13 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
     data = summary.dropna(subset=["median"]) if len(summary) else summary
     for strategy, group in data.groupby("strategy", sort=True):
         group = group.sort_values("memory_mb")
+        name = labels.strategy(strategy) + labels.repeated(strategy, metric)
         fig.add_trace(
             go.Scatter(
                 x=group["memory_mb"],
                 y=group["median"],
                 mode="lines+markers",
-                name=labels.strategy(strategy),
+                name=name,
                 line={"color": color(str(strategy))},
                 error_y={
                     "type": "data",
@@ -222,7 +227,7 @@ def memory_figure(summary: pd.DataFrame, metric: str, log_x: bool = True, log_y:
                 },
                 customdata=group[["p90", "n", "failed", "error"]].to_numpy(),
                 hovertemplate=(
-                    f"{labels.strategy(strategy)}<br>%{{x}} MB<br>median %{{y:.4g}} ms, "
+                    f"{name}<br>%{{x}} MB<br>median %{{y:.4g}} ms, "
                     "p90 %{customdata[0]:.4g} ms<br>samples %{customdata[1]}, failed rows %{customdata[2]}, "
                     "error rows %{customdata[3]}<extra></extra>"
                 ),
@@ -316,7 +321,7 @@ def distribution_figure(
     width = max(x_max / 120, 0.25) if x_max >= CFS_PERIOD_MS * 0.75 else max(x_max / 120, 1e-9)
     edges = np.arange(0.0, x_max + 2 * width, width)
     for d in series:
-        name = labels.series(d.strategy, d.memory_mb)
+        name = labels.series(d.strategy, d.memory_mb, "warm_hit")
         if kind == "ecdf":
             xs, share = sketches.ecdf(d.values, d.counts)
             fig.add_trace(
@@ -348,7 +353,7 @@ def distribution_figure(
     if x_max >= CFS_PERIOD_MS * 0.75:
         _cfs_guides(fig, x_max, log_axis)
     fig.update_layout(
-        title="Warm-hit latency distribution (dotted: the 20 ms CFS period)",
+        title="Warm-hit latency distribution (dotted: the 20 ms CFS period; `sdk`: repeated calls, no cache)",
         legend_title_text="Strategy · tier",
         barmode="overlay",
     )
@@ -383,7 +388,8 @@ def tier_figure(summary: pd.DataFrame) -> go.Figure:
                     marker={"size": 9},
                     customdata=group[["n"]].to_numpy(),
                     hovertemplate=(
-                        f"{labels.strategy(strategy)}<br>%{{x}} MB: p50 %{{y:.4g}} ms"
+                        f"{labels.strategy(strategy)}<br>%{{x}} MB: "
+                        f"{labels.metric(metric, strategy).lower()} p50 %{{y:.4g}} ms"
                         "<br>samples %{customdata[0]:,}<extra></extra>"
                     ),
                 ),

@@ -1,5 +1,7 @@
 """Pure Plotly figures that set measurements side by side: ours beside the 2022 reference run, and one
-dimension (tracing modes, runtimes) compared with everything else held equal (`compare.compare`'s tables).
+dimension (tracing modes, runtimes) compared with the rest of the probe held equal (`compare.compare`'s
+tables); the title says "everything else held equal" only when each group's bars also ran the same library
+versions (`libraries.annotate`), else that they differ.
 Never calls Streamlit; the axes and the palette's conventions are `charts`'s.
 """
 
@@ -10,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from . import compare, labels
+from . import compare, labels, libraries
 from .charts import METRIC_AXIS
 
 
@@ -67,7 +69,7 @@ def group_names(table: pd.DataFrame, dimension: str) -> list[str]:
     ]
     names = []
     for row in table.itertuples(index=False):
-        parts = [labels.series(row.strategy, row.memory_mb)]
+        parts = [labels.series(row.strategy, row.memory_mb, row.metric)]
         for column in varying:
             value = getattr(row, column)
             if column == "store":
@@ -120,12 +122,13 @@ def comparison_figure(table: pd.DataFrame, dimension: str) -> go.Figure:
                             rows["p50_diff"],
                             rows["baseline"].map(lambda b: _value_name(dimension, b)),
                             rows["n"],
+                            rows["libraries"] if "libraries" in rows else ["not known"] * len(rows),
                         ]
                     ),
                     hovertemplate=(
                         f"{name}<br>%{{x}}<br>p50 %{{y:.4g}} ms, p90 %{{customdata[0]:.4g}} ms<br>"
                         "×%{customdata[1]:.3g} (%{customdata[2]:+.3g} ms) vs %{customdata[3]}"
-                        "<br>samples %{customdata[4]:,}<extra></extra>"
+                        "<br>samples %{customdata[4]:,}<br>libraries: %{customdata[5]}<extra></extra>"
                     ),
                 ),
                 row=1,
@@ -133,8 +136,16 @@ def comparison_figure(table: pd.DataFrame, dimension: str) -> go.Figure:
             )
         fig.update_yaxes(title_text=METRIC_AXIS[metric], type="log", row=1, col=col)
         fig.update_xaxes(title_text="Strategy · memory tier", row=1, col=col)
+    other = "runtime" if dimension == "tracing" else "tracing"
+    equal = libraries.held_equal(table)
+    if equal:
+        held = "everything else held equal"
+    else:
+        held = f"strategy, memory, architecture, store and {other} held equal; " + (
+            "library versions differ (hover a bar)" if equal is False else "library versions not compared"
+        )
     fig.update_layout(
-        title=f"Median latency (bars to p90) by {title.lower()}, everything else held equal",
+        title=f"Median latency (bars to p90) by {title.lower()}: {held}",
         legend_title_text=title,
         barmode="group",
         height=460,

@@ -20,6 +20,9 @@ ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
 ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
 STATUS = {"ok": "ok", "error": "error (probe reported errors)", "failed": "failed (invocation failed)"}
 METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit"}
+# `sdk` caches nothing: its "warm" samples are the same API call repeated on a warm connection, not hits.
+REPEATED_CALLS = frozenset({"sdk"})
+REPEATED_CALL = "Repeated call"
 # X-Ray tracing of a probe (interface of issue 13: `off`, `subsegments`, `patch_all`, in that order).
 TRACING = {
     "off": "No X-Ray SDK",
@@ -123,9 +126,22 @@ def tier(memory_mb: object) -> str:
     return f"{int(memory_mb)} MB"  # type: ignore[call-overload]
 
 
-def series(strategy_name: object, memory_mb: object) -> str:
-    """Legend name of one strategy at one tier."""
-    return f"{strategy(strategy_name)} · {tier(memory_mb)}"
+def metric(name: object, strategy_name: object = None) -> str:
+    """What a sample of `name` is for this strategy: `sdk`'s warm samples are repeated calls, not hits."""
+    if name == "warm_hit" and str(strategy_name) in REPEATED_CALLS:
+        return REPEATED_CALL
+    return METRIC.get(str(name), str(name))
+
+
+def repeated(strategy_name: object, metric_name: object) -> str:
+    """ " (repeated calls)" where a warm-hit figure of this strategy holds repeated calls, else ""."""
+    return " (repeated calls)" if metric(metric_name, strategy_name) == REPEATED_CALL else ""
+
+
+def series(strategy_name: object, memory_mb: object, metric_name: object = None) -> str:
+    """Legend name of one strategy at one tier (of `metric_name`'s samples: `sdk`'s warm ones are marked as
+    repeated calls)."""
+    return f"{strategy(strategy_name)} · {tier(memory_mb)}{repeated(strategy_name, metric_name)}"
 
 
 def fmt_ms(value: object) -> str:

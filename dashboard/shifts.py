@@ -12,6 +12,10 @@ series flat (simulated, 1,000 series of 14, 30 or 90 days with 2-10 % day-to-day
 A shift smaller than MIN_CHANGE (10 %) is not reported: it is within the day-to-day spread of a real fleet,
 not a new level. Each level holds for at least MIN_DAYS (2) days on its side of the halfway mark, so one odd
 last day is not a shift; today, still filling up, is left out.
+
+Like with like (`find`): shifts are looked for in each probe's own daily series, then combined per strategy
+× tier, so a probe joining or leaving (which moves the pooled line, and is listed as a change of its own)
+is never read as a shift.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from . import labels
+from . import labels, like, stats
+from .digests import DigestFrames
 
 PENALTY_FACTOR = 3.0
 SIGMA_FLOOR = 0.01  # log units: the sketches' 1 % relative accuracy
 MIN_CHANGE = 0.10
 MIN_DAYS = 2
-SHIFT_COLUMNS = ["strategy", "memory_mb", "ts", "before", "after", "change"]
+SHIFT_COLUMNS = ["strategy", "memory_mb", "ts", "before", "after", "change", "probes"]
 
 
 def empty() -> pd.DataFrame:
@@ -77,16 +82,21 @@ def breakpoints(values: np.ndarray) -> list[int]:
 
 
 def level_shifts(series: pd.DataFrame, until: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Shifts in each strategy × tier's daily series (`stats.latency_over_time` with daily buckets).
+    """Shifts in each daily series (`stats.latency_over_time` with daily buckets): per strategy × tier, or
+    per probe when the series has `probe_key` (then `probes` names it).
 
     `until`: days from then on are left out (today, still filling up). Columns: strategy, memory_mb, ts (the
-    first day of the new level), before and after (the median of each level, ms), change (after / before - 1).
+    first day of the new level), before and after (the median of each level, ms), change (after / before - 1),
+    probes.
     """
     if series.empty:
         return empty()
     records = []
     data = series if until is None else series[series["bucket"] < until]
-    for (strategy, memory_mb), group in data.groupby(["strategy", "memory_mb"], sort=True):
+    if "probe_key" not in data:
+        data = data.assign(probe_key="")
+    groups = data.groupby(["strategy", "memory_mb", "probe_key"], sort=True)
+    for (strategy, memory_mb, probe), group in groups:
         group = group.sort_values("bucket")
         values = group["value"].to_numpy(dtype=float)
         days = list(group["bucket"])
@@ -103,9 +113,25 @@ def level_shifts(series: pd.DataFrame, until: pd.Timestamp | None = None) -> pd.
                     "before": before,
                     "after": after,
                     "change": after / before - 1,
+                    "probes": probe,
                 }
             )
     return pd.DataFrame.from_records(records, columns=SHIFT_COLUMNS) if records else empty()
+
+
+def find(frames: DigestFrames, metric: str, q: float, until: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Level shifts like with like: found in each probe's own daily series, then one per strategy × tier and
+    day, with the median of its probes' levels and changes and the probes named (comma-separated)."""
+    per_probe = level_shifts(stats.latency_over_time(frames, metric, q, "day", per_probe=True), until)
+    if per_probe.empty:
+        return empty()
+    combined = per_probe.groupby(["strategy", "memory_mb", "ts"], sort=True).agg(
+        before=("before", "median"),
+        after=("after", "median"),
+        change=("change", "median"),
+        probes=("probes", lambda keys: ", ".join(sorted(keys))),
+    )
+    return combined.reset_index()[SHIFT_COLUMNS]
 
 
 def _ms(value: float) -> str:
@@ -126,6 +152,8 @@ def explain(shifts: pd.DataFrame, changes: pd.DataFrame, q: float = 50) -> list[
             f"{labels.series(shift.strategy, shift.memory_mb)}: p{q:g} {shift.change:+.0%} on {day:%Y-%m-%d} "
             f"({_ms(shift.before)} → {_ms(shift.after)})"
         )
+        if getattr(shift, "probes", ""):
+            text += f" in {shift.probes}"
         if len(changes):
             mine = changes[
                 (changes["strategy"] == shift.strategy) & (changes["memory_mb"] == shift.memory_mb)
@@ -136,7 +164,8 @@ def explain(shifts: pd.DataFrame, changes: pd.DataFrame, q: float = 50) -> list[
             for change in near.drop_duplicates(["field", "before", "after"]).itertuples(index=False):
                 that = "that day" if change.ts.floor("1D") == day else "the day before"
                 name = CHANGE_NAMES.get(change.field, change.field)
-                said.append(f"{name} {change.before} → {change.after} {that}")
+                event = like.describe_event(change.field, change.before, change.after)
+                said.append(f"{event or f'{name} {change.before} → {change.after}'} {that}")
             text += "; " + ("; ".join(said) if said else "no recorded change that day")
         else:
             text += "; no recorded change that day"

@@ -21,8 +21,9 @@ import pandas as pd
 
 from datastore.vocabulary import STATUSES
 
-from . import sketches
+from . import like, sketches
 from .digests import SEEN, DigestFrames
+from .like import NO_PROBE
 
 METRICS = ("cold_miss", "warm_hit")
 # Values seen that mark a change: a new lab host CPU is one; the reference workload's time is not (it varies
@@ -151,16 +152,22 @@ def summarize(frames: DigestFrames, by: Sequence[str], metric: str) -> pd.DataFr
 
 
 def tier_summary(frames: DigestFrames) -> pd.DataFrame:
-    """Warm-hit and cold-miss p50 per strategy × memory tier (the Overview's figure and verdict).
+    """Warm-hit and cold-miss p50 per strategy × memory tier (the Overview's figure and verdict), like with
+    like: within the one configuration that measured the most strategies × tiers (`like.configuration`), so
+    an arm64, python3.9 or patch_all probe never moves another's figure or the verdict's ratio.
 
-    Columns: strategy, memory_mb, metric, median, n.
+    Columns: strategy, memory_mb, metric, median, n; `attrs`: `configuration` (its values) and `left_out`
+    (the probe keys measured in other configurations).
     """
+    config = like.configuration(frames.stores)
+    chosen = frames.stores_where(config.mask)
     parts = []
     for metric in METRICS:
-        table = group_summary(frames, ["strategy", "memory_mb"], metric, (50.0,))
+        table = group_summary(chosen, ["strategy", "memory_mb"], metric, (50.0,))
         parts.append(table.assign(metric=metric).rename(columns={"p50": "median"}))
-    out = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    return out[["strategy", "memory_mb", "metric", "median", "n"]]
+    out = pd.concat(parts, ignore_index=True)[["strategy", "memory_mb", "metric", "median", "n"]]
+    out.attrs = {"configuration": config.values, "left_out": config.left_out}
+    return out
 
 
 def status_counts(frames: DigestFrames) -> dict[str, int]:
@@ -178,33 +185,39 @@ def _bucketed(stores: pd.DataFrame, bucket: str) -> pd.DataFrame:
 
 
 def latency_over_time(
-    frames: DigestFrames, metric: str, q: float, bucket: str, band: tuple[float, float] = (10.0, 90.0)
+    frames: DigestFrames,
+    metric: str,
+    q: float,
+    bucket: str,
+    band: tuple[float, float] = (10.0, 90.0),
+    per_probe: bool = False,
 ) -> pd.DataFrame:
     """Long form: per strategy, tier and time bucket, the q-th percentile of `metric` and a spread band.
 
-    Columns: strategy, memory_mb, bucket, value, low, high, n. Warm hits pool every sample in the bucket.
+    Columns: strategy, memory_mb, bucket, value, low, high, n (and probe_key with `per_probe`). Warm hits pool
+    every sample in the bucket of whatever probes ran in it: a probe joining moves the line (the change is
+    listed, `probe_changes`); `per_probe` gives each probe's own series (what level shifts are found in).
     """
     if not 0 <= q <= 100 or not all(0 <= b <= 100 for b in band):
         raise StatsError(f"percentiles must be within 0-100, got {q} and {band}")
-    columns = ["strategy", "memory_mb", "bucket", "value", "low", "high", "n"]
+    ident = ["strategy", "memory_mb", *(["probe_key"] if per_probe else [])]
+    columns = [*ident, "bucket", "value", "low", "high", "n"]
     pointed = DigestFrames(frames.probes, _bucketed(frames.stores, bucket), frames.bins)
     wanted = list(dict.fromkeys([q, band[0], band[1]]))  # p90 with a p10-p90 band: ask once
-    table = group_summary(pointed, ["strategy", "memory_mb", "point"], metric, wanted)
+    table = group_summary(pointed, [*ident, "point"], metric, wanted)
     table = table[table["n"] > 0]
     if table.empty:
         return pd.DataFrame(columns=columns)
     out = table.assign(
         bucket=table["point"], value=table[f"p{q:g}"], low=table[f"p{band[0]:g}"], high=table[f"p{band[1]:g}"]
     )
-    return out[columns].sort_values(["strategy", "memory_mb", "bucket"]).reset_index(drop=True)
+    return out[columns].sort_values([*ident, "bucket"]).reset_index(drop=True)
 
 
 def not_ok_over_time(frames: DigestFrames, bucket: str) -> pd.DataFrame:
     """Rows whose status is error or failed, per time bucket. Columns: bucket, status, count."""
     stores = _bucketed(frames.stores, bucket)
-    long = stores.melt(
-        id_vars=["point"], value_vars=list(NOT_OK), var_name="status", value_name="count"
-    )
+    long = stores.melt(id_vars=["point"], value_vars=list(NOT_OK), var_name="status", value_name="count")
     long = long[long["count"] > 0]
     out = long.groupby(["point", "status"], as_index=False)["count"].sum().rename(columns={"point": "bucket"})
     return out[["bucket", "status", "count"]]
@@ -218,37 +231,14 @@ def in_window(frames: DigestFrames, start: pd.Timestamp, end: pd.Timestamp) -> D
     )
 
 
-def headline(frames: DigestFrames, memory_mb: int, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Per strategy at one tier: cold-miss and warm-hit p50 in [start, end) and in the period just before it.
-
-    Columns: strategy, cold_p50, cold_p50_prev, warm_p50, warm_p50_prev, ok, error, failed.
-    """
-    columns = ["strategy", "cold_p50", "cold_p50_prev", "warm_p50", "warm_p50_prev", *STATUSES]
-    tier_probes = frames.probes["memory_mb"] == memory_mb
-    tier = frames.where(tier_probes, frames.stores["memory_mb"] == memory_mb)
-    now, prev = in_window(tier, start, end), in_window(tier, start - (end - start), start)
-    if tier.stores.empty:
-        return pd.DataFrame(columns=columns)
-    parts = {}
-    for name, part in (("now", now), ("prev", prev)):
-        for metric, short in (("cold_miss", "cold"), ("warm_hit", "warm")):
-            table = group_summary(part, ["strategy"], metric, (50.0,)).set_index("strategy")
-            parts[f"{short}_p50" + ("" if name == "now" else "_prev")] = table["p50"]
-            if name == "now" and metric == "cold_miss":
-                parts.update({status: table[status] for status in STATUSES})
-    out = pd.DataFrame(parts).reindex(sorted(tier.stores["strategy"].unique()))
-    out = out.rename_axis("strategy").reset_index()
-    for status in STATUSES:
-        out[status] = out[status].fillna(0).astype(int)
-    return out.astype(object).where(out.notna(), None)[columns]
-
-
 def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
     """Per probe, where a value that can explain a shift (runtime, Python, SDK, library, build, layer, CPU
     mode, the lab host's CPU; not the host's reference time, which every lab start measures anew) first
-    appeared after another one. A value seen for the first time with nothing before it (older rows did not
-    record it) is not a change. A change inside one bucket (both values seen that day) is found from
-    when each value was first seen; `ts` is that time where the digest recorded it, else the bucket's start.
+    appeared after another one, and where the probe itself joined or stopped reporting (field `probe`,
+    `like.probe_events`: a new probe changes what a strategy × tier pools). A value seen for the first time
+    with nothing before it (older rows did not record it; a new probe's own first values) is not a change.
+    A change inside one bucket (both values seen that day) is found from when each value was first seen;
+    `ts` is that time where the digest recorded it, else the bucket's start.
     Columns: ts, field, before, after, probe_key, strategy, memory_mb."""
     columns = ["ts", "field", "before", "after", "probe_key", "strategy", "memory_mb"]
     events = []
@@ -279,9 +269,11 @@ def probe_changes(probes: pd.DataFrame) -> pd.DataFrame:
                         before = ", ".join(sorted(previous - values) or sorted(previous))
                         events.append({**identity, "ts": when[after], "before": before, "after": after})
                 previous = values
+    joined = like.probe_events(probes)
     if not events:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(events)[columns]
+        return joined[columns].reset_index(drop=True)
+    found = pd.DataFrame(events)[columns]
+    return pd.concat([found, joined[columns]], ignore_index=True) if len(joined) else found
 
 
 def _first_seen_times(values: set[str], first: Any, bucket: pd.Timestamp) -> dict[str, pd.Timestamp]:
@@ -292,15 +284,26 @@ def _first_seen_times(values: set[str], first: Any, bucket: pd.Timestamp) -> dic
 
 def change_points(probes: pd.DataFrame) -> pd.DataFrame:
     """`probe_changes` merged across probes: one event per (field, before, after) at the earliest bucket it
-    was seen in. Columns: ts, field, before, after, probes."""
+    was seen in; probes that joined (or stopped) in the same bucket are one event naming them all.
+    Columns: ts, field, before, after, probes."""
     columns = ["ts", "field", "before", "after", "probes"]
     ev = probe_changes(probes)
     if ev.empty:
         return pd.DataFrame(columns=columns)
-    merged = ev.groupby(["field", "before", "after"], sort=False).agg(
-        ts=("ts", "min"), probes=("probe_key", "nunique")
+    is_probe = ev["field"] == like.PROBE_FIELD
+    merged = (
+        ev[~is_probe]
+        .groupby(["field", "before", "after"], sort=False)
+        .agg(ts=("ts", "min"), probes=("probe_key", "nunique"))
+        .reset_index()
     )
-    return merged.reset_index().sort_values("ts")[columns].reset_index(drop=True)
+    joined = ev[is_probe].assign(joins=ev["before"] == NO_PROBE)
+    for (ts, joins), group in joined.groupby(["ts", "joins"], sort=True):
+        keys = ", ".join(sorted(group["probe_key"].astype(str)))
+        before, after = (NO_PROBE, keys) if joins else (keys, NO_PROBE)
+        event = {"ts": ts, "field": like.PROBE_FIELD, "before": before, "after": after, "probes": len(group)}
+        merged = pd.concat([merged, pd.DataFrame([event])], ignore_index=True)
+    return merged.sort_values("ts", kind="stable")[columns].reset_index(drop=True)
 
 
 @dataclass(frozen=True)

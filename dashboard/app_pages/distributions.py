@@ -25,7 +25,8 @@ else:
     st.plotly_chart(fig, width="stretch", key="dist_chart")
 st.caption(
     "Every warm-hit sample in range, pooled per strategy and memory tier from the daily digests' sketches "
-    "(bins 2 % wide: 0.4 ms at 20 ms). Lambda (and the lab) "
+    "(bins 2 % wide: 0.4 ms at 20 ms); `sdk`'s are repeated API calls, not cache hits, and marked so. "
+    "Lambda (and the lab) "
     "enforce the CPU quota per 20 ms CFS period: at low memory a hit that runs out of quota waits for the "
     "next period, so hits cluster at 20, 40, 60 ms (dotted lines): steps in the ECDF, spikes in the "
     "histogram."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, health, labels, stats, ui, verdict
+from dashboard import charts, health, labels, like, moved, stats, ui, verdict
 
 v = ui.view()
 st.title("Overview")
@@ -18,10 +18,7 @@ said = verdict.sentence(tiers_summary)
 if said:
     st.markdown(f"#### {said}")
 st.plotly_chart(charts.tier_figure(tiers_summary), width="stretch", key="overview_tiers")
-st.caption(
-    "Median (p50) of every warm hit and every cold miss in range, per strategy and memory tier; both axes "
-    "logarithmic. What each choice costs per million fetches: the Memory tiers page."
-)
+st.caption(like.configuration_note(tiers_summary))
 
 # ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing. Two windows,
 # each said: stale / failing are now (the last invocation); invocations and failures are the selected range's.
@@ -87,24 +84,38 @@ with st.expander(f"Fleet health: {trouble}", expanded=bool(failing or stale)):
 st.header("What moved")
 tiers = sorted(int(t) for t in v.frame.stores["memory_mb"].unique())
 tier = st.selectbox("Memory tier", tiers, format_func=labels.tier, key="overview_tier")
-head = stats.headline(v.dims, int(tier), v.start, v.end)
-st.caption("p50 per strategy; the change is against the previous period of the same length. Lower is better.")
+head = moved.headline(v.dims, int(tier), v.start, v.end)
+prev_start, prev_end = moved.previous_window(v.start, v.end)
+st.caption(
+    moved.previous_note(head, v.range_label, prev_start, prev_end, v.loaded.first_day, v.settings.load_days)
+)
 for row in head.itertuples():
-    cols = st.columns([2, 2, 2, 1])
+    cols = st.columns([2, 2, 2, 2])
     cols[0].markdown(f"**{labels.strategy(row.strategy)}**")
-    for col, name, cur, prev in (
-        (cols[1], "Cold miss p50", row.cold_p50, row.cold_p50_prev),
-        (cols[2], "Warm hit p50", row.warm_p50, row.warm_p50_prev),
+    for col, metric, cur, prev, same, change in (
+        (cols[1], "cold_miss", row.cold_p50, row.cold_p50_prev, row.cold_p50_same, row.cold_change),
+        (cols[2], "warm_hit", row.warm_p50, row.warm_p50_prev, row.warm_p50_same, row.warm_change),
     ):
-        delta = None if cur is None or prev is None else f"{(cur - prev) / prev:+.0%} vs {ui.fmt_ms(prev)}"
-        col.metric(name, ui.fmt_ms(cur), delta=delta, delta_color="inverse")
-    cols[3].markdown(f"ok {row.ok} · error {row.error} · failed {row.failed}")
+        delta = None
+        if change is not None and prev is not None:
+            delta = f"{change:+.0%}: {ui.fmt_ms(prev)} → {ui.fmt_ms(same)}, same probes"
+        col.metric(
+            f"{labels.metric(metric, row.strategy)} p50", ui.fmt_ms(cur), delta=delta, delta_color="inverse"
+        )
+    joined = f"joined: {row.added}" if row.added else ""
+    left = f"stopped: {row.removed}" if row.removed else ""
+    cols[3].markdown(
+        f"{row.invocations} invocations, {row.not_ok} not ok  \n"
+        f"store rows: ok {row.ok} · error {row.error} · failed {row.failed}"
+        + "".join(f"  \n{text}" for text in (joined, left) if text)
+    )
 
 # ---- The reference run's tables, reproduced from our rows
 st.header("The reference run's tables, from our data")
 st.caption(
     "Same columns as the 2022 run (min, max, mean, median, p90), for every strategy and tier in range. "
-    "Warm hits pool every sample; error and failed rows are counted, not hidden. Min, max and mean are "
+    "Warm hits pool every sample (`sdk` caches nothing: its warm samples are repeated API calls on a warm "
+    "connection, marked so); error and failed rows are counted, not hidden. Min, max and mean are "
     "exact; percentiles come from the daily digests' sketches, within 1 %."
 )
 names = {
@@ -122,6 +133,6 @@ names = {
 }
 for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
     table = stats.summarize(v.frame, ["strategy", "memory_mb"], metric)
-    table["strategy"] = table["strategy"].map(labels.strategy)
+    table["strategy"] = [labels.strategy(s) + labels.repeated(s, metric) for s in table["strategy"]]
     st.subheader(title)
     st.dataframe(table[list(names)].rename(columns=names), hide_index=True, width="stretch")

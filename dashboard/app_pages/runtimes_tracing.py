@@ -1,11 +1,12 @@
-"""Runtimes & tracing: what X-Ray tracing costs, and what a runtime upgrade changes, each with everything
-else about the probe held equal (strategy, memory, architecture, store, and the other of the two)."""
+"""Runtimes & tracing: what X-Ray tracing costs, and what a runtime upgrade changes, each with the rest of the
+probe held equal (strategy, memory, architecture, store, and the other of the two); each bar says which
+boto3 and strategy library its probes ran, and where those differ the page says so."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import compare, compare_charts, labels, ui
+from dashboard import compare, compare_charts, labels, libraries, ui
 
 v = ui.view()
 st.title("Runtimes & tracing")
@@ -18,7 +19,7 @@ st.caption(
 # ---- What tracing costs
 st.header("What tracing costs")
 tracing_modes = compare.modes(v.frame, "tracing")
-tracing = compare.compare(v.frame, "tracing")
+tracing = libraries.annotate(compare.compare(v.frame, "tracing"), v.frame, "tracing")
 if tracing.empty:
     said = ", ".join(labels.tracing(m) for m in tracing_modes) or "none"
     st.info(
@@ -34,7 +35,7 @@ if tracing.empty:
 else:
     figure = compare_charts.comparison_figure(tracing, "tracing")
     st.plotly_chart(figure, width="stretch", key="tracing_chart")
-    st.dataframe(compare.readable(tracing, "tracing"), hide_index=True, width="stretch")
+    st.dataframe(libraries.readable(tracing, "tracing"), hide_index=True, width="stretch")
 st.caption(
     f"**{labels.tracing('off')}**: the X-Ray SDK is never imported. **{labels.tracing('subsegments')}**: "
     "one subsegment per cold miss and per warm series, today's probe. "
@@ -46,7 +47,7 @@ st.caption(
 # ---- Runtime upgrade
 st.header("Runtime upgrade")
 runtimes = compare.modes(v.frame, "runtime")
-upgrade = compare.compare(v.frame, "runtime")
+upgrade = libraries.annotate(compare.compare(v.frame, "runtime"), v.frame, "runtime")
 versions = compare.python_versions(v.frame.probes)
 if upgrade.empty:
     said = ", ".join(runtimes) or "no runtime recorded"
@@ -61,7 +62,16 @@ if upgrade.empty:
 else:
     figure = compare_charts.comparison_figure(upgrade, "runtime")
     st.plotly_chart(figure, width="stretch", key="runtime_chart")
-    st.dataframe(compare.readable(upgrade, "runtime"), hide_index=True, width="stretch")
+    st.dataframe(libraries.readable(upgrade, "runtime"), hide_index=True, width="stretch")
+    if libraries.held_equal(upgrade) is False:
+        st.warning(
+            "**Not the interpreter alone**: in some groups the runtimes ran different library versions "
+            "(each runtime's dependency set installs the newest releases that install for it; see the "
+            "Libraries column), so a difference there is the runtime and its libraries together. The fleet "
+            "cannot hold them equal today: the build installs `functions/probe/requirements/"
+            "current-python3.9.txt` for python3.9 (the newest releases that still install there) and "
+            "`current.txt` for the others."
+        )
 if versions:
     st.markdown(
         "**Python versions seen:** "
@@ -71,7 +81,9 @@ if versions:
         )
     )
 st.caption(
-    "Differences and ratios are to the oldest runtime of each group: what upgrading from it changes. A "
+    "Differences and ratios are to the oldest runtime of each group: what upgrading from it changes, with "
+    "its libraries where they differ (the Libraries column: boto3 and the strategy's library its probes' "
+    "rows recorded). A "
     "warm hit's CPU cost decides how many 20 ms CFS periods it spans at low memory, so an interpreter "
     "that does the same work with less CPU can move a hit down a whole period."
 )

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dashboard import stats
+from dashboard import moved, stats
 from dashboard.digests import DigestFrames
 from datastore.sketch import RELATIVE_ACCURACY
 
@@ -63,7 +63,7 @@ def check_every_percentile(frames: DigestFrames, rows: pd.DataFrame, bucket: str
     # Overview's headline: p50 per strategy at each tier
     start, end = rows["ts"].min().floor("1D"), rows["ts"].max() + pd.Timedelta(seconds=1)
     for tier in sorted(rows["memory_mb"].unique()):
-        head = stats.headline(frames, int(tier), start, end)
+        head = moved.headline(frames, int(tier), start, end)
         for row in head.itertuples(index=False):
             group = rows[(rows["strategy"] == row.strategy) & (rows["memory_mb"] == tier)]
             for got, metric in ((row.cold_p50, "cold_miss"), (row.warm_p50, "warm_hit")):

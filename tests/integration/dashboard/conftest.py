@@ -74,6 +74,9 @@ VARIANTS = (
     ("python3.9", "patch_all", "3.9.20", 2.0),
     ("python3.13", "subsegments", "3.13.1", 0.9),
 )
+# What each runtime's dependency set installs (issue 21): python3.9 the newest releases that install there.
+BOTO3 = {"python3.9": "1.42.25", "python3.11": "1.44.8", "python3.13": "1.44.8"}
+REQUESTS = {"python3.9": "2.32.5", "python3.11": "2.34.2", "python3.13": "2.34.2"}
 
 
 def _variant_key(key: str, runtime: str, tracing: str) -> str:
@@ -112,6 +115,10 @@ def dimensions_table(aws_endpoint: str, quiet_moto: None) -> Table:
                     "runtime": runtime,
                     "tracing": tracing,
                     "python_version": python,
+                    "boto3_version": BOTO3[runtime],
+                    "library_version": f"requests=={REQUESTS[runtime]}"
+                    if r["strategy"] == "extension"
+                    else f"boto3=={BOTO3[runtime]}",
                     "host_cpu": HOST_CPU,
                     "host_ref_ms": 412.3,
                     "cold_miss_ms": None if r["cold_miss_ms"] is None else r["cold_miss_ms"] * factor,

@@ -55,6 +55,9 @@ def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
     assert metrics["Reporting now"] == "10 of 10"
     assert any(FAILING_PROBE in e.value and "failed" in e.value for e in at.error)
     assert "Cold miss p50" in metrics and metrics["Cold miss p50"].endswith("ms")
+    # What moved: like with like, and counts that say what they count
+    assert any("store rows count one row per store" in c.value for c in at.caption)
+    assert any("invocations" in m.value and "store rows: ok" in m.value for m in at.markdown)
     # the reference-style tables: warm hits and cold misses, one row per strategy × tier
     warm = at.dataframe[1].value
     assert list(warm.columns[:8]) == [
@@ -320,6 +323,16 @@ def test_tracing_cost_and_runtime_upgrade_compare_equal_probes(dimensions_table:
     py = upgrade[(upgrade["Tracing"] == "Subsegments (default)") & (upgrade["Latency"] == "Warm hit")]
     assert set(py["Runtime"]) == {"python3.11", "python3.13"} and set(py["Compared with"]) == {"python3.11"}
     assert any("python3.9: 3.9.20" in m.value and "python3.13: 3.13.1" in m.value for m in at.markdown)
+    # each bar's libraries; python3.9 ran older ones, so the page does not claim everything else held equal
+    assert "library versions differ" in runtime["layout"]["title"]["text"]
+    ext9 = upgrade[
+        (upgrade["Strategy"] == "Extension (localhost:2773)")
+        & (upgrade["Runtime"] == "python3.9")
+        & (upgrade["Latency"] == "Warm hit")
+    ]
+    assert set(ext9["Libraries"]) == {"boto3 1.42.25 · requests 2.32.5"}
+    assert set(py.loc[py["Strategy"] == "dict cache", "Libraries"]) == {"boto3 1.44.8"}  # said once
+    assert any("Not the interpreter alone" in w.value for w in at.warning)
     # one tracing mode chosen in the sidebar: nothing to compare, and how to get more
     at.sidebar.multiselect(key="f_tracing").set_value(["patch_all"])
     _run(at)

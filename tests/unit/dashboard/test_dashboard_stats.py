@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import cost_model, stats
+from dashboard import cost_model, moved, stats
 from dashboard.config import PRICES_PATH
 
 from .frames import digests_of, frame, row
@@ -102,7 +102,7 @@ def test_headline_compares_with_the_previous_period() -> None:
         ]
     )
     start, end = pd.Timestamp("2026-11-27T05:00", tz="UTC"), pd.Timestamp("2026-11-27T06:00", tz="UTC")
-    h = stats.headline(digests_of(df), 128, start, end).set_index("strategy")
+    h = moved.headline(digests_of(df), 128, start, end).set_index("strategy")
     assert h.loc["extension", "cold_p50"] == 50.0 and h.loc["extension", "cold_p50_prev"] == 100.0  # clamped
     assert h.loc["extension", "warm_p50"] == 5.0 and h.loc["extension", "warm_p50_prev"] == 10.0
 
