@@ -10,6 +10,7 @@ PYTEST_ARGS ?= --durations=15
 AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
+VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector dashboard lab bench tools
 
@@ -19,12 +20,12 @@ PY_PACKAGES := functions collector dashboard lab bench tools
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements/dev.in requirements/lock.txt
+$(VENV)/.installed: requirements/dev.in requirements/lock.txt requirements/uv.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
-	@echo "venv: installing requirements/dev.in, pinned by requirements/lock.txt …"
-	@TIMEFORMAT='venv: pinned dependencies installed in %0R s'; \
-	  time $(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
+	@echo "venv: installing requirements/dev.in, pinned by requirements/lock.txt, with $(VENV_INSTALLER) …"
+	@$(PY) -m tools.venv_install --python $(PY) -r requirements/dev.in -c requirements/lock.txt \
+	  --installer $(VENV_INSTALLER)
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install the pinned dependencies
