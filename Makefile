@@ -14,7 +14,7 @@ VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector dashboard lab bench tools
 
-.PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-unit test-functional test-integration test-e2e lint typecheck \
+.PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-fast test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean
 
 help: ## List the targets with what each does
@@ -57,6 +57,9 @@ browser: ## Install Debian's chromium for the browser tests, if it is missing
 
 test: venv build browser lint ## Lint, then the whole suite: unit, functional, integration, e2e
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-fast: venv build ## The suite less its slow tests (no lab bring-up, no terraform apply, no browser): for local runs
+	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 test-unit: venv ## Unit tests only (no network)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 
 from bench.bench_dashboard import destination_events, write_events
 from collector import compactor, table
@@ -15,6 +16,7 @@ from dashboard.config import load_settings
 from .accuracy import check_every_percentile
 
 
+@pytest.mark.slow  # three days of the fleet written, compacted and read back: about ten seconds
 def test_every_percentile_from_digests_is_within_one_percent_of_the_rows(
     aws_endpoint: str, quiet_moto: None
 ) -> None:
