@@ -51,7 +51,10 @@ PAGES = [
     ("runs", "Runs", 0),
 ]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: run `make browser`")
+pytestmark = [
+    pytest.mark.slow,  # a streamlit server and chromium: tens of seconds
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: run `make browser`"),
+]
 
 
 @pytest.fixture(scope="module")
