@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from bench.bench_dashboard import destination_events, write_events
-from collector.table import create_table
+from datastore.schema import create_table
 from tests.conftest import REPO_ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"
