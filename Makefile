@@ -6,25 +6,26 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 BUILD_DIR ?= build
-PYTEST_ARGS ?= --durations=15
+PYTEST_ARGS ?= --durations=25
 AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
+VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector datastore dashboard lab bench tools
 
-.PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-unit test-functional test-integration test-e2e lint typecheck \
+.PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-fast test-unit test-functional test-integration test-e2e lint typecheck \
         bench up dashboard cost deploy destroy browser clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-$(VENV)/.installed: requirements/dev.in requirements/lock.txt
+$(VENV)/.installed: requirements/dev.in requirements/lock.txt requirements/uv.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet pip==26.3
-	@echo "venv: installing requirements/dev.in, pinned by requirements/lock.txt …"
-	@TIMEFORMAT='venv: pinned dependencies installed in %0R s'; \
-	  time $(PY) -m pip install --quiet -r requirements/dev.in -c requirements/lock.txt
+	@echo "venv: installing requirements/dev.in, pinned by requirements/lock.txt, with $(VENV_INSTALLER) …"
+	@$(PY) -m tools.venv_install --python $(PY) -r requirements/dev.in -c requirements/lock.txt \
+	  --installer $(VENV_INSTALLER)
 	@touch $@
 
 venv: $(VENV)/.installed ## Create .venv and install the pinned dependencies
@@ -56,6 +57,9 @@ browser: ## Install Debian's chromium for the browser tests, if it is missing
 
 test: venv build browser lint ## Lint, then the whole suite: unit, functional, integration, e2e
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test-fast: venv build ## The suite less its slow tests (no lab bring-up, no terraform apply, no browser): for local runs
+	$(PY) -m pytest tests -m "not slow" $(PYTEST_ARGS)
 
 test-unit: venv ## Unit tests only (no network)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import terraform
+from tools import terraform, venv_install
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
@@ -62,13 +62,14 @@ def checkov_binary(venv: Path = CHECKOV_VENV) -> Path:
     if binary.exists():
         return binary
     print(f"creating {venv} for checkov ({CHECKOV_REQUIREMENTS.name}) ...", file=sys.stderr)
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "-r", str(CHECKOV_REQUIREMENTS)],
-    ]
-    for step in steps:
-        if subprocess.run(step, check=False).returncode != 0:
-            raise LintError(f"could not install checkov: `{' '.join(step)}` failed")
+    step = [sys.executable, "-m", "venv", str(venv)]
+    if subprocess.run(step, check=False).returncode != 0:
+        raise LintError(f"could not install checkov: `{' '.join(step)}` failed")
+    try:  # `make venv`'s installer: uv, or pip where uv cannot be had
+        venv_install.install(venv / "bin" / "python", CHECKOV_REQUIREMENTS, None,
+                             say=lambda text: print(text, file=sys.stderr))
+    except SystemExit as exc:
+        raise LintError(f"could not install checkov: {exc}") from exc
     return binary
 
 

@@ -103,7 +103,7 @@ def status(config: LabConfig) -> int:
     statuses = frame["status"].value_counts().to_dict() if rows else {}
     print(f"rows:      {rows} today in {deployment.table_name} {statuses or ''}".rstrip())
     if deployment.compactor_function_name:
-        from collector.table import digested_days
+        from datastore.digest_table import digested_days
 
         last = today.date() - dt.timedelta(days=1)
         days = digested_days(last - dt.timedelta(days=DIGEST_DAYS_SHOWN - 1), last,

@@ -34,7 +34,7 @@ def finished(service: LambdaService, request_ids: set[str]) -> int:
 
 def count_rows(table_client: Any, deployment: Deployment, since: dt.datetime) -> tuple[int, pd.DataFrame]:
     """Rows in the deployment's table taken since `since`, and the frame itself."""
-    from collector.table import read_rows
+    from datastore.reads import read_rows
 
     frame = read_rows(since - dt.timedelta(minutes=1), dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1),
                       client=table_client, table_name=deployment.table_name)

@@ -25,7 +25,7 @@ import pytest
 import requests
 
 from bench.bench_dashboard import destination_events, write_events
-from collector.table import create_table
+from datastore.schema import create_table
 from tests.conftest import REPO_ROOT, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -51,7 +51,10 @@ PAGES = [
     ("runs", "Runs", 0),
 ]
 
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: run `make browser`")
+pytestmark = [
+    pytest.mark.slow,  # a streamlit server and chromium: tens of seconds
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium missing: run `make browser`"),
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,11 @@
 """`python -m lab up` as a person runs it: it comes up, says where the dashboard is, `lab status` sees it,
 `lab invoke` and `lab run` work against it, rows land from the scheduler's first round, and Ctrl-C (SIGINT
 to its process group, as a terminal sends it) stops everything it started — endpoint, environments,
-dashboard — leaving no process and no pid file."""
+dashboard — leaving no process and no pid file.
+
+When the clean-clone test runs in the same session, its `make up` runs beside this test (see
+tests/e2e/conftest.py): another lab, with its own ports, state and checkout, so the two bring-ups' waits
+overlap."""
 
 from __future__ import annotations
 
@@ -62,6 +66,7 @@ class Reader:
 
 
 @pytest.mark.timeout(1500)
+@pytest.mark.usefixtures("clean_clone_make_up_alongside")
 def test_up_serves_measures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) -> None:
     state = tmp_path / "lab-state"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "OBSERVATORY_"))}

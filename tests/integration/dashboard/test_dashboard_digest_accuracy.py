@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import boto3
+import pytest
 
 from bench.bench_dashboard import destination_events, write_events
 from collector import compactor
@@ -16,6 +17,7 @@ from datastore import reads, schema
 from .accuracy import check_every_percentile
 
 
+@pytest.mark.slow  # three days of the fleet written, compacted and read back: about ten seconds
 def test_every_percentile_from_digests_is_within_one_percent_of_the_rows(
     aws_endpoint: str, quiet_moto: None
 ) -> None:

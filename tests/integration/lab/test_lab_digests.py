@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from collector import table
-from collector.digest import digest_rows
 from dashboard.digests import to_frames
+from datastore.digesting import digest_rows
 from tests.integration.dashboard.accuracy import check_every_percentile
 from tests.integration.lab.conftest import LabRound
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from collector.table import read_rows
+from datastore.reads import read_rows
 from functions.probe.config import STORES_BY_STRATEGY
 from tests.integration.lab.conftest import LabRound
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from collector.vocabulary import STRATEGIES
+from datastore.vocabulary import STRATEGIES
 from tools import terraform
 
 from .tree import TerraformTree

@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from collector.vocabulary import STRATEGIES
+from datastore.vocabulary import STRATEGIES
 from tools import terraform
 
 from .tree import REPO_ROOT, TerraformTree
@@ -335,7 +335,7 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
 def test_table_has_the_collectors_keys_index_ttl_and_protection(
     deployment: dict[str, Any], aws_endpoint: str
 ) -> None:
-    from collector.table import table_definition
+    from datastore.schema import table_definition
 
     ddb = client(aws_endpoint, "dynamodb")
     name = deployment["outputs"]["dynamodb_table_name"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from collector.vocabulary import ARCHITECTURES, STRATEGIES
+from datastore.vocabulary import ARCHITECTURES, STRATEGIES
 from tools import cost, terraform
 
 from .tree import TerraformTree
