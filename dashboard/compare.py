@@ -145,8 +145,8 @@ class ReferenceColdMisses:
 
 
 def reference_cold_misses(frames: DigestFrames) -> ReferenceColdMisses:
-    """Per strategy × memory, the cold misses of cold starts (`cold_miss_cold_start`) of the digests that split
-    them; the rest counted as left out."""
+    """Per strategy × memory, the cold misses of cold starts (`cold_miss_cold_start`) of the digests that
+    split them; the rest counted as left out."""
     stores = frames.stores
     columns = ["strategy", "memory_mb", "n", "min", "median", "mean", "p90", "max"]
     if stores.empty:

@@ -18,8 +18,8 @@ short key.
 
 Digests from before runtime and tracing were part of a probe's identity have no `rt` / `tr` (runtime None,
 tracing `subsegments`, the only mode there was); early ones have no `fs`. Digests from before cold misses
-were judged and split by cold start have no `cu` and no `cold_miss_cold_start` / `first_hit` metrics: they read
-as unsplit (`cold_unknown` None), their `cold_miss` pooling every first fetch stored as a miss.
+were judged and split by cold start have no `cu` and no `cold_miss_cold_start` / `first_hit` metrics: they
+read as unsplit (`cold_unknown` None), their `cold_miss` pooling every first fetch stored as a miss.
 """
 
 from __future__ import annotations

@@ -141,9 +141,9 @@ left_out = compare.reference_left_out_lines(cold)
 if left_out:
     st.caption("Left out of our cold misses: " + "; ".join(left_out) + ".")
 st.caption(
-    "The reference cold misses are single invocations timed with X-Ray subsegments: the first fetch in a fresh "
-    f"execution environment; its warm hits are {ref['warm_hit_method']}. Our cold misses are the same: the "
-    "first fetch of each cold start in the selected range (the median when there are several, as `lab "
-    "replay` prints it); our warm hits pool every invocation"
+    "The reference cold misses are single invocations timed with X-Ray subsegments: the first fetch in a "
+    f"fresh execution environment; its warm hits are {ref['warm_hit_method']}. Our cold misses are the "
+    "same: the first fetch of each cold start in the selected range (the median when there are several, "
+    "as `lab replay` prints it); our warm hits pool every invocation"
     + (" of the probes in the 2022 configuration." if chosen.replay else ".")
 )

@@ -3,8 +3,8 @@
 A cache the function cannot empty (the extension's, in its own process of the same environment) holds an entry
 from the fetch that filled it until its TTL has elapsed; a hit does not renew it. The probe cannot see that
 cache, but it knows when this environment fetched each store: an entry can only have been filled during one of
-those fetches. `CacheWindow` keeps, per store, the earliest and latest instant (monotonic ns) the live entry may
-have been filled, and from that says whether a first fetch is certainly a miss.
+those fetches. `CacheWindow` keeps, per store, the earliest and latest instant (monotonic ns) the live entry
+may have been filled, and from that says whether a first fetch is certainly a miss.
 
 - No fetch of the store yet in this environment: the cache started empty with it (`fresh_environment`).
 - At least the TTL after the latest instant the entry may have been filled: expired (`ttl_elapsed`).

@@ -93,7 +93,8 @@ def run_rounds(
 ) -> RoundsResult:
     """Invoke every scheduled probe `rounds` times (asynchronously, as the schedule does) and wait; each
     round after the first starts once the probes' cache TTL has elapsed since the previous one ended, so its
-    first fetches are misses (`round_spacing_s`). `first_row` is called once, when the first row has landed."""
+    first fetches are misses (`round_spacing_s`). `first_row` is called once, when the first row has
+    landed."""
     scheduler = Scheduler(schedules, service.invoke_async, log=console.log)
     started = dt.datetime.now(dt.UTC)
     total = rounds * len(schedules)
@@ -104,7 +105,8 @@ def run_rounds(
     for number in range(1, rounds + 1):
         wait = spacing - (clock() - ended) if ended is not None else 0.0
         if wait > 0:
-            console.say(f"round {number}/{rounds} in {wait:.0f} s: waiting out the {spacing - TTL_MARGIN_S:g} s "
+            ttl = spacing - TTL_MARGIN_S
+            console.say(f"round {number}/{rounds} in {wait:.0f} s: waiting out the {ttl:g} s "
                         "cache TTL, so every probe's first fetch is a miss again (inside it the extension "
                         "would serve it from its cache: a hit, recorded as first_hit_ms)")
             sleep(wait)

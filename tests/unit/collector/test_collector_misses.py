@@ -1,5 +1,6 @@
-"""Issue 21, findings 1 and 7 through the data layer: how a miss was guaranteed, in the record, the rows and the
-digests; cold misses split by cold start; old rows whose cold miss may have been a hit flagged, not pooled.
+"""Issue 21, findings 1 and 7 through the data layer: how a miss was guaranteed, in the record, the rows and
+the digests; cold misses split by cold start; old rows whose cold miss may have been a hit flagged, not
+pooled.
 
 Records, rows and digests from before (no `miss_guarantee`, no split) stay valid and read as what they were.
 """

@@ -1,6 +1,7 @@
-"""The Reference page's "cold miss · ours" is what the 2022 run measured, and what `lab replay` shows (issue 21,
-finding 7): the first fetch in a fresh execution environment. Warm environments' cold misses are another label;
-older digests cannot be split and are left out, counted, with older rows whose cold miss may have been a hit.
+"""The Reference page's "cold miss · ours" is what the 2022 run measured, and what `lab replay` shows
+(issue 21, finding 7): the first fetch in a fresh execution environment. Warm environments' cold misses are
+another label; older digests cannot be split and are left out, counted, with older rows whose cold miss may
+have been a hit.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""`lab up --rounds N` / `lab run --rounds N`: later rounds wait out the probes' cache TTL (issue 21, finding 1),
-so every round's first fetches are misses, and the lab says so; a single round never waits."""
+"""`lab up --rounds N` / `lab run --rounds N`: later rounds wait out the probes' cache TTL (issue 21,
+finding 1), so every round's first fetches are misses, and the lab says so; a single round never waits."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ class Config:
 
 
 def _schedule(name: str) -> Schedule:
-    return Schedule(name, "rate(5 minutes)", parse_expression("rate(5 minutes)", "UTC"), name, None, "scheduler")
+    rate = "rate(5 minutes)"
+    return Schedule(name, rate, parse_expression(rate, "UTC"), name, None, "scheduler")
 
 
 @contextmanager
@@ -74,7 +75,9 @@ def _no_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def _run(monkeypatch: pytest.MonkeyPatch, n: int, environments: dict[str, dict[str, str]]) -> tuple[list, str]:
+def _run(
+    monkeypatch: pytest.MonkeyPatch, n: int, environments: dict[str, dict[str, str]]
+) -> tuple[list, str]:
     events: list[Any] = []
     clock = [1000.0]
 
