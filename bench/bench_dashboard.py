@@ -133,6 +133,10 @@ def destination_events(
                             "ready_wait_ms": 0.0,
                             "ready_retries": 0,
                             "cold_miss_ms": _cold(rng, strategy, memory_mb),
+                            # warm environments: a miss as the probe guarantees it (after the TTL, forced)
+                            "miss_guarantee": {"extension": "ttl_elapsed", "sdk": "no_cache"}.get(
+                                strategy, "forced"
+                            ),
                             "warm_ms": warm,
                             "warm_summary": {
                                 "n": n,

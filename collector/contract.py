@@ -22,6 +22,7 @@ from datastore.vocabulary import (
     ENVIRONMENTS,
     MAX_MEMORY_MB,
     MIN_MEMORY_MB,
+    MISS_GUARANTEES,
     PHASES,
     STORES,
     STRATEGIES,
@@ -30,6 +31,7 @@ from datastore.vocabulary import (
     ColdCause,
     CpuEmulation,
     Environment,
+    MissGuarantee,
     Phase,
     Store,
     Strategy,
@@ -97,6 +99,11 @@ class StoreMeasurement:
     warm_summary: WarmSummary | None
     api_calls: int | None
     errors: tuple[ErrorEntry, ...]
+    # How the first fetch was made a miss (optional: older records lack it; None then). `none`: it may have
+    # been a hit, so it is `first_hit_ms` with the cached entry's age, and `cold_miss_ms` is null.
+    miss_guarantee: MissGuarantee | None = None
+    first_hit_ms: float | None = None
+    cache_age_ms: float | None = None
 
 
 @dataclass(frozen=True)
@@ -230,16 +237,28 @@ def _store(c: Checker, value: Any, path: str) -> StoreMeasurement:
     c.string(raw.get("fixture"), f"{path}.fixture")
     warm = c.seq(raw.get("warm_ms"), f"{path}.warm_ms", MAX_WARM_SAMPLES)
     warm_ms = tuple(c.number(v, f"{path}.warm_ms[{i}]") for i, v in enumerate(warm))
+    cold_miss_ms = c.opt_number(raw.get("cold_miss_ms"), f"{path}.cold_miss_ms")
+    guarantee = c.opt_choice(raw.get("miss_guarantee"), f"{path}.miss_guarantee", MISS_GUARANTEES)
+    first_hit_ms = c.opt_number(raw.get("first_hit_ms"), f"{path}.first_hit_ms")
+    cache_age_ms = c.opt_number(raw.get("cache_age_ms"), f"{path}.cache_age_ms")
+    if guarantee == "none" and cold_miss_ms is not None:
+        raise c.fail(f"{path}.cold_miss_ms", "must be null when miss_guarantee is none (a first hit)")
+    for name, value in (("first_hit_ms", first_hit_ms), ("cache_age_ms", cache_age_ms)):
+        if value is not None and guarantee != "none":
+            raise c.fail(f"{path}.{name}", "only when miss_guarantee is none (a first fetch that may hit)")
     return StoreMeasurement(
         store=store,
         value_sha256=c.opt_string(raw.get("value_sha256"), f"{path}.value_sha256", pattern=SHA256_HEX),
         ready_wait_ms=c.number(raw.get("ready_wait_ms"), f"{path}.ready_wait_ms"),
         ready_retries=c.integer(raw.get("ready_retries"), f"{path}.ready_retries"),
-        cold_miss_ms=c.opt_number(raw.get("cold_miss_ms"), f"{path}.cold_miss_ms"),
+        cold_miss_ms=cold_miss_ms,
         warm_ms=warm_ms,
         warm_summary=_summary(c, raw.get("warm_summary"), f"{path}.warm_summary", len(warm_ms)),
         api_calls=c.opt_integer(raw.get("api_calls"), f"{path}.api_calls"),
         errors=_errors(c, raw.get("errors"), f"{path}.errors"),
+        miss_guarantee=guarantee,
+        first_hit_ms=first_hit_ms,
+        cache_age_ms=cache_age_ms,
     )
 
 

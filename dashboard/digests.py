@@ -8,8 +8,9 @@ through `datastore.digest_wire`, the one place that knows its keys):
   each was first seen in the bucket (`first_<field>`, value → ts text; None in digests written before it was
   recorded); the lab host's CPU model and reference-workload time are among the values seen
   (`seen_host_cpu`, `seen_host_ref_ms`);
-- `stores`: one row per (bucket, probe, store): identity, rows per status, error types, API calls, and per
-  latency metric its exact `<metric>_n`, `_min`, `_max`, `_sum`;
+- `stores`: one row per (bucket, probe, store): identity, rows per status, error types, API calls, the cold
+  misses left out as possibly hits (`cold_unknown`; <NA> for a digest from before cold misses were split by
+  cold start), and per latency metric its exact `<metric>_n`, `_min`, `_max`, `_sum`;
 - `bins`: per metric, the sketches' bins as three flat arrays (`row` = the stores row they belong to, `key`,
   `count`), so merging any group of sketches is one vectorised group-by (`dashboard.sketches`).
 Filtering keeps the stores frame's index, so a subset still finds its bins.
@@ -78,6 +79,7 @@ STORE_COLUMNS = (
     "api_calls",
     "api_rows",
     "api_fetches",
+    "cold_unknown",  # cold misses left out as possibly hits (older rows); <NA>: an unsplit (older) digest
     *(f"{m}_{part}" for m in METRICS for part in ("n", "min", "max", "sum")),
 )
 
@@ -140,6 +142,7 @@ def _typed_stores(records: list[dict]) -> pd.DataFrame:
     for name in ("hours", "memory_mb", "rows", *STATUSES, "warm_n", "api_rows", "api_fetches"):
         frame[name] = frame[name].astype("int64")
     frame["api_calls"] = frame["api_calls"].astype("Int64")
+    frame["cold_unknown"] = frame["cold_unknown"].astype("Int64")
     for metric in METRICS:
         frame[f"{metric}_n"] = frame[f"{metric}_n"].astype("int64")
         for part in ("min", "max", "sum"):
@@ -214,6 +217,7 @@ def wires_to_frames(wires: Iterable[Mapping[str, Any]]) -> DigestFrames:
                 "api_calls": st.api_calls,
                 "api_rows": st.api_rows,
                 "api_fetches": st.api_fetches,
+                "cold_unknown": st.cold_unknown,
             }
             for metric in METRICS:
                 m = st.metrics.get(metric)

@@ -13,10 +13,13 @@ short key.
      "seen": {field: [values]}, "fs": {field: {value: first ts}},
      "stores": {store: {"st": {status: rows}, "et": {type: count}, "wn": warm samples,
                         "api": [api_calls, api_rows, api_fetches],
-                        "m": {metric: [n, min, max, sum, sketch wire (`sketch.Sketch.to_wire`)]}}}}
+                        "m": {metric: [n, min, max, sum, sketch wire (`sketch.Sketch.to_wire`)]},
+                        "cu": cold misses left out as possibly hits}}}
 
 Digests from before runtime and tracing were part of a probe's identity have no `rt` / `tr` (runtime None,
-tracing `subsegments`, the only mode there was); early ones have no `fs`.
+tracing `subsegments`, the only mode there was); early ones have no `fs`. Digests from before cold misses
+were judged and split by cold start have no `cu` and no `cold_miss_cold_start` / `first_hit` metrics: they
+read as unsplit (`cold_unknown` None), their `cold_miss` pooling every first fetch stored as a miss.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ def encode_store(digest: StoreDigest) -> dict[str, Any]:
         "wn": digest.warm_n,
         "api": [digest.api_calls, digest.api_rows, digest.api_fetches],
         "m": {name: encode_metric(d) for name, d in digest.metrics.items() if d.n},
+        **({"cu": digest.cold_unknown} if digest.cold_unknown is not None else {}),
     }
 
 
@@ -100,6 +104,7 @@ class StoreFields(NamedTuple):
     api_rows: int
     api_fetches: int
     metrics: dict[str, MetricFields]
+    cold_unknown: int | None = None  # None: a digest from before cold misses were split (`cu` absent)
 
 
 class ProbeFields(NamedTuple):
@@ -146,6 +151,7 @@ def read_store_fields(store: str, wire: Mapping[str, Any]) -> StoreFields:
         api_rows=rows,
         api_fetches=fetches,
         metrics=metrics,
+        cold_unknown=wire.get("cu"),
     )
 
 
@@ -199,6 +205,7 @@ def decode_store(fields: StoreFields) -> StoreDigest:
         api_calls=None if fields.api_calls is None else int(fields.api_calls),
         api_rows=int(fields.api_rows),
         api_fetches=int(fields.api_fetches),
+        cold_unknown=None if fields.cold_unknown is None else int(fields.cold_unknown),
     )
     digest.metrics.update({name: decode_metric(m) for name, m in fields.metrics.items()})
     return digest

@@ -54,6 +54,11 @@ COLUMN_TYPES: dict[str, str] = {
     "client_init_ms": "float64",
     "ready_wait_ms": "float64",
     "cold_miss_ms": "float64",
+    # how the first fetch was made a miss (contract §3; null in rows of older records: `misses` judges them),
+    # and the first fetch when it may have been a hit, with the cached entry's age
+    "miss_guarantee": "str",
+    "first_hit_ms": "float64",
+    "cache_age_ms": "float64",
     "warm_n": "int64",
     "warm_min_ms": "float64",
     "warm_p50_ms": "float64",

@@ -17,6 +17,10 @@ Environment = Literal["aws", "lab"]
 CpuEmulation = Literal["aws", "cgroup-v1", "cgroup-v2", "none"]  # `aws` on AWS; the others set by the lab
 ColdCause = Literal["first_start", "idle_expiry", "forced"]
 Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an error happened
+# What makes a store's first fetch a miss (contract §3 `miss_guarantee`): the strategy emptied its own cache,
+# it has none, the environment's cache started empty with it, the TTL elapsed since this environment's last
+# fetch; `none`: nothing does (within the TTL of that fetch), so the fetch is recorded as a hit, not a miss.
+MissGuarantee = Literal["forced", "no_cache", "fresh_environment", "ttl_elapsed", "none"]
 # X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
 Tracing = Literal["off", "subsegments", "patch_all"]
 # Every runtime the probe runs on (the lab accepts all); AWS_RUNTIMES below is what AWS still creates
@@ -33,6 +37,7 @@ ENVIRONMENTS: tuple[Environment, ...] = get_args(Environment)
 CPU_EMULATIONS: tuple[CpuEmulation, ...] = get_args(CpuEmulation)
 COLD_CAUSES: tuple[ColdCause, ...] = get_args(ColdCause)
 PHASES: tuple[Phase, ...] = get_args(Phase)
+MISS_GUARANTEES: tuple[MissGuarantee, ...] = get_args(MissGuarantee)
 STATUSES: tuple[Status, ...] = get_args(Status)
 TRACING: tuple[Tracing, ...] = get_args(Tracing)
 LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)

@@ -37,6 +37,12 @@ MAX_WARM_SAMPLES = 10_000
 DEFAULT_EXTENSION_PORT = 2773
 MAX_HOST_CPU = 256  # characters of a CPU model name
 MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds; an hour is nonsense
+# The extension's own TTL variables (0-300 s, default 300, above 300 clamped), by store: its cache obeys them
+EXTENSION_TTL_VARIABLES: dict[Store, str] = {
+    "secretsmanager": "SECRETS_MANAGER_TTL",
+    "ssm": "SSM_PARAMETER_STORE_TTL",
+}
+EXTENSION_MAX_TTL_S = 300
 
 
 class ConfigError(ValueError):
@@ -69,6 +75,18 @@ class ProbeConfig:
     only_stores: tuple[Store, ...] | None = None  # OBSERVATORY_STORES; None: every store of the strategy
     host_cpu: str | None = None  # set by the lab: this machine's CPU model
     host_reference_ms: float | None = None  # set by the lab: its reference workload's time at start
+    # The extension's TTL per store, from its own variables (the function's environment); 0: no cache
+    extension_ttl_seconds: tuple[tuple[Store, int], ...] = (
+        ("secretsmanager", EXTENSION_MAX_TTL_S),
+        ("ssm", EXTENSION_MAX_TTL_S),
+    )
+
+    def cache_ttl(self, store: Store) -> int:
+        """The TTL of the cache a fetch of `store` goes through: the extension's own for `extension` (it
+        reads its variables, not ours), else OBSERVATORY_CACHE_TTL_SECONDS."""
+        if self.strategy == "extension":
+            return dict(self.extension_ttl_seconds).get(store, EXTENSION_MAX_TTL_S)
+        return self.cache_ttl_seconds
 
     @property
     def stores(self) -> tuple[Store, ...]:
@@ -192,6 +210,9 @@ class ProbeConfig:
             only_stores=only_stores,
             host_cpu=host_cpu,
             host_reference_ms=host_reference_ms,
+            extension_ttl_seconds=tuple(
+                (store, extension_ttl(get(name))) for store, name in EXTENSION_TTL_VARIABLES.items()
+            ),
         )
 
 
@@ -205,6 +226,19 @@ def probe_keys(
     tail = "" if tracing == DEFAULT_TRACING else f"-{tracing}"
     runtime_part = "-py" + runtime[len("python") :].replace(".", "")
     return base + tail, base + runtime_part + tail
+
+
+def extension_ttl(raw: str | None) -> int:
+    """The TTL (s) the extension applies for one of its TTL variables: its default 300 when unset, clamped to
+    300 above it; a value it could not read counts as 300, the longest it can keep an entry (never shorter
+    than the truth: a fetch is called a miss only when the entry has certainly expired)."""
+    if raw is None:
+        return EXTENSION_MAX_TTL_S
+    try:
+        value = int(raw)
+    except ValueError:
+        return EXTENSION_MAX_TTL_S
+    return value if 0 <= value <= EXTENSION_MAX_TTL_S else EXTENSION_MAX_TTL_S
 
 
 def tracing_from_env(env: Mapping[str, str]) -> Tracing:

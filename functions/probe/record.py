@@ -16,7 +16,7 @@ from .cgroup import CpuStat
 from .config import ProbeConfig
 from .stats import ns_to_ms, summarize
 from .versions import versions
-from .vocabulary import PHASES, Phase, Store
+from .vocabulary import PHASES, MissGuarantee, Phase, Store
 
 SCHEMA_VERSION = 1
 MAX_ERRORS = 50
@@ -134,6 +134,10 @@ class StoreResult:
     warm_ns: list[int] = field(default_factory=list)
     api_calls: int | None = None
     errors: list[ErrorInfo] = field(default_factory=list)
+    # How the first fetch was made a miss; `none`: it may have been a hit, so it is first_hit_ns, not a miss
+    miss_guarantee: MissGuarantee | None = None
+    first_hit_ns: int | None = None
+    cache_age_ns: int | None = None  # the cached entry's age at that first hit
 
     def as_dict(self) -> dict[str, Any]:
         warm_ms = [ns_to_ms(ns) for ns in self.warm_ns]
@@ -144,6 +148,9 @@ class StoreResult:
             "ready_wait_ms": ns_to_ms(self.ready_wait_ns),
             "ready_retries": self.ready_retries,
             "cold_miss_ms": ns_to_ms(self.cold_miss_ns) if self.cold_miss_ns is not None else None,
+            "miss_guarantee": self.miss_guarantee,
+            "first_hit_ms": ns_to_ms(self.first_hit_ns) if self.first_hit_ns is not None else None,
+            "cache_age_ms": ns_to_ms(self.cache_age_ns) if self.cache_age_ns is not None else None,
             "warm_ms": warm_ms,
             "warm_summary": summarize(warm_ms),
             "api_calls": self.api_calls,

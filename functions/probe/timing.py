@@ -10,6 +10,7 @@ from typing import Any
 from . import strategies
 from .cgroup import CgroupReader, measured
 from .config import ProbeConfig
+from .freshness import CacheWindow, Freshness
 from .log import log
 from .record import ErrorLog, StoreResult, build_record, value_digest
 from .strategies.base import NotReadyError, Strategy
@@ -36,6 +37,7 @@ class Probe:
         cgroup: CgroupReader | None = None,
         sleep: Callable[[float], Any] = time.sleep,
         ready_budget_ns: int = READY_BUDGET_NS,
+        monotonic: Callable[[], int] = time.monotonic_ns,
     ) -> None:
         self.config = config
         self.strategy = strategy
@@ -43,6 +45,10 @@ class Probe:
         self.cgroup = cgroup if cgroup is not None else CgroupReader(prefer=config.cpu_emulation)
         self._sleep = sleep
         self._ready_budget_ns = ready_budget_ns
+        # When this environment's fetches may have filled each store's cache entry (read outside the timed
+        # region): lives as long as the Probe, which is the execution environment's (handler._PROBE).
+        self._monotonic = monotonic
+        self._window = CacheWindow({store: config.cache_ttl(store) for store in config.stores})
 
     def invoke(self, invocation_id: str, cold: bool) -> dict[str, Any]:
         """Run the protocol once and return the schema v1 record."""
@@ -97,18 +103,23 @@ class Probe:
         }
 
     def _measure(self, strategy: Strategy, store: Store) -> StoreResult:
-        """One store: reset, cold miss (after the extension is ready), warm series."""
+        """One store: reset, first fetch (after the extension is ready), warm series.
+
+        The first fetch is the cold miss when something guarantees a miss (`_freshness`), else a hit: then it
+        is `first_hit_ns` with the cached entry's age, never a cold miss."""
         result = StoreResult(store, self.config.fixture(store))
         errors = ErrorLog()
         seen: list[str | bytes] = []  # values read, only to scrub them from error messages
         calls_before = strategy.api_calls()
         annotations = self._annotations(store)
+        forced = strategy.miss_guarantee == "forced"
         try:
             strategy.reset_for_miss(store)
         except Exception as exc:
             errors.add("cold_miss", exc, seen)
+            forced = False  # the cache may still hold the entry
         with self.tracer.subsegment("cold_miss", annotations):
-            first = self._cold_miss(strategy, store, result, errors, seen)
+            first = self._cold_miss(strategy, store, result, errors, seen, forced)
         if first:
             with self.tracer.subsegment("warm_hits", annotations):
                 self._warm_hits(strategy, store, result, errors, seen)
@@ -119,14 +130,34 @@ class Probe:
         seen.clear()
         return result
 
+    def _freshness(self, strategy: Strategy, store: Store, forced: bool, start_ns: int) -> Freshness:
+        """How this first fetch is a miss: forced by the strategy, no cache at all, or what this environment's
+        earlier fetches say of the cache entry (`freshness.CacheWindow`)."""
+        if forced:
+            return Freshness("forced")
+        if strategy.miss_guarantee == "no_cache" or self.config.cache_ttl(store) == 0:
+            return Freshness("no_cache")
+        return self._window.classify(store, start_ns)
+
     def _cold_miss(
-        self, strategy: Strategy, store: Store, result: StoreResult, errors: ErrorLog, seen: list[str | bytes]
+        self,
+        strategy: Strategy,
+        store: Store,
+        result: StoreResult,
+        errors: ErrorLog,
+        seen: list[str | bytes],
+        forced: bool,
     ) -> bool:
-        """Fetch once, retrying "not ready" with backoff; the wait is recorded apart from the fetch."""
+        """Fetch once, retrying "not ready" with backoff; the wait is recorded apart from the fetch. Stored
+        as the cold miss when a miss is guaranteed, else as the first hit with the cached entry's age."""
         clock = time.perf_counter_ns
+        now = self._monotonic
         delay = READY_BACKOFF_FIRST_S
         wait_started = clock()
         while True:
+            reached = now()
+            freshness = self._freshness(strategy, store, forced, reached)
+            result.miss_guarantee = freshness.guarantee
             started = clock()
             try:
                 value = strategy.fetch(store)
@@ -147,11 +178,17 @@ class Probe:
                 delay = min(delay * 2, READY_BACKOFF_MAX_S)
                 continue
             except Exception as exc:
+                self._window.observe(store, reached, now())  # it may have filled the cache all the same
                 result.ready_wait_ns = started - wait_started if result.ready_retries else 0
                 errors.add("cold_miss", exc, seen)
                 return False
+            self._window.observe(store, reached, now())
             result.ready_wait_ns = started - wait_started if result.ready_retries else 0
-            result.cold_miss_ns = ended - started
+            if freshness.guarantee == "none":
+                result.first_hit_ns = ended - started
+                result.cache_age_ns = freshness.age_ns
+            else:
+                result.cold_miss_ns = ended - started
             seen.append(value)
             result.value_sha256 = value_digest(value)
             return True
@@ -163,6 +200,7 @@ class Probe:
         clock = time.perf_counter_ns
         fetch = strategy.fetch
         samples = result.warm_ns
+        series_started = self._monotonic()
         for _ in range(self.config.warm_samples):
             started = clock()
             try:
@@ -172,6 +210,7 @@ class Probe:
                 errors.add("warm_hit", exc, seen)
                 continue
             samples.append(ended - started)
+        self._window.observe(store, series_started, self._monotonic())  # a long series may outlive the TTL
 
 
 def _log_record(record: dict[str, Any]) -> None:

@@ -106,8 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
                     help="dashboard port (default: %(default)s, or $OBSERVATORY_DASHBOARD_PORT)")
     up.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
     up.add_argument("--rounds", type=_positive_int, default=_env("OBSERVATORY_LAB_ROUNDS", 0, _positive_int),
-                    help="run the fleet this many times right away, before the schedule takes over "
-                         "(default: $OBSERVATORY_LAB_ROUNDS or 0)")
+                    help="run the fleet this many times right away, before the schedule takes over; each "
+                         "round after the first waits out the probes' cache TTL, so it measures misses "
+                         "again (default: $OBSERVATORY_LAB_ROUNDS or 0)")
     up.add_argument("--exit", action="store_true", default=os.environ.get("OBSERVATORY_LAB_EXIT") == "1",
                     help="with --rounds: exit after those rounds (non-interactive; exit status 0 if every "
                          "probe produced rows; also OBSERVATORY_LAB_EXIT=1)")
@@ -121,7 +122,9 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the whole fleet N times now (needs `lab up`)",
                               description="Invoke every scheduled probe N times now, asynchronously as the "
                                           "schedule would, show progress, and exit once the rows landed.")
-    run.add_argument("--rounds", type=_positive_int, default=1, help="how many rounds (default: %(default)s)")
+    run.add_argument("--rounds", type=_positive_int, default=1,
+                     help="how many rounds; each after the first waits out the probes' cache TTL "
+                          "(default: %(default)s)")
     _emulation(run)
 
     invoke = commands.add_parser("invoke", help="invoke one function and print its result (needs `lab up`)",

@@ -1,5 +1,10 @@
 """Rounds of the fleet: fire every scheduled probe now and wait for it (`run`, `up --rounds`), say what
-the rows show, and watch a running lab (`up`) — invocations fired, in flight, rows landed."""
+the rows show, and watch a running lab (`up`) — invocations fired, in flight, rows landed.
+
+Rounds after the first wait out the longest cache TTL any fired probe was deployed with (the extension's own
+TTL variables included) since the previous round ended: the lab keeps environments warm for minutes, so a
+round inside the TTL would find the extension's cache full, and its first fetches would be hits (the probe
+records them as such, never as cold misses). A minute per round buys a cold miss from every round."""
 
 from __future__ import annotations
 
@@ -24,7 +29,28 @@ if TYPE_CHECKING:
 WAIT_STEP_S = 0.5  # how often a round's progress is redrawn
 LANDING_CHECKS = 20  # after a round, re-read the table this many times (WAIT_STEP_S apart) for late rows
 WATCH_INTERVAL_S = 10.0
+# Every variable that sets a probe's cache lifetime: its own, the extension's per store, Powertools' default
+TTL_VARIABLES = ("OBSERVATORY_CACHE_TTL_SECONDS", "SECRETS_MANAGER_TTL", "SSM_PARAMETER_STORE_TTL",
+                 "POWERTOOLS_PARAMETERS_MAX_AGE")
+TTL_MARGIN_S = 1.0  # past the TTL, so an entry filled at the very end of the last fetch has expired too
 ROW_LOOKBACK = dt.timedelta(minutes=20)  # longer than any invocation: a row's ts is when its invocation began
+
+
+def cache_ttl_s(environment: dict[str, str]) -> float:
+    """The longest cache lifetime (s) a function's environment sets; 0 for a function without a cache."""
+    ttls = []
+    for name in TTL_VARIABLES:
+        try:
+            ttls.append(float(environment.get(name, "")))
+        except ValueError:
+            continue
+    return max(ttls, default=0.0)
+
+
+def round_spacing_s(service: LambdaService, schedules: Sequence[Schedule]) -> float:
+    """How long a round waits after the previous one ended: the longest TTL of the functions it fires."""
+    ttl = max((cache_ttl_s(service.function_environment(s.function_name)) for s in schedules), default=0.0)
+    return ttl + TTL_MARGIN_S if ttl > 0 else 0.0
 
 
 def finished(service: LambdaService, request_ids: set[str]) -> int:
@@ -63,15 +89,27 @@ class RoundsResult:
 def run_rounds(
     service: LambdaService, clients: EndpointClients, schedules: Sequence[Schedule], deployment: Deployment,
     rounds: int, config: LabConfig, console: Console, first_row: Callable[[], None] | None = None,
+    *, sleep: Callable[[float], Any] = time.sleep, clock: Callable[[], float] = time.monotonic,
 ) -> RoundsResult:
-    """Invoke every scheduled probe `rounds` times now (asynchronously, as the schedule does) and wait;
-    `first_row` is called once, when the first row has landed."""
+    """Invoke every scheduled probe `rounds` times (asynchronously, as the schedule does) and wait; each
+    round after the first starts once the probes' cache TTL has elapsed since the previous one ended, so its
+    first fetches are misses (`round_spacing_s`). `first_row` is called once, when the first row has
+    landed."""
     scheduler = Scheduler(schedules, service.invoke_async, log=console.log)
     started = dt.datetime.now(dt.UTC)
     total = rounds * len(schedules)
     fired = failed = 0
     request_ids: set[str] = set()
+    spacing = round_spacing_s(service, schedules) if rounds > 1 else 0.0
+    ended: float | None = None
     for number in range(1, rounds + 1):
+        wait = spacing - (clock() - ended) if ended is not None else 0.0
+        if wait > 0:
+            ttl = spacing - TTL_MARGIN_S
+            console.say(f"round {number}/{rounds} in {wait:.0f} s: waiting out the {ttl:g} s "
+                        "cache TTL, so every probe's first fetch is a miss again (inside it the extension "
+                        "would serve it from its cache: a hit, recorded as first_hit_ms)")
+            sleep(wait)
         results = scheduler.fire_round()
         request_ids |= {r.request_id for r in results if r.request_id is not None}
         fired += sum(1 for r in results if r.error is None)
@@ -88,6 +126,7 @@ def run_rounds(
                 break
             if time.monotonic() > deadline:
                 raise LabError(f"round {number} did not finish within {config.round_timeout_s:.0f} s")
+        ended = clock()
     console.progress(total, total, "invocations")
     # The collector writes rows from the destinations; give the last deliveries a moment to land.
     table = clients.client("dynamodb")
@@ -96,7 +135,7 @@ def run_rounds(
     for _ in range(LANDING_CHECKS):
         if rows and expected <= set(frame["probe_key"]):
             break
-        time.sleep(WAIT_STEP_S)
+        sleep(WAIT_STEP_S)
         rows, frame = count_rows(table, deployment, started)
     keys = set(frame["probe_key"]) if rows else set()
     fired_keys = {k for k, name in deployment.probe_function_names.items()

@@ -118,6 +118,10 @@ class LambdaService:
         spec = self._control.function_spec(function_name)
         return self._run(spec, request_id or str(uuid.uuid4()), payload, force_cold)
 
+    def function_environment(self, function_name: str) -> dict[str, str]:
+        """The function's environment variables as deployed (FunctionNotFoundError if it is not)."""
+        return dict(self._control.function_spec(function_name).environment)
+
     def _run(self, spec: FunctionSpec, request_id: str, payload: Any, force_cold: bool) -> InvocationResult:
         body = json.dumps(payload if payload is not None else {}).encode()
         return self._invoker.run(spec, request_id, body, force_cold)

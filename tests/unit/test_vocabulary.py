@@ -39,6 +39,7 @@ NAMES = [
     "ENVIRONMENTS",
     "CPU_EMULATIONS",
     "COLD_CAUSES",
+    "MISS_GUARANTEES",
     "PHASES",
     "TRACING",
     "LAB_RUNTIMES",
@@ -283,6 +284,7 @@ def test_the_contract_lists_the_vocabulary() -> None:
     assert _contract_comment(contract, "environment") == set(collector.ENVIRONMENTS)
     assert _contract_comment(contract, "cpu_emulation") == set(collector.CPU_EMULATIONS)
     assert _contract_comment(contract, "store") == set(collector.STORES)
+    assert _contract_comment(contract, "miss_guarantee") == set(collector.MISS_GUARANTEES)
     phases = re.search(r"error `phase` in `([^`]+)`", contract)
     assert phases and phases.group(1).split() == list(collector.PHASES)
     statuses = re.search(r"`status` \(([^)]*)\)", contract)

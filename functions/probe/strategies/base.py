@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..config import ProbeConfig
-from ..vocabulary import Store
+from ..vocabulary import MissGuarantee, Store
 
 
 class NotReadyError(Exception):
@@ -50,11 +50,15 @@ class Strategy(ABC):
 
     `init` creates clients once per execution environment (the probe times it); `reset_for_miss` makes the
     next `fetch` a real miss (a fresh cache instance or a dropped entry, never a sleeping refresh);
-    `fetch` returns the value and is what the probe times.
+    `fetch` returns the value and is what the probe times. `miss_guarantee` says how the strategy makes its
+    first fetch a miss itself: `forced` (reset_for_miss empties its cache), `no_cache` (every fetch calls
+    AWS), or None when it cannot (the extension's cache is out of the function's reach): then the probe
+    decides from when this environment last fetched the store (`freshness`).
     """
 
     name: str = ""
     counts_api_calls = True
+    miss_guarantee: MissGuarantee | None = "forced"
 
     def __init__(self, config: ProbeConfig, clients: Mapping[str, Any] | None = None) -> None:
         self.config = config

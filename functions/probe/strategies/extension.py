@@ -24,12 +24,15 @@ class ExtensionUnreachableError(ConnectionError):
 class ExtensionStrategy(Strategy):
     """A requests.Session with keep-alive, as the reference run; the extension caches, the probe does not.
 
-    A miss relies on the extension's TTL being shorter than the schedule interval (Terraform checks it):
-    the extension's cache cannot be emptied from the function.
+    The extension's cache cannot be emptied from the function, and the extension has no request that
+    bypasses it (only environment-wide settings: a TTL or cache size of 0, which would make every hit a
+    miss): its first fetch is a miss in a fresh environment or once the TTL has elapsed since this
+    environment's last fetch, and otherwise recorded as a hit (`freshness`).
     """
 
     name = "extension"
     counts_api_calls = False
+    miss_guarantee = None
 
     def __init__(
         self,

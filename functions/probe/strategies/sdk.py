@@ -13,6 +13,7 @@ class SdkStrategy(Strategy):
     """Every fetch is a billed API call on a reused client."""
 
     name = "sdk"
+    miss_guarantee = "no_cache"
 
     def _init(self) -> None:
         self._clients: dict[str, Any] = {

@@ -188,3 +188,13 @@ def test_rows_of_another_configuration_are_flagged_not_passed_off_as_2022() -> N
     ]
     right = report.measure(fleet([40.0] * 100, [1.6] * 100), "lab, 2022 config")
     assert report.configuration_problems(right, "python3.9", "patch_all") == []
+
+
+def test_the_cold_miss_is_the_median_of_the_cold_starts_as_on_the_reference_page() -> None:
+    """Issue 21, finding 7: one label, one number — the Reference page's "ours" is the median of the cold
+    starts' first fetches (its sketch within 1 %), so the replay's is that median too; warm misses are not."""
+    rows = [row("sdk", 128, [1.0], ms, invocation_id=str(ms)) for ms in (100.0, 300.0, 200.0)]
+    rows.append(row("sdk", 128, [1.0], 5.0, cold_start=False))
+    measured = report.measure(rows, "lab", strategies=("sdk",), memory_sizes=(128,))
+    assert measured.cold_miss[("sdk", 128)] == 200.0
+    assert measured.cold_starts[("sdk", 128)] == 3
