@@ -171,6 +171,33 @@ def tier_summary(frames: DigestFrames) -> pd.DataFrame:
     return out
 
 
+def cold_miss_caveat(stores: pd.DataFrame) -> str | None:
+    """What the cold-miss figures in view leave out or cannot tell, in a sentence (None: nothing to say).
+
+    A digest written since the probe says how each miss was guaranteed counts the older rows whose first fetch
+    may have been a cache hit (`cold_unknown`) and keeps them out of `cold_miss`; a digest from before that
+    (`cold_unknown` <NA>) cannot tell, so its cold misses are shown as stored and said to be so.
+    """
+    if stores.empty or "cold_unknown" not in stores:
+        return None
+    unknown = stores["cold_unknown"]
+    left_out = int(unknown.fillna(0).sum())
+    unsplit = int(stores.loc[unknown.isna(), "cold_miss_n"].sum())
+    said = []
+    if left_out:
+        said.append(
+            f"{left_out:,} cold misses are left out: older rows whose first fetch may have been a cache hit "
+            "(an extension probe in a warm environment, recorded before the probe said how its miss was "
+            "guaranteed)"
+        )
+    if unsplit:
+        said.append(
+            f"{unsplit:,} cold misses come from days digested before hits inside the cache TTL could be told "
+            "apart: shown as stored, some may have been hits"
+        )
+    return "; ".join(said) + "." if said else None
+
+
 def status_counts(frames: DigestFrames) -> dict[str, int]:
     """How many rows are ok, error and failed."""
     return {s: int(frames.stores[s].sum()) if len(frames.stores) else 0 for s in STATUSES}

@@ -18,6 +18,9 @@ for col, metric in ((left, "cold_miss"), (right, "warm_hit")):
     summary = stats.summarize(v.frame, ["strategy", "memory_mb"], metric)
     col.plotly_chart(charts.memory_figure(summary, metric), width="stretch", key=f"memory_{metric}")
 st.caption("Both axes are logarithmic: memory sizes and latencies each span orders of magnitude.")
+caveat = stats.cold_miss_caveat(v.frame.stores)
+if caveat:
+    st.caption(caveat)
 
 st.header("What each choice costs")
 c1, c2, c3, c4 = st.columns(4)

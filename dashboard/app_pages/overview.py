@@ -19,6 +19,9 @@ if said:
     st.markdown(f"#### {said}")
 st.plotly_chart(charts.tier_figure(tiers_summary), width="stretch", key="overview_tiers")
 st.caption(like.configuration_note(tiers_summary))
+caveat = stats.cold_miss_caveat(v.frame.stores)
+if caveat:
+    st.caption(caveat)
 
 # ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing. Two windows,
 # each said: stale / failing are now (the last invocation); invocations and failures are the selected range's.

@@ -39,6 +39,9 @@ st.caption(
     "or python3.9 probe beside an x86_64 one) without any probe's own latency moving. Pick one architecture, "
     "runtime and tracing mode in the sidebar to follow like with like."
 )
+caveat = stats.cold_miss_caveat(v.frame.stores) if metric == "cold_miss" else None
+if caveat:
+    st.caption(caveat)
 st.subheader("Level shifts")
 if bucket != "day":
     st.caption("Level shifts are looked for in the daily series of closed days: choose 7 days or more.")
