@@ -13,13 +13,11 @@ import contextlib
 import datetime as dt
 import os
 import shutil
-import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_endpoint
@@ -31,6 +29,7 @@ from lab.fleet.harness import open_service, read_fleet_schedules, read_job_sched
 from lab.fleet.hostspeed import HostSpeed, measure
 from lab.fleet.rounds import report_rounds, run_rounds, watch
 from lab.processes import dashboard_server as lab_dashboard
+from lab.processes.interrupts import interruptible
 from lab.runtime.lambda_errors import RuntimeEnvironmentError
 from lab.runtime.unpacked import UnpackedZips
 from lab.runtime.venvs import RuntimeEnvironments
@@ -214,10 +213,6 @@ def terraform_apply(
     return deployment
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def _on_exit(stack: contextlib.ExitStack, console: Console, what: str, stop: Callable[[], object]) -> None:
     """Stop `what` when the stack unwinds; if that fails, say so and go on stopping the rest."""
 
@@ -253,30 +248,26 @@ def up(
     clock.start(0, "checking prerequisites (terraform, build, ports, runtimes, host speed)")
     config.state_dir.mkdir(parents=True, exist_ok=True)
     prerequisites = check_prerequisites(config, console, dashboard, variables)
-    signal.signal(signal.SIGTERM, _raise_interrupt)
     status = 0
-    try:
-        with contextlib.ExitStack() as stack:
-            try:
-                lab = start(stack, config, console, dashboard, prerequisites, clock, variables)
-                if rounds:
-                    clock.start(5, f"running {rounds} round(s) of {len(lab.schedules)} probes now")
-                    result = run_rounds(lab.service, lab.clients, lab.schedules, lab.deployment, rounds,
-                                        config, console, first_row=lambda: first_row(clock, console))
-                    clock.end()
-                    console.say(f"{rounds} round(s) done {duration(clock.elapsed())} after `lab up` started")
-                    status = report_rounds(result, console)
-                    if exit_after_rounds:
-                        return status
-                schedule_and_watch(stack, lab, console, fire_at_start=not rounds,
-                                   first_row=None if rounds else lambda: first_row(clock, console))
-            except KeyboardInterrupt:
-                console.say("stopping (Ctrl-C) …")
-            except (LabError, EndpointError) as exc:
-                console.say(f"error: {exc}")
-                status = 1
-    finally:
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    with interruptible(), contextlib.ExitStack() as stack:
+        try:
+            lab = start(stack, config, console, dashboard, prerequisites, clock, variables)
+            if rounds:
+                clock.start(5, f"running {rounds} round(s) of {len(lab.schedules)} probes now")
+                result = run_rounds(lab.service, lab.clients, lab.schedules, lab.deployment, rounds,
+                                    config, console, first_row=lambda: first_row(clock, console))
+                clock.end()
+                console.say(f"{rounds} round(s) done {duration(clock.elapsed())} after `lab up` started")
+                status = report_rounds(result, console)
+                if exit_after_rounds:
+                    return status
+            schedule_and_watch(stack, lab, console, fire_at_start=not rounds,
+                               first_row=None if rounds else lambda: first_row(clock, console))
+        except KeyboardInterrupt:
+            console.say("stopping (Ctrl-C) …")
+        except (LabError, EndpointError) as exc:
+            console.say(f"error: {exc}")
+            status = 1
     return status
 
 

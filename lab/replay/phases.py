@@ -15,16 +15,15 @@ import functools
 import json
 import math
 import platform
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from lab.errors import LabError
 from lab.fleet.hostspeed import CPUINFO, read_cpu_model
+from lab.processes.interrupts import interruptible
 from lab.replay import report
 from lab.settings import REPO_ROOT
 
@@ -165,10 +164,6 @@ def run_phase(
     return rows
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def replay(
     config: LabConfig,
     console: Console,
@@ -192,8 +187,7 @@ def replay(
     run = run or functools.partial(run_phase, prepared=prepared)
     reference = report.Reference.from_json(json.loads(reference_path.read_text()))
     config.state_dir.mkdir(parents=True, exist_ok=True)
-    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
-    try:
+    with interruptible():
         began = time.monotonic()
         replayed = report.measure(run(config, console, PHASE_2022), PHASE_2022.label)
         wrong = report.configuration_problems(replayed, RUNTIME_2022, TRACING_2022)
@@ -208,8 +202,6 @@ def replay(
         except (LabError, EndpointError) as exc:  # the 2022 comparison stands alone; say why today's is not
             today_error = str(exc)
             console.say(f"{PHASE_TODAY.label}: {exc}")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     lines = report.render(reference, replayed, today, read_cpu_model(cpuinfo), config.cpu_period_ms,
                           today_error)
     for line in lines:

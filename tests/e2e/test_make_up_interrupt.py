@@ -106,7 +106,10 @@ def test_up_serves_measures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) ->
             assert process.poll() is None, reader.text[-6000:]
             time.sleep(2)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
-        process.wait(timeout=180)
+        try:
+            process.wait(timeout=180)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"`lab up` still running 180 s after Ctrl-C:\n{reader.text[-6000:]}")
     finally:
         if process.poll() is None:  # the test failed half-way: stop the lab the way a user would
             subprocess.run([sys.executable, "-m", "lab", "down"], cwd=REPO_ROOT, env=env, timeout=180,
