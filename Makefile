@@ -55,7 +55,8 @@ up-2022: venv build-lab build-2022 ## The lab with the 2022 run's configuration 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: venv build browser lint ## Lint, then the whole suite: unit, functional, integration, e2e
+test: venv browser ## Build and lint side by side (two jobs), then the whole suite: unit, functional, integration, e2e
+	$(MAKE) --no-print-directory -j2 --output-sync=target build lint
 	$(PY) -m pytest tests $(PYTEST_ARGS)
 
 test-fast: venv build ## The suite less its slow tests (no lab bring-up, no terraform apply, no browser): for local runs
