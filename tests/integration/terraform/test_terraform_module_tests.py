@@ -5,16 +5,21 @@ suite with its name and Terraform's diagnostics."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from tools import terraform
+from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
+from tools import build, terraform
 
 from .tree import REPO_ROOT, TerraformTree
 
 TESTS_DIR = REPO_ROOT / "terraform" / "modules" / "observatory" / "tests"
+ARTIFACTS_DIR = "modules/observatory/tests/build"  # the test files' `artifacts_dir`, in the session's copy
 RUN = re.compile(r'^run\s+"([^"]+)"', re.M)
 
 pytestmark = pytest.mark.slow
@@ -29,9 +34,37 @@ def declared() -> list[tuple[str, str]]:
     ]
 
 
+def stand_in_manifest() -> dict[str, dict[str, str]]:
+    """A build manifest naming every zip the module may ask for (no zip is planned, only named): the probe
+    code, and per runtime and architecture the collector and each dependency set that has requirements for
+    that runtime. Hashes are of the name: the mock provider never reads a file."""
+    names = ["probe-code"]
+    for runtime in LAB_RUNTIMES:
+        sets = [s for s in build.DEPENDENCY_SETS if _has_requirements(s, runtime)]
+        for arch in ARCHITECTURES:
+            names += [f"collector-{runtime}-{arch}", *(f"deps-{s}-{runtime}-{arch}" for s in sets)]
+    manifest = {}
+    for name in names:
+        digest = hashlib.sha256(name.encode()).digest()
+        manifest[name] = {"path": f"{name}.zip", "sha256_hex": digest.hex(),
+                          "sha256_b64": base64.b64encode(digest).decode()}
+    return manifest
+
+
+def _has_requirements(dependency_set: str, runtime: str) -> bool:
+    try:
+        build.requirements_for(REPO_ROOT, dependency_set, runtime)
+    except build.BuildError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def results(terraform_tree: TerraformTree) -> dict[tuple[str, str], terraform.TestRun]:
-    """Every run of `terraform test` in the session's copy of the module."""
+    """Every run of `terraform test` in the session's copy of the module, beside a stand-in manifest."""
+    artifacts = terraform_tree.root / ARTIFACTS_DIR
+    artifacts.mkdir(parents=True, exist_ok=True)
+    (artifacts / "manifest.json").write_text(json.dumps(stand_in_manifest(), indent=2, sort_keys=True))
     return {(run.file, run.run): run for run in terraform.test(terraform_tree.workspace("module"))}
 
 
