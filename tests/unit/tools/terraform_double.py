@@ -17,6 +17,12 @@ record = {"args": args, "data_dir": os.environ.get("TF_DATA_DIR")}
 for arg in args:
     if arg.startswith("-var-file="):
         record["var_file"] = json.loads(Path(arg.split("=", 1)[1]).read_text())
+    if arg.startswith("-chdir="):  # inside terraform.evaluate's copy: every file the copy holds
+        here = Path(arg.split("=", 1)[1])
+        copy = next((p for p in [here, *here.parents] if p.name.startswith("slo-tf-eval-")), None)
+        if copy is not None:
+            record["copied"] = sorted(str(f.relative_to(copy)) for f in copy.rglob("*") if f.is_file())
+record["tf_vars"] = {k: v for k, v in os.environ.items() if k.startswith("TF_VAR_")}
 with log.open("a") as handle:
     handle.write(json.dumps(record) + "\n")
 command = next((a for a in args if not a.startswith("-")), "")
