@@ -30,10 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datastore.vocabulary import ARCHITECTURES
+from tools import cli
+from tools.cli import UsageError
 from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
     EXEC_MODE,
     BuildError,
+    BuildUsageError,
     Entry,
     check_entries,
     display,
@@ -324,7 +327,8 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
         try:
             resolved = env_builds(envs, args.cache_dir or args.out / ".cache")
         except terraform.TerraformError as exc:
-            raise BuildError(f"cannot ask Terraform which runtime to build for: {exc}") from exc
+            error = BuildUsageError if isinstance(exc, UsageError) else BuildError
+            raise error(f"cannot ask Terraform which runtime to build for: {exc}") from exc
         for env, wanted in zip(envs, resolved, strict=True):
             print(
                 f"runtime {wanted.runtime}: the `runtime` of {display(env)}; probes on "
@@ -433,9 +437,8 @@ def main(argv: list[str] | None = None) -> int:
                     cache=cache,
                     dependency_sets=sets,
                 )
-    except BuildError as exc:
-        print(f"build failed: {exc}", file=sys.stderr)
-        return 1
+    except (BuildError, OSError, KeyboardInterrupt) as exc:  # the one place: see tools.cli
+        return cli.failed("build", exc)
     print(
         f"manifest: {display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept "
         f"in {time.monotonic() - began:.1f} s)"

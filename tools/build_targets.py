@@ -69,9 +69,10 @@ class EnvBuild:
 Resolver = Callable[[Path], EnvBuild]
 
 
-def terraform_build(env_dir: Path) -> EnvBuild:
-    """`local.build` of the environment, evaluated by Terraform (raises terraform.TerraformError)."""
-    return EnvBuild.parse(terraform.evaluate(env_dir, BUILD_EXPRESSION), env_dir)
+def terraform_build(env_dir: Path, tree: Path = terraform.TERRAFORM_TREE) -> EnvBuild:
+    """`local.build` of the environment (inside `tree`, the repository's terraform/), evaluated by Terraform
+    (raises terraform.TerraformError)."""
+    return EnvBuild.parse(terraform.evaluate(env_dir, BUILD_EXPRESSION, tree), env_dir)
 
 
 def inputs_key(env_dir: Path, environ: Mapping[str, str]) -> str:

@@ -24,7 +24,7 @@ from dashboard.cost_model import CostModelError, PriceTable, api_calls_usd, gb_s
 from datastore.digest_table import DIGEST_ITEM_TARGET_BYTES
 from datastore.vocabulary import ARCHITECTURES
 from functions.probe.vocabulary import STORES_BY_STRATEGY
-from tools import terraform
+from tools import cli, terraform
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRICES_PATH = REPO_ROOT / "docs" / "reference" / "prices-us-east-1.json"
@@ -350,15 +350,18 @@ def compactor_lines(
     ]
 
 
-def read_inputs(env_dir: Path) -> dict[str, Any]:
+def read_inputs(env_dir: Path, tree: Path = terraform.TERRAFORM_TREE) -> dict[str, Any]:
     """The env's cost_inputs and region, as `terraform apply` would see them (terraform.evaluate: a temporary
-    copy with a local backend, so a remote backend is never touched and nothing is written to the repository).
-    """
+    copy with a local backend, so a remote backend is never touched and nothing is written to the repository;
+    the env must be inside `tree`, the repository's terraform/)."""
     value = terraform.evaluate(
         env_dir,
         "{ inputs = module.observatory.cost_inputs, region = var.region,"
         " compactor = module.observatory.compactor_cost_inputs }",
+        tree,
     )
+    if not isinstance(value, dict) or not isinstance(value.get("inputs"), dict) or "region" not in value:
+        raise CostError(f"{env_dir} does not declare module.observatory's cost_inputs and var.region")
     inputs = dict(value["inputs"])
     inputs["region"] = value["region"]
     inputs["compactor"] = value.get("compactor")
@@ -414,12 +417,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
     parser.add_argument("--json", action="store_true", help="print the lines and totals as JSON")
     args = parser.parse_args(argv)
-    try:
-        inputs = read_inputs(args.env_dir)
-        lines = estimate(inputs, load_json(PRICES_PATH), load_json(SEED_PATH))
-    except (CostError, terraform.TerraformError) as exc:
-        print(f"cost: {exc}", file=sys.stderr)
-        return 1
+    return cli.run("cost", lambda: _estimate(args), failures=(CostError, terraform.TerraformError))
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    inputs = read_inputs(args.env_dir)
+    lines = estimate(inputs, load_json(PRICES_PATH), load_json(SEED_PATH))
     if args.json:
         print(
             json.dumps(

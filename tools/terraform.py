@@ -24,10 +24,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from tools.cli import UsageError
 
 DEFAULT_MIRROR = Path("/opt/tf-plugins")
 ERROR_TAIL_CHARS = 6000
@@ -305,26 +307,57 @@ def test(ws: Workspace) -> list[TestRun]:
 
 
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+TERRAFORM_TREE = Path(__file__).resolve().parent.parent / "terraform"  # the repository's own
+MODULES = "modules"  # the tree's modules, which its envs name by relative source (../../modules/observatory)
+NOT_COPIED = (".terraform", "*.tfstate*", "*.tfplan")
 
 
-def evaluate(env_dir: Path, expression: str) -> Any:
+class OutsideTreeError(TerraformError, UsageError):
+    """An env that is not inside the Terraform tree evaluate may copy: what the user must change."""
+
+
+def evaluate(env_dir: Path, expression: str, tree: Path = TERRAFORM_TREE) -> Any:
     """EXPRESSION in the root configuration `env_dir`, its variables exactly as `terraform apply` would see
     them (defaults, terraform.tfvars, *.auto.tfvars, TF_VAR_*); nothing is read from or written to the
     cloud, its state or the repository.
 
-    Runs `init` and `console` on a temporary copy of the Terraform tree (the env's grandparent, so relative
-    module sources resolve) whose backend is overridden to local: a configured remote backend, its credentials
-    and its state are never touched.
+    `env_dir` must be inside `tree` (the repository's terraform/; OutsideTreeError otherwise). Runs `init`
+    and `console` on a temporary copy of the env and of the tree's modules/ (relative module sources resolve
+    as in the tree; nothing else is copied, no file reached through a link out of the tree), whose backend is
+    overridden to local: a configured remote backend, its credentials and its state are never touched.
     """
+    tree = tree.resolve()
     env_dir = env_dir.resolve()
+    if not env_dir.is_relative_to(tree):
+        raise OutsideTreeError(
+            f"{env_dir} is not inside this repository's Terraform tree ({tree}): only its envs can be "
+            "evaluated (copy yours under terraform/envs/)"
+        )
     if not list(env_dir.glob("*.tf")):
         raise TerraformError(f"{env_dir} holds no Terraform configuration")
-    tree = env_dir.parents[1]
+    parts = [env_dir] if env_dir.is_relative_to(tree / MODULES) else [tree / MODULES, env_dir]
     with tempfile.TemporaryDirectory(prefix="slo-tf-eval-") as tmp:
         copy = Path(tmp) / tree.name
-        shutil.copytree(tree, copy, ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", "*.tfplan"))
+        for part in parts:
+            if part.is_dir():
+                shutil.copytree(part, copy / part.relative_to(tree), ignore=_within(tree))
         env_copy = copy / env_dir.relative_to(tree)
         (env_copy / "zz_local_backend_override.tf").write_text(LOCAL_BACKEND_OVERRIDE)
         ws = Workspace(env_copy)
         init(ws)
         return console(ws, expression)
+
+
+def _within(tree: Path) -> Callable[[str, list[str]], set[str]]:
+    """A copytree `ignore` that leaves out Terraform's own data and refuses a link leading out of `tree`."""
+    not_copied = shutil.ignore_patterns(*NOT_COPIED)
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        left_out = set(not_copied(folder, names))
+        for name in names:
+            path = Path(folder) / name
+            if name not in left_out and not path.resolve().is_relative_to(tree):
+                raise OutsideTreeError(f"{path} leads out of {tree} (to {path.resolve()}): not copied")
+        return left_out
+
+    return ignore

@@ -16,6 +16,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from tools.cli import UsageError
+
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 EXEC_MODE = 0o755
@@ -24,6 +26,10 @@ FORMAT_VERSION = "1"  # bump to change every zip's inputs digest
 
 class BuildError(Exception):
     """A build cannot be completed; the message says what to fix."""
+
+
+class BuildUsageError(BuildError, UsageError):
+    """A build asked for what cannot be built (a runtime, an output folder): the person must change it."""
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the environment's defaults and the user's terraform.tfvars."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pytest
@@ -19,12 +20,14 @@ def test_the_build_follows_each_environments_runtime_setting(
 ) -> None:
     aws, local = terraform_tree.sibling("aws", "aws-build"), terraform_tree.sibling("local", "local-build")
     cache = tmp_path / "cache"
-    assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.13"]
+    resolve = functools.partial(build_targets.terraform_build, tree=terraform_tree.root)  # the session's copy
+    runtimes = functools.partial(build_targets.env_runtimes, cache=cache, resolve=resolve, environ={})
+    assert runtimes([local, aws]) == ["python3.11", "python3.13"]
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
-    assert build_targets.env_runtimes([local, aws], cache, environ={}) == ["python3.11", "python3.12"]
+    assert runtimes([local, aws]) == ["python3.11", "python3.12"]
     assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
     # the fleet's runtimes and the dependency set come the same way
     (local / "terraform.tfvars").write_text('fleet = { runtimes = ["python3.9"] }\ndependency_set = "2022"\n')
-    assert build_targets.env_builds([local], cache, environ={}) == [
+    assert build_targets.env_builds([local], cache, resolve, environ={}) == [
         build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     ]

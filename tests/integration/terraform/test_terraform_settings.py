@@ -41,7 +41,7 @@ def test_bad_settings_are_refused_with_a_reason(terraform_tree: TerraformTree) -
 
 def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(terraform_tree: TerraformTree) -> None:
     aws_env = terraform_tree.env("aws")
-    inputs = cost.read_inputs(aws_env)
+    inputs = cost.read_inputs(aws_env, terraform_tree.root)
     lines = cost.estimate(inputs, cost.load_json(cost.PRICES_PATH), cost.load_json(cost.SEED_PATH))
     total = sum(line.usd for line in lines)
     assert 0 < total <= 5.0, cost.render(aws_env, inputs, lines)
@@ -66,7 +66,7 @@ def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(
         '    region = "us-east-1"\n  }\n}\n'
     )
     try:
-        inputs = cost.read_inputs(aws_env)
+        inputs = cost.read_inputs(aws_env, terraform_tree.root)
     finally:
         tfvars.unlink()
         backend.unlink()

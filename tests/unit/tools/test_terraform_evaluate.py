@@ -1,11 +1,12 @@
-"""tools.terraform.evaluate (behind `tools.cost ENV` and `tools.build --runtime-from ENV`): it copies the env and
-the module, nothing beyond the repository's terraform/ tree, refuses an env outside it with one line (exit 2 from
-the command lines), and leaves no temporary folder behind."""
+"""tools.terraform.evaluate (behind `tools.cost ENV` and `tools.build --runtime-from ENV`): it copies the env
+and the module, nothing beyond the repository's terraform/ tree, refuses an env outside it with one line (exit
+2 from the command lines), and leaves no temporary folder behind."""
 
 from __future__ import annotations
 
 import os
 import tempfile
+from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,14 @@ from tools import build, cost, terraform
 from .terraform_double import calls
 
 REPO = Path(__file__).resolve().parents[3]
-IGNORED = (".terraform", ".tfstate", ".tfplan")
+IGNORED = (".terraform", "*.tfstate*", "*.tfplan")  # Terraform's own data, never copied
 
 
 def _files(folder: Path, base: Path) -> set[str]:
     return {
         str(f.relative_to(base))
         for f in folder.rglob("*")
-        if f.is_file() and not any(part in str(f) for part in IGNORED)
+        if f.is_file() and not any(fnmatch(part, pattern) for part in f.parts for pattern in IGNORED)
     }
 
 
@@ -43,8 +44,7 @@ def test_evaluate_copies_the_env_and_the_module_and_nothing_else(fake_terraform:
     copied = set(calls(fake_terraform)[-1]["copied"])
     tree = REPO / "terraform"
     expected = {
-        f"terraform/{name}"
-        for name in _files(tree / "envs" / "aws", tree) | _files(tree / "modules", tree)
+        f"terraform/{name}" for name in _files(tree / "envs" / "aws", tree) | _files(tree / "modules", tree)
     }
     assert copied - {"terraform/envs/aws/zz_local_backend_override.tf"} == expected
     assert "terraform/README.md" not in copied
