@@ -31,7 +31,6 @@ from pathlib import Path
 
 from datastore.vocabulary import ARCHITECTURES
 from tools import cli
-from tools.cli import UsageError
 from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
     EXEC_MODE,
@@ -327,7 +326,7 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
         try:
             resolved = env_builds(envs, args.cache_dir or args.out / ".cache")
         except terraform.TerraformError as exc:
-            error = BuildUsageError if isinstance(exc, UsageError) else BuildError
+            error = BuildUsageError if isinstance(exc, cli.UsageError) else BuildError
             raise error(f"cannot ask Terraform which runtime to build for: {exc}") from exc
         for env, wanted in zip(envs, resolved, strict=True):
             print(
@@ -414,6 +413,7 @@ def main(argv: list[str] | None = None) -> int:
     built: dict[str, dict[str, str]] = {}
     began = time.monotonic()
     try:
+        cli.writable_folder(args.out, "--out")
         targets = targets_from(args)
         kinds = expand_kinds(args.only or ())
         # the runtime-independent artifacts once, with a runtime the extension's (lab's) Python can be: the
@@ -437,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
                     cache=cache,
                     dependency_sets=sets,
                 )
-    except (BuildError, OSError, KeyboardInterrupt) as exc:  # the one place: see tools.cli
+    except cli.caught(BuildError) as exc:  # the one place where its errors end: see tools.cli
         return cli.failed("build", exc)
     print(
         f"manifest: {display(args.out / 'manifest.json')} ({len(built)} artifacts built or kept "

@@ -13,8 +13,10 @@ non-zero status, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 USAGE = 2
 FAILED = 1
@@ -31,11 +33,15 @@ def run(
     failures: tuple[type[Exception], ...] = (),
 ) -> int:
     """`body()`'s status (None is 0), or the status of the error that ended it, its message on stderr."""
-    caught: tuple[type[BaseException], ...] = (UsageError, OSError, KeyboardInterrupt, *failures)
     try:
         return body() or 0
-    except caught as exc:
+    except caught(*failures) as exc:
         return failed(prog, exc)
+
+
+def caught(*failures: type[Exception]) -> tuple[type[BaseException], ...]:
+    """What a tool's one `except` catches: usage errors, its own failures, OSError, Ctrl-C (see `failed`)."""
+    return (UsageError, OSError, KeyboardInterrupt, *failures)
 
 
 def failed(prog: str, exc: BaseException) -> int:
@@ -45,6 +51,19 @@ def failed(prog: str, exc: BaseException) -> int:
         return INTERRUPTED
     print(f"{prog}: {str(exc) or type(exc).__name__}", file=sys.stderr)
     return USAGE if isinstance(exc, UsageError) else FAILED
+
+
+def writable_folder(path: Path, flag: str) -> Path:
+    """`path`, made if missing, when this process can write into it; else UsageError naming `flag`."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{flag} {path} is a file, not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{flag} {path} cannot be written: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise UsageError(f"{flag} {path} cannot be written: permission denied")
+    return path
 
 
 def environment_help(variables: dict[str, str]) -> str:
