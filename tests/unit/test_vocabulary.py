@@ -169,7 +169,8 @@ def test_terraform_validates_against_the_vocabulary() -> None:
     expected: dict[Path, dict[str, list[tuple[str, ...]]]] = {
         MODULE / "variables.tf": {
             "var.environment": [collector.ENVIRONMENTS],
-            "var.runtime": [collector.AWS_RUNTIMES],
+            # every runtime the lab runs, then the ones AWS accepts
+            "var.runtime": [LAB_RUNTIMES, collector.AWS_RUNTIMES],
             "var.fleet.strategies": [collector.STRATEGIES],
             "var.fleet.architectures": [collector.ARCHITECTURES],
             # every runtime the lab runs, then the ones AWS accepts
@@ -180,6 +181,9 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
         },
+        # the envs refuse an unknown runtime themselves, before the module and the build see it
+        ENVS / "aws" / "variables.tf": {"var.runtime": [collector.AWS_RUNTIMES]},
+        ENVS / "local" / "variables.tf": {"var.runtime": [LAB_RUNTIMES]},
     }
     for path, lists in expected.items():
         found = _validated(path)

@@ -74,3 +74,11 @@ def test_aws_refuses_the_runtimes_lambda_no_longer_creates(terraform_tree: Terra
 def test_the_lab_runs_one_architecture_its_own(terraform_tree: TerraformTree) -> None:
     message = refused(terraform_tree, "local", {"fleet": {"architectures": ["x86_64", "arm64"]}})
     assert "fleet.architectures must name one architecture in the lab" in message
+
+
+def test_each_env_refuses_a_runtime_outside_its_vocabulary(terraform_tree: TerraformTree) -> None:
+    message = refused(terraform_tree, "local", {"runtime": "python3.99"})
+    assert "runtime must be one of python3.9, python3.10, python3.11, python3.12, python3.13" in message
+    message = refused(terraform_tree, "aws", {"runtime": "python3.99"})
+    assert "runtime must be one of python3.11, python3.12, python3.13 on AWS" in message
+    assert "make build" not in message  # refused as a setting, not as a missing zip

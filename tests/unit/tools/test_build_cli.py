@@ -39,3 +39,23 @@ def test_an_out_that_cannot_be_written_is_refused_in_one_line(capsys: pytest.Cap
     out = Path("/proc/slo-build-out")  # the kernel's: no folder can be made there, not even by root
     assert b.main(["--out", str(out), "--runtime", "python3.12", "--only", "probe-code"]) == 2
     assert _one_line(capsys).startswith(f"build: --out {out} cannot be written: ")
+
+
+def test_a_runtime_outside_the_vocabulary_is_refused_before_anything_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built: list[str] = []
+    monkeypatch.setattr(b, "build", lambda out, runtime, *args, **kwargs: built.append(runtime) or {})
+    argv = ["--out", str(tmp_path / "out"), "--runtime", "python3.12", "--runtime", "python3.99"]
+    assert b.main(argv) == 2
+    assert _one_line(capsys) == (
+        "build: runtime 'python3.99' is not one the probe runs on: python3.9, python3.10, python3.11, "
+        "python3.12, python3.13"
+    )
+    assert built == []
+
+
+def test_the_build_itself_refuses_a_runtime_outside_the_vocabulary(tmp_path: Path) -> None:
+    with pytest.raises(b.BuildError, match="'python3.8' is not one the probe runs on: python3.9, "):
+        b.build(tmp_path, "python3.8", ["x86_64"], ["probe-code"])
+    assert not (tmp_path / "probe-code.zip").exists()

@@ -100,6 +100,14 @@ run "refused_unknown_runtime_tracing_and_store" {
   expect_failures = [var.fleet]
 }
 
+run "refused_a_runtime_the_probe_does_not_run_on" {
+  command = plan
+  variables {
+    runtime = "python3.99"
+  }
+  expect_failures = [var.runtime]
+}
+
 # terraform skips a variable's rules when one reads another invalid variable: dependency_set alone
 run "refused_unknown_dependency_set" {
   command = plan
