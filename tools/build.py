@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datastore.vocabulary import ARCHITECTURES
+from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
 from tools import cli
 from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
@@ -82,11 +82,10 @@ class Plan:
 
 
 def python_version(runtime: str) -> str:
-    """`3.X` of a Lambda runtime name `python3.X`."""
-    match = re.fullmatch(r"python(3\.\d+)", runtime)
-    if match is None:
-        raise BuildError(f"--runtime {runtime!r} is not of the form python3.X")
-    return match.group(1)
+    """`3.X` of a runtime the probe runs on (the vocabulary's LAB_RUNTIMES), else BuildUsageError."""
+    if runtime not in LAB_RUNTIMES:
+        raise BuildUsageError(f"runtime {runtime!r} is not one the probe runs on: {', '.join(LAB_RUNTIMES)}")
+    return runtime.removeprefix("python")
 
 
 def requirements_for(repo: Path, dependency_set: str, runtime: str) -> Path:

@@ -69,6 +69,11 @@ variable "runtime" {
   description = "Lambda runtime of the collector and the compactor, and of the probes unless fleet.runtimes says otherwise: python3.11, python3.12 or python3.13. `make build` (and so `make deploy`) asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.13"
+
+  validation {
+    condition     = contains(["python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.11, python3.12, python3.13 on AWS: the code needs Python 3.11+, the pinned AWS provider 5.100.0 knows nothing newer than python3.13, and Lambda no longer creates older runtimes."
+  }
 }
 
 variable "artifacts_dir" {

@@ -50,6 +50,11 @@ variable "runtime" {
   description = "Runtime of the collector and the compactor, and of the probes unless fleet.runtimes says otherwise. `make build` asks Terraform for it and builds the zips for it."
   type        = string
   default     = "python3.11"
+
+  validation {
+    condition     = contains(["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.9, python3.10, python3.11, python3.12, python3.13: the runtimes the probe runs on, each run by the lab with that Python found on this machine."
+  }
 }
 
 

@@ -131,8 +131,8 @@ variable "runtime" {
   default     = "python3.13"
 
   validation {
-    condition     = can(regex("^python3\\.[0-9]+$", var.runtime))
-    error_message = "runtime must look like python3.13."
+    condition     = contains(["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"], var.runtime)
+    error_message = "runtime must be one of python3.9, python3.10, python3.11, python3.12, python3.13: the runtimes the probe runs on (the lab runs them all)."
   }
 
   # The code imports datetime.UTC (Python 3.11+); hashicorp/aws 5.100.0 knows no runtime after python3.13 (it

@@ -56,6 +56,6 @@ def test_a_runtime_outside_the_vocabulary_is_refused_before_anything_is_built(
 
 
 def test_the_build_itself_refuses_a_runtime_outside_the_vocabulary(tmp_path: Path) -> None:
-    with pytest.raises(b.BuildError, match="'python3.8' is not one the probe runs on: python3.9, "):
+    with pytest.raises(b.BuildError, match=r"'python3\.8' is not one the probe runs on: python3\.9, "):
         b.build(tmp_path, "python3.8", ["x86_64"], ["probe-code"])
     assert not (tmp_path / "probe-code.zip").exists()
