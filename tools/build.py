@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
-from tools import cli
-from tools.pip_deps import Installer, dependencies, dependency_entries, pip_install
+from tools import cli, terraform
+from tools.pip_deps import PIP_ENVIRONMENT, Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
     EXEC_MODE,
     BuildError,
@@ -297,6 +297,7 @@ def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:
 # ------------------------------------------------------------------------------------------ command line
 
 DEFAULT_RUNTIME_ENVS = (REPO / "terraform" / "envs" / "local", REPO / "terraform" / "envs" / "aws")
+ENVIRONMENT = terraform.ENVIRONMENT | PIP_ENVIRONMENT  # what it reads from the environment (--help)
 
 
 @dataclass
@@ -365,7 +366,7 @@ def main(argv: list[str] | None = None) -> int:
         "layer) and manifest.json.",
         epilog="Dependencies are installed with pip for Linux (manylinux2014) and cached under OUT/.cache. "
         "The probe code zip and the extension layer (the lab's) are built once, with the first environment's "
-        "runtime.",
+        "runtime. " + cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("--out", type=Path, default=Path("build"), help="output directory (default: build)")
     parser.add_argument(

@@ -407,12 +407,15 @@ def render(env_dir: Path, inputs: Mapping[str, Any], lines: list[Line]) -> str:
     return "\n".join(out)
 
 
+ENVIRONMENT = terraform.ENVIRONMENT  # what it reads from the environment (--help)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the estimate (or JSON with --json); exit 1 with a clear message when it cannot be made."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.cost",
         description="Monthly cost estimate of the fleet configured in a Terraform environment, broken down.",
-        epilog=LATENCY_MODEL,
+        epilog=f"{LATENCY_MODEL} {cli.environment_help(ENVIRONMENT)}",
     )
     parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
     parser.add_argument("--json", action="store_true", help="print the lines and totals as JSON")

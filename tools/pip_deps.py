@@ -21,6 +21,11 @@ from tools.zips import BuildError, Entry, display
 PIP_PLATFORMS = {"x86_64": "manylinux2014_x86_64", "arm64": "manylinux2014_aarch64"}
 CACHE_VERSION = "1"  # bump to invalidate every cached dependency tree
 
+# pip reads its own settings from the environment; tools.build's pip and tools.venv_install's see them
+PIP_ENVIRONMENT = {
+    "PIP_<setting>": "pip's own settings (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, PIP_CERT, ...), "
+    "used by the pip that installs the dependencies"
+}
 Installer = Callable[[Path, Path, str, str], None]  # (requirements, target, arch, python_version)
 
 

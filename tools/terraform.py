@@ -33,6 +33,13 @@ from tools.cli import UsageError
 
 DEFAULT_MIRROR = Path("/opt/tf-plugins")
 ERROR_TAIL_CHARS = 6000
+# What every tool that runs terraform reads from the environment (named in each tool's --help).
+ENVIRONMENT = {
+    "TERRAFORM_BIN": "the terraform executable to run (default: terraform on PATH)",
+    "TF_PLUGIN_MIRROR": f"a folder of providers to install from, offline (default: {DEFAULT_MIRROR} when it "
+    "exists, else the registry)",
+    "TF_VAR_<name>": "a variable of the Terraform environment, as terraform itself reads it",
+}
 
 
 class TerraformError(Exception):
@@ -60,7 +67,11 @@ class Workspace:
 def binary() -> str:
     """Path of the terraform executable (`TERRAFORM_BIN` or PATH), or a clear error."""
     configured = os.environ.get("TERRAFORM_BIN")
-    found = configured if configured and os.access(configured, os.X_OK) else shutil.which("terraform")
+    if configured:
+        if not (os.path.isfile(configured) and os.access(configured, os.X_OK)):
+            raise TerraformError(f"TERRAFORM_BIN={configured} is not an executable file")
+        return configured
+    found = shutil.which("terraform")
     if not found:
         raise TerraformError(
             "terraform was not found on PATH (nor TERRAFORM_BIN): install Terraform >= 1.11 "

@@ -17,11 +17,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import terraform, venv_install
+from tools import cli, terraform, venv_install
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TERRAFORM_DIR = REPO_ROOT / "terraform"
 ENVS = ("aws", "local")
+ENVIRONMENT = {k: v for k, v in terraform.ENVIRONMENT.items() if k != "TF_VAR_<name>"}  # validate sets none
 CHECKOV_VENV = REPO_ROOT / ".venv-checkov"
 CHECKOV_REQUIREMENTS = REPO_ROOT / "requirements" / "checkov.txt"
 
@@ -68,7 +69,7 @@ def checkov_binary(venv: Path = CHECKOV_VENV) -> Path:
     try:  # `make venv`'s installer: uv, or pip where uv cannot be had
         venv_install.install(venv / "bin" / "python", CHECKOV_REQUIREMENTS, None,
                              say=lambda text: print(text, file=sys.stderr))
-    except SystemExit as exc:
+    except venv_install.VenvInstallError as exc:
         raise LintError(f"could not install checkov: {exc}") from exc
     return binary
 
@@ -105,9 +106,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_lint",
         description="terraform fmt -check, validate of envs/aws and envs/local, checkov: no failed check.",
+        epilog=cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("--skip-checkov", action="store_true", help="only fmt and validate")
     args = parser.parse_args(argv)
+    return cli.run("terraform_lint", lambda: _lint(args), failures=(LintError, terraform.TerraformError))
+
+
+def _lint(args: argparse.Namespace) -> int:
 
     steps: list[tuple[str, Callable[[], object]]] = [("terraform fmt -check", check_fmt)]
     for env in ENVS:

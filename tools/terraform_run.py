@@ -16,9 +16,13 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import terraform
+from tools import cli, terraform
 
 BANNER = "=" * 100
+ENVIRONMENT = terraform.ENVIRONMENT | {  # what it reads from the environment (--help)
+    "AWS_PROFILE": "the AWS credentials the plan and the apply use, and the account it names (or the rest of "
+    "AWS's credential chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, SSO)",
+}
 
 
 def caller_account() -> str:
@@ -45,17 +49,22 @@ def main(
     read: Callable[[str], str] = input,
     account: Callable[[], str] = caller_account,
 ) -> int:
-    """Plan, confirm, apply the saved plan. Exit 0 on success, 1 on failure, 2 when not confirmed."""
+    """Plan, confirm, apply the saved plan. Exit 0 on success, 1 on failure, 2 when not confirmed, 130 on
+    Ctrl-C (tools.cli)."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_run",
         description="CLOUD-CHANGING: plan, confirm, then apply or destroy a Terraform environment.",
+        epilog=cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
     parser.add_argument("action", choices=["apply", "destroy"], help="what to do to the deployment")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (automation)")
     parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
     args = parser.parse_args(argv)
+    return cli.run("terraform_run", lambda: _run(args, read, account), failures=(terraform.TerraformError,))
 
+
+def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable[[], str]) -> int:
     ws = terraform.Workspace(args.env_dir.resolve())
     verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
     print(
@@ -64,25 +73,21 @@ def main(
         file=sys.stderr,
     )
     var_args = [f"-var-file={path.resolve()}" for path in args.var_file]
-    try:
-        terraform.init(ws, echo=True)
-        with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
-            plan_file = Path(tmp) / "plan.tfplan"
-            plan_args = ["plan", "-input=false", f"-out={plan_file}", *var_args]
-            if args.action == "destroy":
-                plan_args.append("-destroy")
-            terraform.run(ws, plan_args, echo=True)
-            question = f"Type 'yes' to {args.action} this plan in {account()}: "
-            if not args.yes and not confirm(question, read):
-                print("Not confirmed: nothing was changed.", file=sys.stderr)
-                return 2
-            terraform.run(ws, ["apply", "-input=false", str(plan_file)], echo=True)
-        if args.action == "apply":
-            for name, value in terraform.output(ws).items():
-                print(f"{name} = {value}")
-    except terraform.TerraformError as exc:
-        print(f"terraform_run: {exc}", file=sys.stderr)
-        return 1
+    terraform.init(ws, echo=True)
+    with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
+        plan_file = Path(tmp) / "plan.tfplan"
+        plan_args = ["plan", "-input=false", f"-out={plan_file}", *var_args]
+        if args.action == "destroy":
+            plan_args.append("-destroy")
+        terraform.run(ws, plan_args, echo=True)
+        question = f"Type 'yes' to {args.action} this plan in {account()}: "
+        if not args.yes and not confirm(question, read):
+            print("Not confirmed: nothing was changed.", file=sys.stderr)
+            return 2
+        terraform.run(ws, ["apply", "-input=false", str(plan_file)], echo=True)
+    if args.action == "apply":
+        for name, value in terraform.output(ws).items():
+            print(f"{name} = {value}")
     return 0
 
 

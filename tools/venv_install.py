@@ -18,9 +18,12 @@ import argparse
 import ast
 import os
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from tools import cli  # standard library only, as this module
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 UV_REQUIREMENTS = REPO_ROOT / "requirements" / "uv.txt"
@@ -36,6 +39,11 @@ UV_ENVIRONMENT = {"cert": ("SSL_CERT_FILE",), "client-cert": ("SSL_CLIENT_CERT",
 IGNORED = {"disable-pip-version-check", "no-color", "progress-bar", "quiet", "verbose", "cache-dir",
            "no-cache-dir", "retries", "root-user-action", "no-input", "require-virtualenv", "log"}
 TRUE = {"1", "true", "yes", "on"}
+ENVIRONMENT = {  # what it reads from the environment (--help)
+    "PIP_<setting>": "pip's own settings (PIP_INDEX_URL, PIP_FIND_LINKS, PIP_NO_INDEX, PIP_CONSTRAINT, "
+    "PIP_CERT, ...), as `pip config list` shows them: pip uses them, and uv is handed them as its own "
+    "options",
+}
 
 Runner = Callable[[Sequence[str], dict[str, str] | None], int]
 
@@ -61,6 +69,10 @@ def pip_settings(listing: str) -> dict[str, str]:
         if sep and dot and section in (":env:", "install", "global"):
             found.setdefault(section, {})[name] = str(ast.literal_eval(value))
     return found.get("global", {}) | found.get("install", {}) | found.get(":env:", {})
+
+
+class VenvInstallError(Exception):
+    """The requirements could not be installed, by uv nor by pip."""
 
 
 class UnsupportedSettingError(Exception):
@@ -116,21 +128,36 @@ def install(
             else:
                 return f"uv {version}"
     if runner([*pip, "install", "--quiet", "-r", str(requirements), *pin], None) != 0:
-        raise SystemExit(f"venv: pip could not install {requirements}")
+        raise VenvInstallError(f"pip could not install {requirements}")
     return "pip"
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: Sequence[str] | None = None) -> int:
+    """Install; exit 0, 2 for a flag to change, 1 when neither uv nor pip could install (tools.cli)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.venv_install",
+        description=__doc__.splitlines()[0],
+        epilog=cli.environment_help(ENVIRONMENT),
+    )
     parser.add_argument("--python", type=Path, required=True, help="the venv's interpreter")
     parser.add_argument("-r", "--requirements", type=Path, required=True)
     parser.add_argument("-c", "--constraints", type=Path)
     parser.add_argument("--installer", choices=("uv", "pip"), default="uv")
     args = parser.parse_args(argv)
+    return cli.run("venv", lambda: _install(args), failures=(VenvInstallError,))
+
+
+def _install(args: argparse.Namespace) -> int:
+    if not (args.python.is_file() and os.access(args.python, os.X_OK)):
+        raise cli.UsageError(f"--python {args.python} is not an executable file")
+    for flag, path in (("-r", args.requirements), ("-c", args.constraints)):
+        if path is not None and not path.is_file():
+            raise cli.UsageError(f"{flag} {path} is not a file")
     started = time.monotonic()
     used = install(args.python, args.requirements, args.constraints, args.installer)
     print(f"venv: pinned dependencies installed in {time.monotonic() - started:.0f} s (with {used})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

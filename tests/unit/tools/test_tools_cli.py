@@ -22,7 +22,7 @@ TERRAFORM_VARIABLES = {"TERRAFORM_BIN", "TF_PLUGIN_MIRROR", "TF_VAR_"}
 READS = {
     "build": TERRAFORM_VARIABLES | {"PIP_"},
     "cost": TERRAFORM_VARIABLES,
-    "terraform_run": TERRAFORM_VARIABLES | {"AWS_PROFILE", "AWS_REGION"},
+    "terraform_run": TERRAFORM_VARIABLES | {"AWS_PROFILE"},
     "terraform_lint": TERRAFORM_VARIABLES - {"TF_VAR_"},
     "venv_install": {"PIP_"},
 }

@@ -112,7 +112,7 @@ def test_pip_alone_when_asked() -> None:
 
 
 def test_a_failed_pip_install_fails_make_venv() -> None:
-    with pytest.raises(SystemExit, match="pip could not install"):
+    with pytest.raises(venv_install.VenvInstallError, match="pip could not install"):
         _install(Commands("dev.in"), installer="pip")
 
 

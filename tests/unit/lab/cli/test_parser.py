@@ -99,7 +99,7 @@ def _artifacts(tmp_path: Path) -> Path:
 def test_up_without_terraform_says_how_to_get_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("TERRAFORM_BIN", str(tmp_path / "no-terraform-here"))
+    monkeypatch.delenv("TERRAFORM_BIN", raising=False)  # one that is set must exist (tools.terraform.binary)
     monkeypatch.setenv("PATH", str(tmp_path))
     code, output = run_main(["--state-dir", str(tmp_path / "s"), "up", "--rounds", "1", "--exit",
                              "--artifacts-dir", str(_artifacts(tmp_path))], capsys)
