@@ -123,11 +123,30 @@ def test_the_dashboard_is_started_with_the_fleets_schedules(steps: Steps, tmp_pa
     assert steps.dashboard_schedules is steps.fleet_schedules
 
 
-def test_ctrl_c_stops_everything_and_exits_0(steps: Steps, tmp_path: Path) -> None:
+def test_ctrl_c_during_the_rounds_stops_everything_and_exits_130(steps: Steps, tmp_path: Path) -> None:
+    """An interrupted `up --rounds N --exit` must not read as success (issue 22, finding 1)."""
     steps.interrupt_rounds = True
     status, output = _up(tmp_path)
-    assert status == 0 and "stopping (Ctrl-C) …" in output
+    assert status == 130
+    assert re.search(r"interrupted by SIGINT \(Ctrl-C\) during \[5/5\] running 1 round\(s\) of 1 probes now: "
+                     r"stopping everything the lab started", output), output
     assert steps.calls[-len(STOPS):] == STOPS
+    assert output.rstrip().endswith("everything the lab started is stopped")
+
+
+def test_ctrl_c_while_the_lab_serves_after_its_rounds_is_its_normal_end(
+    steps: Steps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --exit the lab serves until Ctrl-C: that ends it with the rounds' status, not 130."""
+    monkeypatch.setattr(lab_up, "Scheduler", lambda *args, **kwargs: SimpleNamespace(
+        start=lambda: None, stop=lambda: None))
+
+    def watch(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lab_up, "watch", watch)
+    status, output = _up(tmp_path, rounds=1, exit_after_rounds=False)
+    assert status == 0 and "stopping (Ctrl-C) …" in output
 
 
 def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: Path) -> None:
