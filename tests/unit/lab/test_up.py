@@ -28,6 +28,7 @@ class Steps:
         self.prepared: list[str] = []
         self.fail_at: str | None = None
         self.interrupt_rounds = False
+        self.output = io.StringIO()  # what `up` said, for a test in which it raises
         for name in ("check_prerequisites", "start_endpoint", "stop_endpoint", "terraform_apply",
                      "open_service", "read_fleet_schedules", "run_rounds"):
             monkeypatch.setattr(lab_up, name, getattr(self, name))
@@ -95,8 +96,8 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Steps:
     return Steps(monkeypatch)
 
 
-def _up(tmp_path: Path, **options: Any) -> tuple[int, str]:
-    stream = io.StringIO()
+def _up(tmp_path: Path, stream: io.StringIO | None = None, **options: Any) -> tuple[int, str]:
+    stream = stream or io.StringIO()
     options = {"rounds": 1, "exit_after_rounds": True, "dashboard": True} | options
     config = LabConfig(state_dir=tmp_path, artifacts_dir=tmp_path / "build")  # nothing to unpack ahead
     status = lab_up.up(config, Console(stream), **options)
@@ -151,8 +152,9 @@ def test_ctrl_c_while_the_lab_serves_after_its_rounds_is_its_normal_end(
 
 def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: Path) -> None:
     steps.fail_at = "open service"
-    status, output = _up(tmp_path)
-    assert status == 1 and "error: open service failed" in output
+    with pytest.raises(LabError, match="open service failed"):  # said by `python -m lab`, once stopped
+        _up(tmp_path, steps.output)
+    output = steps.output.getvalue()
     assert steps.calls == ["check", "start endpoint", "apply", "open service",
                            "stop endpoint"]
     assert "everything the lab started is stopped" in output
@@ -160,8 +162,10 @@ def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: P
 
 def test_nothing_started_nothing_to_stop(steps: Steps, tmp_path: Path) -> None:
     steps.fail_at = "start endpoint"
-    status, output = _up(tmp_path)
-    assert status == 1 and steps.calls == ["check", "start endpoint"]
+    with pytest.raises(LabError, match="start endpoint failed"):
+        _up(tmp_path, steps.output)
+    output = steps.output.getvalue()
+    assert steps.calls == ["check", "start endpoint"]
     assert "everything the lab started is stopped" not in output
 
 

@@ -1,6 +1,6 @@
 """An interrupted `python -m lab up --rounds N --exit` exits 130 (SIGINT) or 143 (SIGTERM), not 0, and says
-what it interrupted (issue 22, finding 1): a real `python -m lab` process whose steps are stand-ins, the rounds
-a long wait, interrupted the way a CI timeout or `lab down` does it."""
+what it interrupted (issue 22, finding 1): a real `python -m lab` process whose steps are stand-ins, the
+rounds a long wait, interrupted the way a CI timeout or `lab down` does it."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ CHILD = textwrap.dedent(
                                                                  pid=1)
     up.stop_endpoint = lambda state_dir: print("stand-in endpoint stopped", flush=True)
     up.terraform_apply = lambda *a, **k: Deployment("table", {"k": "f"}, "collector", "")
-    up.open_service = lambda *a, **k: (SimpleNamespace(close=lambda: None), SimpleNamespace(close=lambda: None))
+    closes = SimpleNamespace(close=lambda: None)
+    up.open_service = lambda *a, **k: (closes, closes)
     up.read_fleet_schedules = lambda *a, **k: [SimpleNamespace(expression_text="rate(1 hour)")]
     up.read_job_schedules = lambda *a, **k: []
 

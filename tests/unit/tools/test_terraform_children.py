@@ -1,5 +1,5 @@
-"""An interrupted terraform command leaves nothing running: terraform and the provider processes it started are
-stopped and waited for (issue 22, finding 1: an interrupt during `terraform apply` left the AWS provider
+"""An interrupted terraform command leaves nothing running: terraform and the provider processes it started
+are stopped and waited for (issue 22, finding 1: an interrupt during `terraform apply` left the AWS provider
 running, adopted by init). A real process tree: a stand-in terraform that starts a stand-in provider in its
 own process group, as Terraform's plugins are, then works for minutes; the Python that drives it is sent the
 signal a CI timeout (SIGINT) or `lab down` (SIGTERM) sends."""
