@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -208,20 +207,14 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python -m lab`; returns the exit status."""
+    """Entry point of `python -m lab`; returns the exit status. A bad argument is refused with status 2 before
+    anything starts; every command's error is said in one line by `lab/cli/outcome.py`."""
+    from lab.cli.outcome import DEBUG_VARIABLE, reported
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "exit", False) and not args.rounds:
         parser.error("--exit needs --rounds N (how many rounds to run before exiting)")
-    from lab.endpoint import EndpointError
-    from lab.errors import LabError
-
     console = Console(quiet=args.quiet)
-    try:
-        return dispatch(args, config_from(args), console)
-    except (LabError, EndpointError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    config = config_from(args)
+    return reported(lambda: dispatch(args, config, console), debug=os.environ.get(DEBUG_VARIABLE) == "1")

@@ -24,7 +24,8 @@ class Lab:
     def __init__(self, monkeypatch: pytest.MonkeyPatch, state_dir: Path, error: BaseException) -> None:
         self.state_dir = state_dir
         self.error = error
-        deployment = Deployment("slo-measurements", {"dict-128-x86_64": "slo-probe-dict"}, "slo-collector", "")
+        probes = {"dict-128-x86_64": "slo-probe-dict"}
+        deployment = Deployment("slo-measurements", probes, "slo-collector", "")
         schedule = SimpleNamespace(function_name="slo-probe-dict", input={}, expression_text="rate(1 hour)")
         monkeypatch.setattr(commands, "require_endpoint", lambda state_dir: SimpleNamespace())
         monkeypatch.setattr(commands.EndpointClients, "for_endpoint", staticmethod(lambda info: None))
