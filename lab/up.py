@@ -13,6 +13,7 @@ import contextlib
 import datetime as dt
 import os
 import shutil
+import signal
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +30,7 @@ from lab.fleet.harness import open_service, read_fleet_schedules, read_job_sched
 from lab.fleet.hostspeed import HostSpeed, measure
 from lab.fleet.rounds import report_rounds, run_rounds, watch
 from lab.processes import dashboard_server as lab_dashboard
-from lab.processes.interrupts import interruptible
+from lab.processes.interrupts import describe_signal, exit_status, interruptible, signal_of
 from lab.runtime.lambda_errors import RuntimeEnvironmentError
 from lab.runtime.unpacked import UnpackedZips
 from lab.runtime.venvs import RuntimeEnvironments
@@ -56,10 +57,12 @@ class StepClock:
         self.started = clock()
         self._step_started = self.started
         self._step = ""
+        self.last = ""  # the step that started last, `[2/5] terraform apply …`: what an interrupt cut short
 
     def start(self, number: int, text: str) -> None:
         self.end()
         self._step, self._step_started = f"[{number}/{STEPS}]", self.clock()
+        self.last = f"{self._step} {text}"
         self.console.say(f"{self._step} {text} …")
 
     def end(self) -> None:
@@ -243,14 +246,18 @@ def up(
 ) -> int:
     """Everything: endpoint, terraform apply (`variables` override envs/local's), service, dashboard,
     scheduler; until Ctrl-C (or, with `exit_after_rounds`, until `rounds` rounds are done). The exit status is
-    that of the rounds, if any."""
+    that of the rounds, if any; interrupted (SIGINT, SIGTERM) before the lab is up or during its rounds, it is
+    128 + the signal's number (130, 143), after it stopped what it started. Ctrl-C while the lab serves on its
+    schedule is how an interactive `up` ends: the status stays the rounds'. An error (LabError) is raised once
+    everything started is stopped: `python -m lab` says it in one line."""
     clock = StepClock(console)
-    clock.start(0, "checking prerequisites (terraform, build, ports, runtimes, host speed)")
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    prerequisites = check_prerequisites(config, console, dashboard, variables)
     status = 0
+    serving = False
     with interruptible(), contextlib.ExitStack() as stack:
         try:
+            clock.start(0, "checking prerequisites (terraform, build, ports, runtimes, host speed)")
+            config.state_dir.mkdir(parents=True, exist_ok=True)
+            prerequisites = check_prerequisites(config, console, dashboard, variables)
             lab = start(stack, config, console, dashboard, prerequisites, clock, variables)
             if rounds:
                 clock.start(5, f"running {rounds} round(s) of {len(lab.schedules)} probes now")
@@ -261,13 +268,18 @@ def up(
                 status = report_rounds(result, console)
                 if exit_after_rounds:
                     return status
+            serving = True
             schedule_and_watch(stack, lab, console, fire_at_start=not rounds,
                                first_row=None if rounds else lambda: first_row(clock, console))
-        except KeyboardInterrupt:
-            console.say("stopping (Ctrl-C) …")
-        except (LabError, EndpointError) as exc:
-            console.say(f"error: {exc}")
-            status = 1
+        except KeyboardInterrupt as exc:
+            signum = signal_of(exc)
+            if serving:
+                cause = "Ctrl-C" if signum == signal.SIGINT else describe_signal(signum)
+                console.say(f"stopping ({cause}) …")
+            else:
+                status = exit_status(exc)
+                console.say(f"interrupted by {describe_signal(signum)} during {clock.last or 'start-up'}: "
+                            "stopping everything the lab started …")
     return status
 
 

@@ -13,6 +13,8 @@ when that directory exists): `init` writes a CLI configuration with `provider_in
 { filesystem_mirror }` and points `TF_CLI_CONFIG_FILE` at it. Without a mirror, Terraform's own
 configuration and the registry are used.
 Variables travel in a generated `-var-file` (JSON), so lists and objects need no quoting.
+Every terraform command runs as a process group of its own (`tools/process_group.py`): an interrupt or an
+error stops terraform and the providers it started, and nothing of it outlives the call.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -29,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tools import process_group
 from tools.cli import UsageError
 
 DEFAULT_MIRROR = Path("/opt/tf-plugins")
@@ -138,17 +140,16 @@ def run(ws: Workspace, args: Sequence[str], *, echo: bool = False) -> str:
         except (AttributeError, OSError, ValueError):
             sink = -1  # stderr is captured (tests, notebooks): relay the output once the command ends
         if sink >= 0:
-            returncode = subprocess.run(command, env=environment(ws), check=False, stdout=sink).returncode
+            echoed = process_group.run(command, env=environment(ws), capture=False, stdout=sink)
+            returncode = echoed.returncode
         else:
-            relayed = subprocess.run(
-                command, env=environment(ws), check=False, capture_output=True, text=True
-            )
+            relayed = process_group.run(command, env=environment(ws))
             sys.stderr.write(relayed.stdout + relayed.stderr)
             returncode = relayed.returncode
         if returncode != 0:
             raise TerraformError(f"`terraform {' '.join(args)}` in {ws.env_dir} failed (exit {returncode})")
         return ""
-    completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
+    completed = process_group.run(command, env=environment(ws))
     if completed.returncode != 0:
         output = (completed.stdout + completed.stderr)[-ERROR_TAIL_CHARS:]
         raise TerraformError(
@@ -180,7 +181,7 @@ def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
 def validate(ws: Workspace) -> dict[str, Any]:
     """`terraform validate -json` (needs init); returns the report, raises if the configuration is invalid."""
     command = [binary(), f"-chdir={ws.env_dir}", "validate", "-json", "-no-color"]
-    completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
+    completed = process_group.run(command, env=environment(ws))
     report: dict[str, Any] = json.loads(completed.stdout or "{}")
     if completed.returncode != 0 or not report.get("valid", False):
         problems = [_diagnostic(d) for d in report.get("diagnostics", [])]
@@ -252,14 +253,7 @@ def console(ws: Workspace, expression: str) -> Any:
     with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
         command = [binary(), f"-chdir={ws.env_dir}", "console", "-no-color", *_var_args(ws, Path(tmp))]
         command += _state_args(ws)
-        completed = subprocess.run(
-            command,
-            input=f"jsonencode({expression})\n",
-            env=environment(ws),
-            check=False,
-            capture_output=True,
-            text=True,
-        )
+        completed = process_group.run(command, input=f"jsonencode({expression})\n", env=environment(ws))
     try:
         if completed.returncode != 0:
             raise ValueError("non-zero exit")
@@ -290,7 +284,7 @@ def test(ws: Workspace) -> list[TestRun]:
     exception; TerraformError when terraform reported no run (a file it could not load, no test files)."""
     with tempfile.TemporaryDirectory(prefix="slo-tf-") as tmp:
         command = [binary(), f"-chdir={ws.env_dir}", "test", "-json", "-no-color", *_var_args(ws, Path(tmp))]
-        completed = subprocess.run(command, env=environment(ws), check=False, capture_output=True, text=True)
+        completed = process_group.run(command, env=environment(ws))
     announced: list[tuple[str, str]] = []
     status: dict[tuple[str, str], str] = {}
     diagnostics: dict[tuple[str, str], list[str]] = {}

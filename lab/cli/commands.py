@@ -7,7 +7,10 @@ import contextlib
 import datetime as dt
 import json
 import os
-from typing import TYPE_CHECKING
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lab.endpoint import endpoint_status, stop_endpoint
 from lab.endpoint.background import probe_endpoint
@@ -17,7 +20,15 @@ from lab.fleet.harness import function_and_payload, open_service, prepare_runtim
 from lab.fleet.rounds import count_rows, report_rounds, run_rounds
 from lab.processes import dashboard_server, supervisor
 from lab.scheduler import ScheduleSourceError, load_schedules
-from lab.state import UP_FILE, Deployment, UpRecord, read_up, require_deployment, require_endpoint
+from lab.state import (
+    DEPLOYMENT_FILE,
+    UP_FILE,
+    Deployment,
+    UpRecord,
+    read_up,
+    require_deployment,
+    require_endpoint,
+)
 
 if TYPE_CHECKING:
     from lab.cli.console import Console
@@ -27,6 +38,17 @@ UP_STOPS_WITHIN_S = 60.0  # `lab up` stops everything it started before it exits
 DIGEST_DAYS_SHOWN = 14  # `status` says how many of these closed days the compactor has digested
 
 
+@contextlib.contextmanager
+def work_dir_kept_with_results(path: Path) -> Iterator[None]:
+    """A command's own service work dir (`run-<pid>`, `invoke-<pid>`): removed if the command ends without a
+    result (an error, an interrupt), kept when it reports one (the logs it names are in it)."""
+    try:
+        yield
+    except BaseException:
+        shutil.rmtree(path, ignore_errors=True)
+        raise
+
+
 def run(config: LabConfig, console: Console, rounds: int) -> int:
     """Run the whole fleet `rounds` times now against a running lab, with a progress bar."""
     clients = EndpointClients.for_endpoint(require_endpoint(config.state_dir))
@@ -34,8 +56,9 @@ def run(config: LabConfig, console: Console, rounds: int) -> int:
     schedules = read_fleet_schedules(clients, deployment, console)
     names = [s.function_name for s in schedules] + [deployment.collector_function_name]
     environments = prepare_runtimes(clients, names, config, console)
-    service, xray = open_service(clients, config, console, f"run-{os.getpid()}", environments=environments)
-    with contextlib.ExitStack() as stack:
+    tag = f"run-{os.getpid()}"
+    with work_dir_kept_with_results(config.state_dir / tag), contextlib.ExitStack() as stack:
+        service, xray = open_service(clients, config, console, tag, environments=environments)
         stack.callback(xray.close)
         stack.callback(service.close)
         console.say(f"running {rounds} round(s) of {len(schedules)} probes …")
@@ -57,8 +80,9 @@ def invoke(config: LabConfig, console: Console, function: str, payload_json: str
             payload = json.loads(payload_json)
         except ValueError as exc:
             raise LabError(f"--payload is not JSON: {exc}") from exc
-    service, xray = open_service(clients, config, console, f"invoke-{os.getpid()}")
-    with contextlib.ExitStack() as stack:
+    tag = f"invoke-{os.getpid()}"
+    with work_dir_kept_with_results(config.state_dir / tag), contextlib.ExitStack() as stack:
+        service, xray = open_service(clients, config, console, tag)
         stack.callback(xray.close)
         stack.callback(service.close)
         console.say(f"invoking {name} …")
@@ -93,6 +117,11 @@ def status(config: LabConfig) -> int:
     if deployment is None or not reachable:
         return 0 if reachable else 1
     clients = EndpointClients.for_endpoint(endpoint)
+    if not table_exists(clients.client("dynamodb"), deployment.table_name):
+        recorded = config.state_dir / DEPLOYMENT_FILE
+        print(f"table:     {deployment.table_name}, recorded in {recorded}, is not at the endpoint: "
+              "that deployment is gone; `python -m lab down`, then `python -m lab up`")
+        return 1
     functions = [f["FunctionName"] for page in clients.client("lambda").get_paginator("list_functions")
                  .paginate() for f in page["Functions"]]
     print(f"functions: {len(functions)} deployed ({len(deployment.probe_function_names)} probes)")
@@ -116,6 +145,19 @@ def status(config: LabConfig) -> int:
             QueueUrl=deployment.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])
         print(f"dead letters: {attrs['Attributes']['ApproximateNumberOfMessages']}")
     return 0
+
+
+def table_exists(dynamodb: Any, table_name: str) -> bool:
+    """Whether the endpoint has the table (False only for ResourceNotFoundException)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        dynamodb.describe_table(TableName=table_name)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return False
+        raise
+    return True
 
 
 def down(config: LabConfig, console: Console) -> int:

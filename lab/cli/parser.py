@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -52,15 +53,89 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _env(name: str, default: Any, parse: Callable[[str], Any]) -> Any:
-    """An option's default from the environment (so `make up` can be configured without arguments)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+def _count(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
+
+
+def _flag(text: str) -> bool:
+    value = text.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not 1 or 0 (nor true/false, yes/no)")
+
+
+class UsageError(Exception):
+    """An argument or variable the command cannot run with: said in one line, status 2, nothing started."""
+
+
+# The options whose default a variable gives (so `make up` is configured without arguments): for each command,
+# (option's dest, variable, how the variable is read, the default without it). Read only for that command, so
+# a bad value blocks only the commands that use it.
+FROM_ENVIRONMENT: dict[str, list[tuple[str, str, Callable[[str], Any], Any]]] = {
+    "up": [("port", "OBSERVATORY_LAB_PORT", _port, LabConfig.port),
+           ("dashboard_port", "OBSERVATORY_DASHBOARD_PORT", _port, LabConfig.dashboard_port),
+           ("rounds", "OBSERVATORY_LAB_ROUNDS", _count, 0),
+           ("exit", "OBSERVATORY_LAB_EXIT", _flag, False)],
+    "replay": [("port", "OBSERVATORY_LAB_PORT", _port, LabConfig.port)],
+}
+ENVIRONMENT_HELP = """\
+environment variables (a bad value is refused, in one line naming it, by the commands that read it):
+  OBSERVATORY_LAB_DIR         --state-dir's default (.lab/ in the repository)
+  OBSERVATORY_LAB_PORT        --port's default for up and replay (4566)
+  OBSERVATORY_DASHBOARD_PORT  up's --dashboard-port default (8501)
+  OBSERVATORY_LAB_ROUNDS      up's --rounds default (0: none before the schedule)
+  OBSERVATORY_LAB_EXIT        1 (or true, yes): up exits after its rounds, as --exit
+  OBSERVATORY_LAB_DEBUG       1: an unexpected error shows its traceback
+  TERRAFORM_BIN               the terraform executable (default: terraform on PATH)
+  TF_PLUGIN_MIRROR            install Terraform's providers from this directory (default: /opt/tf-plugins
+                              where it exists, else the registry)
+  TF_VAR_runtime, TF_VAR_fleet  envs/local's runtime and fleet, as Terraform reads them
+  PYENV_ROOT                  pyenv's root, searched for the runtimes' interpreters after PATH (~/.pyenv)"""
+
+
+def with_environment(args: argparse.Namespace) -> argparse.Namespace:
+    """`args` with each option not given on the command line taken from its variable (FROM_ENVIRONMENT), else
+    its default; UsageError naming a variable whose value is bad."""
+    for dest, variable, parse, default in FROM_ENVIRONMENT.get(args.command, []):
+        if getattr(args, dest) is not None:
+            continue
+        raw = os.environ.get(variable, "").strip()
+        try:
+            setattr(args, dest, parse(raw) if raw else default)
+        except argparse.ArgumentTypeError as exc:
+            raise UsageError(f"${variable}: {exc}") from None
+    return args
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse, before anything starts, what the options cannot mean together and a --state-dir that cannot
+    hold the lab's state: UsageError."""
+    if getattr(args, "exit", False) and not args.rounds:
+        raise UsageError("--exit needs --rounds N (how many rounds to run before exiting)")
+    if args.command == "up" and not args.no_dashboard and args.port == args.dashboard_port:
+        raise UsageError(f"--port and --dashboard-port are both {args.port}: the endpoint and the dashboard "
+                         "need a port each")
+    check_state_dir(args.state_dir, args.command)
+
+
+def check_state_dir(path: Path, command: str) -> None:
+    """The state dir is a directory, or can be made; every command but `status` (which only reads) must be
+    able to write in it (`down` only if it exists: a missing one records nothing to stop)."""
+    shown = f"--state-dir {path}"
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{shown} is not a directory")
+    if command == "status" or (command == "down" and not path.exists()):
+        return
+    nearest = next(p for p in (path, *path.parents) if p.exists())  # where it would be made
+    if not nearest.is_dir():
+        raise UsageError(f"{shown} cannot be made: {nearest} is not a directory")
     try:
-        return parse(raw)
-    except argparse.ArgumentTypeError as exc:
-        raise SystemExit(f"python -m lab: error: ${name}: {exc}") from None
+        with tempfile.TemporaryFile(dir=nearest):
+            pass
+    except OSError as exc:
+        raise UsageError(f"{shown} cannot be written: {exc.strerror or exc} in {nearest}") from None
 
 
 def _emulation(sub: argparse.ArgumentParser) -> None:
@@ -88,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m lab",
         description="The Secret Latency Observatory's lab: the whole observatory on this machine, with "
                     "Lambda's CPU limits, and no AWS account.",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=ENVIRONMENT_HELP,
     )
     parser.add_argument("--state-dir", type=Path, default=Path(os.environ.get("OBSERVATORY_LAB_DIR",
                         DEFAULT_STATE_DIR)), help="where the lab keeps pids, TLS files, state, logs "
@@ -99,19 +175,19 @@ def build_parser() -> argparse.ArgumentParser:
                              description="Start the local AWS endpoint, apply terraform/envs/local to it, "
                                          "run the deployed fleet on its schedules and serve the dashboard. "
                                          "Ctrl-C stops everything it started.")
-    up.add_argument("--port", type=_port, default=_env("OBSERVATORY_LAB_PORT", LabConfig.port, _port),
-                    help="endpoint port (default: %(default)s, or $OBSERVATORY_LAB_PORT)")
-    up.add_argument("--dashboard-port", type=_port,
-                    default=_env("OBSERVATORY_DASHBOARD_PORT", LabConfig.dashboard_port, _port),
-                    help="dashboard port (default: %(default)s, or $OBSERVATORY_DASHBOARD_PORT)")
+    up.add_argument("--port", type=_port, default=None,
+                    help=f"endpoint port (default: $OBSERVATORY_LAB_PORT, or {LabConfig.port})")
+    up.add_argument("--dashboard-port", type=_port, default=None,
+                    help="dashboard port (default: $OBSERVATORY_DASHBOARD_PORT, or "
+                         f"{LabConfig.dashboard_port})")
     up.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
-    up.add_argument("--rounds", type=_positive_int, default=_env("OBSERVATORY_LAB_ROUNDS", 0, _positive_int),
+    up.add_argument("--rounds", type=_positive_int, default=None,
                     help="run the fleet this many times right away, before the schedule takes over; each "
                          "round after the first waits out the probes' cache TTL, so it measures misses "
                          "again (default: $OBSERVATORY_LAB_ROUNDS or 0)")
-    up.add_argument("--exit", action="store_true", default=os.environ.get("OBSERVATORY_LAB_EXIT") == "1",
+    up.add_argument("--exit", action="store_true", default=None,
                     help="with --rounds: exit after those rounds (non-interactive; exit status 0 if every "
-                         "probe produced rows; also OBSERVATORY_LAB_EXIT=1)")
+                         "probe produced rows, 130/143 if interrupted; also OBSERVATORY_LAB_EXIT=1)")
     up.add_argument("--replay-config", choices=("2022",), default=None, metavar="YEAR",
                     help="deploy the 2022 run's configuration instead of envs/local's fleet (python3.9, "
                          "patch_all, its libraries; extension, SDK and dict at 128 and 1,769 MB) and keep "
@@ -153,8 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
             "install 3.9`); the lab not up: replay starts what it needs on --port and stops it after. Exit "
             "status 0 if every RESULT figure was measured."))
     replay.add_argument("year", choices=("2022",), help="the reference run to replay")
-    replay.add_argument("--port", type=_port, default=_env("OBSERVATORY_LAB_PORT", LabConfig.port, _port),
-                        help="endpoint port (default: %(default)s, or $OBSERVATORY_LAB_PORT)")
+    replay.add_argument("--port", type=_port, default=None,
+                        help=f"endpoint port (default: $OBSERVATORY_LAB_PORT, or {LabConfig.port})")
     replay.add_argument("--artifacts-dir", type=Path, default=LabConfig.artifacts_dir,
                         help="build output with manifest.json (default: %(default)s)")
     replay.add_argument("--round-timeout-s", type=_positive_float, default=LabConfig.round_timeout_s,
@@ -208,20 +284,16 @@ def dispatch(args: argparse.Namespace, config: LabConfig, console: Console) -> i
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of `python -m lab`; returns the exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "exit", False) and not args.rounds:
-        parser.error("--exit needs --rounds N (how many rounds to run before exiting)")
-    from lab.endpoint import EndpointError
-    from lab.errors import LabError
+    """Entry point of `python -m lab`; returns the exit status. A bad argument is refused with status 2 before
+    anything starts; every command's error is said in one line by `lab/cli/outcome.py`."""
+    from lab.cli.outcome import DEBUG_VARIABLE, reported
 
-    console = Console(quiet=args.quiet)
+    args = build_parser().parse_args(argv)
     try:
-        return dispatch(args, config_from(args), console)
-    except (LabError, EndpointError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        check_arguments(with_environment(args))
+    except UsageError as exc:
+        print(f"python -m lab {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    console = Console(quiet=args.quiet)
+    config = config_from(args)
+    return reported(lambda: dispatch(args, config, console), debug=os.environ.get(DEBUG_VARIABLE) == "1")

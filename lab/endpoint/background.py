@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lab.endpoint.moto_server import PORT_IN_USE_STATUS, SERVER_NAME
 from lab.endpoint.tls import ensure_tls
+from lab.errors import LabError
 from lab.processes import supervisor
 
 STATE_FILE = "endpoint.json"
@@ -24,7 +25,7 @@ MARKER = "lab.endpoint"  # in the command line of every endpoint process (`pytho
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-class EndpointError(Exception):
+class EndpointError(LabError):
     """The endpoint could not be started, reached or stopped."""
 
 

@@ -18,6 +18,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
+from lab.errors import LabError
+
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
 
@@ -26,7 +28,7 @@ KILL_TIMEOUT_S = 5.0
 EXEC_SETTLE_S = 1.0
 
 
-class ProcessError(Exception):
+class ProcessError(LabError):
     """A background process did not come up healthy."""
 
 

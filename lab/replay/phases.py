@@ -179,15 +179,13 @@ def replay(
     """Replay `year`'s run and print the comparison; 0 if every RESULT figure was measured, the rows say
     they ran the 2022 configuration and today's defaults ran too, else 1 (the report still prints what was
     measured)."""
-    from lab.endpoint import EndpointError
-
     if year not in YEARS:
         raise LabError(f"no reference run for {year}: the lab can replay {', '.join(YEARS)}")
-    prepared = check(config, console, machine or platform.machine())
-    run = run or functools.partial(run_phase, prepared=prepared)
-    reference = report.Reference.from_json(json.loads(reference_path.read_text()))
-    config.state_dir.mkdir(parents=True, exist_ok=True)
-    with interruptible():
+    with interruptible():  # from the checks on: their `terraform init` is stopped by an interrupt too
+        prepared = check(config, console, machine or platform.machine())
+        run = run or functools.partial(run_phase, prepared=prepared)
+        reference = report.Reference.from_json(json.loads(reference_path.read_text()))
+        config.state_dir.mkdir(parents=True, exist_ok=True)
         began = time.monotonic()
         replayed = report.measure(run(config, console, PHASE_2022), PHASE_2022.label)
         wrong = report.configuration_problems(replayed, RUNTIME_2022, TRACING_2022)
@@ -199,7 +197,7 @@ def replay(
         try:
             today = report.measure(run(config, console, PHASE_TODAY), PHASE_TODAY.label)
             console.say(f"{PHASE_TODAY.label}: measured in {time.monotonic() - began:.0f} s")
-        except (LabError, EndpointError) as exc:  # the 2022 comparison stands alone; say why today's is not
+        except LabError as exc:  # the 2022 comparison stands alone; say why today's is not
             today_error = str(exc)
             console.say(f"{PHASE_TODAY.label}: {exc}")
     lines = report.render(reference, replayed, today, read_cpu_model(cpuinfo), config.cpu_period_ms,

@@ -2,7 +2,7 @@
 
 Exceptions (raised to the caller):
 
-    LabRuntimeError            anything the lab runtime raises
+    LabRuntimeError            anything the lab runtime raises (a `lab.errors.LabError`)
     ├── LambdaServiceError     the lab could not run an invocation (bad configuration, closed service, …)
     │   ├── FunctionNotFoundError   the endpoint has no function of that name
     │   ├── CodeMismatchError       no built zip has the CodeSha256 the endpoint reports
@@ -20,9 +20,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from lab.errors import LabError
 
-class LabRuntimeError(Exception):
-    """Base of every error the lab runtime raises."""
+
+class LabRuntimeError(LabError):
+    """Base of every error the lab runtime raises (one of the lab's: `python -m lab` says it in one line)."""
 
 
 class LambdaServiceError(LabRuntimeError):

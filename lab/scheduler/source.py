@@ -11,13 +11,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lab.errors import LabError
 from lab.scheduler.expressions import Expression, ExpressionError, parse_expression
 
 if TYPE_CHECKING:
     from lab.endpoint.clients import EndpointClients
 
 
-class ScheduleSourceError(Exception):
+class ScheduleSourceError(LabError):
     """The schedules could not be read from the endpoint."""
 
 

@@ -28,6 +28,7 @@ class Steps:
         self.prepared: list[str] = []
         self.fail_at: str | None = None
         self.interrupt_rounds = False
+        self.output = io.StringIO()  # what `up` said, for a test in which it raises
         for name in ("check_prerequisites", "start_endpoint", "stop_endpoint", "terraform_apply",
                      "open_service", "read_fleet_schedules", "run_rounds"):
             monkeypatch.setattr(lab_up, name, getattr(self, name))
@@ -95,8 +96,8 @@ def steps(monkeypatch: pytest.MonkeyPatch) -> Steps:
     return Steps(monkeypatch)
 
 
-def _up(tmp_path: Path, **options: Any) -> tuple[int, str]:
-    stream = io.StringIO()
+def _up(tmp_path: Path, stream: io.StringIO | None = None, **options: Any) -> tuple[int, str]:
+    stream = stream or io.StringIO()
     options = {"rounds": 1, "exit_after_rounds": True, "dashboard": True} | options
     config = LabConfig(state_dir=tmp_path, artifacts_dir=tmp_path / "build")  # nothing to unpack ahead
     status = lab_up.up(config, Console(stream), **options)
@@ -123,17 +124,37 @@ def test_the_dashboard_is_started_with_the_fleets_schedules(steps: Steps, tmp_pa
     assert steps.dashboard_schedules is steps.fleet_schedules
 
 
-def test_ctrl_c_stops_everything_and_exits_0(steps: Steps, tmp_path: Path) -> None:
+def test_ctrl_c_during_the_rounds_stops_everything_and_exits_130(steps: Steps, tmp_path: Path) -> None:
+    """An interrupted `up --rounds N --exit` must not read as success (issue 22, finding 1)."""
     steps.interrupt_rounds = True
     status, output = _up(tmp_path)
-    assert status == 0 and "stopping (Ctrl-C) …" in output
+    assert status == 130
+    assert re.search(r"interrupted by SIGINT \(Ctrl-C\) during \[5/5\] running 1 round\(s\) of 1 probes now: "
+                     r"stopping everything the lab started", output), output
     assert steps.calls[-len(STOPS):] == STOPS
+    assert output.rstrip().endswith("everything the lab started is stopped")
+
+
+def test_ctrl_c_while_the_lab_serves_after_its_rounds_is_its_normal_end(
+    steps: Steps, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without --exit the lab serves until Ctrl-C: that ends it with the rounds' status, not 130."""
+    monkeypatch.setattr(lab_up, "Scheduler", lambda *args, **kwargs: SimpleNamespace(
+        start=lambda: None, stop=lambda: None))
+
+    def watch(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(lab_up, "watch", watch)
+    status, output = _up(tmp_path, rounds=1, exit_after_rounds=False)
+    assert status == 0 and "stopping (Ctrl-C) …" in output
 
 
 def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: Path) -> None:
     steps.fail_at = "open service"
-    status, output = _up(tmp_path)
-    assert status == 1 and "error: open service failed" in output
+    with pytest.raises(LabError, match="open service failed"):  # said by `python -m lab`, once stopped
+        _up(tmp_path, steps.output)
+    output = steps.output.getvalue()
     assert steps.calls == ["check", "start endpoint", "apply", "open service",
                            "stop endpoint"]
     assert "everything the lab started is stopped" in output
@@ -141,8 +162,10 @@ def test_an_error_half_way_stops_only_what_was_started(steps: Steps, tmp_path: P
 
 def test_nothing_started_nothing_to_stop(steps: Steps, tmp_path: Path) -> None:
     steps.fail_at = "start endpoint"
-    status, output = _up(tmp_path)
-    assert status == 1 and steps.calls == ["check", "start endpoint"]
+    with pytest.raises(LabError, match="start endpoint failed"):
+        _up(tmp_path, steps.output)
+    output = steps.output.getvalue()
+    assert steps.calls == ["check", "start endpoint"]
     assert "everything the lab started is stopped" not in output
 
 

@@ -136,15 +136,11 @@ def test_up_options_default_from_the_environment(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("OBSERVATORY_DASHBOARD_PORT", "45124")
     monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "2")
     monkeypatch.setenv("OBSERVATORY_LAB_EXIT", "1")
-    args = parser.build_parser().parse_args(["up"])
+    args = parser.with_environment(parser.build_parser().parse_args(["up"]))
     assert (args.port, args.dashboard_port, args.rounds, args.exit) == (45123, 45124, 2, True)
-    assert parser.build_parser().parse_args(["up", "--port", "4000"]).port == 4000
+    assert parser.with_environment(parser.build_parser().parse_args(["up", "--port", "4000"])).port == 4000
 
 
-def test_a_bad_environment_default_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "lots")
-    with pytest.raises(SystemExit, match="OBSERVATORY_LAB_ROUNDS: 'lots' is not a whole number"):
-        parser.build_parser()
 
 
 def test_up_with_the_2022_config_refuses_a_build_without_its_layer(
@@ -175,3 +171,107 @@ def test_up_with_the_2022_config_deploys_the_replays_variables(
                              "--artifacts-dir", str(artifacts)], capsys)
     assert code == 0 and asked == [lab.replay.phases.VARIABLES_2022]
     assert "the 2022 run's configuration" in output and '"python3.9"' in output
+
+
+# Issue 22, finding 4: a --state-dir that is a file, or cannot be written, is refused before anything starts.
+@pytest.mark.parametrize("command", [["up"], ["down"], ["replay", "2022"], ["run"], ["invoke", "x"]])
+def test_a_state_dir_that_is_a_file_is_one_line_and_status_2(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    a_file = tmp_path / "a-file"
+    a_file.write_text("not a directory")
+    code, output = run_main(["--state-dir", str(a_file), *command], capsys)
+    assert code == 2, output
+    assert f"--state-dir {a_file} is not a directory" in output and "Traceback" not in output
+    assert len(output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("place", ["/proc/slo-lab-state", "/sys/slo-lab-state", "/proc"])
+@pytest.mark.parametrize("command", [["up"], ["replay", "2022"]])
+def test_a_state_dir_that_cannot_be_written_is_one_line_and_status_2(
+    place: str, command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run_main(["--state-dir", place, *command], capsys)
+    assert code == 2, output
+    assert f"--state-dir {place} cannot be written" in output and "Traceback" not in output
+
+
+def test_down_with_a_state_dir_that_cannot_be_written_is_refused_if_it_exists(
+    capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, output = run_main(["--state-dir", "/proc", "down"], capsys)
+    assert code == 2 and "--state-dir /proc cannot be written" in output
+
+
+# Issue 22, finding 8 (the lab's part): refused at once, and environment variables that do what --help says.
+def test_up_refuses_one_port_for_the_endpoint_and_the_dashboard_before_anything_starts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import lab.up
+
+    monkeypatch.setattr(lab.up, "up", lambda *args, **kwargs: pytest.fail("up started"))
+    port = str(free_port())
+    argv = ["--state-dir", str(tmp_path / "s"), "up", "--port", port, "--dashboard-port", port]
+    code, output = run_main(argv, capsys)
+    assert code == 2 and f"--port and --dashboard-port are both {port}" in output
+    assert not (tmp_path / "s").exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "70000", "0"])
+def test_a_bad_port_variable_does_not_block_down_help_or_status(
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBSERVATORY_LAB_PORT", value)
+    monkeypatch.setenv("OBSERVATORY_DASHBOARD_PORT", value)
+    code, output = run_main(["--state-dir", str(tmp_path), "down"], capsys)
+    assert code == 0 and "nothing was running" in output
+    code, output = run_main(["--state-dir", str(tmp_path), "status"], capsys)
+    assert code == 1 and "endpoint:  not running" in output
+    code, output = run_main(["--help"], capsys)
+    assert code == 0
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("OBSERVATORY_LAB_PORT", "abc", "'abc' is not a whole number"),
+    ("OBSERVATORY_LAB_PORT", "70000", "70000 is not a TCP port"),
+    ("OBSERVATORY_DASHBOARD_PORT", "-1", "must be at least 1"),
+    ("OBSERVATORY_LAB_ROUNDS", "lots", "'lots' is not a whole number"),
+    ("OBSERVATORY_LAB_EXIT", "maybe", "'maybe' is not 1 or 0"),
+])
+def test_up_refuses_a_bad_variable_in_one_line_naming_it(
+    variable: str, value: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(variable, value)
+    code, output = run_main(["--state-dir", str(tmp_path), "up"], capsys)
+    assert code == 2 and f"${variable}: {message}" in output
+    assert len(output.strip().splitlines()) == 1
+
+
+def test_replay_refuses_a_bad_port_variable(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBSERVATORY_LAB_PORT", "port")
+    code, output = run_main(["--state-dir", str(tmp_path), "replay", "2022"], capsys)
+    assert code == 2 and "$OBSERVATORY_LAB_PORT: 'port' is not a whole number" in output
+
+
+@pytest.mark.parametrize(("value", "exits"), [("1", True), ("true", True), ("yes", True), ("0", False),
+                                              ("false", False), ("", False)])
+def test_the_exit_variable_reads_the_usual_spellings(
+    value: str, exits: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OBSERVATORY_LAB_EXIT", value)
+    monkeypatch.setenv("OBSERVATORY_LAB_ROUNDS", "1")
+    args = parser.build_parser().parse_args(["up"])
+    assert parser.with_environment(args).exit is exits
+
+
+def test_help_names_every_variable_the_lab_reads() -> None:
+    result = subprocess.run([sys.executable, "-m", "lab", "--help"], capture_output=True, text=True,
+                            cwd=REPO_ROOT, check=False)
+    assert result.returncode == 0
+    for variable in ("OBSERVATORY_LAB_DIR", "OBSERVATORY_LAB_PORT", "OBSERVATORY_DASHBOARD_PORT",
+                     "OBSERVATORY_LAB_ROUNDS", "OBSERVATORY_LAB_EXIT", "OBSERVATORY_LAB_DEBUG",
+                     "TERRAFORM_BIN", "TF_PLUGIN_MIRROR", "PYENV_ROOT"):
+        assert variable in result.stdout, variable
