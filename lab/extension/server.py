@@ -1,4 +1,6 @@
-"""A small threaded HTTP/1.1 server (shared with lab/cloud_extensions): keep-alive, Nagle off, 127.0.0.1 only, a cap on inbound connections.
+"""A small threaded HTTP/1.1 server: keep-alive, Nagle off, 127.0.0.1 only, a cap on inbound connections.
+
+Shared by lab/extension and lab/cloud_extensions.
 
 The stdlib's `http.server` parses headers with the email package, which costs more than a warm cache hit;
 this server reads the request line and headers itself and writes each answer with a single `sendall`.

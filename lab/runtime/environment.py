@@ -154,7 +154,7 @@ class ExecutionEnvironment:
             # 127.0.0.1:2773; here all environments share this machine's loopback, so each one gets a port of
             # its own (the probe reads it from this variable, contract §1)
             env[EXTENSION_PORT_VARIABLE] = str(self.extension_port)
-            # the same for the Cloud Extensions emulator (AWS's 127.0.0.1:5333), whichever layer the function has
+            # the same for the Cloud Extensions emulator (AWS: 127.0.0.1:5333), whichever layer it has
             env[CLOUD_EXTENSIONS_PORT_VARIABLE] = str(self.cloud_extensions_port)
         if settings.host_cpu is not None:
             env["OBSERVATORY_LAB_HOST_CPU"] = settings.host_cpu
