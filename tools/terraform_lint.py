@@ -66,9 +66,8 @@ def checkov_binary(venv: Path = CHECKOV_VENV) -> Path:
     if subprocess.run(step, check=False).returncode != 0:
         raise LintError(f"could not install checkov: `{' '.join(step)}` failed")
     try:  # `make venv`'s installer: uv, or pip where uv cannot be had
-        venv_install.install(
-            venv / "bin" / "python", CHECKOV_REQUIREMENTS, None, say=lambda text: print(text, file=sys.stderr)
-        )
+        venv_install.install(venv / "bin" / "python", CHECKOV_REQUIREMENTS, None,
+                             say=lambda text: print(text, file=sys.stderr))
     except SystemExit as exc:
         raise LintError(f"could not install checkov: {exc}") from exc
     return binary

@@ -26,35 +26,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 UV_REQUIREMENTS = REPO_ROOT / "requirements" / "uv.txt"
 
 # pip setting → uv option, one per value (pip's multi-valued settings are whitespace-separated)
-UV_OPTIONS = {
-    "index-url": "--index-url",
-    "extra-index-url": "--extra-index-url",
-    "find-links": "--find-links",
-    "constraint": "--constraint",
-    "trusted-host": "--allow-insecure-host",
-}
-UV_ENVIRONMENT = {
-    "cert": ("SSL_CERT_FILE",),
-    "client-cert": ("SSL_CLIENT_CERT",),
-    "timeout": ("UV_HTTP_TIMEOUT",),
-    "default-timeout": ("UV_HTTP_TIMEOUT",),
-    "proxy": ("HTTPS_PROXY", "HTTP_PROXY"),
-}
+UV_OPTIONS = {"index-url": "--index-url", "extra-index-url": "--extra-index-url",
+              "find-links": "--find-links", "constraint": "--constraint",
+              "trusted-host": "--allow-insecure-host"}
+UV_ENVIRONMENT = {"cert": ("SSL_CERT_FILE",), "client-cert": ("SSL_CLIENT_CERT",),
+                  "timeout": ("UV_HTTP_TIMEOUT",), "default-timeout": ("UV_HTTP_TIMEOUT",),
+                  "proxy": ("HTTPS_PROXY", "HTTP_PROXY")}
 # pip settings that change how pip talks or what it prints, not what it installs
-IGNORED = {
-    "disable-pip-version-check",
-    "no-color",
-    "progress-bar",
-    "quiet",
-    "verbose",
-    "cache-dir",
-    "no-cache-dir",
-    "retries",
-    "root-user-action",
-    "no-input",
-    "require-virtualenv",
-    "log",
-}
+IGNORED = {"disable-pip-version-check", "no-color", "progress-bar", "quiet", "verbose", "cache-dir",
+           "no-cache-dir", "retries", "root-user-action", "no-input", "require-virtualenv", "log"}
 TRUE = {"1", "true", "yes", "on"}
 
 Runner = Callable[[Sequence[str], dict[str, str] | None], int]
@@ -67,9 +47,8 @@ def run(argv: Sequence[str], env: dict[str, str] | None = None) -> int:
 
 def pip_config_list(python: Path) -> str:
     """What `pip config list` prints for the venv's pip (CalledProcessError if it fails)."""
-    return subprocess.run(
-        [str(python), "-m", "pip", "config", "list"], capture_output=True, text=True, check=True
-    ).stdout
+    return subprocess.run([str(python), "-m", "pip", "config", "list"], capture_output=True, text=True,
+                          check=True).stdout
 
 
 def pip_settings(listing: str) -> dict[str, str]:
@@ -114,12 +93,8 @@ def uv_version(requirements: Path = UV_REQUIREMENTS) -> str:
 
 
 def install(
-    python: Path,
-    requirements: Path,
-    constraints: Path | None,
-    installer: str = "uv",
-    runner: Runner = run,
-    read_config: Callable[[Path], str] = pip_config_list,
+    python: Path, requirements: Path, constraints: Path | None, installer: str = "uv",
+    runner: Runner = run, read_config: Callable[[Path], str] = pip_config_list,
     say: Callable[[str], None] = print,
 ) -> str:
     """Install `requirements` (pinned by `constraints`) into the venv of `python`; which installer did it."""
@@ -135,25 +110,8 @@ def install(
             uv = python.parent / "uv"
             if runner([*pip, "install", "--quiet", "-r", str(UV_REQUIREMENTS)], None) != 0:
                 say(f"venv: uv {version} could not be installed; pip installs instead")
-            elif (
-                runner(
-                    [
-                        str(uv),
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--compile-bytecode",
-                        "--python",
-                        str(python),
-                        "-r",
-                        str(requirements),
-                        *pin,
-                        *options,
-                    ],
-                    os.environ | environment,
-                )
-                != 0
-            ):
+            elif runner([str(uv), "pip", "install", "--quiet", "--compile-bytecode", "--python", str(python),
+                         "-r", str(requirements), *pin, *options], os.environ | environment) != 0:
                 say(f"venv: uv {version} could not install {requirements.name}; pip installs instead")
             else:
                 return f"uv {version}"

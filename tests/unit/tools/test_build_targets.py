@@ -53,8 +53,7 @@ def test_a_tfvars_edit_or_tf_var_runtime_asks_again(tmp_path: Path) -> None:
     assert build_targets.env_runtimes([aws], cache, resolver, {}) == ["python3.12"]
     (aws / "runtime.txt").write_text("python3.11")
     assert build_targets.env_runtimes([aws], cache, resolver, {"TF_VAR_runtime": "python3.11"}) == [
-        "python3.11"
-    ]
+        "python3.11"]
     assert len(resolver.asked) == 3
 
 

@@ -13,14 +13,14 @@ pytestmark = pytest.mark.skipif(shutil.which("terraform") is None, reason="terra
 
 
 def test_unformatted_terraform_fails_with_the_fix(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text("locals {\n  a = 1\n  bbb = 2\n}\n")
+    (tmp_path / "main.tf").write_text('locals {\n  a = 1\n  bbb = 2\n}\n')
     with pytest.raises(terraform_lint.LintError, match="terraform fmt -recursive") as caught:
         terraform_lint.check_fmt(tmp_path)
     assert "main.tf" in str(caught.value)
 
 
 def test_formatted_terraform_passes(tmp_path: Path) -> None:
-    (tmp_path / "main.tf").write_text("locals {\n  a   = 1\n  bbb = 2\n}\n")
+    (tmp_path / "main.tf").write_text('locals {\n  a   = 1\n  bbb = 2\n}\n')
     terraform_lint.check_fmt(tmp_path)
 
 

@@ -24,26 +24,18 @@ global.find-links='/opt/wheels'
 
 
 def test_the_environment_overrides_install_which_overrides_global() -> None:
-    listing = (
-        "global.index-url='https://a/simple'\ninstall.index-url='https://b/simple'\n"
-        "global.timeout='5'\n:env:.timeout='9'\ndownload.no-index='1'\n"
-    )
+    listing = "global.index-url='https://a/simple'\ninstall.index-url='https://b/simple'\n" \
+              "global.timeout='5'\n:env:.timeout='9'\ndownload.no-index='1'\n"
     assert pip_settings(listing) == {"index-url": "https://b/simple", "timeout": "9"}
 
 
 def test_uv_is_handed_the_indexes_links_constraints_and_certificates_pip_uses() -> None:
     options, environment = uv_arguments(pip_settings(LISTING))
     assert options == [
-        "--index-strategy",
-        "unsafe-best-match",
-        "--constraint",
-        "/etc/xdg/pip/constraints.txt",
-        "--extra-index-url",
-        "file:///opt/pypi/simple",
-        "--extra-index-url",
-        "file:///opt/pypi-more/simple",
-        "--find-links",
-        "/opt/wheels",
+        "--index-strategy", "unsafe-best-match",
+        "--constraint", "/etc/xdg/pip/constraints.txt",
+        "--extra-index-url", "file:///opt/pypi/simple", "--extra-index-url", "file:///opt/pypi-more/simple",
+        "--find-links", "/opt/wheels",
     ]
     assert environment == {"SSL_CERT_FILE": "/etc/ssl/certs/ca-certificates.crt", "UV_HTTP_TIMEOUT": "180"}
 
@@ -77,9 +69,8 @@ PIP_INSTALL = [str(PYTHON), "-m", "pip", "install", "--quiet", "-r", str(DEV), "
 
 def _install(commands: Commands, installer: str = "uv", listing: str = LISTING) -> tuple[str, list[str]]:
     said: list[str] = []
-    used = install(
-        PYTHON, DEV, LOCK, installer, runner=commands, read_config=lambda _: listing, say=said.append
-    )
+    used = install(PYTHON, DEV, LOCK, installer, runner=commands, read_config=lambda _: listing,
+                   say=said.append)
     return used, said
 
 
@@ -89,27 +80,17 @@ def test_uv_is_installed_into_the_venv_then_installs_the_pinned_set() -> None:
     version = venv_install.uv_version()
     assert used == f"uv {version}" and said == []
     bootstrap, uv = commands.calls
-    assert bootstrap == [
-        str(PYTHON),
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "-r",
-        str(venv_install.UV_REQUIREMENTS),
-    ]
+    assert bootstrap == [str(PYTHON), "-m", "pip", "install", "--quiet", "-r",
+                         str(venv_install.UV_REQUIREMENTS)]
     assert uv[:7] == ["/v/bin/uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", str(PYTHON)]
     assert uv[7:11] == ["-r", str(DEV), "--constraint", str(LOCK)]
     assert "--find-links" in uv
 
 
-@pytest.mark.parametrize(
-    ("failing", "message"),
-    [
-        ("uv.txt", "could not be installed"),  # uv cannot be had (offline, no wheel for this platform)
-        ("/v/bin/uv", "could not install dev.in"),  # uv's install failed
-    ],
-)
+@pytest.mark.parametrize(("failing", "message"), [
+    ("uv.txt", "could not be installed"),  # uv cannot be had (offline, no wheel for this platform)
+    ("/v/bin/uv", "could not install dev.in"),  # uv's install failed
+])
 def test_pip_installs_when_uv_cannot(failing: str, message: str) -> None:
     commands = Commands(failing)
     used, said = _install(commands)
