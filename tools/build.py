@@ -7,7 +7,7 @@ Artifacts:
   set x runtime x architecture deployed, from `functions/probe/requirements/{set}-{runtime}.txt`, else
   `{set}.txt` (versions differ where an older Python needs older releases);
 - `collector-{runtime}-{arch}.zip`: the collector and compactor Lambdas (`collector/`) with the data layer
-  they import (`datastore/`), and `extension-layer-{arch}.zip`, as before;
+  they import (`datastore/`), `extension-layer-{arch}.zip` and `cloud-extensions-layer-{arch}.zip`;
 - `manifest.json`: {name: {path, sha256_hex, sha256_b64, kind, runtime, architecture, dependency_set}}
   (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
   records no runtime or architecture, only deps a dependency_set).
@@ -33,7 +33,6 @@ from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
 from tools import cli, terraform
 from tools.pip_deps import PIP_ENVIRONMENT, Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
-    EXEC_MODE,
     BuildError,
     BuildUsageError,
     Entry,
@@ -41,6 +40,7 @@ from tools.zips import (
     display,
     file_sha256,
     inputs_digest,
+    layer_entries,
     sha256_pair,
     tree_entries,
     write_zip,
@@ -49,11 +49,15 @@ from tools.zips import (
 __all__ = ["BuildError", "Entry", "build", "check_entries", "inputs_digest", "main", "plan_builds"]
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("probe-code", "deps", "collector", "extension-layer")
+KINDS = ("probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer")
 KIND_ALIASES = {"probe": ("probe-code", "deps")}  # `--only probe`: everything a probe function needs
 DEPENDENCY_SETS = ("current", "2022")
 DEFAULT_DEPENDENCY_SET = "current"
 LAYER_DIR = "slo-parameters-secrets"
+EMULATOR_LAYERS = (  # the lab's emulators: kind, layer folder, lab packages (the first one's launcher runs)
+    ("extension-layer", LAYER_DIR, ("extension",)),
+    ("cloud-extensions-layer", "slo-cloud-extensions", ("cloud_extensions", "extension")),
+)
 DEPS_PREFIX = "python/"  # a Python layer's packages: Lambda puts /opt/python on sys.path
 COLLECTOR_MIN_MINOR = 11  # the collector (and the compactor) need Python 3.11+ (datetime.UTC)
 CODE_ONLY = re.compile(r"(^|/)requirements(/|[^/]*\.txt$)")  # requirement files describe layers, not code
@@ -160,24 +164,22 @@ def plan_builds(
                 plans.append(plan)
             else:
                 skipped.append(f"collector-{runtime}-{arch}: no Python code in {collector}")
-        if "extension-layer" in kinds:
-            launcher = extension / "launcher.sh"
-            if not launcher.is_file():
-                skipped.append(f"extension-layer-{arch}: {launcher} does not exist")
+        for kind, layer_dir, packages in EMULATOR_LAYERS:
+            if kind not in kinds:
                 continue
-            entries = [Entry(f"extensions/{LAYER_DIR}", launcher, EXEC_MODE)]
-            if (repo / "lab" / "__init__.py").is_file():
-                entries.append(Entry(f"{LAYER_DIR}/lab/__init__.py", repo / "lab" / "__init__.py"))
-            entries += tree_entries(extension, f"{LAYER_DIR}/lab/extension/", "*.py")
-            requirements = extension / "requirements.txt"
+            entries = layer_entries(repo, layer_dir, packages)
+            if entries is None:
+                skipped.append(f"{kind}-{arch}: {repo / 'lab' / packages[0] / 'launcher.sh'} does not exist")
+                continue
+            requirements = extension / "requirements.txt"  # both emulators need the same boto3
             plan = Plan(
-                f"extension-layer-{arch}",
-                "extension-layer",
+                f"{kind}-{arch}",
+                kind,
                 entries,
                 arch,
                 runtime,
                 requirements if requirements.is_file() else None,
-                deps_prefix=f"{LAYER_DIR}/",
+                deps_prefix=f"{layer_dir}/",
             )
             if plan.requirements is None:
                 plan.notes.append("no lab/extension/requirements.txt: code only")
@@ -424,7 +426,7 @@ def main(argv: list[str] | None = None) -> int:
             only = [
                 kind
                 for kind in kinds
-                if (kind in ("probe-code", "extension-layer") and runtime == shared)
+                if (kind in ("probe-code", *(layer[0] for layer in EMULATOR_LAYERS)) and runtime == shared)
                 or (kind == "deps" and sets)
                 or (kind == "collector" and runtime in targets.collectors)
             ]

@@ -13,6 +13,7 @@ import os
 import stat
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,3 +124,17 @@ def display(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
+
+
+def layer_entries(repo: Path, layer_dir: str, packages: Sequence[str]) -> list[Entry] | None:
+    """A lab emulator's layer: `extensions/{layer_dir}` (the first package's launcher.sh) and the code of the
+    packages under `{layer_dir}/lab/`; None when the launcher is missing."""
+    launcher = repo / "lab" / packages[0] / "launcher.sh"
+    if not launcher.is_file():
+        return None
+    entries = [Entry(f"extensions/{layer_dir}", launcher, EXEC_MODE)]
+    if (repo / "lab" / "__init__.py").is_file():
+        entries.append(Entry(f"{layer_dir}/lab/__init__.py", repo / "lab" / "__init__.py"))
+    for package in packages:
+        entries += tree_entries(repo / "lab" / package, f"{layer_dir}/lab/{package}/", "*.py")
+    return entries

@@ -40,8 +40,8 @@ class Extension:
         self._token = (settings.token or "").encode()
 
     # --- the request -------------------------------------------------------------------------------------
-    def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Reply:
-        """Answer one request; `headers` has lower-case names."""
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Reply:
+        """Answer one request; `headers` has lower-case names (the body is not used by any route)."""
         path, _, query = target.partition("?")
         if path != "/ping":
             if "x-forwarded-for" in headers:

@@ -46,6 +46,7 @@ class Reply:
     status: int
     body: bytes
     content_type: str = JSON
+    headers: tuple[tuple[str, str], ...] = ()  # further response headers (the Cloud Extensions emulator's)
 
     @classmethod
     def text(cls, status: int, message: str) -> Reply:

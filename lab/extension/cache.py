@@ -37,6 +37,15 @@ class TtlLruCache:
             self._entries.move_to_end(key)
             return entry[1]
 
+    def get_entry(self, key: Hashable) -> tuple[bytes, bool] | None:
+        """The value even if expired, and whether it is still fresh (expired entries are kept for it)."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1], entry[0] > self._clock()
+
     def put(self, key: Hashable, value: bytes, ttl_seconds: float) -> None:
         """Store a value for `ttl_seconds`, evicting the least recently used entries above capacity."""
         with self._lock:

@@ -1,5 +1,7 @@
 """A small threaded HTTP/1.1 server: keep-alive, Nagle off, 127.0.0.1 only, a cap on inbound connections.
 
+Shared by lab/extension and lab/cloud_extensions.
+
 The stdlib's `http.server` parses headers with the email package, which costs more than a warm cache hit;
 this server reads the request line and headers itself and writes each answer with a single `sendall`.
 `TCP_NODELAY` is set on every accepted socket: with Nagle's algorithm on, a keep-alive client waits for a
@@ -13,9 +15,8 @@ import socket
 import socketserver
 import threading
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
-from .app import Extension
 from .aws import Reply
 
 log = logging.getLogger("lab.extension")
@@ -39,9 +40,26 @@ def render(reply: Reply, close: bool) -> bytes:
     head = (
         f"HTTP/1.1 {reply.status} {_reason(reply.status)}\r\n"
         f"Content-Type: {reply.content_type}\r\n"
-        f"Content-Length: {len(reply.body)}\r\n" + ("Connection: close\r\n" if close else "") + "\r\n"
+        f"Content-Length: {len(reply.body)}\r\n"
+        + "".join(f"{name}: {value}\r\n" for name, value in reply.headers)
+        + ("Connection: close\r\n" if close else "")
+        + "\r\n"
     )
     return head.encode("latin-1") + reply.body
+
+
+class _Settings(Protocol):
+    @property
+    def max_inbound_connections(self) -> int: ...
+
+
+class Handler(Protocol):
+    """What the server serves: the Parameters and Secrets emulator, or the Cloud Extensions one."""
+
+    @property
+    def settings(self) -> _Settings: ...
+
+    def handle(self, method: str, target: str, headers: dict[str, str], body: bytes) -> Reply: ...
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -86,15 +104,14 @@ class _Handler(socketserver.StreamRequestHandler):
         length_raw = headers.get("content-length", "0")
         if not length_raw.isdigit() or int(length_raw) > MAX_BODY:
             return self._send(Reply.text(400, "Bad Content-Length"), close=True)
-        if int(length_raw):
-            self.rfile.read(int(length_raw))
+        body = self.rfile.read(int(length_raw)) if int(length_raw) else b""
         connection = headers.get("connection", "").lower()
         close = connection == "close" or (version == "HTTP/1.0" and connection != "keep-alive")
         if over_cap and not (target == "/ping" and over_cap <= PING_EXTRA_CONNECTIONS):
             log.warning("inbound connection cap reached: answered 429")
             return self._send(Reply.text(429, "Connection limit exceeded"), close=True)
         try:
-            reply = self.server.extension.handle(method, target, headers)
+            reply = self.server.extension.handle(method, target, headers, body)
         except Exception:  # a bug must be visible, and must not kill the connection thread silently
             log.exception("internal error")
             reply = Reply(500, b'{"__type":"InternalFailure"}')
@@ -114,7 +131,7 @@ class ExtensionServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, extension: Extension, port: int) -> None:
+    def __init__(self, extension: Handler, port: int) -> None:
         self.extension = extension
         self._count_lock = threading.Lock()
         self.active = 0

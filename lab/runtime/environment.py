@@ -30,6 +30,7 @@ from .spec import EnvSettings, FunctionSpec
 
 SHUTDOWN_GRACE_S = 2.0
 EXTENSION_PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
+CLOUD_EXTENSIONS_PORT_VARIABLE = "OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT"  # lab-only: AWS serves 5333
 
 
 def free_port() -> int:
@@ -82,6 +83,11 @@ class ExecutionEnvironment:
     _log: IO[bytes] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     extension_port: int = field(default_factory=free_port)
+    cloud_extensions_port: int = field(default_factory=free_port)
+
+    def __post_init__(self) -> None:
+        while self.cloud_extensions_port == self.extension_port:  # two emulators, two ports
+            self.cloud_extensions_port = free_port()
 
     # --- process tree ----------------------------------------------------------------------------
     @property
@@ -148,6 +154,8 @@ class ExecutionEnvironment:
             # 127.0.0.1:2773; here all environments share this machine's loopback, so each one gets a port of
             # its own (the probe reads it from this variable, contract §1)
             env[EXTENSION_PORT_VARIABLE] = str(self.extension_port)
+            # the same for the Cloud Extensions emulator (AWS: 127.0.0.1:5333), whichever layer it has
+            env[CLOUD_EXTENSIONS_PORT_VARIABLE] = str(self.cloud_extensions_port)
         if settings.host_cpu is not None:
             env["OBSERVATORY_LAB_HOST_CPU"] = settings.host_cpu
         if settings.host_ref_ms is not None:
@@ -403,6 +411,7 @@ class ExecutionEnvironment:
             "cfs_period_us": period,
             "pid": self.pid,
             "extension_port": self.extension_port if self.spec.layers else None,
+            "cloud_extensions_port": self.cloud_extensions_port if self.spec.layers else None,
             "extensions": self.extension_names,
             "invocations": self.invocations,
             "idle_s": round(time.monotonic() - self.last_used, 1),

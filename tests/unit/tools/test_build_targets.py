@@ -114,7 +114,11 @@ def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_o
     built = _stub(monkeypatch, [local, aws])
     assert b.main(["--out", str(tmp_path)]) == 0
     assert built == [
-        ("python3.11", ["probe-code", "deps", "collector", "extension-layer"], ["current"]),
+        (
+            "python3.11",
+            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer"],
+            ["current"],
+        ),
         ("python3.9", ["deps"], ["current"]),
         ("python3.13", ["deps", "collector"], ["current"]),
     ]
@@ -127,7 +131,7 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
     built = _stub(monkeypatch, [replay])
     assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 0
     assert built == [
-        ("python3.11", ["probe-code", "collector", "extension-layer"], []),
+        ("python3.11", ["probe-code", "collector", "extension-layer", "cloud-extensions-layer"], []),
         ("python3.9", ["deps"], ["2022"]),
     ]
     built.clear()
@@ -141,7 +145,11 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
     assert b.main(["--out", str(tmp_path), "--runtime", "python3.9", "--runtime", "python3.12"]) == 0
     assert built == [
         ("python3.9", ["deps", "collector"], ["current"]),  # tools.build then says the collector is skipped
-        ("python3.12", ["probe-code", "deps", "collector", "extension-layer"], ["current"]),
+        (
+            "python3.12",
+            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer"],
+            ["current"],
+        ),
     ]
     built.clear()
     assert b.main(["--out", str(tmp_path), "--runtime", "python3.12", "--only", "probe"]) == 0

@@ -315,3 +315,33 @@ def test_the_collector_is_not_built_for_a_runtime_it_cannot_run_on(tmp_path: Pat
     )  # fmt: skip
     assert built == {}
     assert any(line.startswith("skipped collector-python3.9-x86_64") and "3.11+" in line for line in lines)
+
+
+def test_the_cloud_extensions_layer_runs_its_launcher_and_carries_the_shared_extension_code(
+    tmp_path: Path,
+) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    _write(
+        repo / "lab/cloud_extensions/launcher.sh", "#!/bin/sh\nexec python3 -m lab.cloud_extensions\n", 0o700
+    )
+    _write(repo / "lab/cloud_extensions/__init__.py", "")
+    _write(repo / "lab/cloud_extensions/app.py", "PORT = 5333\n")
+    _write(repo / "lab/cloud_extensions/README.md", "not python, not in the layer\n")
+    built, _ = run(
+        repo, tmp_path / "out", FakeInstaller(), archs=("x86_64",), only=("cloud-extensions-layer",)
+    )
+    assert sorted(built) == ["cloud-extensions-layer-x86_64"]
+    zip_path = tmp_path / "out/cloud-extensions-layer-x86_64.zip"
+    assert names(zip_path) == [
+        "extensions/slo-cloud-extensions",
+        "slo-cloud-extensions/lab/__init__.py",
+        "slo-cloud-extensions/lab/cloud_extensions/__init__.py",
+        "slo-cloud-extensions/lab/cloud_extensions/app.py",
+        "slo-cloud-extensions/lab/extension/__init__.py",  # the parts it shares with the other emulator
+        "slo-cloud-extensions/lab/extension/server.py",
+        "slo-cloud-extensions/lab/extension/sub/deep.py",
+        "slo-cloud-extensions/layerdep-1.0.dist-info/METADATA",
+        "slo-cloud-extensions/layerdep/__init__.py",
+    ]
+    with zipfile.ZipFile(zip_path) as archive:
+        assert (archive.getinfo("extensions/slo-cloud-extensions").external_attr >> 16) & 0o777 == 0o755
