@@ -24,6 +24,9 @@ NOT_READY = "not ready to serve traffic, please wait"
 SECRET_PARAMETERS = ("secretId", "versionId", "versionStage")
 SSM_PARAMETERS = ("name", "version", "label", "withDecryption")
 SSM_PATHS = ("/systemsmanager/parameters/get", "/systemsmanager/parameters/get/")
+# GetSecretValue's length constraints (Secrets Manager API reference); AWS refuses a value outside them with
+# 400 ValidationException, which the extension passes through. botocore checks only the minimums, client-side.
+SECRET_LENGTHS = {"secretId": (1, 2048), "versionId": (32, 64), "versionStage": (1, 256)}
 
 
 class Extension:
@@ -74,6 +77,9 @@ class Extension:
         secret_id = params.get("secretId")
         if not secret_id:
             return Reply.text(400, "missing parameter secretId")
+        invalid = _length_errors(params, SECRET_LENGTHS)
+        if invalid:
+            return Reply.error(400, "ValidationException", invalid)
         version_id, version_stage = params.get("versionId"), params.get("versionStage")
         key = ("secretsmanager", secret_id, version_id, version_stage)
         return self._cached(
@@ -116,6 +122,22 @@ class Extension:
                 self.cache.put(key, reply.body, ttl)
             log.debug("%s %s: miss, AWS answered %s", store, key[1], reply.status)
             return reply
+
+
+def _length_errors(params: Mapping[str, str], lengths: Mapping[str, tuple[int, int]]) -> str | None:
+    """AWS's ValidationException message for the parameters outside their length constraints, or None."""
+    errors = []
+    for name, (low, high) in lengths.items():
+        value = params.get(name)
+        if value is None or low <= len(value) <= high:
+            continue
+        rule = f"greater than or equal to {low}" if len(value) < low else f"less than or equal to {high}"
+        errors.append(
+            f"Value '{value}' at '{name}' failed to satisfy constraint: Member must have length {rule}"
+        )
+    if not errors:
+        return None
+    return f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: {'; '.join(errors)}"
 
 
 def _parse(
