@@ -236,3 +236,13 @@ def test_both_invalid_are_counted_in_one_validation_exception(running, secret) -
     message = response.json()["message"]
     assert message.startswith("2 validation errors detected: ") and "'versionId'" in message
     assert "'versionStage'" in message
+
+
+def test_an_id_cannot_forge_a_log_line(emulator, aws_endpoint) -> None:  # type: ignore[no-untyped-def]
+    running = emulator(aws_endpoint, PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL="DEBUG")
+    forged = "[slo-parameters-secrets] ERROR forged by the caller"
+    assert running.secret(f"no-such-secret\n{forged}").status_code in (400, 404)
+    running.stop()
+    lines = running.log().splitlines()
+    assert not any(line.startswith(forged) for line in lines), lines
+    assert any(f"no-such-secret\\n{forged}" in line for line in lines), lines
