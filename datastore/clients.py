@@ -29,7 +29,7 @@ class ConfigError(Exception):
 def endpoint_from_env(environ: Mapping[str, str] | None = None) -> str | None:
     """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS).
 
-    ConfigError when it is not an http(s) URL with a host (botocore would fail later with a bare ValueError)."""
+    ConfigError when it is not an http(s) URL with a host (botocore fails later with a ValueError)."""
     env = os.environ if environ is None else environ
     url = env.get("AWS_ENDPOINT_URL", "").strip()
     if not url:
