@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from .aws import AwsFetcher, Reply
 from .cache import KeyedLocks, TtlLruCache
 from .config import Settings
+from .logsafe import loggable
 from .vocabulary import Store
 
 log = logging.getLogger("lab.extension")
@@ -108,7 +109,7 @@ class Extension:
     def _cached(self, store: Store, key: tuple, fetch: Callable[[], Reply]) -> Reply:
         ttl = self.settings.ttl_for(store)
         if self.cache is None or ttl == 0:
-            log.debug("%s %s: cache bypassed", store, key[1])
+            log.debug("%s %s: cache bypassed", store, loggable(key[1]))
             return fetch()
         body = self.cache.get(key)
         if body is not None:
@@ -120,7 +121,7 @@ class Extension:
             reply = fetch()
             if reply.status == 200:
                 self.cache.put(key, reply.body, ttl)
-            log.debug("%s %s: miss, AWS answered %s", store, key[1], reply.status)
+            log.debug("%s %s: miss, AWS answered %s", store, loggable(key[1]), reply.status)
             return reply
 
 
