@@ -50,9 +50,10 @@ def _parser() -> argparse.ArgumentParser:
         epilog=f"A range of more than {ASK_ABOVE_DAYS} days (the rows' default retention) says how many "
         "days and digest writes it will make and asks on a terminal; without one it needs --yes. "
         "Environment: AWS_ENDPOINT_URL (the lab's endpoint; unset for AWS); AWS_REGION, else "
-        "AWS_DEFAULT_REGION, else the region of the profile; AWS_PROFILE (else the default profile, or "
-        "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN); AWS_CONFIG_FILE and "
-        "AWS_SHARED_CREDENTIALS_FILE (where profiles live); AWS_CA_BUNDLE (the lab's CA file).",
+        "AWS_DEFAULT_REGION, else the region of the profile; credentials from AWS_ACCESS_KEY_ID / "
+        "AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN), else the profile AWS_PROFILE names (else the default "
+        "one); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (where profiles live); AWS_CA_BUNDLE (the "
+        "lab's CA file).",
     )
     parser.add_argument(
         "--table", required=True, help="the measurements table (terraform output dynamodb_table_name)"
