@@ -24,12 +24,13 @@ import pandas as pd
 from datastore import digest_table, digest_wire, reads
 from datastore.clients import ConfigError as TableConfigError
 from datastore.digesting import digest_rows
-from datastore.schema import GSI_BY_DAY, MAX_READ_WORKERS
+from datastore.schema import MAX_READ_WORKERS
 
 from .config import PRICES_PATH, SEED_PATH, Settings
 from .config import ConfigError as DashboardConfigError
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
 from .labels import DEFAULT_TRACING
+from .load_messages import credentials_message, missing_index_message, names_missing_index
 
 UNREACHABLE = "unreachable"
 CREDENTIALS = "credentials"
@@ -118,7 +119,8 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
                 )
             return DataLoadError(UNREACHABLE, f"Cannot reach the AWS endpoint for {where}.", hint)
         if isinstance(err, bce.NoCredentialsError | bce.PartialCredentialsError | bce.ProfileNotFound):
-            return _credentials_error(err, settings)
+            message, hint = credentials_message(err, settings)
+            return DataLoadError(CREDENTIALS, message, hint)
         if isinstance(err, bce.ClientError):
             code = str(err.response.get("Error", {}).get("Code", ""))
             if code in _CREDENTIAL_CODES:
@@ -127,16 +129,8 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
                     f"AWS refused the credentials for {where} ({code}).",
                     "Use credentials allowed to Query the table and its by_day index (dynamodb:Query).",
                 )
-            if _names_missing_index(code, str(err.response.get("Error", {}).get("Message", ""))):
-                return DataLoadError(
-                    MISSING_INDEX,
-                    f"The {where} exists but has no `{GSI_BY_DAY}` index, which every read of the dashboard "
-                    "queries.",
-                    "Apply the Terraform module to it (`make up` for the lab, `make deploy` for AWS): "
-                    f"it adds the `{GSI_BY_DAY}` index (day, sk; projection ALL). Or set "
-                    "OBSERVATORY_TABLE_NAME to the observatory's table (terraform output "
-                    "dynamodb_table_name), if this is another one.",
-                )
+            if names_missing_index(code, str(err.response.get("Error", {}).get("Message", ""))):
+                return DataLoadError(MISSING_INDEX, *missing_index_message(where))
             if code == "ResourceNotFoundException":
                 return DataLoadError(
                     MISSING_TABLE,
@@ -151,52 +145,6 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
         f"Reading {where} failed: {type(exc).__name__}: {exc}",
         "Reload; if it persists, check the endpoint and the table.",
     )
-
-
-def _names_missing_index(code: str, message: str) -> bool:
-    """DynamoDB's answer to a Query on an index the table lacks: ValidationException "The table does not have
-    the specified index: by_day" on AWS, ResourceNotFoundException "Invalid index: by_day …" from moto."""
-    if code == "ValidationException":
-        return "does not have the specified index" in message
-    return code == "ResourceNotFoundException" and message.startswith(f"Invalid index: {GSI_BY_DAY} ")
-
-
-def _credentials_error(err: Exception, settings: Settings) -> DataLoadError:
-    """What botocore found (or did not) when it looked for credentials, and what to set."""
-    from botocore import exceptions as bce
-
-    where = settings.where
-    if isinstance(err, bce.ProfileNotFound):
-        message = (
-            f"AWS_PROFILE names `{settings.profile}`, which is not in the AWS config or credentials files "
-            "(AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, ~/.aws/), so there are no credentials to read "
-            f"{where}."
-        )
-    elif isinstance(err, bce.PartialCredentialsError):
-        provider = str(err.kwargs.get("provider", ""))
-        place = "the environment" if provider == "env" else f"the {provider} credentials"
-        message = (
-            f"Incomplete AWS credentials in {place}: {err.kwargs.get('cred_var', 'a value')} is missing, "
-            f"so {where} cannot be read."
-        )
-    else:
-        looked = f"profile `{settings.profile}`" if settings.profile else "the default profile"
-        message = (
-            f"No AWS credentials found to read {where}: none in the environment (AWS_ACCESS_KEY_ID, "
-            f"AWS_SECRET_ACCESS_KEY), in {looked}, nor from an instance or container role."
-        )
-    if settings.endpoint_url:
-        hint = (
-            "This is a local endpoint: export the lab's test credentials as dashboard/README.md shows "
-            "(AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing), or let `make up` start the "
-            "dashboard, which passes them itself. AWS_PROFILE is not needed for the lab."
-        )
-    else:
-        hint = (
-            "Set AWS_PROFILE to a configured profile (`aws configure --profile NAME`), or export "
-            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN for temporary ones)."
-        )
-    return DataLoadError(CREDENTIALS, message, hint)
 
 
 @dataclass(frozen=True)
