@@ -1,7 +1,9 @@
 """Recompute the digests of a range of closed days for an existing table: `python -m collector.backfill`.
 
 For a table that had rows before the compactor existed, or after rows arrived later than the compactor waits
-for. The endpoint comes from AWS_ENDPOINT_URL (unset: AWS), credentials and region the usual way.
+for. The endpoint comes from AWS_ENDPOINT_URL (unset: AWS), the region from AWS_REGION, then
+AWS_DEFAULT_REGION, then the profile's; credentials the usual way. A range longer than ASK_ABOVE_DAYS asks
+before it writes (on a terminal) or needs --yes: each day is one query of its rows and one digest write.
 """
 
 from __future__ import annotations
@@ -9,13 +11,29 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
 
-from datastore.clients import READ_TIMEOUT_S, get_client
-from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, TableError
+from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, get_client
+from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, TableError
 
 from .compactor import CompactorError, compact_day
+
+# Above this many days the backfill says how much it will write and asks (or needs --yes): the rows'
+# default retention, so a longer range reaches past the rows a default table still holds.
+ASK_ABOVE_DAYS = DEFAULT_RETENTION_DAYS
+
+USAGE_ERROR = 2  # a setting or an argument to change, as argparse's own errors
+NOT_CONFIRMED = 1
+
+
+class BackfillError(Exception):
+    """The backfill cannot start: the message says what to change; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _day(text: str) -> date:
@@ -25,12 +43,17 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m collector.backfill",
         description="Recompute the daily digests of [--from, --to] (UTC days, inclusive) from the rows.",
-        epilog="Endpoint: AWS_ENDPOINT_URL (the lab's, or unset for AWS); region and credentials as boto3 "
-        "reads them (AWS_REGION, AWS_PROFILE, AWS_CA_BUNDLE for the lab's CA).",
+        epilog=f"A range of more than {ASK_ABOVE_DAYS} days (the rows' default retention) says how many "
+        "days and digest writes it will make and asks on a terminal; without one it needs --yes. "
+        "Environment: AWS_ENDPOINT_URL (the lab's endpoint; unset for AWS); AWS_REGION, else "
+        "AWS_DEFAULT_REGION, else the region of the profile; credentials from AWS_ACCESS_KEY_ID / "
+        "AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN), else the profile AWS_PROFILE names (else the default "
+        "one); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (where profiles live); AWS_CA_BUNDLE (the "
+        "lab's CA file).",
     )
     parser.add_argument(
         "--table", required=True, help="the measurements table (terraform output dynamodb_table_name)"
@@ -46,6 +69,50 @@ def main(argv: list[str] | None = None) -> int:
         help=f"how long the digests are kept (default {DEFAULT_DIGEST_RETENTION_DAYS}; Terraform's "
         "digest_retention_days)",
     )
+    parser.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"write a range of more than {ASK_ABOVE_DAYS} days without asking",
+    )
+    return parser
+
+
+def _confirm(days: list[date], yes: bool, stdin: TextIO) -> None:
+    """Return when the range may be written; BackfillError when it is too long and not confirmed."""
+    if len(days) <= ASK_ABOVE_DAYS or yes:
+        return
+    size = (
+        f"{days[0]} … {days[-1]} is {len(days):,} days: {len(days):,} digest writes (one per day, each after "
+        "a query of the day's rows)"
+    )
+    if not stdin.isatty():
+        raise BackfillError(f"{size}; more than {ASK_ABOVE_DAYS} days needs --yes (no terminal to ask on)")
+    print(f"backfill: {size}. Write them? [y/N] ", end="", file=sys.stderr, flush=True)
+    line = stdin.readline()
+    if not line.endswith("\n"):  # end of input: end the prompt's line
+        print(file=sys.stderr)
+    answer = line.strip().lower()
+    if answer not in ("y", "yes"):
+        raise BackfillError("not confirmed: nothing written", NOT_CONFIRMED)
+
+
+def _client() -> Any:
+    """The DynamoDB client, or BackfillError naming the setting that stops one being made."""
+    try:
+        endpoint_from_env()  # a malformed URL is named here, before botocore fails on it
+        return get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
+    except ConfigError as exc:
+        raise BackfillError(str(exc)) from None
+    except ProfileNotFound as exc:
+        raise BackfillError(f"AWS_PROFILE: {exc} (in AWS_CONFIG_FILE or ~/.aws/config)") from None
+    except NoRegionError:
+        raise BackfillError(
+            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile"
+        ) from None
+
+
+def _run(argv: list[str] | None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     today = datetime.now(UTC).date()
     if args.last < args.first:
@@ -57,25 +124,35 @@ def main(argv: list[str] | None = None) -> int:
     if args.retention_days < 1:
         parser.error("--retention-days must be at least 1")
     days = [args.first + timedelta(days=i) for i in range((args.last - args.first).days + 1)]
-    try:
-        client = get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
-        rows = 0
-        for number, day in enumerate(days, start=1):
-            result = compact_day(
-                day, client=client, table_name=args.table, retention_days=args.retention_days
-            )
-            rows += result.rows
-            print(
-                f"[{number}/{len(days)}] {day}: {result.rows:,} rows, {result.probes} probes → "
-                f"{result.items} items, {result.bytes / 1024:.1f} KB "
-                f"(largest {result.largest_item / 1024:.1f} KB) in {result.seconds:.1f} s",
-                flush=True,
-            )
-    except (TableError, CompactorError, ClientError, BotoCoreError) as exc:
-        print(f"backfill: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
+    _confirm(days, args.yes, sys.stdin)
+    client = _client()
+    rows = 0
+    for number, day in enumerate(days, start=1):
+        result = compact_day(day, client=client, table_name=args.table, retention_days=args.retention_days)
+        rows += result.rows
+        print(
+            f"[{number}/{len(days)}] {day}: {result.rows:,} rows, {result.probes} probes → "
+            f"{result.items} items, {result.bytes / 1024:.1f} KB "
+            f"(largest {result.largest_item / 1024:.1f} KB) in {result.seconds:.1f} s",
+            flush=True,
+        )
     print(f"digested {len(days)} day(s) of {args.table}: {rows:,} rows")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command; every error it knows ends here as one line on stderr and a non-zero status."""
+    try:
+        return _run(argv)
+    except BackfillError as exc:
+        print(f"backfill: {exc}", file=sys.stderr)
+        return exc.status
+    except (TableError, CompactorError, ClientError, BotoCoreError, OSError) as exc:
+        print(f"backfill: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("backfill: interrupted; the days listed above are digested, the rest are not", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -30,10 +30,12 @@ from .config import PRICES_PATH, SEED_PATH, Settings
 from .config import ConfigError as DashboardConfigError
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
 from .labels import DEFAULT_TRACING
+from .load_messages import credentials_message, missing_index_message, names_missing_index
 
 UNREACHABLE = "unreachable"
 CREDENTIALS = "credentials"
 MISSING_TABLE = "missing_table"
+MISSING_INDEX = "missing_index"
 CONFIG = "config"
 OTHER = "other"
 
@@ -117,12 +119,8 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
                 )
             return DataLoadError(UNREACHABLE, f"Cannot reach the AWS endpoint for {where}.", hint)
         if isinstance(err, bce.NoCredentialsError | bce.PartialCredentialsError | bce.ProfileNotFound):
-            return DataLoadError(
-                CREDENTIALS,
-                f"No usable AWS credentials to read {where} ({type(err).__name__}).",
-                "Set AWS_PROFILE to a configured profile, or export AWS credentials; for the lab, "
-                "`make dashboard` uses the lab's test credentials.",
-            )
+            message, hint = credentials_message(err, settings)
+            return DataLoadError(CREDENTIALS, message, hint)
         if isinstance(err, bce.ClientError):
             code = str(err.response.get("Error", {}).get("Code", ""))
             if code in _CREDENTIAL_CODES:
@@ -131,10 +129,12 @@ def classify(exc: BaseException, settings: Settings) -> DataLoadError:
                     f"AWS refused the credentials for {where} ({code}).",
                     "Use credentials allowed to Query the table and its by_day index (dynamodb:Query).",
                 )
+            if names_missing_index(code, str(err.response.get("Error", {}).get("Message", ""))):
+                return DataLoadError(MISSING_INDEX, *missing_index_message(where))
             if code == "ResourceNotFoundException":
                 return DataLoadError(
                     MISSING_TABLE,
-                    f"The table {where} does not exist.",
+                    f"The {where} does not exist.",
                     "Deploy it (`make up` for the lab, `make deploy` for AWS) or set OBSERVATORY_TABLE_NAME "
                     "to the deployed table (terraform output dynamodb_table_name).",
                 )

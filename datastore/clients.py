@@ -1,5 +1,6 @@
 """Lazily created boto3 clients, one per service and endpoint, and where they point: the endpoint
-(`AWS_ENDPOINT_URL`) and, when a caller names none, the table (`OBSERVATORY_TABLE_NAME`)."""
+(`AWS_ENDPOINT_URL`), the region (`AWS_REGION`, then `AWS_DEFAULT_REGION`, then the profile's) and, when a
+caller names none, the table (`OBSERVATORY_TABLE_NAME`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import threading
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 _LOCK = threading.Lock()
 _CLIENTS: dict[tuple[str, str | None, int], Any] = {}
@@ -24,9 +26,37 @@ class ConfigError(Exception):
     """A required setting is missing or malformed."""
 
 
-def endpoint_from_env() -> str | None:
-    """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS)."""
-    return os.environ.get("AWS_ENDPOINT_URL", "").strip() or None
+def endpoint_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """`AWS_ENDPOINT_URL` if set (the lab's or a test's local endpoint), else None (real AWS).
+
+    ConfigError when it is not an http(s) URL with a host (botocore fails later with a ValueError)."""
+    env = os.environ if environ is None else environ
+    url = env.get("AWS_ENDPOINT_URL", "").strip()
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError as exc:
+        raise ConfigError(f"AWS_ENDPOINT_URL {url!r} is not a URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"AWS_ENDPOINT_URL {url!r} is not an http(s) URL with a host, e.g. https://127.0.0.1:4566 "
+            "(unset it for AWS)"
+        )
+    return url
+
+
+def region_from_env(environ: Mapping[str, str] | None = None) -> str | None:
+    """`AWS_REGION`, else `AWS_DEFAULT_REGION`, else None (boto3 then takes the profile's region).
+
+    boto3 itself reads only `AWS_DEFAULT_REGION`; Lambda sets both, a person usually sets `AWS_REGION`."""
+    env = os.environ if environ is None else environ
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        value = env.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def table_name_from_env(environ: Mapping[str, str] | None = None, needed_by: str = "the collector") -> str:
@@ -51,7 +81,8 @@ def client_config(read_timeout: int = WRITE_TIMEOUT_S) -> Any:
 
 
 def get_client(service: str, endpoint_url: str | None = None, read_timeout: int = WRITE_TIMEOUT_S) -> Any:
-    """A cached boto3 client for `service`; endpoint `endpoint_url`, else `AWS_ENDPOINT_URL`, else AWS."""
+    """A cached boto3 client for `service`; endpoint `endpoint_url`, else `AWS_ENDPOINT_URL`, else AWS;
+    region from `region_from_env`, else the profile's (`AWS_PROFILE`, else the default profile)."""
     endpoint = endpoint_url or endpoint_from_env()
     key = (service, endpoint, read_timeout)
     with _LOCK:
@@ -59,7 +90,8 @@ def get_client(service: str, endpoint_url: str | None = None, read_timeout: int 
         if client is None:
             import boto3
 
-            client = boto3.client(service, endpoint_url=endpoint, config=client_config(read_timeout))
+            session = boto3.session.Session(region_name=region_from_env())  # reads AWS_PROFILE now
+            client = session.client(service, endpoint_url=endpoint, config=client_config(read_timeout))
             _CLIENTS[key] = client
         return client
 

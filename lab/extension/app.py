@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 from .aws import AwsFetcher, Reply
 from .cache import KeyedLocks, TtlLruCache
 from .config import Settings
+from .logsafe import loggable
 from .vocabulary import Store
 
 log = logging.getLogger("lab.extension")
@@ -24,6 +25,9 @@ NOT_READY = "not ready to serve traffic, please wait"
 SECRET_PARAMETERS = ("secretId", "versionId", "versionStage")
 SSM_PARAMETERS = ("name", "version", "label", "withDecryption")
 SSM_PATHS = ("/systemsmanager/parameters/get", "/systemsmanager/parameters/get/")
+# GetSecretValue's length constraints (Secrets Manager API reference); AWS refuses a value outside them with
+# 400 ValidationException, which the extension passes through. botocore checks only the minimums, client-side.
+SECRET_LENGTHS = {"secretId": (1, 2048), "versionId": (32, 64), "versionStage": (1, 256)}
 
 
 class Extension:
@@ -74,6 +78,9 @@ class Extension:
         secret_id = params.get("secretId")
         if not secret_id:
             return Reply.text(400, "missing parameter secretId")
+        invalid = _length_errors(params, SECRET_LENGTHS)
+        if invalid:
+            return Reply.error(400, "ValidationException", invalid)
         version_id, version_stage = params.get("versionId"), params.get("versionStage")
         key = ("secretsmanager", secret_id, version_id, version_stage)
         return self._cached(
@@ -102,7 +109,7 @@ class Extension:
     def _cached(self, store: Store, key: tuple, fetch: Callable[[], Reply]) -> Reply:
         ttl = self.settings.ttl_for(store)
         if self.cache is None or ttl == 0:
-            log.debug("%s %s: cache bypassed", store, key[1])
+            log.debug("%s %s: cache bypassed", store, loggable(key[1]))
             return fetch()
         body = self.cache.get(key)
         if body is not None:
@@ -114,8 +121,24 @@ class Extension:
             reply = fetch()
             if reply.status == 200:
                 self.cache.put(key, reply.body, ttl)
-            log.debug("%s %s: miss, AWS answered %s", store, key[1], reply.status)
+            log.debug("%s %s: miss, AWS answered %s", store, loggable(key[1]), reply.status)
             return reply
+
+
+def _length_errors(params: Mapping[str, str], lengths: Mapping[str, tuple[int, int]]) -> str | None:
+    """AWS's ValidationException message for the parameters outside their length constraints, or None."""
+    errors = []
+    for name, (low, high) in lengths.items():
+        value = params.get(name)
+        if value is None or low <= len(value) <= high:
+            continue
+        rule = f"greater than or equal to {low}" if len(value) < low else f"less than or equal to {high}"
+        errors.append(
+            f"Value '{value}' at '{name}' failed to satisfy constraint: Member must have length {rule}"
+        )
+    if not errors:
+        return None
+    return f"{len(errors)} validation error{'s' if len(errors) > 1 else ''} detected: {'; '.join(errors)}"
 
 
 def _parse(

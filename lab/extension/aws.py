@@ -175,6 +175,7 @@ class AwsFetcher:
             ClientError,
             ConnectTimeoutError,
             HTTPClientError,
+            ParamValidationError,
             ReadTimeoutError,
         )
         from botocore.exceptions import (
@@ -197,6 +198,10 @@ class AwsFetcher:
             code = str(detail.get("Code") or "InternalFailure")
             log.info("%s: AWS answered %s %s", store, status, code)
             return Reply.error(status, code, str(detail.get("Message") or ""))
+        except ParamValidationError as error:  # refused before sending: AWS would refuse it the same way
+            log.info("%s: invalid request: %s", store, type(error).__name__)
+            report = " ".join(str(error.kwargs.get("report", "")).split())
+            return Reply.error(400, "ValidationException", report)
         except Exception as error:  # credentials missing, bad endpoint, ...: visible, never silent
             log.error("%s: fetch failed: %s", store, type(error).__name__)
             return Reply(500, b'{"__type":"InternalFailure"}', JSON)

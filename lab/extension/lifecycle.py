@@ -12,6 +12,8 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from .logsafe import loggable
+
 log = logging.getLogger("lab.extension")
 
 API_VERSION = "2020-01-01"
@@ -80,7 +82,7 @@ class ExtensionsApiClient:
                 timeout=5,
             )
         except ExtensionsApiError as error:
-            log.warning("could not report %s: %s", error_type, error)
+            log.warning("could not report %s: %s", loggable(error_type), loggable(error))
 
 
 def follow_events(client: ExtensionsApiClient, on_first_invoke: Callable[[], None]) -> str:
@@ -96,7 +98,7 @@ def follow_events(client: ExtensionsApiClient, on_first_invoke: Callable[[], Non
                 log.info("first INVOKE received: serving")
         elif kind == "SHUTDOWN":
             reason = str(event.get("shutdownReason", "unknown"))
-            log.info("SHUTDOWN received (%s)", reason)
+            log.info("SHUTDOWN received (%s)", loggable(reason))
             return reason
         else:
-            log.warning("ignored an event of unknown type %r", kind)
+            log.warning("ignored an event of unknown type %s", loggable(repr(kind)))

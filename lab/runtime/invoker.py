@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from lab.logsafe import loggable
+
 from .environment import ExecutionEnvironment, RawOutcome
 from .pool import EnvironmentPool
 from .results import InvocationResult, decode_payload
@@ -123,7 +125,9 @@ class Invoker:
         if outcome.status != "ok" and error_type is None and isinstance(payload, dict):
             error_type = payload.get("errorType")
         if outcome.status != "ok":
-            self._emit(f"{spec.name}: request {request_id} failed: {error_type} (log: {env.log_path})")
+            self._emit(
+                f"{spec.name}: request {request_id} failed: {loggable(error_type)} (log: {env.log_path})"
+            )
         return InvocationResult(
             request_id=request_id,
             function_name=spec.name,

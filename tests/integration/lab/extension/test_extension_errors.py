@@ -207,3 +207,42 @@ def test_missing_credentials_are_a_visible_500(emulator, aws_endpoint) -> None: 
     assert response.json() == {"__type": "InternalFailure"}
     running.stop()
     assert "NoCredentialsError" in running.log()
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "constraint"),
+    [
+        ({"versionId": "abc"}, "versionId", "Member must have length greater than or equal to 32"),
+        ({"versionId": "v" * 65}, "versionId", "Member must have length less than or equal to 64"),
+        ({"versionStage": ""}, "versionStage", "Member must have length greater than or equal to 1"),
+        ({"versionStage": "s" * 257}, "versionStage", "Member must have length less than or equal to 256"),
+    ],
+)
+def test_an_invalid_version_is_a_400_validation_exception(  # type: ignore[no-untyped-def]
+    running, secret, params: dict[str, str], field: str, constraint: str
+) -> None:
+    """Secrets Manager refuses these with 400 ValidationException; the extension passes its error through."""
+    response = running.secret(secret, **params)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["__type"] == "ValidationException", body
+    assert body["message"].startswith("1 validation error detected: Value ")
+    assert f"at '{field}' failed to satisfy constraint: {constraint}" in body["message"]
+
+
+def test_both_invalid_are_counted_in_one_validation_exception(running, secret) -> None:  # type: ignore[no-untyped-def]
+    response = running.secret(secret, versionId="abc", versionStage="")
+    assert response.status_code == 400
+    message = response.json()["message"]
+    assert message.startswith("2 validation errors detected: ") and "'versionId'" in message
+    assert "'versionStage'" in message
+
+
+def test_an_id_cannot_forge_a_log_line(emulator, aws_endpoint) -> None:  # type: ignore[no-untyped-def]
+    running = emulator(aws_endpoint, PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL="DEBUG")
+    forged = "[slo-parameters-secrets] ERROR forged by the caller"
+    assert running.secret(f"no-such-secret\n{forged}").status_code in (400, 404)
+    running.stop()
+    lines = running.log().splitlines()
+    assert not any(line.startswith(forged) for line in lines), lines
+    assert any(f"no-such-secret\\n{forged}" in line for line in lines), lines

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from lab.extension.app import NOT_READY, Extension
@@ -128,3 +130,33 @@ def test_no_token_configured_refuses_everything() -> None:
         ext.handle("GET", "/secretsmanager/get?secretId=s", {"x-aws-parameters-secrets-token": ""}).status
         == 403
     )
+
+
+def test_an_invalid_version_never_reaches_aws() -> None:
+    ext, fetcher = make()
+    reply = ext.handle("GET", "/secretsmanager/get?secretId=s&versionId=abc", TOKEN)
+    assert (reply.status, fetcher.calls) == (400, [])
+    valid = "a" * 32
+    assert ext.handle("GET", f"/secretsmanager/get?secretId=s&versionId={valid}", TOKEN).status == 200
+    assert fetcher.calls == [("secret", "s", valid, None)]
+
+
+def test_a_request_botocore_refuses_is_a_400_validation_exception() -> None:
+    """A constraint botocore checks before sending (and the routes do not) is AWS's 400, not a 500."""
+    from botocore.exceptions import ParamValidationError
+
+    from lab.extension.aws import AwsFetcher
+
+    REPORT = "Invalid length for parameter Name, value: 0, valid min length: 1"
+
+    class Refusing:
+        def get_parameter(self, **_: object) -> None:
+            raise ParamValidationError(report=REPORT)
+
+    settings, _ = load_settings({"AWS_SESSION_TOKEN": "tok"})
+    reply = AwsFetcher(settings, ssm_client=Refusing()).get_parameter("", False)
+    assert reply.status == 400
+    assert json.loads(reply.body) == {
+        "__type": "ValidationException",
+        "message": REPORT,
+    }
