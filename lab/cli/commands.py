@@ -18,6 +18,7 @@ from lab.endpoint.clients import EndpointClients
 from lab.errors import LabError
 from lab.fleet.harness import function_and_payload, open_service, prepare_runtimes, read_fleet_schedules
 from lab.fleet.rounds import count_rows, report_rounds, run_rounds
+from lab.logsafe import loggable
 from lab.processes import dashboard_server, supervisor
 from lab.scheduler import ScheduleSourceError, load_schedules
 from lab.state import (
@@ -92,7 +93,7 @@ def invoke(config: LabConfig, console: Console, function: str, payload_json: str
                 f"log {result.log_path}")
     print(json.dumps(result.payload, indent=2, default=str))
     if not result.ok:
-        console.say(f"{name} failed: {result.function_error} ({result.error_type})")
+        console.say(f"{name} failed: {loggable(result.function_error)} ({loggable(result.error_type)})")
         return 1
     return 0
 
