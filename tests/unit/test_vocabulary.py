@@ -46,6 +46,8 @@ NAMES = [
     "DEFAULT_TRACING",
     "MIN_MEMORY_MB",
     "MAX_MEMORY_MB",
+    "PREFETCH_STRATEGIES",
+    "PREFETCH_SUFFIX",
 ]
 
 
@@ -116,6 +118,7 @@ def test_the_lab_emulates_cpu_in_the_modes_records_name() -> None:
 
 def test_the_dashboard_names_every_value() -> None:
     assert set(labels.STRATEGY) == set(collector.STRATEGIES)
+    assert set(labels.PREFETCH_VARIANT) == set(collector.PREFETCH_STRATEGIES)
     assert set(labels.STORE) == set(collector.ROW_STORES)
     assert set(labels.ARCHITECTURE) == set(collector.ARCHITECTURES)
     assert set(labels.ENVIRONMENT) == set(collector.ENVIRONMENTS)
