@@ -182,6 +182,7 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
+            "var.cloud_extensions_layer_arns": [collector.ARCHITECTURES],
         },
     }
     for path, lists in expected.items():
