@@ -3,15 +3,14 @@
 `parse_destination` turns an untrusted event into typed, frozen values holding only the fields the collector
 knows: unknown fields are never copied, so nothing a record smuggles in can reach a row. A record that breaks
 the contract raises InvalidRecordError whose reason names the field and the rule, never the offending value.
-The records and the rules per field are here; the generic type and range checks are `collector.checker`.
+The rules per field are here, the typed values they make in `collector.records`, the generic type and range
+checks in `collector.checker`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from datastore.vocabulary import (
@@ -24,22 +23,26 @@ from datastore.vocabulary import (
     MIN_MEMORY_MB,
     MISS_GUARANTEES,
     PHASES,
+    PREFETCH_STRATEGIES,
+    PREFETCH_SUFFIX,
     STORES,
     STRATEGIES,
     TRACING,
-    Architecture,
-    ColdCause,
-    CpuEmulation,
-    Environment,
-    MissGuarantee,
-    Phase,
-    Store,
-    Strategy,
     Tracing,
 )
 
 from .checker import Checker
 from .checker import InvalidRecordError as InvalidRecordError  # the contract's error, raised by the checker
+from .records import (
+    Delivery,
+    ErrorEntry,
+    FailedInvocation,
+    Identity,
+    ProbeRecord,
+    StoreMeasurement,
+    Throttling,
+    WarmSummary,
+)
 
 SCHEMA_VERSIONS = frozenset({1})
 DESTINATION_VERSION = re.compile(r"1\.\d{1,3}")
@@ -68,139 +71,51 @@ FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
 )
 
-# ------------------------------------------------------------------------------------------- typed results
-@dataclass(frozen=True)
-class ErrorEntry:
-    """One reported error: the phase and the type (the message is not kept: it is free text)."""
-
-    phase: Phase
-    type: str
-
-
-@dataclass(frozen=True)
-class WarmSummary:
-    n: int
-    min: float
-    p50: float
-    p90: float
-    p99: float
-    max: float
-    mean: float
-
-
-@dataclass(frozen=True)
-class StoreMeasurement:
-    store: Store
-    value_sha256: str | None
-    ready_wait_ms: float
-    ready_retries: int
-    cold_miss_ms: float | None
-    warm_ms: tuple[float, ...]
-    warm_summary: WarmSummary | None
-    api_calls: int | None
-    errors: tuple[ErrorEntry, ...]
-    # How the first fetch was made a miss (optional: older records lack it; None then). `none`: it may have
-    # been a hit, so it is `first_hit_ms` with the cached entry's age, and `cold_miss_ms` is null.
-    miss_guarantee: MissGuarantee | None = None
-    first_hit_ms: float | None = None
-    cache_age_ms: float | None = None
-
-
-@dataclass(frozen=True)
-class Identity:
-    probe_key: str
-    strategy: Strategy
-    memory_mb: int
-    architecture: Architecture
-    runtime: str
-    region: str
-    environment: Environment
-    cpu_emulation: CpuEmulation
-    extension_layer: str | None
-    # identity.versions (optional: older records have none): what can explain a shift
-    python_version: str | None = None
-    boto3_version: str | None = None
-    botocore_version: str | None = None
-    library_version: str | None = None
-    build_digest: str | None = None
-    # identity.tracing and identity.host (optional: older records have neither)
-    tracing: Tracing = DEFAULT_TRACING  # the only mode there was before it was a dimension
-    host_cpu: str | None = None  # the lab machine's CPU model; None on AWS
-    host_ref_ms: float | None = None  # the lab's reference workload at its start (ms, lower is faster)
-
-
-@dataclass(frozen=True)
-class Throttling:
-    nr_periods: int
-    nr_throttled: int
-    throttled_time_ms: float
-
-
-@dataclass(frozen=True)
-class ProbeRecord:
-    """A validated schema v1 probe record: the measured outcome of one invocation."""
-
-    invocation_id: str
-    started_at: datetime
-    identity: Identity
-    cold: bool
-    cold_cause: ColdCause | None
-    client_init_ms: float | None
-    cpu_time_ms: float | None
-    throttling: Throttling | None
-    stores: tuple[StoreMeasurement, ...]
-    errors: tuple[ErrorEntry, ...]
-
-
-@dataclass(frozen=True)
-class FailedInvocation:
-    """An invocation that produced no record; identity comes from the schedule event (contract §2)."""
-
-    request_id: str
-    failed_at: datetime
-    probe_key: str
-    strategy: Strategy
-    memory_mb: int
-    architecture: Architecture
-    region: str | None
-    environment: Environment | None
-    reasons: tuple[str, ...]
-    runtime: str | None = None  # when the schedule event says it
-    tracing: Tracing = DEFAULT_TRACING
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """A validated destination record: who, which condition, and the outcome."""
-
-    request_id: str
-    condition: str
-    outcome: ProbeRecord | FailedInvocation
-
-
 # ---------------------------------------------------------------------------------------------- probe keys
-KEY_RULE = "{strategy}-{memory_mb}-{architecture}[-py{MAJOR}{MINOR}][-{tracing} unless subsegments]"
+KEY_RULE = (
+    "{strategy}-{memory_mb}-{architecture}[-py{MAJOR}{MINOR}][-{tracing} unless subsegments][-prefetch if on]"
+)
+# Strategies that sign their local requests themselves: only their records carry sign_* timings
+SIGNING_STRATEGIES = frozenset({"cloud_extensions"})
 
 
 def probe_key_fits(
-    probe_key: str, strategy: str, memory_mb: int, architecture: str, runtime: str | None, tracing: str
+    probe_key: str,
+    strategy: str,
+    memory_mb: int,
+    architecture: str,
+    runtime: str | None,
+    tracing: str,
+    prefetch: bool = False,
 ) -> bool:
     """Whether `probe_key` is the catalogue key of these dimensions (contract §1): the base, then
     `-py{MAJOR}{MINOR}` (only where the runtime is not the environment's default, so optional here; any
-    runtime's when the runtime is unknown), then `-{tracing}` exactly when tracing is not `subsegments`."""
+    runtime's when the runtime is unknown), then `-{tracing}` exactly when tracing is not `subsegments`, then
+    `-prefetch` exactly when prefetch is on."""
     digits = runtime[len("python") :].replace(".", "") if runtime else None
     runtime_part = f"-py{re.escape(digits)}" if digits else r"-py3\d{1,2}"
-    tail = "" if tracing == DEFAULT_TRACING else f"-{tracing}"
+    tail = ("" if tracing == DEFAULT_TRACING else f"-{tracing}") + (PREFETCH_SUFFIX if prefetch else "")
     base = f"{strategy}-{memory_mb}-{architecture}"
     return re.fullmatch(f"{re.escape(base)}(?:{runtime_part})?{re.escape(tail)}", probe_key) is not None
 
 
 def _key_tracing(probe_key: str) -> Tracing:
     """The tracing a key's suffix names (`subsegments` when none): for schedule events that do not say it."""
+    probe_key = probe_key.removesuffix(PREFETCH_SUFFIX)
     for mode in TRACING:
         if mode != DEFAULT_TRACING and probe_key.endswith(f"-{mode}"):
             return mode
     return DEFAULT_TRACING
+
+
+def _prefetch(c: Checker, value: Any, path: str, strategy: str) -> bool | None:
+    """`prefetch`: a boolean for a strategy with prefetch variants (absent: off, as before the variant
+    existed), absent or null for every other strategy."""
+    if strategy not in PREFETCH_STRATEGIES:
+        if value is not None:
+            raise c.fail(path, f"only for {', '.join(PREFETCH_STRATEGIES)}")
+        return None
+    return False if value is None else c.boolean(value, path)
 
 
 def _errors(c: Checker, value: Any, path: str) -> tuple[ErrorEntry, ...]:
@@ -246,6 +161,9 @@ def _store(c: Checker, value: Any, path: str) -> StoreMeasurement:
     for name, value in (("first_hit_ms", first_hit_ms), ("cache_age_ms", cache_age_ms)):
         if value is not None and guarantee != "none":
             raise c.fail(f"{path}.{name}", "only when miss_guarantee is none (a first fetch that may hit)")
+    sign_cold_ms = c.opt_number(raw.get("sign_cold_ms"), f"{path}.sign_cold_ms")
+    if sign_cold_ms is not None and (cold_miss_ms is None or sign_cold_ms > cold_miss_ms):
+        raise c.fail(f"{path}.sign_cold_ms", "only beside a cold_miss_ms it is part of")
     return StoreMeasurement(
         store=store,
         value_sha256=c.opt_string(raw.get("value_sha256"), f"{path}.value_sha256", pattern=SHA256_HEX),
@@ -259,7 +177,20 @@ def _store(c: Checker, value: Any, path: str) -> StoreMeasurement:
         miss_guarantee=guarantee,
         first_hit_ms=first_hit_ms,
         cache_age_ms=cache_age_ms,
+        sign_cold_ms=sign_cold_ms,
+        sign_warm_summary=_sign_summary(c, raw.get("sign_warm_summary"), path, warm_ms),
     )
+
+
+def _sign_summary(c: Checker, value: Any, store: str, warm_ms: tuple[float, ...]) -> WarmSummary | None:
+    """The warm hits' signing times: one per warm sample, or null (not signed, or not timed apart)."""
+    path = f"{store}.sign_warm_summary"
+    if value is None:
+        return None
+    summary = _summary(c, value, path, len(warm_ms))
+    if summary is None or summary.n == 0:
+        raise c.fail(path, "must be null when there are no warm samples")
+    return summary
 
 
 def _identity(c: Checker, value: Any, path: str) -> Identity:
@@ -270,7 +201,8 @@ def _identity(c: Checker, value: Any, path: str) -> Identity:
     probe_key = c.string(raw.get("probe_key"), f"{path}.probe_key", max_len=128)
     runtime = c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME)
     tracing = c.opt_choice(raw.get("tracing"), f"{path}.tracing", TRACING) or DEFAULT_TRACING
-    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing):
+    prefetch = _prefetch(c, raw.get("prefetch"), f"{path}.prefetch", strategy)
+    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing, bool(prefetch)):
         raise c.fail(f"{path}.probe_key", f"is not {KEY_RULE}")
     host = c.opt_obj(raw.get("host"), f"{path}.host") or {}
     host_cpu = c.opt_string(host.get("cpu"), f"{path}.host.cpu", max_len=MAX_HOST_CPU)
@@ -296,6 +228,7 @@ def _identity(c: Checker, value: Any, path: str) -> Identity:
         tracing=tracing,
         host_cpu=host_cpu or None,
         host_ref_ms=host_ref_ms,
+        prefetch=prefetch,
     )
 
 
@@ -337,10 +270,16 @@ def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord
     errors = _errors(c, raw.get("errors"), "record.errors")
     if not stores and not errors:
         raise c.fail("record.stores", "no store measured and no error reported")
+    identity = _identity(c, raw.get("identity"), "record.identity")
+    if identity.strategy not in SIGNING_STRATEGIES:
+        for i, store in enumerate(stores):
+            if store.sign_cold_ms is not None or store.sign_warm_summary is not None:
+                only = ", ".join(sorted(SIGNING_STRATEGIES))
+                raise c.fail(f"record.stores[{i}]", f"sign_* timings only for {only}")
     return ProbeRecord(
         invocation_id=invocation_id,
         started_at=c.timestamp(raw.get("started_at"), "record.started_at"),
-        identity=_identity(c, raw.get("identity"), "record.identity"),
+        identity=identity,
         cold=cold,
         cold_cause=cold_cause,
         client_init_ms=c.opt_number(raw.get("client_init_ms"), "record.client_init_ms"),
@@ -363,7 +302,12 @@ def _failure(
     # Schedule events from before tracing was a dimension do not say it; the key's scheme does.
     tracing = c.opt_choice(schedule.get("tracing"), "requestPayload.tracing", TRACING)
     tracing = tracing or _key_tracing(probe_key)
-    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing):
+    # Schedule events say prefetch for cloud_extensions probes; the key's suffix when one does not.
+    raw_prefetch = schedule.get("prefetch")
+    if raw_prefetch is None and strategy in PREFETCH_STRATEGIES:
+        raw_prefetch = probe_key.endswith(PREFETCH_SUFFIX)
+    prefetch = _prefetch(c, raw_prefetch, "requestPayload.prefetch", strategy)
+    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing, bool(prefetch)):
         raise c.fail("requestPayload.probe_key", f"is not {KEY_RULE}")
     environment = c.opt_choice(schedule.get("environment"), "requestPayload.environment", ENVIRONMENTS)
     reasons = [condition]
@@ -391,6 +335,7 @@ def _failure(
         reasons=tuple(dict.fromkeys(reasons)),
         runtime=runtime,
         tracing=tracing,
+        prefetch=prefetch,
     )
 
 

@@ -1,7 +1,7 @@
 """Turning a validated delivery into table rows (contract §4): one per (invocation, store).
 
-Rows are built field by field from the typed values of `contract`, never by copying a payload, so the row
-layout is an allow-list.
+Rows are built field by field from the typed values `contract` makes (`records`), never by copying a payload,
+so the row layout is an allow-list.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from datastore.schema import Row
 from datastore.vocabulary import FAILED_PHASE, NO_STORE, Status
 
-from .contract import Delivery, ErrorEntry, FailedInvocation, ProbeRecord, StoreMeasurement
+from .records import Delivery, ErrorEntry, FailedInvocation, ProbeRecord, StoreMeasurement
 
 
 def _join(values: list[str]) -> str:
@@ -21,6 +21,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
     identity = record.identity
     errors: list[ErrorEntry] = list(record.errors) + (list(measurement.errors) if measurement else [])
     summary = measurement.warm_summary if measurement else None
+    sign = measurement.sign_warm_summary if measurement else None
     # No CFS period counted means no CPU quota was in force (older probes sent zeros): not measured, not 0.
     throttling = record.throttling if record.throttling and record.throttling.nr_periods > 0 else None
     status: Status = "error" if errors else "ok"
@@ -34,6 +35,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "architecture": identity.architecture,
         "runtime": identity.runtime,
         "tracing": identity.tracing,
+        "prefetch": identity.prefetch,
         "region": identity.region,
         "environment": identity.environment,
         "cpu_emulation": identity.cpu_emulation,
@@ -49,6 +51,8 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "miss_guarantee": measurement.miss_guarantee if measurement else None,
         "first_hit_ms": measurement.first_hit_ms if measurement else None,
         "cache_age_ms": measurement.cache_age_ms if measurement else None,
+        "sign_cold_ms": measurement.sign_cold_ms if measurement else None,
+        "sign_warm_p50_ms": sign.p50 if sign else None,
         "warm_n": summary.n if summary else 0,
         "warm_min_ms": summary.min if summary else None,
         "warm_p50_ms": summary.p50 if summary else None,
@@ -84,6 +88,7 @@ def _failed_row(failure: FailedInvocation) -> Row:
         "architecture": failure.architecture,
         "runtime": failure.runtime,
         "tracing": failure.tracing,
+        "prefetch": failure.prefetch,
         "region": failure.region,
         "environment": failure.environment,
         "status": status,

@@ -21,6 +21,7 @@ PALETTE = {
     "dict": "#2ca02c",
     "caching_lib": "#9467bd",
     "powertools": "#ff7f0e",
+    "cloud_extensions": "#17becf",
 }
 TIER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 STATUS_COLOR = {"error": "#ff7f0e", "failed": "#d62728"}

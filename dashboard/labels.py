@@ -14,7 +14,10 @@ STRATEGY = {
     "dict": "dict cache",
     "caching_lib": "AWS caching library",
     "powertools": "Powertools parameters",
+    "cloud_extensions": "Cloud Extensions (localhost:5333)",
 }
+# A prefetch probe is its own variant (contract §3 identity.prefetch), never pooled with the one without
+PREFETCH_VARIANT = {"cloud_extensions": "Cloud Extensions, prefetch"}
 STORE = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store", "none": "(invocation failed)"}
 ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
 ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
@@ -41,6 +44,7 @@ COLUMNS = {
     "architecture": "Architecture",
     "runtime": "Runtime",
     "tracing": "Tracing",
+    "prefetch": "Prefetch",
     "region": "Region",
     "environment": "Environment",
     "cpu_emulation": "CPU emulation",
@@ -53,6 +57,8 @@ COLUMNS = {
     "client_init_ms": "Client init (ms)",
     "ready_wait_ms": "Extension ready wait (ms)",
     "cold_miss_ms": "Cold miss (ms)",
+    "sign_cold_ms": "SigV4 signing in the cold miss (ms)",
+    "sign_warm_p50_ms": "SigV4 signing, warm p50 (ms)",
     "warm_n": "Warm hits (n)",
     "warm_min_ms": "Warm min (ms)",
     "warm_p50_ms": "Warm p50 (ms)",

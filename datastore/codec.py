@@ -20,6 +20,7 @@ from .schema import (
     DEFAULT_RETENTION_DAYS,
     FLOAT_COLUMNS,
     INT_COLUMNS,
+    NULLABLE_BOOL_COLUMNS,
     PACKED_ATTRIBUTE,
     ROW_FORMAT,
     STRING_COLUMNS,
@@ -100,6 +101,10 @@ def _json_value(name: str, value: Any) -> Any:
         return value
     if name == "cold_start":
         return bool(value)
+    if name in NULLABLE_BOOL_COLUMNS:
+        if not isinstance(value, bool):
+            raise RowError(f"row {name!r} must be a boolean")
+        return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise RowError(f"row {name!r} must be a number")
     if name in FLOAT_COLUMNS:

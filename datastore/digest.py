@@ -264,6 +264,7 @@ class ProbeDigest:
     # per field, when each value seen was first seen in the bucket (ts_text): orders two values of one bucket
     first_seen: dict[str, dict[str, str]] = field(default_factory=dict)
     stores: dict[str, StoreDigest] = field(default_factory=dict)
+    prefetch: bool | None = None  # cloud_extensions' variant (its key says it too); None for other strategies
 
     def merge(self, other: ProbeDigest) -> None:
         """Fold a digest of the same probe (another bucket or the same one) into this one."""
@@ -274,6 +275,7 @@ class ProbeDigest:
         self.hours = int((end - self.start).total_seconds() // 3600)
         self.environment = self.environment or other.environment
         self.region = self.region or other.region
+        self.prefetch = self.prefetch if self.prefetch is not None else other.prefetch
         if other.last_ts > self.last_ts or self.runtime is None:
             self.runtime = other.runtime or self.runtime
         if other.last_ts > self.last_ts:

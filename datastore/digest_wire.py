@@ -7,7 +7,7 @@ thousands of them into arrays); `decode` turns those into a `ProbeDigest`. Nothi
 short key.
 
     {"f": 1, "p": probe_key, "s": strategy, "mb": memory_mb, "a": architecture, "t0": start, "h": hours,
-     "env": environment, "rg": region, "rt": runtime, "tr": tracing,
+     "env": environment, "rg": region, "rt": runtime, "tr": tracing, "pf": prefetch (cloud_extensions only),
      "inv": [invocations, not_ok, cold_starts], "cpu": [cpu_time_ms, cpu_measured],
      "thr": [throttled_periods, total_periods, throttle_measured], "last": [ts, status, error_types],
      "seen": {field: [values]}, "fs": {field: {value: first ts}},
@@ -17,9 +17,10 @@ short key.
                         "cu": cold misses left out as possibly hits}}}
 
 Digests from before runtime and tracing were part of a probe's identity have no `rt` / `tr` (runtime None,
-tracing `subsegments`, the only mode there was); early ones have no `fs`. Digests from before cold misses
-were judged and split by cold start have no `cu` and no `cold_miss_cold_start` / `first_hit` metrics: they
-read as unsplit (`cold_unknown` None), their `cold_miss` pooling every first fetch stored as a miss.
+tracing `subsegments`, the only mode there was); early ones have no `fs`. `pf` is present only for a strategy
+with prefetch variants (digests from before it: prefetch None). Digests from before cold misses were judged
+and split by cold start have no `cu` and no `cold_miss_cold_start` / `first_hit` metrics: they read as
+unsplit (`cold_unknown` None), their `cold_miss` pooling every first fetch stored as a miss.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def encode(digest: ProbeDigest) -> dict[str, Any]:
         "rg": digest.region,
         "rt": digest.runtime,
         "tr": digest.tracing,
+        **({"pf": digest.prefetch} if digest.prefetch is not None else {}),
         "inv": [digest.invocations, digest.not_ok, digest.cold_starts],
         "cpu": [_round(digest.cpu_time_ms), digest.cpu_measured],
         "thr": [digest.throttled_periods, digest.total_periods, digest.throttle_measured],
@@ -134,6 +136,7 @@ class ProbeFields(NamedTuple):
     seen: Mapping[str, list[str]]
     first_seen: Mapping[str, Mapping[str, str]]
     stores: list[StoreFields]  # by store name
+    prefetch: bool | None = None  # cloud_extensions' variant; None for other strategies and older digests
 
 
 def read_store_fields(store: str, wire: Mapping[str, Any]) -> StoreFields:
@@ -188,6 +191,7 @@ def read_fields(wire: Mapping[str, Any]) -> ProbeFields:
         seen=wire.get("seen", {}),
         first_seen=wire.get("fs", {}),
         stores=[read_store_fields(name, w) for name, w in sorted(wire.get("stores", {}).items())],
+        prefetch=wire.get("pf"),
     )
 
 
@@ -239,4 +243,5 @@ def decode(wire: Mapping[str, Any]) -> ProbeDigest:
         seen={k: list(v) for k, v in fields.seen.items()},
         first_seen={k: dict(v) for k, v in fields.first_seen.items()},
         stores={s.store: decode_store(s) for s in fields.stores},
+        prefetch=fields.prefetch,
     )

@@ -69,6 +69,8 @@ def digest_rows(rows: Iterable[Mapping[str, Any]], bucket: Bucket = "day") -> li
             invocations[slot] = {}
         digest.environment = digest.environment or text_or_none(row.get("environment"))
         digest.region = digest.region or text_or_none(row.get("region"))
+        prefetch = _flag(row.get("prefetch"))  # null (pandas <NA>) for other strategies and older rows
+        digest.prefetch = prefetch if prefetch is not None else digest.prefetch
         status = str(row.get("status") or "ok")
         if ts >= digest.last_ts:  # identity of the latest invocation (a runtime can change inside a bucket)
             digest.runtime = text_or_none(row.get("runtime")) or digest.runtime
@@ -123,3 +125,13 @@ def _track_last(digest: ProbeDigest, ts: str, status: str, error_types: str) -> 
     if status != "ok" and error_types:
         kinds = set(digest.last_error_types.split(",")) | set(error_types.split(","))
         digest.last_error_types = ",".join(sorted(k for k in kinds if k))
+
+
+def _flag(value: Any) -> bool | None:
+    """A nullable boolean cell (Python, numpy or pandas) as True or False; None for null, NaN and NA."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        return bool(value)
+    except TypeError:  # pandas NA
+        return None

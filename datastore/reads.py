@@ -22,6 +22,7 @@ from .schema import (
     GSI_BY_DAY,
     INT_COLUMNS,
     MAX_READ_WORKERS,
+    NULLABLE_BOOL_COLUMNS,
     NULLABLE_INT_COLUMNS,
     STRING_COLUMNS,
     Row,
@@ -104,6 +105,8 @@ def rows_to_frame(rows: Iterable[Row]) -> pd.DataFrame:
         frame[name] = frame[name].fillna(0).astype("int64")
     for name in NULLABLE_INT_COLUMNS:
         frame[name] = frame[name].astype("Int64")
+    for name in NULLABLE_BOOL_COLUMNS:  # True/False, <NA> where a row does not say (older rows)
+        frame[name] = frame[name].astype("boolean")
     frame["cold_start"] = frame["cold_start"].fillna(False).astype("bool")
     frame["warm_ms"] = pd.Series([list(v) if v is not None else [] for v in data["warm_ms"]], dtype="object")
     if len(frame):

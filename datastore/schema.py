@@ -42,6 +42,9 @@ COLUMN_TYPES: dict[str, str] = {
     "architecture": "str",
     "runtime": "str",
     "tracing": "str",
+    # cloud_extensions' variant: its profile prefetches (True) or not (False); <NA> for other strategies and
+    # in older rows (contract §3 identity.prefetch)
+    "prefetch": "boolean",
     "region": "str",
     "environment": "str",
     "cpu_emulation": "str",
@@ -59,6 +62,9 @@ COLUMN_TYPES: dict[str, str] = {
     "miss_guarantee": "str",
     "first_hit_ms": "float64",
     "cache_age_ms": "float64",
+    # the SigV4 signing inside the cold miss and the warm hits' median (cloud_extensions; null otherwise)
+    "sign_cold_ms": "float64",
+    "sign_warm_p50_ms": "float64",
     "warm_n": "int64",
     "warm_min_ms": "float64",
     "warm_p50_ms": "float64",
@@ -94,6 +100,7 @@ STRING_COLUMNS = _of_type("str")
 FLOAT_COLUMNS = _of_type("float64")
 INT_COLUMNS = _of_type("int64")
 NULLABLE_INT_COLUMNS = _of_type("Int64")
+NULLABLE_BOOL_COLUMNS = _of_type("boolean")
 # The dimensions read_rows filters on in DynamoDB (attribute type by column), in the order of the filter.
 FILTERABLE: dict[str, str] = {
     name: "N" if COLUMN_TYPES[name] == "int64" else "S"

@@ -16,6 +16,8 @@ from .vocabulary import (
     ENVIRONMENTS,
     MAX_MEMORY_MB,
     MIN_MEMORY_MB,
+    PREFETCH_STRATEGIES,
+    PREFETCH_SUFFIX,
     STORES,
     STORES_BY_STRATEGY,
     STRATEGIES,
@@ -35,6 +37,9 @@ DEFAULT_WARM_SAMPLES = 100
 DEFAULT_SDK_WARM_SAMPLES = 10
 MAX_WARM_SAMPLES = 10_000
 DEFAULT_EXTENSION_PORT = 2773
+# AWS's Cloud Extensions port; the lab sets OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT per environment
+DEFAULT_CLOUD_EXTENSIONS_PORT = 5333
+BOOLEANS = {"true": True, "false": False}
 MAX_HOST_CPU = 256  # characters of a CPU model name
 MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds; an hour is nonsense
 # The extension's own TTL variables (0-300 s, default 300, above 300 clamped), by store: its cache obeys them
@@ -75,6 +80,10 @@ class ProbeConfig:
     only_stores: tuple[Store, ...] | None = None  # OBSERVATORY_STORES; None: every store of the strategy
     host_cpu: str | None = None  # set by the lab: this machine's CPU model
     host_reference_ms: float | None = None  # set by the lab: its reference workload's time at start
+    # cloud_extensions: whether its profile prefetches the secret at start-up (OBSERVATORY_PREFETCH); None for
+    # every other strategy. The port of the Cloud Extensions runtime on localhost.
+    prefetch: bool | None = None
+    cloud_extensions_port: int = DEFAULT_CLOUD_EXTENSIONS_PORT
     # The extension's TTL per store, from its own variables (the function's environment); 0: no cache
     extension_ttl_seconds: tuple[tuple[Store, int], ...] = (
         ("secretsmanager", EXTENSION_MAX_TTL_S),
@@ -83,7 +92,8 @@ class ProbeConfig:
 
     def cache_ttl(self, store: Store) -> int:
         """The TTL of the cache a fetch of `store` goes through: the extension's own for `extension` (it
-        reads its variables, not ours), else OBSERVATORY_CACHE_TTL_SECONDS."""
+        reads its variables, not ours), else OBSERVATORY_CACHE_TTL_SECONDS (cloud_extensions included:
+        Terraform writes the same TTL into its profile's settings)."""
         if self.strategy == "extension":
             return dict(self.extension_ttl_seconds).get(store, EXTENSION_MAX_TTL_S)
         return self.cache_ttl_seconds
@@ -157,6 +167,8 @@ class ProbeConfig:
         ttl = integer("OBSERVATORY_CACHE_TTL_SECONDS", 60, 1, 86_400)
         memory_mb = integer("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", None, MIN_MEMORY_MB, MAX_MEMORY_MB)
         port = integer("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", DEFAULT_EXTENSION_PORT, 1, 65_535)
+        cx_port = integer("OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT", DEFAULT_CLOUD_EXTENSIONS_PORT, 1, 65_535)
+        prefetch = _prefetch(get("OBSERVATORY_PREFETCH"), strategy, problems)
         secret_id = required("OBSERVATORY_SECRET_ID")
         parameter_name = required("OBSERVATORY_PARAMETER_NAME")
         region = get("AWS_REGION") or get("AWS_DEFAULT_REGION")
@@ -178,12 +190,12 @@ class ProbeConfig:
                 problems.append(f"OBSERVATORY_LAB_HOST_CPU is longer than {MAX_HOST_CPU} characters")
         host_reference_ms = _reference_ms(get("OBSERVATORY_LAB_HOST_REF_MS"), problems)
         runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
-        keys = probe_keys(strategy, memory_mb, architecture, runtime, tracing)
+        keys = probe_keys(strategy, memory_mb, architecture, runtime, tracing, bool(prefetch))
         probe_key = get("OBSERVATORY_PROBE_KEY", keys[0]) or keys[0]
         if not problems and probe_key not in keys:
             problems.append(
-                f"OBSERVATORY_PROBE_KEY={probe_key!r} does not match strategy, memory, architecture, runtime "
-                f"and tracing ({' or '.join(repr(key) for key in keys)})"
+                f"OBSERVATORY_PROBE_KEY={probe_key!r} does not match strategy, memory, architecture, "
+                f"runtime, tracing and prefetch ({' or '.join(repr(key) for key in keys)})"
             )
         if problems:
             raise ConfigError("broken probe configuration: " + "; ".join(problems))
@@ -210,6 +222,8 @@ class ProbeConfig:
             only_stores=only_stores,
             host_cpu=host_cpu,
             host_reference_ms=host_reference_ms,
+            prefetch=prefetch,
+            cloud_extensions_port=cx_port,
             extension_ttl_seconds=tuple(
                 (store, extension_ttl(get(name))) for store, name in EXTENSION_TTL_VARIABLES.items()
             ),
@@ -217,13 +231,14 @@ class ProbeConfig:
 
 
 def probe_keys(
-    strategy: str, memory_mb: int, architecture: str, runtime: str, tracing: str
+    strategy: str, memory_mb: int, architecture: str, runtime: str, tracing: str, prefetch: bool = False
 ) -> tuple[str, str]:
     """The two keys a probe may have (contract §1): `{strategy}-{memory}-{arch}`, then `-py{MAJOR}{MINOR}`
     only when the runtime differs from the environment's default (which the probe cannot know: either is
-    accepted), then `-{tracing}` when tracing is not `subsegments`. Without the runtime comes first."""
+    accepted), then `-{tracing}` when tracing is not `subsegments`, then `-prefetch` when prefetch is on.
+    Without the runtime comes first."""
     base = f"{strategy}-{memory_mb}-{architecture}"
-    tail = "" if tracing == DEFAULT_TRACING else f"-{tracing}"
+    tail = ("" if tracing == DEFAULT_TRACING else f"-{tracing}") + (PREFETCH_SUFFIX if prefetch else "")
     runtime_part = "-py" + runtime[len("python") :].replace(".", "")
     return base + tail, base + runtime_part + tail
 
@@ -268,6 +283,20 @@ def _stores(raw: str | None, strategy: Strategy, problems: list[str]) -> tuple[S
     if not names:
         problems.append("OBSERVATORY_STORES names no store")
     return tuple(chosen)
+
+
+def _prefetch(raw: str | None, strategy: Strategy, problems: list[str]) -> bool | None:
+    """OBSERVATORY_PREFETCH (`true` | `false`, default false) for a strategy with prefetch variants; None for
+    the others, where only `false` (or nothing) is accepted."""
+    value = BOOLEANS.get((raw or "false").lower())
+    if value is None:
+        problems.append(f"OBSERVATORY_PREFETCH={raw!r} is not true or false")
+        return None
+    if strategy not in PREFETCH_STRATEGIES:
+        if value:
+            problems.append(f"OBSERVATORY_PREFETCH=true, but the {strategy} strategy has no prefetch")
+        return None
+    return value
 
 
 def _reference_ms(raw: str | None, problems: list[str]) -> float | None:

@@ -138,6 +138,10 @@ class StoreResult:
     miss_guarantee: MissGuarantee | None = None
     first_hit_ns: int | None = None
     cache_age_ns: int | None = None  # the cached entry's age at that first hit
+    # Strategies that sign their requests (cloud_extensions): the cold miss's signing, and each warm hit's in
+    # the order of warm_ns; None where the strategy does not sign or could not time a warm hit's signing.
+    sign_cold_ns: int | None = None
+    sign_warm_ns: list[int] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         warm_ms = [ns_to_ms(ns) for ns in self.warm_ns]
@@ -153,6 +157,8 @@ class StoreResult:
             "cache_age_ms": ns_to_ms(self.cache_age_ns) if self.cache_age_ns is not None else None,
             "warm_ms": warm_ms,
             "warm_summary": summarize(warm_ms),
+            "sign_cold_ms": ns_to_ms(self.sign_cold_ns) if self.sign_cold_ns is not None else None,
+            "sign_warm_summary": summarize([ns_to_ms(ns) for ns in self.sign_warm_ns or ()]),
             "api_calls": self.api_calls,
             "errors": [error.as_dict() for error in self.errors[:MAX_ERRORS]],
         }
@@ -200,6 +206,7 @@ def build_record(
             "function_name": config.function_name,
             "versions": versions(config.strategy),
             "host": config.host,  # the lab machine's CPU and reference time; null on AWS
+            **({} if config.prefetch is None else {"prefetch": config.prefetch}),  # cloud_extensions only
         },
         "execution_environment": {"cold": cold, "cold_cause": config.cold_cause if cold else None},
         "client_init_ms": ns_to_ms(client_init_ns) if client_init_ns is not None else None,

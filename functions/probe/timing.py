@@ -137,7 +137,12 @@ class Probe:
             return Freshness("forced")
         if strategy.miss_guarantee == "no_cache" or self.config.cache_ttl(store) == 0:
             return Freshness("no_cache")
-        return self._window.classify(store, start_ns)
+        freshness = self._window.classify(store, start_ns)
+        if freshness.guarantee == "fresh_environment" and strategy.prefetched(store):
+            # the extension filled its cache at start-up (prefetch), at an instant the probe cannot see: the
+            # first fetch is a hit of an entry of unknown age, never a cold miss
+            return Freshness("none")
+        return freshness
 
     def _cold_miss(
         self,
@@ -189,6 +194,7 @@ class Probe:
                 result.cache_age_ns = freshness.age_ns
             else:
                 result.cold_miss_ns = ended - started
+                result.sign_cold_ns = strategy.last_sign_ns if strategy.times_signing else None
             seen.append(value)
             result.value_sha256 = value_digest(value)
             return True
@@ -200,6 +206,7 @@ class Probe:
         clock = time.perf_counter_ns
         fetch = strategy.fetch
         samples = result.warm_ns
+        signs: list[int | None] | None = [] if strategy.times_signing else None
         series_started = self._monotonic()
         for _ in range(self.config.warm_samples):
             started = clock()
@@ -210,6 +217,10 @@ class Probe:
                 errors.add("warm_hit", exc, seen)
                 continue
             samples.append(ended - started)
+            if signs is not None:  # read after the timed fetch
+                signs.append(strategy.last_sign_ns)
+        if signs and all(sign is not None for sign in signs):  # one per warm sample, or none at all
+            result.sign_warm_ns = [sign for sign in signs if sign is not None]
         self._window.observe(store, series_started, self._monotonic())  # a long series may outlive the TTL
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools"]
+Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"]
 Store = Literal["secretsmanager", "ssm"]
 Architecture = Literal["x86_64", "arm64"]
 Environment = Literal["aws", "lab"]
@@ -48,4 +48,8 @@ STORES_BY_STRATEGY: dict[Strategy, tuple[Store, ...]] = {
     "dict": ("secretsmanager", "ssm"),
     "caching_lib": ("secretsmanager",),
     "powertools": ("secretsmanager", "ssm"),
+    "cloud_extensions": ("secretsmanager", "ssm"),
 }
+# Strategies whose probes come in two variants, prefetch off and on (OBSERVATORY_PREFETCH, key `-prefetch`)
+PREFETCH_STRATEGIES: tuple[Strategy, ...] = ("cloud_extensions",)
+PREFETCH_SUFFIX = "-prefetch"

@@ -46,6 +46,8 @@ NAMES = [
     "DEFAULT_TRACING",
     "MIN_MEMORY_MB",
     "MAX_MEMORY_MB",
+    "PREFETCH_STRATEGIES",
+    "PREFETCH_SUFFIX",
 ]
 
 
@@ -116,6 +118,7 @@ def test_the_lab_emulates_cpu_in_the_modes_records_name() -> None:
 
 def test_the_dashboard_names_every_value() -> None:
     assert set(labels.STRATEGY) == set(collector.STRATEGIES)
+    assert set(labels.PREFETCH_VARIANT) == set(collector.PREFETCH_STRATEGIES)
     assert set(labels.STORE) == set(collector.ROW_STORES)
     assert set(labels.ARCHITECTURE) == set(collector.ARCHITECTURES)
     assert set(labels.ENVIRONMENT) == set(collector.ENVIRONMENTS)
@@ -180,6 +183,7 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
+            "var.cloud_extensions_layer_arns": [collector.ARCHITECTURES],
         },
         # the envs refuse an unknown runtime themselves, before the module and the build see it
         ENVS / "aws" / "variables.tf": {"var.runtime": [collector.AWS_RUNTIMES]},

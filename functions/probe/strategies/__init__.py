@@ -15,6 +15,7 @@ MODULES: dict[StrategyName, str] = {
     "dict": "dict_cache",
     "caching_lib": "caching_lib",
     "powertools": "powertools",
+    "cloud_extensions": "cloud_extensions",
 }
 
 __all__ = ["MODULES", "ApiCallCounter", "ExtensionHTTPError", "NotReadyError", "Strategy", "create"]

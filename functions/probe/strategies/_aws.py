@@ -35,13 +35,22 @@ def make_clients(config: ProbeConfig, stores: tuple[Store, ...], injected: dict[
             continue
         session = session or boto3.session.Session()
         # a store's name is its boto3 service name
-        clients[store] = session.client(
-            store,
-            region_name=config.region,
-            endpoint_url=config.endpoint_url,
-            config=client_config(),
-        )
+        clients[store] = boto3_client(config, store, session=session)
     return clients
+
+
+def boto3_client(
+    config: ProbeConfig, service: str, endpoint_url: str | None = None, session: Any = None
+) -> Any:
+    """A client of `service` in the probe's region, one attempt per call, on `endpoint_url` (else the
+    configured endpoint: AWS's, or the lab's)."""
+    session = session or boto3.session.Session()
+    return session.client(
+        service,
+        region_name=config.region,
+        endpoint_url=endpoint_url or config.endpoint_url,
+        config=client_config(),
+    )
 
 
 def read(client: Any, store: Store, fixture: str) -> str | bytes:

@@ -54,11 +54,17 @@ class Strategy(ABC):
     first fetch a miss itself: `forced` (reset_for_miss empties its cache), `no_cache` (every fetch calls
     AWS), or None when it cannot (the extension's cache is out of the function's reach): then the probe
     decides from when this environment last fetched the store (`freshness`).
+
+    A strategy that signs its requests itself (`times_signing`) leaves in `last_sign_ns` how long the last
+    fetch spent signing (perf_counter ns, inside the fetch the probe times), or None where it could not time
+    it apart; `prefetched(store)` says whether its cache was filled before the function's first fetch.
     """
 
     name: str = ""
     counts_api_calls = True
     miss_guarantee: MissGuarantee | None = "forced"
+    times_signing = False
+    last_sign_ns: int | None = None
 
     def __init__(self, config: ProbeConfig, clients: Mapping[str, Any] | None = None) -> None:
         self.config = config
@@ -80,6 +86,10 @@ class Strategy(ABC):
 
     def reset_for_miss(self, store: Store) -> None:  # noqa: B027 - optional hook, no-op by default
         """Make the next fetch from `store` a miss."""
+
+    def prefetched(self, store: Store) -> bool:
+        """Whether the cache in front of `store` was filled before this environment's first fetch of it."""
+        return False
 
     def api_calls(self) -> int | None:
         """AWS API requests sent so far, or None when they happen outside the function."""

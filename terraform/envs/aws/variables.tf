@@ -11,14 +11,15 @@ variable "name_prefix" {
 }
 
 variable "fleet" {
-  description = "The probe catalogue: strategies x memory tiers (MB) x architectures x runtimes (null: [runtime]; python3.11-python3.13 on AWS) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads. arm64 needs the build's arm64 zips."
+  description = "The probe catalogue: strategies x memory tiers (MB) x architectures x runtimes (null: [runtime]; python3.11-python3.13 on AWS) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads; prefetch: cloud_extensions prefetch variants ([false, true]: both, each at every tier). arm64 needs the build's arm64 zips."
   type = object({
-    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
+    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"])
     memory_sizes  = optional(list(number), [128, 1769])
     architectures = optional(list(string), ["x86_64"])
     runtimes      = optional(list(string))
     tracing       = optional(list(string), ["subsegments"])
     stores        = optional(list(string))
+    prefetch      = optional(list(bool), [false, true])
   })
   default = {}
 }
@@ -90,6 +91,12 @@ variable "code_bucket" {
 
 variable "extension_layer_arns" {
   description = "Override of AWS's extension layer per architecture; default: the region's entry in the module's layer table."
+  type        = map(string)
+  default     = {}
+}
+
+variable "cloud_extensions_layer_arns" {
+  description = "Pinned Cloud Extensions runtime layer per architecture ({x86_64 = ARN}); default: the latest AWS publishes (public SSM parameter, read at plan time). Rows record the ARN that ran."
   type        = map(string)
   default     = {}
 }

@@ -5,6 +5,8 @@ locals {
   # This machine's: the lab runs only functions built for it (one architecture, variables.tf).
   architecture  = var.fleet.architectures[0]
   extension_zip = "${local.artifacts_dir}/extension-layer-${local.architecture}.zip"
+  # The lab's Cloud Extensions emulator (lab/cloud_extensions, build kind cloud-extensions-layer)
+  cloud_extensions_zip = "${local.artifacts_dir}/cloud-extensions-layer-${local.architecture}.zip"
 
   # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
   build = module.observatory.build
@@ -68,6 +70,25 @@ resource "aws_lambda_layer_version" "extension" {
   compatible_architectures = [local.architecture]
 }
 
+resource "aws_s3_object" "cloud_extensions" {
+  #checkov:skip=CKV_AWS_186: build output with no secret in it, on this machine
+  bucket = aws_s3_bucket.code.bucket
+  key    = "${var.name_prefix}/${filesha256(local.cloud_extensions_zip)}/cloud-extensions-layer-${local.architecture}.zip"
+  source = local.cloud_extensions_zip
+}
+
+# The lab's Cloud Extensions runtime emulator, published as a layer and passed as the module's override: the
+# lab's endpoint has no /aws/service/aws-cloudextensions parameter, and its probes must run the emulator.
+resource "aws_lambda_layer_version" "cloud_extensions" {
+  layer_name               = "${var.name_prefix}-cloud-extensions-emulator-${local.architecture}"
+  description              = "The lab's emulator of the AWS Systems Manager Cloud Extensions runtime."
+  s3_bucket                = aws_s3_object.cloud_extensions.bucket
+  s3_key                   = aws_s3_object.cloud_extensions.key
+  source_code_hash         = filebase64sha256(local.cloud_extensions_zip)
+  compatible_runtimes      = distinct(concat([var.runtime], local.build.runtimes))
+  compatible_architectures = [local.architecture]
+}
+
 module "observatory" {
   source = "../../modules/observatory"
 
@@ -79,6 +100,7 @@ module "observatory" {
   dependency_set              = var.dependency_set
   fleet                       = var.fleet
   extension_layer_arns        = { (local.architecture) = aws_lambda_layer_version.extension.arn }
+  cloud_extensions_layer_arns = { (local.architecture) = aws_lambda_layer_version.cloud_extensions.arn }
   schedule_expression         = var.schedule_expression
   cache_ttl_seconds           = var.cache_ttl_seconds
   warm_samples                = var.warm_samples
@@ -89,6 +111,11 @@ module "observatory" {
   collector                   = { architecture = local.architecture }
   dashboard_environment       = merge({ AWS_ENDPOINT_URL = var.endpoint }, var.ca_bundle == null ? {} : { AWS_CA_BUNDLE = var.ca_bundle })
   tags                        = var.tags
+}
+
+output "cloud_extensions_layer_arn" {
+  description = "The Cloud Extensions emulator layer version the cloud_extensions probes carry."
+  value       = aws_lambda_layer_version.cloud_extensions.arn
 }
 
 output "extension_layer_arn" {

@@ -8,13 +8,28 @@
 # policy. "destination" names the collector, which comes later; only the probe's async invoke config waits for it.
 
 data "aws_iam_policy_document" "probe" {
+  #checkov:skip=CKV_AWS_356: BatchGetSecretValue (cloud_extensions prefetch probes only) is granted on "*", as AWS documents it
   for_each = local.probes
 
   statement {
     sid = "ReadSecretFixture"
-    # SecretCache describes the secret before reading its version; the AWS managed key needs no kms:Decrypt grant.
-    actions   = each.value.strategy == "caching_lib" ? ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"] : ["secretsmanager:GetSecretValue"]
+    # SecretCache describes the secret before reading its version; so does the Cloud Extensions Secrets Manager
+    # extension after its TTL (it runs with the function's role: the profile sets no execution role). The AWS
+    # managed key needs no kms:Decrypt grant.
+    actions   = contains(["caching_lib", "cloud_extensions"], each.value.strategy) ? ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"] : ["secretsmanager:GetSecretValue"]
     resources = [aws_secretsmanager_secret.this.arn]
+  }
+
+  # Prefetch calls BatchGetSecretValue, which AWS documents on "*" (it names no secret; GetSecretValue on each
+  # secret, above, still decides which it returns). cloud-extensions-ext-secrets-manager-prerequisites.
+  dynamic "statement" {
+    for_each = each.value.strategy == "cloud_extensions" && each.value.prefetch ? ["prefetch"] : []
+
+    content {
+      sid       = "PrefetchSecrets"
+      actions   = ["secretsmanager:BatchGetSecretValue"]
+      resources = ["*"]
+    }
   }
 
   # caching_lib (aws-secretsmanager-caching) reads Secrets Manager only, so it gets no SSM grant.
@@ -22,8 +37,9 @@ data "aws_iam_policy_document" "probe" {
     for_each = each.value.strategy == "caching_lib" ? [] : [aws_ssm_parameter.secure.arn]
 
     content {
-      sid       = "ReadParameterFixture"
-      actions   = ["ssm:GetParameter"]
+      sid = "ReadParameterFixture"
+      # the Cloud Extensions Parameter Store extension's documented pair (cloud-extensions-ext-parameter-store-prerequisites)
+      actions   = each.value.strategy == "cloud_extensions" ? ["ssm:GetParameter", "ssm:GetParameters"] : ["ssm:GetParameter"]
       resources = [statement.value]
     }
   }

@@ -9,36 +9,42 @@ locals {
 
   # The fleet catalogue: one entry per strategy x memory x architecture x runtime x tracing, keyed
   # "{strategy}-{memory}-{arch}", then "-py{MAJOR}{MINOR}" when the runtime is not var.runtime and "-{tracing}"
-  # when the tracing is not "subsegments": the defaults keep the keys (and the history) of the fleet before them.
+  # when the tracing is not "subsegments", then "-prefetch" for a cloud_extensions probe whose profile prefetches:
+  # the defaults keep the keys (and the history) of the fleet before them.
   runtimes = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])
   # The stores each strategy reads (functions/probe/vocabulary.py STORES_BY_STRATEGY).
   strategy_stores = {
-    extension   = ["secretsmanager", "ssm"]
-    sdk         = ["secretsmanager", "ssm"]
-    dict        = ["secretsmanager", "ssm"]
-    caching_lib = ["secretsmanager"]
-    powertools  = ["secretsmanager", "ssm"]
+    extension        = ["secretsmanager", "ssm"]
+    sdk              = ["secretsmanager", "ssm"]
+    dict             = ["secretsmanager", "ssm"]
+    caching_lib      = ["secretsmanager"]
+    powertools       = ["secretsmanager", "ssm"]
+    cloud_extensions = ["secretsmanager", "ssm"]
   }
   probes = {
     for combo in setproduct(
       distinct(var.fleet.strategies), distinct(var.fleet.memory_sizes), distinct(var.fleet.architectures),
-      local.runtimes, distinct(var.fleet.tracing)
+      local.runtimes, distinct(var.fleet.tracing), distinct(concat([false], var.fleet.prefetch))
     ) :
     format(
-      "%s-%d-%s%s%s", combo[0], combo[1], combo[2],
+      "%s-%d-%s%s%s%s", combo[0], combo[1], combo[2],
       combo[3] == var.runtime ? "" : "-py${replace(trimprefix(combo[3], "python"), ".", "")}",
-      combo[4] == "subsegments" ? "" : "-${combo[4]}"
+      combo[4] == "subsegments" ? "" : "-${combo[4]}",
+      combo[5] ? "-prefetch" : ""
       ) => {
       strategy     = combo[0]
       memory_mb    = combo[1]
       architecture = combo[2]
       runtime      = combo[3]
       tracing      = combo[4]
+      prefetch     = combo[5] # only a cloud_extensions probe has the variant (the filter below)
       # null: every store the strategy reads; else the fleet's stores this strategy reads.
       stores = var.fleet.stores == null ? null : [for store in var.fleet.stores : store if contains(local.strategy_stores[combo[0]], store)]
     }
-    # A strategy that reads none of fleet.stores has no probe (validation keeps at least one).
-    if var.fleet.stores == null || length(setintersection(coalesce(var.fleet.stores, []), local.strategy_stores[combo[0]])) > 0
+    # A strategy that reads none of fleet.stores has no probe (validation keeps at least one); only
+    # cloud_extensions has a prefetch variant (the others' one probe is the prefetch = false combination).
+    if(var.fleet.stores == null || length(setintersection(coalesce(var.fleet.stores, []), local.strategy_stores[combo[0]])) > 0)
+    && (combo[0] == "cloud_extensions" ? contains(var.fleet.prefetch, combo[5]) : !combo[5])
   }
 
   # One dependency layer per runtime x architecture of the fleet, from the build's deps-{set}-{runtime}-{arch}.zip.
@@ -92,6 +98,14 @@ locals {
     )
   }
   extension_layers = merge(local.default_layers, var.extension_layer_arns)
+
+  # AWS's Cloud Extensions runtime layer per architecture: the public parameter AWS publishes it in, read at plan
+  # time (cloud_extensions.tf), unless cloud_extensions_layer_arns names it (the lab: its emulator's layer).
+  cloud_extensions_layers = merge(
+    # a public parameter holding a public layer ARN: not a secret, though the provider marks every value so
+    { for arch, parameter in data.aws_ssm_parameter.cloud_extensions_layer : arch => nonsensitive(parameter.value) },
+    var.cloud_extensions_layer_arns,
+  )
 
   table_name = "${var.name_prefix}-measurements"
 

@@ -56,7 +56,7 @@ output "alarm_names" {
 }
 
 output "fleet" {
-  description = "The deployed catalogue: key => {strategy, memory_mb, architecture, runtime, tracing, stores}."
+  description = "The deployed catalogue: key => {strategy, memory_mb, architecture, runtime, tracing, stores, prefetch (cloud_extensions only true)}."
   value       = local.probes
 }
 

@@ -32,7 +32,7 @@ module "probes" {
   functions = {
     for key, probe in local.probes : key => {
       name             = "${local.probe_function_prefix}${key}"
-      description      = "Secret Latency Observatory probe: ${probe.strategy}, ${probe.memory_mb} MB, ${probe.architecture}, ${probe.runtime}, tracing ${probe.tracing}."
+      description      = "Secret Latency Observatory probe: ${probe.strategy}${probe.prefetch ? " (prefetch)" : ""}, ${probe.memory_mb} MB, ${probe.architecture}, ${probe.runtime}, tracing ${probe.tracing}."
       role_name        = local.probe_role_names[key]
       role_description = "Execution role of probe ${key}: reads the fixtures, reports to the collector."
       handler          = "probe.handler.handler"
@@ -44,6 +44,7 @@ module "probes" {
       layers = concat(
         [aws_lambda_layer_version.deps["deps-${var.dependency_set}-${probe.runtime}-${probe.architecture}"].arn],
         probe.strategy == "extension" ? [try(local.extension_layers[probe.architecture], "missing")] : [],
+        probe.strategy == "cloud_extensions" ? [try(local.cloud_extensions_layers[probe.architecture], "missing")] : [],
       )
       environment = merge(
         {
@@ -55,8 +56,11 @@ module "probes" {
           OBSERVATORY_PARAMETER_NAME    = aws_ssm_parameter.secure.name
           OBSERVATORY_WARM_SAMPLES      = tostring(probe.strategy == "sdk" ? var.sdk_warm_samples : var.warm_samples)
           OBSERVATORY_CACHE_TTL_SECONDS = tostring(var.cache_ttl_seconds)
-          OBSERVATORY_EXTENSION_LAYER   = probe.strategy == "extension" ? try(local.extension_layers[probe.architecture], "") : ""
-          OBSERVATORY_TRACING           = probe.tracing
+          OBSERVATORY_EXTENSION_LAYER = (
+            probe.strategy == "extension" ? try(local.extension_layers[probe.architecture], "") :
+            probe.strategy == "cloud_extensions" ? try(local.cloud_extensions_layers[probe.architecture], "") : ""
+          )
+          OBSERVATORY_TRACING = probe.tracing
         },
         probe.stores == null ? {} : {
           OBSERVATORY_STORES = join(",", probe.stores)
@@ -69,6 +73,17 @@ module "probes" {
         probe.strategy == "powertools" ? {
           POWERTOOLS_PARAMETERS_MAX_AGE = tostring(var.cache_ttl_seconds)
         } : {},
+        # cloud_extensions: the variant, and the profile its runtime loads (AWS) or its settings (the lab's
+        # emulator, which cannot call the profile API; lab-only)
+        probe.strategy == "cloud_extensions" ? {
+          OBSERVATORY_PREFETCH = tostring(probe.prefetch)
+        } : {},
+        probe.strategy == "cloud_extensions" && var.environment == "aws" ? {
+          AWS_CLOUDEXTENSIONS_PROFILE = local.cloud_extensions_profiles[probe.prefetch ? "prefetch" : "plain"].name
+        } : {},
+        probe.strategy == "cloud_extensions" && var.environment == "lab" ? {
+          OBSERVATORY_LAB_CLOUD_EXTENSIONS_PROFILE = local.cloud_extensions_lab_profiles[probe.prefetch ? "prefetch" : "plain"]
+        } : {},
       )
       policy_name = "probe"
       policy      = data.aws_iam_policy_document.probe[key].json
@@ -76,6 +91,10 @@ module "probes" {
         {
           condition     = probe.strategy != "extension" || contains(keys(local.extension_layers), probe.architecture)
           error_message = "No Parameters and Secrets extension layer is known for this region and architecture: set extension_layer_arns."
+        },
+        {
+          condition     = probe.strategy != "cloud_extensions" || contains(keys(local.cloud_extensions_layers), probe.architecture)
+          error_message = "No Cloud Extensions runtime layer is known for this architecture: set cloud_extensions_layer_arns."
         },
         {
           condition     = contains(keys(local.manifest), "probe-code.zip")
@@ -96,4 +115,7 @@ module "probes" {
   }
   log_retention_days = var.log_retention_days
   tags               = local.tags
+
+  # A cloud_extensions probe's runtime loads its profile when the function starts.
+  depends_on = [terraform_data.cloud_extensions_profile]
 }

@@ -51,6 +51,8 @@ resource "aws_scheduler_schedule" "probe" {
       runtime      = each.value.runtime
       tracing      = each.value.tracing
       environment  = var.environment
+      # cloud_extensions only (contract §2): its prefetch variant
+      prefetch = each.value.strategy == "cloud_extensions" ? each.value.prefetch : null
     })
 
     retry_policy {

@@ -32,22 +32,28 @@ variable "environment" {
 }
 
 variable "fleet" {
-  description = "The probe catalogue: one probe function per strategy x memory tier (MB) x architecture x runtime x tracing mode. runtimes null: [runtime]; stores null: every store each strategy reads."
+  description = "The probe catalogue: one probe function per strategy x memory tier (MB) x architecture x runtime x tracing mode (x prefetch, for cloud_extensions: [false], [true] or both; other strategies have no prefetch). runtimes null: [runtime]; stores null: every store each strategy reads."
   type = object({
-    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools"])
+    strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"])
     memory_sizes  = optional(list(number), [128])
     architectures = optional(list(string), ["x86_64"])
     runtimes      = optional(list(string))
     tracing       = optional(list(string), ["subsegments"])
     stores        = optional(list(string))
+    prefetch      = optional(list(bool), [false])
   })
   default = {}
 
   validation {
     condition = length(var.fleet.strategies) > 0 && alltrue([
-      for s in var.fleet.strategies : contains(["extension", "sdk", "dict", "caching_lib", "powertools"], s)
+      for s in var.fleet.strategies : contains(["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"], s)
     ])
-    error_message = "fleet.strategies must be a non-empty list of: extension, sdk, dict, caching_lib, powertools."
+    error_message = "fleet.strategies must be a non-empty list of: extension, sdk, dict, caching_lib, powertools, cloud_extensions."
+  }
+
+  validation {
+    condition     = length(var.fleet.prefetch) > 0 && length(distinct(var.fleet.prefetch)) == length(var.fleet.prefetch)
+    error_message = "fleet.prefetch must be [false], [true] or [false, true]: the cloud_extensions variants (with the secret prefetched at the runtime's start or not)."
   }
 
   validation {
@@ -274,6 +280,29 @@ variable "extension_layer_arns" {
     condition     = alltrue([for arch, arn in var.extension_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
     error_message = "extension_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
   }
+}
+
+variable "cloud_extensions_layer_arns" {
+  description = "Override of the Cloud Extensions runtime layer per architecture ({x86_64 = ARN}); default: the ARN AWS publishes in the public SSM parameter /aws/service/aws-cloudextensions/lambda-extension/{amd64|arm64}/latest, read at plan time."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arch, arn in var.cloud_extensions_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
+    error_message = "cloud_extensions_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
+  }
+}
+
+variable "cloud_extensions_profile_step" {
+  description = "On AWS, create and delete the cloud_extensions probes' Cloud Extensions profiles with tools.cloud_extensions_profile (terraform_data provisioners; the provider has no resource for the API). Off: the profiles are yours to make (names in output cloud_extensions_profiles). The lab never runs it: its emulator reads the settings from OBSERVATORY_LAB_CLOUD_EXTENSIONS_PROFILE."
+  type        = bool
+  default     = true
+}
+
+variable "tools_python" {
+  description = "The Python that runs tools.cloud_extensions_profile from the repository's root: it needs boto3/botocore >= 1.44.18 (requirements/lock.txt, `make venv`)."
+  type        = string
+  default     = ".venv/bin/python"
 }
 
 variable "extension_http_port" {

@@ -46,10 +46,13 @@ def test_the_default_aws_fleet_costs_at_most_five_dollars_a_month(terraform_tree
     total = sum(line.usd for line in lines)
     assert 0 < total <= 5.0, cost.render(aws_env, inputs, lines)
     # the default catalogue, spread over the interval and watched
-    assert set(inputs["probes"]) == {f"{s}-{m}-x86_64" for s in STRATEGIES for m in (128, 1769)}
+    # (cloud_extensions with and without prefetch)
+    assert set(inputs["probes"]) == {f"{s}-{m}-x86_64" for s in STRATEGIES for m in (128, 1769)} | {
+        f"cloud_extensions-{m}-x86_64-prefetch" for m in (128, 1769)
+    }
     # a window of min(5 min, interval / 3); alarms: two dead-letter queues, freshness, one per probe
     assert (inputs["schedule_interval_s"], inputs["schedule_window_s"]) == (900, 300)
-    assert inputs["alarms"] == 3 + len(inputs["probes"]) == 13
+    assert inputs["alarms"] == 3 + len(inputs["probes"]) == 17
 
 
 def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(
@@ -78,6 +81,7 @@ def test_the_estimate_follows_the_users_tfvars_and_ignores_a_remote_backend(
             "runtime": "python3.13",
             "tracing": "subsegments",
             "stores": None,
+            "prefetch": False,
         }
     }
     assert inputs["schedule_interval_s"] == 3600

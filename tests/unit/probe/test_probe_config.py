@@ -201,3 +201,48 @@ def test_host_is_null_on_aws_and_read_in_the_lab() -> None:
 
 def runtime_digits() -> str:
     return f"{sys.version_info.major}{sys.version_info.minor}"
+
+
+def test_cloud_extensions_reads_its_prefetch_variant_and_port() -> None:
+    plain = config(OBSERVATORY_STRATEGY="cloud_extensions", AWS_SESSION_TOKEN=None)
+    assert (plain.prefetch, plain.cloud_extensions_port, plain.probe_key) == (
+        False,
+        5333,
+        "cloud_extensions-128-x86_64",
+    )
+    lab = config(
+        OBSERVATORY_STRATEGY="cloud_extensions",
+        OBSERVATORY_PREFETCH="true",
+        OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT="41733",
+        OBSERVATORY_PROBE_KEY="cloud_extensions-128-x86_64-prefetch",
+    )
+    assert (lab.prefetch, lab.cloud_extensions_port) == (True, 41733)
+    assert config().prefetch is None  # other strategies have no variant
+    assert probe_keys("cloud_extensions", 128, "arm64", "python3.9", "off", True) == (
+        "cloud_extensions-128-arm64-off-prefetch",
+        "cloud_extensions-128-arm64-py39-off-prefetch",
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "problem"),
+    [
+        ({"OBSERVATORY_STRATEGY": "cloud_extensions", "OBSERVATORY_PREFETCH": "yes"}, "is not true or false"),
+        ({"OBSERVATORY_PREFETCH": "true"}, "the extension strategy has no prefetch"),
+        (
+            {
+                "OBSERVATORY_STRATEGY": "cloud_extensions",
+                "OBSERVATORY_PREFETCH": "true",
+                "OBSERVATORY_PROBE_KEY": "cloud_extensions-128-x86_64",
+            },
+            "does not match",
+        ),
+        (
+            {"OBSERVATORY_STRATEGY": "cloud_extensions", "OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT": "0"},
+            "outside",
+        ),
+    ],
+)
+def test_cloud_extensions_configuration_errors_are_named(changes: dict[str, str], problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        config(**changes)

@@ -39,7 +39,7 @@ run "two_runtimes_by_two_tracing_modes_make_four_probes_per_strategy_and_memory"
   assert {
     condition = jsonencode(output.fleet["extension-128-x86_64-py39-patch_all"]) == jsonencode({
       strategy = "extension", memory_mb = 128, architecture = "x86_64", runtime = "python3.9", tracing = "patch_all",
-      stores   = null
+      stores   = null, prefetch = false
     })
     error_message = "probe ${jsonencode(output.fleet["extension-128-x86_64-py39-patch_all"])}"
   }
@@ -86,7 +86,7 @@ run "a_strategy_that_reads_none_of_the_stores_has_no_probe" {
   }
   assert {
     condition = jsonencode(sort(keys(output.fleet))) == jsonencode([
-      "dict-128-x86_64", "extension-128-x86_64", "powertools-128-x86_64", "sdk-128-x86_64",
+      "cloud_extensions-128-x86_64", "dict-128-x86_64", "extension-128-x86_64", "powertools-128-x86_64", "sdk-128-x86_64",
     ])
     error_message = "fleet ${jsonencode(keys(output.fleet))}"
   }
@@ -164,7 +164,7 @@ run "aws_deploys_two_runtimes_by_two_tracing_modes" {
     fleet       = { runtimes = ["python3.12", "python3.13"], tracing = ["off", "subsegments"], memory_sizes = [128, 1769] }
   }
   assert {
-    condition     = length(output.fleet) == 5 * 2 * 2 * 2 # strategies x memory sizes x runtimes x tracing
+    condition     = length(output.fleet) == 6 * 2 * 2 * 2 # strategies x memory sizes x runtimes x tracing
     error_message = "${length(output.fleet)} probes"
   }
   assert {
