@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final, Literal, get_args
 
-Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools"]
+Strategy = Literal["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"]
 Store = Literal["secretsmanager", "ssm"]
 Architecture = Literal["x86_64", "arm64"]
 Environment = Literal["aws", "lab"]
