@@ -19,9 +19,9 @@ from typing import Any, Final
 
 import pandas as pd
 
+from datastore.vocabulary import PREFETCH_STRATEGIES, PREFETCH_SUFFIX
+
 PREFETCH_VARIANT: Final = "cloud_extensions_prefetch"
-PREFETCH_SUFFIX: Final = "-prefetch"
-PREFETCH_STRATEGIES: Final = frozenset({"cloud_extensions"})  # the strategies whose probes may prefetch
 BASE = {PREFETCH_VARIANT: "cloud_extensions"}
 
 

@@ -43,6 +43,9 @@ TRACING: tuple[Tracing, ...] = get_args(Tracing)
 LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
 DEFAULT_TRACING: Final[Tracing] = "subsegments"  # of records and rows from before tracing was a dimension
 AWS_RUNTIMES: tuple[AwsRuntime, ...] = get_args(AwsRuntime)
+# Strategies with two probe variants, prefetch off and on (record `identity.prefetch`, key `-prefetch`)
+PREFETCH_STRATEGIES: tuple[Strategy, ...] = ("cloud_extensions",)
+PREFETCH_SUFFIX: Final = "-prefetch"
 
 NO_STORE: Final = "none"  # `store` of a row that measured none: a failed invocation, a config error
 FAILED_PHASE: Final = "invocation"  # the `error_phase` of a failed invocation's row
