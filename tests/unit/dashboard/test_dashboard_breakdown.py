@@ -1,4 +1,4 @@
-"""dashboard.breakdown: the signing inside a Cloud Extensions fetch, and what prefetch moves out of the handler."""
+"""dashboard.breakdown: signing inside a Cloud Extensions fetch, what prefetch moves out of the handler."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def test_the_prefetch_note_sets_the_first_hit_against_the_cold_miss_without_pref
                 first_hit_ms=5.0,
                 miss_guarantee="none",
                 warm_ms=[4.0],
-            ),  # fmt: skip
+            ),
         ]
     )
     note = breakdown.prefetch_note(digests_of(df))

@@ -184,7 +184,7 @@ def cloud_extensions(**extra: Any) -> Any:
                     cold_miss_ms=70.0,
                     warm_ms=[2.0] * 9,
                     api_calls=None,
-                ),  # fmt: skip
+                ),
                 row(
                     "2026-11-27T05:00",
                     strategy="cloud_extensions",
@@ -194,7 +194,7 @@ def cloud_extensions(**extra: Any) -> Any:
                     miss_guarantee="none",
                     warm_ms=[2.0] * 9,
                     api_calls=None,
-                ),  # fmt: skip
+                ),
                 row(
                     "2026-11-27T05:00",
                     strategy="cloud_extensions",
@@ -202,7 +202,7 @@ def cloud_extensions(**extra: Any) -> Any:
                     cold_miss_ms=50.0,
                     warm_ms=[2.0] * 9,
                     api_calls=None,
-                ),  # fmt: skip
+                ),
             ]
         )
     )
