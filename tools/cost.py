@@ -149,9 +149,7 @@ def secretsmanager_calls(strategy: str, inputs: Mapping[str, Any]) -> int:
         "dict": 1,
         "caching_lib": 2,
         "powertools": 1,
-        # every scheduled run is a fresh environment: GetSecretValue on its miss, or with prefetch one
-        # BatchGetSecretValue at start-up (its first fetch then a hit); no DescribeSecret revalidation
-        "cloud_extensions": 1,
+        "cloud_extensions": 1,  # a fresh environment a run: its miss, or prefetch's BatchGetSecretValue
     }[strategy]
 
 
