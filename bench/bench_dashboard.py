@@ -61,6 +61,12 @@ def _warm(rng: random.Random, strategy: str, memory_mb: int, n: int) -> list[flo
     return [round(rng.choices(steps, weights)[0] - rng.random() * 0.6, 4) for _ in range(n)]
 
 
+# How the probe guarantees a warm environment's miss (contract §3): the extensions' caches only by their TTL;
+# their calls to AWS happen outside the function (`api_calls` null)
+MISS_GUARANTEE = {"extension": "ttl_elapsed", "cloud_extensions": "ttl_elapsed", "sdk": "no_cache"}
+OUTSIDE_CALLS = frozenset({"extension", "cloud_extensions"})
+
+
 def _cold(rng: random.Random, strategy: str, memory_mb: int) -> float:
     base = {"extension": 110.0, "sdk": 60.0}.get(strategy, 65.0)
     scale = 1.0 if memory_mb < 1769 else 0.25
@@ -134,9 +140,7 @@ def destination_events(
                             "ready_retries": 0,
                             "cold_miss_ms": _cold(rng, strategy, memory_mb),
                             # warm environments: a miss as the probe guarantees it (after the TTL, forced)
-                            "miss_guarantee": {"extension": "ttl_elapsed", "sdk": "no_cache"}.get(
-                                strategy, "forced"
-                            ),
+                            "miss_guarantee": MISS_GUARANTEE.get(strategy, "forced"),
                             "warm_ms": warm,
                             "warm_summary": {
                                 "n": n,
@@ -148,7 +152,7 @@ def destination_events(
                                 "mean": sum(s) / n,
                             },
                             "api_calls": None
-                            if strategy == "extension"
+                            if strategy in OUTSIDE_CALLS
                             else (1 + n if strategy == "sdk" else 1),
                             "errors": [],
                         }

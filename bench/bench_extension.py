@@ -6,10 +6,19 @@ the emulator runs as its own process, and two floors run as their own processes:
 canned answer. One `requests.Session` is the client for all three, sending the same request (token
 included). Prints per-hit latency (min, p50, p90, mean), the emulator/floor ratios (goal: within 2x of the
 floor), and hits per second with 8 concurrent clients (8 processes, one keep-alive session each).
+
+Then the two extensions side by side under the lab's CPU limits (`bench/extensions_side_by_side.py`): the
+Parameters and Secrets extension emulator and the Cloud Extensions emulator, each with its client in one
+cgroup at 128 and 1,769 MB, ending with one line
+`RESULT px_hit128_p50_ms=… cx_hit128_p50_ms=… px_hit1769_p50_ms=… cx_hit1769_p50_ms=… cx_sign_us_p50=…`.
+
+    python -m bench extension                                  # both parts
+    python -m bench.bench_extension --part side-by-side        # the side-by-side part alone
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import statistics
@@ -168,8 +177,28 @@ def _concurrent_rate(pool: ProcessPoolExecutor, url: str) -> float:
     return sum(f.result() for f in futures) / CONCURRENT_SECONDS
 
 
-def main() -> None:
-    """Measure and print; asserts nothing."""
+def main(argv: list[str] | None = None) -> None:
+    """Measure and print; asserts nothing. `argv` None means the defaults (as `python -m bench` calls it)."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.bench_extension", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--part", choices=["both", "floor", "side-by-side"], default="both")
+    parser.add_argument("--samples", type=int, default=100, help="side by side: warm hits per round (100)")
+    parser.add_argument("--rounds", type=int, default=3, help="side by side: rounds per tier (3)")
+    args = parser.parse_args(argv if argv is not None else [])
+    if args.part in ("both", "floor"):
+        floor()
+    if args.part in ("both", "side-by-side"):
+        from bench import extensions_side_by_side as side
+
+        results, mode = side.run(args.samples, args.rounds)
+        for line in side.report(results, mode, args.samples, args.rounds):
+            print(line)
+        print(side.result_line(results), flush=True)
+
+
+def floor() -> None:
+    """The emulator against the floors of a bare keep-alive HTTP server."""
     import boto3
     import requests
     from moto.server import ThreadedMotoServer
@@ -284,4 +313,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

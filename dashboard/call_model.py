@@ -6,7 +6,11 @@ One model for every strategy (docs/reference/api-call-latency.md says what it re
   the first fetch at or after the deadline calls AWS. `sdk`: deadline 0, every fetch is a call. `dict`,
   `powertools`, `extension`: the TTL. `caching_lib`: `randint(round(TTL / 2), TTL)` seconds, drawn anew at
   each refresh, and a refresh is one DescribeSecret, with GetSecretValue only when the version changed
-  (aws-secretsmanager-caching 1.2.0, `cache/items.py`). A call takes a moment, so the fetch exactly one
+  (aws-secretsmanager-caching 1.2.0, `cache/items.py`). `cloud_extensions`: the TTL, and its Secrets
+  Manager extension revalidates the same way — after the TTL one DescribeSecret, GetSecretValue only when
+  the version changed (AWS Systems Manager user guide, "Forcing a refresh with refreshNow");
+  its Parameter Store extension checks Parameter Store again after its TTL, one call (docs/reference/
+  cloud-extensions.md). A call takes a moment, so the fetch exactly one
   deadline later is still served: the gap between two calls is `p * (floor(deadline / p) + 1)` for the fetch
   period p.
 - An API call made after an idle gap longer than `idle_boundary_s` costs what a first call costs (the probe's
@@ -69,6 +73,12 @@ def miss_fraction(strategy: str, fetches_per_second: float, cache_ttl_seconds: f
     return refreshes_per_second(strategy, fetches_per_second, cache_ttl_seconds) / fetches_per_second
 
 
+def revalidates(strategy: str, store: str = "secretsmanager") -> bool:
+    """Whether a refresh is one DescribeSecret, with GetSecretValue only when the version changed: the
+    caching library, and Cloud Extensions' Secrets Manager extension (its Parameter Store side: one call)."""
+    return strategy == "caching_lib" or (strategy == "cloud_extensions" and store == "secretsmanager")
+
+
 def version_change_share(gaps_s: Sequence[float], changes_per_day: float) -> float:
     """Expected share of the caching library's refreshes that find a new version, when the secret changes at
     random `changes_per_day` times a day: each such refresh adds one GetSecretValue."""
@@ -84,12 +94,14 @@ def api_calls_per_second(
     cache_ttl_seconds: float,
     calls_per_miss: float,
     changes_per_day: float = 0.0,
+    store: str = "secretsmanager",
 ) -> float:
     """AWS API calls a second for one store. `calls_per_miss` is what the probe's miss made (its fresh
-    caching-library cache makes two); the caching library's steady refresh makes one, plus one on a change."""
+    caching-library cache makes two); a revalidating refresh (`revalidates`) makes one, plus one on a
+    change."""
     gaps = call_gaps_s(strategy, fetches_per_second, cache_ttl_seconds)
     per_refresh = calls_per_miss
-    if strategy == "caching_lib":
+    if revalidates(strategy, store):
         per_refresh = 1.0 + version_change_share(gaps, changes_per_day)
     return per_refresh / _mean(gaps)
 
@@ -119,14 +131,21 @@ class Measured:
         return self.first_call_ms is not None and self.hot_call_ms is not None
 
 
-def miss_ms(strategy: str, m: Measured, gap_s: float, idle_boundary_s: float, change_share: float) -> float:
+def miss_ms(
+    strategy: str,
+    m: Measured,
+    gap_s: float,
+    idle_boundary_s: float,
+    change_share: float,
+    store: str = "secretsmanager",
+) -> float:
     """A fetch that calls AWS after `gap_s` without a call: the measured miss, less the cold-connection
-    penalty inside the boundary; the caching library's refresh drops the fresh cache's back-to-back
-    GetSecretValue and adds it back at the share of refreshes that find a new version."""
+    penalty inside the boundary; a revalidating refresh drops the fresh caching-library cache's back-to-back
+    GetSecretValue and adds one at the share of refreshes that find a new version."""
     ms = m.first_miss_ms
     if m.first_call_ms is not None and m.hot_call_ms is not None:
         ms += api_call_ms(gap_s, m.first_call_ms, m.hot_call_ms, idle_boundary_s) - m.first_call_ms
-        if strategy == "caching_lib":
+        if revalidates(strategy, store):
             ms += (change_share - max(0.0, m.calls_per_miss - 1.0)) * m.hot_call_ms
     return max(ms, m.hit_ms)
 
@@ -138,13 +157,14 @@ def expected_fetch_ms(
     cache_ttl_seconds: float,
     idle_boundary_s: float = DEFAULT_IDLE_BOUNDARY_S,
     changes_per_day: float = 0.0,
+    store: str = "secretsmanager",
 ) -> float:
     """Mean fetch time at a steady call rate: per gap between calls, one fetch that calls AWS and the hits
     that follow until the next, averaged over the equally likely gaps."""
     gaps = call_gaps_s(strategy, fetches_per_second, cache_ttl_seconds)
     period = 1.0 / fetches_per_second
     rate = changes_per_day / SECONDS_PER_DAY
-    calls = [miss_ms(strategy, m, g, idle_boundary_s, 1.0 - math.exp(-rate * g)) for g in gaps]
+    calls = [miss_ms(strategy, m, g, idle_boundary_s, 1.0 - math.exp(-rate * g), store) for g in gaps]
     fetches = [g / period for g in gaps]
     hits = sum(n - 1.0 for n in fetches) * m.hit_ms
     return (sum(calls) + hits) / sum(fetches)

@@ -23,6 +23,7 @@ PALETTE = {
     "powertools": "#ff7f0e",
     "cloud_extensions": "#17becf",
 }
+VARIANT_PALETTE = {"cloud_extensions_prefetch": "#8c564b"}  # variants shown as strategies (`variants`)
 TIER_DASH = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 STATUS_COLOR = {"error": "#ff7f0e", "failed": "#d62728"}
 CFS_PERIOD_MS = 20.0
@@ -43,7 +44,7 @@ METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit late
 
 def color(strategy: str) -> str:
     """The strategy's colour, the same on every chart."""
-    return PALETTE.get(strategy, "#7f7f7f")
+    return PALETTE.get(strategy) or VARIANT_PALETTE.get(strategy, "#7f7f7f")
 
 
 def _rgba(hex_color: str, alpha: float) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from datastore.vocabulary import STORES, STRATEGIES
 
-from . import call_model
+from . import call_model, variants
 from .call_model import DEFAULT_IDLE_BOUNDARY_S
 from .call_model import CostModelError as CostModelError  # the model's one error, for both modules' callers
 from .call_model import miss_fraction as miss_fraction
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from .digests import DigestFrames
 
 CACHING_STRATEGIES = frozenset(STRATEGIES) - {"sdk"}  # every strategy but `sdk` keeps a cache
+# What an execution environment's start costs before its first fetch, outside the steady state: Cloud
+# Extensions' prefetch loads the secret with one BatchGetSecretValue when the extension starts (AWS Systems
+# Manager user guide, "Prefetching secrets with the Secrets Manager extension"); priced as one API call.
+START_CALLS = {(variants.PREFETCH_VARIANT, "secretsmanager"): 1.0}
 
 
 @dataclass(frozen=True)
@@ -106,10 +110,15 @@ def cost_table(
     architecture × store (its first call less its back-to-back call); `sdk` calls on every fetch, a cache on
     its first fetch past the TTL, the caching library at its refresh (one DescribeSecret, GetSecretValue when
     the secret changed: `changes_per_day`). API calls per miss are the measured ones (the extension's happen
-    outside the function: one per miss assumed). Columns: strategy, memory_mb, architecture, store,
+    outside the function: one per miss assumed). Cloud Extensions revalidates a secret after the TTL with
+    one DescribeSecret (GetSecretValue only on a change) and reads a parameter again with one call
+    (`call_model.revalidates`); its prefetch variant's first fetch is a hit, so a call is priced at the cold
+    miss the probe without prefetch measured at the same place (`miss_measured_by`), and its
+    BatchGetSecretValue at each environment start is apart (`start_calls`, `start_usd`: per start, not per
+    fetch: the steady state has no starts). Columns: strategy, memory_mb, architecture, store,
     expected_ms, miss_fraction (fetches that call AWS), call_gap_s (mean gap between calls),
-    first_call_share (calls after an idle gap), hot_call_measured, api_calls_per_fetch, lambda_usd, api_usd,
-    total_usd (USD per million fetches), n_invocations.
+    first_call_share (calls after an idle gap), hot_call_measured, miss_measured_by, api_calls_per_fetch,
+    lambda_usd, api_usd, total_usd (USD per million fetches), start_calls, start_usd, n_invocations.
     """
     columns = [
         "strategy",
@@ -121,10 +130,13 @@ def cost_table(
         "call_gap_s",
         "first_call_share",
         "hot_call_measured",
+        "miss_measured_by",
         "api_calls_per_fetch",
         "lambda_usd",
         "api_usd",
         "total_usd",
+        "start_calls",
+        "start_usd",
         "n_invocations",
     ]
     import pandas as pd
@@ -141,20 +153,32 @@ def cost_table(
         means = _means(group)
         if means is None:
             continue
+        base = variants.base_strategy(strategy)
+        miss_by = _miss_measured_by(str(strategy), groups.get((base, memory_mb, arch, store)))
+        if miss_by != strategy:
+            means = (_means(groups[(base, memory_mb, arch, store)])[0], means[1])  # type: ignore[index]
         calls = float(group["api_calls"].fillna(0).sum())
         # API calls the probe's miss made (sdk: per fetch, every fetch being a call)
         per = int(group["api_fetches"].sum()) if strategy == "sdk" else int(group["api_rows"].sum())
         calls_per_miss = calls / per if per else 1.0
         first_call, hot_call = calls_at.get((memory_mb, arch, store), (None, None))
         measured = call_model.Measured(means[0], means[1], calls_per_miss, first_call, hot_call)
-        args = (str(strategy), fetches_per_second, cache_ttl_seconds)
+        args = (base, fetches_per_second, cache_ttl_seconds)
         gaps = call_model.call_gaps_s(*args)
         expected = call_model.expected_fetch_ms(
-            str(strategy), measured, fetches_per_second, cache_ttl_seconds, idle_boundary_s, changes_per_day
+            base,
+            measured,
+            fetches_per_second,
+            cache_ttl_seconds,
+            idle_boundary_s,
+            changes_per_day,
+            str(store),
         )
         calls_per_fetch = (
-            call_model.api_calls_per_second(*args, calls_per_miss, changes_per_day) / fetches_per_second
+            call_model.api_calls_per_second(*args, calls_per_miss, changes_per_day, str(store))
+            / fetches_per_second
         )
+        start_calls = START_CALLS.get((str(strategy), str(store)), 0.0)
         lam = lambda_usd_per_million(expected, float(memory_mb), str(arch), prices)
         api = api_usd_per_million(calls_per_fetch, str(store), prices)
         records.append(
@@ -168,14 +192,25 @@ def cost_table(
                 "call_gap_s": sum(gaps) / len(gaps),
                 "first_call_share": call_model.first_call_share(gaps, idle_boundary_s),
                 "hot_call_measured": measured.hot_call_measured,
+                "miss_measured_by": miss_by,
                 "api_calls_per_fetch": calls_per_fetch,
                 "lambda_usd": lam,
                 "api_usd": api,
                 "total_usd": lam + api,
+                "start_calls": start_calls,
+                "start_usd": api_calls_usd(start_calls, str(store), prices),
                 "n_invocations": int(group["rows"].sum()),
             }
         )
     return pd.DataFrame.from_records(records, columns=columns)
+
+
+def _miss_measured_by(strategy: str, base_group: pd.DataFrame | None) -> str:
+    """Whose cold miss prices this strategy's calls: its own, except for a prefetch variant (its first fetch
+    is a hit), which takes its strategy's without prefetch at the same place where that measured one."""
+    if not variants.prefetches(strategy) or base_group is None or not int(base_group["cold_miss_n"].sum()):
+        return strategy
+    return variants.base_strategy(strategy)
 
 
 def best_choices(costs: pd.DataFrame) -> dict[str, dict[str, Any]]:

@@ -26,6 +26,7 @@ from datastore.clients import ConfigError as TableConfigError
 from datastore.digesting import digest_rows
 from datastore.schema import MAX_READ_WORKERS
 
+from . import variants
 from .config import PRICES_PATH, SEED_PATH, Settings
 from .config import ConfigError as DashboardConfigError
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
@@ -323,10 +324,14 @@ def load(settings: Settings, now: datetime | None = None) -> Loaded:
     return combine(closed, recent, first, now)
 
 
+SIGN_COLUMNS = ("sign_cold_ms", "sign_warm_p50_ms")  # SigV4 signing inside the fetch (cloud_extensions rows)
+
+
 def with_new_columns(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rows with `tracing`, `host_cpu` and `host_ref_ms` whatever the collector that read them: a row (or a
-    collector) from before they existed ran with `subsegments` tracing, the only mode there was, and
-    recorded no host (None)."""
+    """Rows with `tracing`, `host_cpu`, `host_ref_ms`, the signing times and `prefetch` whatever the collector
+    that read them: a row (or a collector) from before they existed ran with `subsegments` tracing, the only
+    mode there was, recorded no host (None), timed no signing (NaN) and did not prefetch; `strategy` as the
+    dashboard shows it (`variants.with_variants`: a prefetch probe is its own variant)."""
     out = rows.copy()
     if "tracing" in out:
         out["tracing"] = out["tracing"].astype(object).where(out["tracing"].notna(), DEFAULT_TRACING)
@@ -336,7 +341,10 @@ def with_new_columns(rows: pd.DataFrame) -> pd.DataFrame:
         out["host_cpu"] = pd.Series([None] * len(out), index=out.index, dtype=object)
     if "host_ref_ms" not in out:
         out["host_ref_ms"] = pd.Series(float("nan"), index=out.index, dtype="float64")
-    return out
+    for name in SIGN_COLUMNS:  # rows of other strategies, and of older records, never timed the signing
+        if name not in out:
+            out[name] = pd.Series(float("nan"), index=out.index, dtype="float64")
+    return variants.with_variants(out)
 
 
 def query_rows(

@@ -15,6 +15,10 @@ through `datastore.digest_wire`, the one place that knows its keys):
   `count`), so merging any group of sketches is one vectorised group-by (`dashboard.sketches`).
 Filtering keeps the stores frame's index, so a subset still finds its bins.
 
+`strategy` is the strategy as the dashboard shows it: a `cloud_extensions` probe with prefetch on is the
+variant `variants.PREFETCH_VARIANT`, never pooled with the probe without (`prefetch` says which; digests from
+before the field read as not prefetch unless the probe key ends in `-prefetch`).
+
 Digests written before runtime and tracing were part of a probe's identity (no runtime or tracing stored) load
 with the one runtime their rows recorded (`seen.runtime`, when the bucket saw exactly one; else None) and
 tracing `subsegments`, the only mode there was; digests without host values have None there.
@@ -36,12 +40,15 @@ from datastore.digest_wire import ProbeFields
 from datastore.sketch import split_wire
 from datastore.vocabulary import STATUSES
 
+from . import variants
+
 ZERO_KEY = np.iinfo(np.int32).min  # the bin of exact zeros
 HOST_FIELDS = ("host_cpu", "host_ref_ms")  # lab rows only; absent from the values seen of older digests
 SEEN = tuple(dict.fromkeys((*SEEN_FIELDS, *HOST_FIELDS)))  # the values seen the frames carry
 IDENTITY = (
     "probe_key",
-    "strategy",
+    "strategy",  # as shown: a prefetch probe is its own variant (`dashboard.variants`)
+    "prefetch",
     "memory_mb",
     "architecture",
     "runtime",
@@ -133,6 +140,7 @@ def _typed_probes(records: list[dict]) -> pd.DataFrame:
     for name in ("throttled_periods", "total_periods"):
         frame[name] = frame[name].astype("Int64")
     frame["cpu_time_ms"] = frame["cpu_time_ms"].astype("float64")
+    frame["prefetch"] = frame["prefetch"].astype(bool)
     return frame
 
 
@@ -143,6 +151,7 @@ def _typed_stores(records: list[dict]) -> pd.DataFrame:
         frame[name] = frame[name].astype("int64")
     frame["api_calls"] = frame["api_calls"].astype("Int64")
     frame["cold_unknown"] = frame["cold_unknown"].astype("Int64")
+    frame["prefetch"] = frame["prefetch"].astype(bool)
     for metric in METRICS:
         frame[f"{metric}_n"] = frame[f"{metric}_n"].astype("int64")
         for part in ("min", "max", "sum"):
@@ -175,11 +184,13 @@ def wires_to_frames(wires: Iterable[Mapping[str, Any]]) -> DigestFrames:
     zeros: dict[str, list[tuple[int, int]]] = {m: [] for m in METRICS}
     for wire in wires:
         f = digest_wire.read_fields(wire)
+        prefetch = variants.is_prefetch(f.strategy, getattr(f, "prefetch", None), f.probe_key)
         ident = {
             "bucket": f.start,
             "hours": f.hours,
             "probe_key": f.probe_key,
-            "strategy": f.strategy,
+            "strategy": variants.PREFETCH_VARIANT if prefetch else f.strategy,
+            "prefetch": prefetch,
             "memory_mb": f.memory_mb,
             "architecture": f.architecture,
             "runtime": _runtime(f),

@@ -16,8 +16,8 @@ STRATEGY = {
     "powertools": "Powertools parameters",
     "cloud_extensions": "Cloud Extensions (localhost:5333)",
 }
-# A prefetch probe is its own variant (contract §3 identity.prefetch), never pooled with the one without
-PREFETCH_VARIANT = {"cloud_extensions": "Cloud Extensions, prefetch"}
+# Variants shown as strategies of their own (`dashboard.variants`): never pooled with the probe without.
+VARIANT = {"cloud_extensions_prefetch": "Cloud Extensions, prefetch"}
 STORE = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store", "none": "(invocation failed)"}
 ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
 ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
@@ -57,8 +57,9 @@ COLUMNS = {
     "client_init_ms": "Client init (ms)",
     "ready_wait_ms": "Extension ready wait (ms)",
     "cold_miss_ms": "Cold miss (ms)",
-    "sign_cold_ms": "SigV4 signing in the cold miss (ms)",
-    "sign_warm_p50_ms": "SigV4 signing, warm p50 (ms)",
+    "prefetch": "Prefetch",
+    "sign_cold_ms": "Signing of the cold miss (ms)",
+    "sign_warm_p50_ms": "Signing, warm p50 (ms)",
     "warm_n": "Warm hits (n)",
     "warm_min_ms": "Warm min (ms)",
     "warm_p50_ms": "Warm p50 (ms)",
@@ -107,8 +108,8 @@ def cfs_note(environments: Iterable[object]) -> str | None:
 
 
 def strategy(name: object) -> str:
-    """Human name of a strategy; unknown ones are shown as they are."""
-    return STRATEGY.get(str(name), str(name))
+    """Human name of a strategy or of a variant shown as one; unknown ones are shown as they are."""
+    return STRATEGY.get(str(name)) or VARIANT.get(str(name), str(name))
 
 
 def store(name: object) -> str:

@@ -3,7 +3,11 @@
 "At 128 MB an extension hit costs 40 ms, 100,000× a dict; at 1,769 MB 1.7 ms." The subject is the extension
 when it was measured (the question the observatory exists for), else the slowest strategy; it is compared with
 the fastest strategy at the smallest tier, then followed to the largest tier. A second sentence gives the cold
-miss at the smallest tier against a direct SDK call.
+miss at the smallest tier against a direct SDK call. Where Cloud Extensions was measured beside the extension,
+a third sentence answers the question everyone on the extension asks — move or not: its hit against the
+extension's at the smallest tier and at the largest ("A Cloud Extensions hit: 45 ms at 128 MB, 1.1× the
+extension's; 2.1 ms at 1,769 MB, 1.2×."). The probe without prefetch is compared; hits do not depend on
+prefetch, which only moves the first fetch.
 """
 
 from __future__ import annotations
@@ -18,7 +22,10 @@ NOUN = {
     "dict": "a dict",
     "caching_lib": "the caching library",
     "powertools": "Powertools",
+    "cloud_extensions": "a Cloud Extensions hit",
+    "cloud_extensions_prefetch": "a Cloud Extensions hit (prefetch)",
 }
+CHALLENGER = "cloud_extensions"  # compared with the extension, hit for hit
 
 
 def _ratio(value: float) -> str:
@@ -59,4 +66,22 @@ def sentence(summary: pd.DataFrame) -> str | None:
             f" A cold miss at {_tier(low)}: {labels.fmt_ms(cold_by[subject])} against "
             f"{labels.fmt_ms(cold_by['sdk'])} for a direct SDK call."
         )
-    return text
+    against = _against_extension(warm, (low, high))
+    return f"{text} {against}" if against else text
+
+
+def _against_extension(warm: pd.DataFrame, tiers: tuple[int, int]) -> str | None:
+    """Cloud Extensions' hit against the extension's at the smallest and largest tier both measured."""
+    parts = []
+    for memory_mb in dict.fromkeys(tiers):
+        at = warm[warm["memory_mb"] == memory_mb].set_index("strategy")["median"]
+        if CHALLENGER in at.index and "extension" in at.index and at["extension"] > 0:
+            ratio = _ratio(at[CHALLENGER] / at["extension"])
+            parts.append((labels.fmt_ms(at[CHALLENGER]), _tier(memory_mb), ratio))
+    if not parts:
+        return None
+    (ms, tier, ratio), *rest = parts
+    text = f"A Cloud Extensions hit: {ms} at {tier}, {ratio} the extension's"
+    for ms, tier, ratio in rest:
+        text += f"; {ms} at {tier}, {ratio}"
+    return text + "."

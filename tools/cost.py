@@ -51,6 +51,9 @@ LATENCY_MODEL = (
     " back (sdk's repeated calls, the fresh caching library's GetSecretValue) cost a hot call, priced at the"
     " reference run's keep-alive HTTP request from the function (the extension's warm hit), a lower bound:"
     " the run did not measure a hot SDK call. Each probe invocation comes after the schedule's idle gap."
+    " Cloud Extensions has no published measurement: its probes are priced at the extension's figures (a"
+    " cache on localhost, called the same way), and each run makes one Secrets Manager call (GetSecretValue"
+    " on its cold miss; with prefetch, BatchGetSecretValue when the extension starts) and one GetParameter."
 )
 STORES_PER_STRATEGY: dict[str, int] = {name: len(stores) for name, stores in STORES_BY_STRATEGY.items()}
 
@@ -131,6 +134,7 @@ def probe_duration_ms(
         "dict": (after_idle, at("dict_hit")),
         "caching_lib": (after_idle + back_to_back, at("dict_hit")),  # DescribeSecret + GetSecretValue
         "powertools": (after_idle, at("dict_hit")),
+        "cloud_extensions": (at("extension_miss"), at("extension_hit")),  # unmeasured: LATENCY_MODEL
     }[strategy]
     samples = inputs["sdk_warm_samples"] if strategy == "sdk" else inputs["warm_samples"]
     per_store = miss + samples * hit
@@ -145,6 +149,7 @@ def secretsmanager_calls(strategy: str, inputs: Mapping[str, Any]) -> int:
         "dict": 1,
         "caching_lib": 2,
         "powertools": 1,
+        "cloud_extensions": 1,  # a fresh environment a run: its miss, or prefetch's BatchGetSecretValue
     }[strategy]
 
 

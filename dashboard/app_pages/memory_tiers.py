@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, cost_model, data, labels, stats, ui
+from dashboard import breakdown, charts, cost_model, data, labels, stats, ui
 from dashboard.config import PRICES_PATH
 
 v = ui.view()
@@ -21,6 +21,9 @@ st.caption("Both axes are logarithmic: memory sizes and latencies each span orde
 caveat = stats.cold_miss_caveat(v.frame.stores)
 if caveat:
     st.caption(caveat)
+prefetch = breakdown.prefetch_note(v.frame)
+if prefetch:
+    st.caption(prefetch)
 
 st.header("What each choice costs")
 c1, c2, c3, c4 = st.columns(4)
@@ -52,7 +55,7 @@ boundary = c3.number_input(
     help="Not documented for Secrets Manager or SSM: an assumption (docs/reference/api-call-latency.md).",
 )
 changes = c4.number_input(
-    "Secret changes per day (caching library)",
+    "Secret changes per day (caching library, Cloud Extensions)",
     min_value=0.0,
     max_value=1_000_000.0,
     value=0.0,
@@ -84,6 +87,7 @@ else:
     )
     shown = costs.assign(
         strategy=costs["strategy"].map(labels.strategy),
+        miss_measured_by=costs["miss_measured_by"].map(labels.strategy),
         store=costs["store"].map(labels.store),
         miss_fraction=(costs["miss_fraction"] * 100),
         first_call_share=(costs["first_call_share"] * 100),
@@ -100,10 +104,13 @@ else:
                 "call_gap_s": "Gap between API calls (s)",
                 "first_call_share": "Calls after an idle gap (%)",
                 "hot_call_measured": "Hot call measured (sdk probe here)",
+                "miss_measured_by": "Call priced at the cold miss of",
                 "api_calls_per_fetch": "API calls per fetch",
                 "lambda_usd": "Lambda GB-s (USD/M)",
                 "api_usd": "API calls (USD/M)",
                 "total_usd": "Total (USD per million fetches)",
+                "start_calls": "API calls per environment start",
+                "start_usd": "Per environment start (USD)",
                 "n_invocations": "Invocations measured",
             }
         ),
@@ -128,6 +135,11 @@ st.caption(
     "(the cold miss less what a first call costs `sdk` over its back-to-back calls at the same tier × "
     "architecture × store). Per fetch: the expected fetch time × memory × the GB-second price, plus the API "
     "calls (Secrets Manager $0.05 per 10,000; SSM standard parameters free). The extension's calls happen "
-    "outside the function and are not counted by the probe, so one per cache miss is assumed. Lambda's "
+    "outside the function and are not counted by the probe, so one per cache miss is assumed. Cloud "
+    "Extensions revalidates a secret after the TTL with one DescribeSecret (GetSecretValue only when it "
+    "changed) and reads a parameter again with one call; its prefetch variant's first fetch is a hit, so "
+    "its calls are priced at the cold miss Cloud Extensions measured without prefetch, and the "
+    "BatchGetSecretValue it makes at each execution environment start is shown per start, apart from "
+    "the cost per fetch (one environment in a steady state has no starts). Lambda's "
     "per-request charge and free tier are left out: they do not depend on the strategy."
 )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, health, labels, like, moved, stats, ui, verdict
+from dashboard import breakdown, charts, health, labels, like, moved, stats, ui, verdict
 
 v = ui.view()
 st.title("Overview")
@@ -22,6 +22,9 @@ st.caption(like.configuration_note(tiers_summary))
 caveat = stats.cold_miss_caveat(v.frame.stores)
 if caveat:
     st.caption(caveat)
+prefetch = breakdown.prefetch_note(v.frame)
+if prefetch:
+    st.caption(prefetch)
 
 # ---- Fleet health: one strip; the details open by themselves when a probe is stale or failing. Two windows,
 # each said: stale / failing are now (the last invocation); invocations and failures are the selected range's.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, labels, ui
+from dashboard import breakdown, data, labels, ui
 from datastore.vocabulary import STATUSES
 
 PAGE_SIZE = 500
@@ -18,12 +18,20 @@ FIRST = [
     "memory_mb",
     "store",
     "cold_miss_ms",
+    "sign_cold_ms",
     "warm_p50_ms",
+    "sign_warm_p50_ms",
     "warm_p90_ms",
     "warm_n",
     "error_types",
     "error_phase",
 ]
+
+SIGN_NAMES = {
+    "rows": "Rows",
+    "sign_cold_share": "Signing share of the cold miss",
+    "sign_warm_share": "Signing share of the warm p50",
+}
 
 v = ui.view()
 st.title("Runs")
@@ -67,6 +75,17 @@ st.dataframe(
 )
 if (note := labels.cfs_note(rows["environment"])) is not None:
     st.caption(note)
+
+signing = breakdown.signing_table(rows)
+if not signing.empty:
+    st.subheader("Signing inside the fetch")
+    st.dataframe(ui.human_columns(signing, SIGN_NAMES), hide_index=True, width="stretch", key="runs_signing")
+    st.caption(
+        "Cloud Extensions is called with requests the function signs with SigV4 in its own process: "
+        "per strategy, tier and store, over the rows of this window that timed it, the median whole "
+        "fetch (signing included, as the function pays it and comparable with the extension's), the "
+        "median signing inside it, and the signing's share of each row's fetch (median)."
+    )
 
 st.download_button(
     "Download these rows (CSV)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, labels, shifts, stats, ui
+from dashboard import breakdown, charts, labels, shifts, stats, ui
 
 v = ui.view()
 st.title("Trends")
@@ -42,6 +42,9 @@ st.caption(
 caveat = stats.cold_miss_caveat(v.frame.stores) if metric == "cold_miss" else None
 if caveat:
     st.caption(caveat)
+prefetch = breakdown.prefetch_note(v.frame) if metric == "cold_miss" else None
+if prefetch:
+    st.caption(prefetch)
 st.subheader("Level shifts")
 if bucket != "day":
     st.caption("Level shifts are looked for in the daily series of closed days: choose 7 days or more.")

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from collector import contract
-from dashboard import charts, labels
+from dashboard import charts, labels, variants
 from datastore import vocabulary as collector
 from functions.probe import config as probe_config
 from functions.probe import strategies
@@ -118,7 +118,7 @@ def test_the_lab_emulates_cpu_in_the_modes_records_name() -> None:
 
 def test_the_dashboard_names_every_value() -> None:
     assert set(labels.STRATEGY) == set(collector.STRATEGIES)
-    assert set(labels.PREFETCH_VARIANT) == set(collector.PREFETCH_STRATEGIES)
+    assert {variants.BASE[shown] for shown in labels.VARIANT} == set(collector.PREFETCH_STRATEGIES)
     assert set(labels.STORE) == set(collector.ROW_STORES)
     assert set(labels.ARCHITECTURE) == set(collector.ARCHITECTURES)
     assert set(labels.ENVIRONMENT) == set(collector.ENVIRONMENTS)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from datastore.vocabulary import STRATEGIES
 from tests.conftest import REPO_ROOT, free_port
 
 from .conftest import FAILING_PROBE, HOST_CPU, Table
@@ -52,7 +53,8 @@ def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
     assert at.expander[0].label.startswith("Fleet health: 1 failing")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Failing now"] == "1"
-    assert metrics["Reporting now"] == "10 of 10"
+    probes = 2 * len(STRATEGIES)  # every strategy at 128 and 1,769 MB
+    assert metrics["Reporting now"] == f"{probes} of {probes}"
     assert any(FAILING_PROBE in e.value and "failed" in e.value for e in at.error)
     assert "Cold miss p50" in metrics and metrics["Cold miss p50"].endswith("ms")
     # What moved: like with like, and counts that say what they count
@@ -70,7 +72,7 @@ def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
         "Median (ms)",
         "p90 (ms)",
     ]
-    assert len(warm) == 10
+    assert len(warm) == probes
     failed = warm.set_index(["Strategy", "Memory (MB)"]).loc[("Powertools parameters", 128), "Failed rows"]
     assert failed > 0  # failed rows are counted, not averaged away
 
@@ -153,8 +155,9 @@ def test_runs_filters_and_offers_csv(fleet_table: Table, app_env: Any) -> None:
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     _run(at.switch_page("app_pages/runs.py"))
-    total = len(at.dataframe[0].value)
-    assert total == fleet_table.rows
+    total = fleet_table.rows
+    assert len(at.dataframe[0].value) == min(total, 500)  # 500 a page
+    assert any(c.value.startswith(f"{total:,} rows (") for c in at.caption)
     at.multiselect(key="runs_status").set_value(["failed"])
     _run(at)
     failed = at.dataframe[0].value
@@ -191,7 +194,9 @@ def test_runs_reads_only_the_window_it_shows(fleet_table: Table, app_env: Any) -
     app_env(fleet_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     _run(at.switch_page("app_pages/runs.py"))
-    assert len(at.dataframe[0].value) == fleet_table.rows  # the last 24 hours: all 6 hours written
+    # the last 24 hours: all 6 hours written, 500 a page
+    assert any(c.value.startswith(f"{fleet_table.rows:,} rows (") for c in at.caption)
+    assert len(at.dataframe[0].value) == min(fleet_table.rows, 500)
     at.selectbox(key="runs_window").set_value("Last hour")
     _run(at)
     last_hour = at.dataframe[0].value
@@ -249,7 +254,8 @@ def test_a_fleet_that_only_failed_is_shown_as_failing_on_every_page(
     app_env(failed_table)
     at = _run(AppTest.from_file(APP, default_timeout=120))
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Failing now"] == "10" and metrics["Failure rate · last 7 days"] == "100.0%"
+    assert metrics["Failing now"] == str(2 * len(STRATEGIES))
+    assert metrics["Failure rate · last 7 days"] == "100.0%"
     assert metrics["Cold miss p50"] == "—"  # nothing measured: no number is made up
     for page in PAGES[1:]:
         _run(at.switch_page(page))

@@ -168,3 +168,77 @@ def test_the_model_matches_the_real_librarys_refresh_on_a_fake_clock(monkeypatch
     assert client.calls["describe_secret"] == pytest.approx(expected, rel=0.02)
     assert client.calls["get_secret_value"] == 2  # the fresh cache's, and the new version's
     assert seen == {"value-v1", "value-v2"}
+
+
+def cloud_extensions(**extra: Any) -> Any:
+    """Cloud Extensions with and without prefetch beside sdk (first call 60 ms, back-to-back 30 ms): without
+    prefetch the first fetch is a 70 ms miss; with it, a 2 ms hit served from the prefetched cache."""
+    prefetch = "cloud_extensions-128-x86_64-prefetch"
+    return digests_of(
+        frame(
+            [
+                row("2026-11-27T05:00", strategy="sdk", cold_miss_ms=60.0, warm_ms=[30.0] * 9),
+                row(
+                    "2026-11-27T05:00",
+                    strategy="cloud_extensions",
+                    cold_miss_ms=70.0,
+                    warm_ms=[2.0] * 9,
+                    api_calls=None,
+                ),
+                row(
+                    "2026-11-27T05:00",
+                    strategy="cloud_extensions",
+                    probe_key=prefetch,
+                    cold_miss_ms=None,
+                    first_hit_ms=2.0,
+                    miss_guarantee="none",
+                    warm_ms=[2.0] * 9,
+                    api_calls=None,
+                ),
+                row(
+                    "2026-11-27T05:00",
+                    strategy="cloud_extensions",
+                    store="ssm",
+                    cold_miss_ms=50.0,
+                    warm_ms=[2.0] * 9,
+                    api_calls=None,
+                ),
+            ]
+        )
+    )
+
+
+def test_cloud_extensions_revalidates_a_secret_with_describe_secret_after_each_ttl(
+    prices: cost_model.PriceTable,
+) -> None:
+    # 1 fetch/s, TTL 60 s: a call every 61 s. A secret that never changes: one DescribeSecret per call;
+    # changing 24 times a day: a GetSecretValue too at the share of revalidations that find a new version.
+    table = cost_model.cost_table(cloud_extensions(), prices, 1.0, 60, idle_boundary_s=20)
+    costs = table.set_index(["strategy", "store"])
+    secrets = costs.loc[("cloud_extensions", "secretsmanager")]
+    assert secrets["api_calls_per_fetch"] == pytest.approx(1 / 61)
+    assert secrets["expected_ms"] == pytest.approx((70.0 + 60 * 2.0) / 61)  # the miss after an idle gap
+    changing = cost_model.cost_table(cloud_extensions(), prices, 1.0, 60, changes_per_day=24)
+    share = 1 - math.exp(-24 / 86_400 * 61)
+    calls = changing.set_index(["strategy", "store"]).loc[("cloud_extensions", "secretsmanager")]
+    assert calls["api_calls_per_fetch"] == pytest.approx((1 + share) / 61)
+    assert calls["expected_ms"] == pytest.approx((70.0 + share * 30.0 + 60 * 2.0) / 61)
+    # the Parameter Store side: one GetParameter per TTL, standard calls free
+    ssm = costs.loc[("cloud_extensions", "ssm")]
+    assert ssm["api_calls_per_fetch"] == pytest.approx(1 / 61) and ssm["api_usd"] == 0.0
+
+
+def test_prefetch_is_its_own_row_priced_at_the_miss_without_prefetch_plus_its_start_up_call(
+    prices: cost_model.PriceTable,
+) -> None:
+    costs = cost_model.cost_table(cloud_extensions(), prices, 1.0, 60).set_index(["strategy", "store"])
+    plain = costs.loc[("cloud_extensions", "secretsmanager")]
+    prefetch = costs.loc[("cloud_extensions_prefetch", "secretsmanager")]
+    # its own first fetch is a hit: the revalidation after the TTL is priced at the miss without prefetch
+    assert (
+        prefetch["miss_measured_by"] == "cloud_extensions" and plain["miss_measured_by"] == "cloud_extensions"
+    )
+    assert prefetch["expected_ms"] == pytest.approx(plain["expected_ms"])
+    # one BatchGetSecretValue per environment start, at the Secrets Manager API price; none without prefetch
+    assert prefetch["start_calls"] == 1.0 and plain["start_calls"] == 0.0
+    assert prefetch["start_usd"] == pytest.approx(prices.secretsmanager_per_10k / 1e4)

@@ -60,3 +60,48 @@ def test_the_figure_shows_both_p50s_per_strategy_and_tier_on_log_axes() -> None:
     assert [list(t.x) for t in ext] == [[128, 1769], [128, 1769]]  # warm hit, then cold miss
     assert list(fig.layout.xaxis.tickvals) == [128, 1769]
     assert verdict.sentence(summary).startswith("At 128 MB an extension hit costs 40 ms")  # type: ignore[union-attr]
+
+
+def test_cloud_extensions_is_set_against_the_extension_hit_for_hit_at_both_ends() -> None:
+    summary = _summary(
+        {
+            ("extension", 128): 40.0,
+            ("cloud_extensions", 128): 44.0,
+            ("cloud_extensions_prefetch", 128): 400.0,  # a variant: never the one compared
+            ("dict", 128): 0.0004,
+            ("extension", 1769): 1.7,
+            ("cloud_extensions", 1769): 2.1,
+        }
+    )
+    assert verdict.sentence(summary) == (
+        "At 128 MB an extension hit costs 40 ms, 100,000× a dict; at 1,769 MB 1.7 ms. "
+        "A Cloud Extensions hit: 44 ms at 128 MB, 1.1× the extension's; 2.1 ms at 1,769 MB, 1.2×."
+    )
+
+
+def test_without_the_extension_beside_it_cloud_extensions_gets_no_comparison() -> None:
+    summary = _summary({("cloud_extensions", 128): 44.0, ("dict", 128): 0.0004})
+    assert verdict.sentence(summary) == "At 128 MB a Cloud Extensions hit costs 44 ms, 110,000× a dict."
+
+
+def test_a_prefetch_probe_is_its_own_strategy_in_the_figure_and_the_verdict() -> None:
+    df = frame(
+        [
+            row("2026-11-27T05:00", warm_ms=[40.0, 40.1], cold_miss_ms=110.0),
+            row("2026-11-27T05:00", strategy="cloud_extensions", warm_ms=[44.0, 44.0], cold_miss_ms=130.0),
+            row(
+                "2026-11-27T05:00",
+                strategy="cloud_extensions",
+                probe_key="cloud_extensions-128-x86_64-prefetch",
+                warm_ms=[90.0, 90.2],
+                cold_miss_ms=None,
+                first_hit_ms=45.0,
+            ),
+        ]
+    )
+    summary = stats.tier_summary(digests_of(df))
+    warm = summary[summary["metric"] == "warm_hit"].set_index("strategy")["median"]
+    assert warm["cloud_extensions"] < 50 and warm["cloud_extensions_prefetch"] > 80  # never pooled
+    names = {t.name for t in charts.tier_figure(summary).data}
+    assert {"Cloud Extensions (localhost:5333)", "Cloud Extensions, prefetch"} <= names
+    assert "A Cloud Extensions hit: 44 ms at 128 MB, 1.1× the extension's." in str(verdict.sentence(summary))

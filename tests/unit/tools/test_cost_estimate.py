@@ -143,3 +143,16 @@ def test_the_output_states_the_latency_model(tables: tuple[dict, dict]) -> None:
     data = inputs(["sdk"], [128])
     text = cost.render(Path("terraform/envs/aws"), data, cost.estimate(data, *tables))
     assert "Latency model" in text and "idle" in text and "back to back" in text
+
+
+@pytest.mark.skipif(
+    "cloud_extensions" not in cost.STORES_PER_STRATEGY,
+    reason="the probe's vocabulary does not list cloud_extensions yet (issue 18, the probe's part)",
+)
+def test_a_cloud_extensions_probe_makes_one_secrets_manager_call_a_run(tables: tuple[dict, dict]) -> None:
+    cx = by_item(cost.estimate(inputs(["cloud_extensions"], [128]), *tables))
+    ext = by_item(cost.estimate(inputs(["extension"], [128]), *tables))
+    calls = ("Secrets Manager", "API calls")
+    assert cx[calls].quantity == ext[calls].quantity  # one per run: its miss, or the prefetch at start-up
+    assert cx[("SSM Parameter Store", "API calls (standard throughput)")].quantity == cx[calls].quantity
+    assert "Cloud Extensions has no published measurement" in cost.LATENCY_MODEL
