@@ -57,7 +57,6 @@ COLUMNS = {
     "client_init_ms": "Client init (ms)",
     "ready_wait_ms": "Extension ready wait (ms)",
     "cold_miss_ms": "Cold miss (ms)",
-    "prefetch": "Prefetch",
     "sign_cold_ms": "Signing of the cold miss (ms)",
     "sign_warm_p50_ms": "Signing, warm p50 (ms)",
     "warm_n": "Warm hits (n)",
