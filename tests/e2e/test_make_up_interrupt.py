@@ -10,6 +10,7 @@ overlap."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -96,7 +97,12 @@ def test_up_serves_measures_and_ctrl_c_leaves_nothing_running(tmp_path: Path) ->
         run = subprocess.run([sys.executable, "-m", "lab", "--quiet", "run", "--rounds", "1"],
                              cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=900, check=False)
         assert run.returncode == 0, run.stdout + run.stderr
-        assert "10/10 invocations" in run.stdout and "10 invocations → " in run.stdout
+        # every probe of the default fleet (as many as `lab status` counts) fired once and landed
+        probes = re.search(r"\((\d+) probes\)", status.stdout)
+        assert probes, status.stdout
+        fleet = int(probes.group(1))
+        assert fleet >= 12  # at least every strategy at 128 and 1,769 MB
+        assert f"{fleet}/{fleet} invocations" in run.stdout and f"{fleet} invocations → " in run.stdout
         # The scheduler's first round fires at start; its rows land in the table.
         deadline = time.monotonic() + 600
         while "rows since start" not in reader.text or all(
