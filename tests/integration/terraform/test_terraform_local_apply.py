@@ -160,6 +160,7 @@ def test_the_fleet_is_the_catalogue(deployment: dict[str, Any]) -> None:
         "runtime": "python3.11",
         "tracing": "subsegments",
         "stores": None,
+        "prefetch": False,
     }
 
 
@@ -168,6 +169,10 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
 ) -> None:
     layer = deployment["outputs"]["extension_layer_arn"]
     assert layer.startswith("arn:aws:lambda:us-east-1:") and f"{PREFIX}-parameters-secrets-emulator" in layer
+    cx_layer = deployment["outputs"]["cloud_extensions_layer_arn"]
+    assert cx_layer.startswith("arn:aws:lambda:us-east-1:")
+    assert f"{PREFIX}-cloud-extensions-emulator" in cx_layer
+    layers_of = {"extension": [layer], "cloud_extensions": [cx_layer]}
     manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
     for key in deployment["outputs"]["probe_function_names"]:
         strategy, memory, arch = key.rsplit("-", 2)
@@ -187,7 +192,7 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
             "OBSERVATORY_PARAMETER_NAME": f"/{PREFIX}/canary/secure",
             "OBSERVATORY_WARM_SAMPLES": "10" if strategy == "sdk" else "100",
             "OBSERVATORY_CACHE_TTL_SECONDS": "60",
-            "OBSERVATORY_EXTENSION_LAYER": layer if strategy == "extension" else "",
+            "OBSERVATORY_EXTENSION_LAYER": (layers_of.get(strategy) or [""])[0],
             "OBSERVATORY_TRACING": "subsegments",
         }
         if strategy == "extension":
@@ -198,11 +203,18 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
             }
         if strategy == "powertools":
             expected_env["POWERTOOLS_PARAMETERS_MAX_AGE"] = "60"
-        assert config["Environment"]["Variables"] == expected_env, key
+        variables = dict(config["Environment"]["Variables"])
+        if strategy == "cloud_extensions":
+            expected_env["OBSERVATORY_PREFETCH"] = "false"
+            # the profile's settings, given to the lab's emulator (on AWS the runtime loads the profile)
+            profile = json.loads(variables.pop("OBSERVATORY_LAB_CLOUD_EXTENSIONS_PROFILE"))
+            assert profile["secretsmanager"]["cache"]["ttlSeconds"] == 60, key
+            assert profile["parameterstore"]["ttlSeconds"] == 60, key
+        assert variables == expected_env, key
         layers = [entry["Arn"] for entry in config.get("Layers", [])]
         # the libraries' layer (deps-current-python3.11-x86_64.zip), then the extension's
         assert f":layer:{PREFIX}-probe-deps-current-py311-{arch}:" in layers[0], key
-        assert layers[1:] == ([layer] if strategy == "extension" else []), key
+        assert layers[1:] == layers_of.get(strategy, []), key
 
 
 def test_every_zip_is_deployed_from_the_labs_bucket_once(
@@ -212,7 +224,7 @@ def test_every_zip_is_deployed_from_the_labs_bucket_once(
     is one object, keyed by its SHA-256, whatever number of functions and layers run it."""
     manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
     deployed = ["probe-code", "deps-current-python3.11-x86_64", "collector-python3.11-x86_64"]
-    deployed.append("extension-layer-x86_64")
+    deployed += ["extension-layer-x86_64", "cloud-extensions-layer-x86_64"]
     assert bucket_keys(aws_endpoint, f"{PREFIX}-lab-code") == {
         f"{PREFIX}/{manifest[name]['sha256_hex']}/{name}.zip" for name in deployed
     }
@@ -309,6 +321,8 @@ def test_each_probe_has_a_schedule_with_the_contract_input(
             "runtime": "python3.11",
             "tracing": "subsegments",
             "environment": "lab",
+            # only Cloud Extensions has a prefetch variant (contract §2)
+            "prefetch": False if strategy == "cloud_extensions" else None,
         }
         # spread over a third of the 5-minute interval; undeliverable runs go to the schedules' queue
         assert schedule["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE", "MaximumWindowInMinutes": 1}
@@ -436,7 +450,7 @@ def test_each_role_allows_only_what_its_function_does(
         else:
             strategy = key.rsplit("-", 2)[0]
             secret_actions = ["secretsmanager:GetSecretValue"]
-            if strategy == "caching_lib":
+            if strategy in ("caching_lib", "cloud_extensions"):  # both revalidate with DescribeSecret
                 secret_actions = ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]
             expected = [
                 logs,
@@ -446,7 +460,10 @@ def test_each_role_allows_only_what_its_function_does(
                 expected.append(
                     {
                         "sid": "ReadParameterFixture",
-                        "actions": ["ssm:GetParameter"],
+                        # the Parameter Store extension serves GetParameters too
+                        "actions": ["ssm:GetParameter", "ssm:GetParameters"]
+                        if strategy == "cloud_extensions"
+                        else ["ssm:GetParameter"],
                         "resources": [parameter_arn],
                     }
                 )
