@@ -96,3 +96,33 @@ def _checked(region: str, where: str) -> tuple[str, str]:
 def describe(region: str, source: str) -> str:
     """The line shown before anything changes: the region and why it is that one."""
     return f"region {region} (from {source})"
+
+
+def main(argv: list[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """`python -m tools.region [--region R]`: the region on stdout, where it came from on stderr (`make
+    dashboard` uses it, so the dashboard reads the region `make deploy` would write to)."""
+    import argparse
+    import os
+    import sys
+
+    from tools import cli
+
+    parser = argparse.ArgumentParser(
+        prog="python -m tools.region",
+        description="Where a deployment goes, and why: --region, TF_VAR_region, AWS_REGION, the profile.",
+        epilog=cli.environment_help(ENVIRONMENT),
+    )
+    parser.add_argument("--region", default=None, help="an explicit region (make: REGION=)")
+    args = parser.parse_args(argv)
+
+    def body() -> int:
+        chosen, source = resolve_region(args.region, os.environ if env is None else env)
+        print(describe(chosen, source), file=sys.stderr)
+        print(chosen)
+        return 0
+
+    return cli.run("region", body)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -81,3 +81,15 @@ def test_unreadable_config_is_one_clear_error(tmp_path: Path) -> None:
 
 def test_describe_names_the_source() -> None:
     assert describe("eu-west-1", "AWS_REGION") == "region eu-west-1 (from AWS_REGION)"
+
+
+def test_command_line_prints_the_region_and_says_why(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from tools.region import main
+
+    assert main(["--region", "eu-west-1"], env={}) == 0
+    out = capsys.readouterr()
+    assert out.out == "eu-west-1\n" and "region eu-west-1 (from REGION=/--region)" in out.err
+    assert main([], env={"AWS_CONFIG_FILE": str(tmp_path / "none")}) == 2
+    assert "no region chosen" in capsys.readouterr().err
