@@ -13,9 +13,11 @@ CHECKOV_VENV ?= .venv-checkov
 VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector datastore dashboard lab bench tools
+REGION ?=
+REGION_ARG = $(if $(REGION),--region $(REGION))
 
 .PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-fast test-unit test-functional test-integration test-e2e lint typecheck \
-        bench up dashboard cost deploy destroy browser clean
+        bench up dashboard cost preflight deploy destroy browser clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,17 +90,20 @@ bench: venv build ## Run the benchmarks; prints figures and ratios measured on t
 up: venv build-lab ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
 	$(PY) -m lab up
 
-dashboard: venv ## Open the dashboard alone against the configured table (see README)
-	$(PY) -m streamlit run dashboard/streamlit_app.py
+dashboard: venv ## Open the dashboard alone against the configured table (see README); region as make deploy chooses it
+	AWS_REGION=$$($(PY) -m tools.region $(REGION_ARG)) && export AWS_REGION && $(PY) -m streamlit run dashboard/streamlit_app.py
 
 cost: venv ## Monthly cost estimate of the configured AWS fleet, broken down
 	$(PY) -m tools.cost $(AWS_ENV)
 
-deploy: build ## CLOUD-CHANGING: terraform apply of terraform/envs/aws in your AWS account
-	$(PY) -m tools.terraform_run $(AWS_ENV) apply
+preflight: venv ## Read-only: the account, region (REGION=), quotas, layers, runtimes and code bucket make deploy would meet
+	$(PY) -m tools.preflight $(AWS_ENV) $(REGION_ARG)
 
-destroy: ## CLOUD-CHANGING: terraform destroy of terraform/envs/aws
-	$(PY) -m tools.terraform_run $(AWS_ENV) destroy
+deploy: build ## CLOUD-CHANGING: preflight, then terraform apply of terraform/envs/aws in your AWS account (REGION=)
+	$(PY) -m tools.terraform_run $(AWS_ENV) apply $(REGION_ARG)
+
+destroy: ## CLOUD-CHANGING: terraform destroy of terraform/envs/aws (REGION=, the same rule as deploy)
+	$(PY) -m tools.terraform_run $(AWS_ENV) destroy $(REGION_ARG)
 
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache test-output

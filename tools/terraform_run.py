@@ -1,39 +1,54 @@
 """CLOUD-CHANGING: apply or destroy a Terraform environment (`make deploy` / `make destroy`).
 
-    python -m tools.terraform_run terraform/envs/aws apply [--yes] [--var-file FILE]
-    python -m tools.terraform_run terraform/envs/aws destroy [--yes]
+    python -m tools.terraform_run terraform/envs/aws apply [--region R] [--yes] [--var-file FILE]
+    python -m tools.terraform_run terraform/envs/aws destroy [--region R] [--yes]
 
-Plans first and shows the plan, says which AWS account will change, and asks for `yes` (unless --yes), then
-applies exactly the saved plan. State lives where the environment's backend says (terraform.tfstate by
-default).
+Chooses the region by tools/region.py's rule (--region / make's REGION=, TF_VAR_region, the env's tfvars,
+AWS_REGION, the profile) and says which and why before anything else; `apply` runs the preflight
+(tools/preflight.py) and stops when a line blocks. Then plans with that region, shows the plan, says which AWS
+account and region will change, and asks for `yes` (unless --yes), then applies exactly the saved plan. State
+lives where the environment's backend says (terraform.tfstate by default).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import cli, terraform
+from tools import cli, preflight, region, terraform
+from tools.preflight import Settings, read_settings
+from tools.preflight_checks import Finding
 
 BANNER = "=" * 100
-ENVIRONMENT = terraform.ENVIRONMENT | {  # what it reads from the environment (--help)
-    "AWS_PROFILE": "the AWS credentials the plan and the apply use, and the account it names (or the rest of "
-    "AWS's credential chain: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, SSO)",
-}
+ENVIRONMENT = (
+    terraform.ENVIRONMENT
+    | region.ENVIRONMENT
+    | {  # what it reads from the environment (--help)
+        "AWS_PROFILE": "the AWS credentials the plan and the apply use, the account it names, and its region "
+        "when nothing else names one (or the rest of AWS's credential chain: AWS_ACCESS_KEY_ID, "
+        "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, SSO)",
+    }
+)
 
 
-def caller_account() -> str:
+def caller_account(region_name: str) -> str:
     """The AWS account and principal the default credential chain resolves to, or why it is unknown."""
     try:
         import boto3
 
-        identity = boto3.client("sts").get_caller_identity()
+        identity = boto3.client("sts", region_name=region_name).get_caller_identity()
         return f"account {identity['Account']} as {identity['Arn']}"
     except Exception as exc:  # shown to the person deciding, never swallowed silently
         return f"unknown account ({type(exc).__name__}: {exc})"
+
+
+def run_preflight(settings: Settings, where: tuple[str, str]) -> list[Finding]:
+    """The preflight's findings for this deployment (tools/preflight.py), with the default credentials."""
+    return preflight.check(settings, where, preflight.session_for(where[0]))
 
 
 def confirm(question: str, read: Callable[[str], str] = input) -> bool:
@@ -47,7 +62,7 @@ def confirm(question: str, read: Callable[[str], str] = input) -> bool:
 def main(
     argv: list[str] | None = None,
     read: Callable[[str], str] = input,
-    account: Callable[[], str] = caller_account,
+    account: Callable[[str], str] = caller_account,
 ) -> int:
     """Plan, confirm, apply the saved plan. Exit 0 on success, 1 on failure, 2 when not confirmed, 130 on
     Ctrl-C (tools.cli)."""
@@ -58,21 +73,29 @@ def main(
     )
     parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
     parser.add_argument("action", choices=["apply", "destroy"], help="what to do to the deployment")
+    parser.add_argument("--region", default=None, help="where to deploy (make: REGION=); see tools/region.py")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (automation)")
     parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
     args = parser.parse_args(argv)
     return cli.run("terraform_run", lambda: _run(args, read, account), failures=(terraform.TerraformError,))
 
 
-def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable[[], str]) -> int:
+def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable[[str], str]) -> int:
     ws = terraform.Workspace(args.env_dir.resolve())
+    settings = read_settings(args.env_dir)
+    where = preflight.deployment_region(args.region, settings.region, os.environ, args.env_dir)
+    print(f"terraform_run: {region.describe(*where)}", file=sys.stderr)
+    if args.action == "apply" and not preflight.report(run_preflight(settings, where)):
+        print("Preflight blocked the deployment: nothing was changed.", file=sys.stderr)
+        return 1
+    target = f"{account(where[0])}, {region.describe(*where)}"
     verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
     print(
         f"{BANNER}\nCLOUD-CHANGING: terraform {args.action} of {args.env_dir} will {verb} real resources in "
-        f"{account()}.\n{BANNER}",
+        f"{target}.\n{BANNER}",
         file=sys.stderr,
     )
-    var_args = [f"-var-file={path.resolve()}" for path in args.var_file]
+    var_args = [f"-var=region={where[0]}", *(f"-var-file={path.resolve()}" for path in args.var_file)]
     terraform.init(ws, echo=True)
     with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
         plan_file = Path(tmp) / "plan.tfplan"
@@ -80,7 +103,7 @@ def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable
         if args.action == "destroy":
             plan_args.append("-destroy")
         terraform.run(ws, plan_args, echo=True)
-        question = f"Type 'yes' to {args.action} this plan in {account()}: "
+        question = f"Type 'yes' to {args.action} this plan in {target}: "
         if not args.yes and not confirm(question, read):
             print("Not confirmed: nothing was changed.", file=sys.stderr)
             return 2

@@ -27,6 +27,7 @@ module "observatory" {
   environment          = "aws"
   artifacts_dir        = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
   code_bucket          = var.code_bucket
+  max_memory_mb        = var.max_memory_mb
   runtime              = var.runtime
   fleet                = var.fleet
   extension_layer_arns = var.extension_layer_arns

@@ -1,7 +1,18 @@
 variable "region" {
-  description = "AWS region to deploy the observatory into."
+  description = "AWS region to deploy the observatory into; null: the provider's own chain (AWS_REGION, AWS_DEFAULT_REGION, the profile's region). `make deploy`/`destroy`/`preflight` always pass the region tools/region.py chose (REGION=, TF_VAR_region, this setting, AWS_REGION, the profile) and show where it came from."
   type        = string
-  default     = "us-east-1"
+  default     = null
+
+  validation {
+    condition     = var.region == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", var.region))
+    error_message = "region must be an AWS region code such as us-east-1 or ap-northeast-1 (or null)."
+  }
+}
+
+variable "max_memory_mb" {
+  description = "The most memory per function your account allows (MB); plan refuses larger tiers. 10240 is Lambda's limit; new accounts have less (`make preflight` says so where Service Quotas lists it)."
+  type        = number
+  default     = 10240
 }
 
 variable "name_prefix" {

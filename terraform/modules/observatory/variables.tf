@@ -12,6 +12,30 @@ variable "name_prefix" {
     condition     = can(regex("^[a-z][a-z0-9-]{1,15}$", var.name_prefix))
     error_message = "name_prefix must be 2-16 characters: lower-case letters, digits and '-', starting with a letter."
   }
+
+  # The schedule group is named name_prefix, and every account and region already has EventBridge Scheduler's own
+  # group "default", which cannot be created, edited or deleted (docs/reference/account-limits.md).
+  validation {
+    condition     = var.name_prefix != "default"
+    error_message = "name_prefix \"default\" is EventBridge Scheduler's built-in schedule group, present in every account and region (it cannot be created, edited or deleted): choose another prefix."
+  }
+}
+
+variable "max_memory_mb" {
+  description = "The most memory per function (MB) the account allows: Lambda's own limit is 10240, new accounts have reduced memory quotas (`make preflight` names the account's where Service Quotas lists one). Every memory tier, the collector's and the compactor's memory must fit, or plan refuses them."
+  type        = number
+  default     = 10240
+
+  validation {
+    condition     = var.max_memory_mb >= local.memory_mb.min && var.max_memory_mb <= local.memory_mb.max && floor(var.max_memory_mb) == var.max_memory_mb
+    error_message = "max_memory_mb must be a whole number of MB between ${local.memory_mb.min} and ${local.memory_mb.max}."
+  }
+  validation {
+    condition = alltrue([
+      for m in concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size]) : m <= var.max_memory_mb
+    ])
+    error_message = "The account allows at most ${var.max_memory_mb} MB per function (max_memory_mb), and CreateFunction would refuse ${join(", ", [for m in distinct(concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size])) : "${m} MB" if m > var.max_memory_mb])}: lower fleet.memory_sizes (or collector/compactor memory_size), or ask AWS for a higher memory quota."
+  }
 }
 
 variable "tags" {

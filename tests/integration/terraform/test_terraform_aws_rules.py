@@ -52,3 +52,12 @@ def test_settings_aws_or_the_code_would_reject_are_refused_with_the_reason(
     )
     for reason in (RUNTIME, TTL_RANGE, "warm_samples must be a whole number between 1 and 10000", SDK):
         assert reason in message
+
+
+def test_envs_aws_refuses_what_aws_itself_would_refuse_at_apply(terraform_tree: TerraformTree) -> None:
+    # issue 20: the scheduler's own group, a region that is no region code, memory above the account's limit
+    message = refused(terraform_tree, {"name_prefix": "default", "region": "us-east1", "max_memory_mb": 1024})
+    assert "EventBridge Scheduler's built-in schedule group" in message
+    assert "region must be an AWS region code" in message
+    assert "The account allows at most 1024 MB per function (max_memory_mb)" in message
+    assert "CreateFunction would refuse 1769 MB" in message

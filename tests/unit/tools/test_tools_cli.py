@@ -12,17 +12,21 @@ from pathlib import Path
 
 import pytest
 
-from tools import cost, pip_deps, terraform, terraform_lint, terraform_run, venv_install
+from tools import cost, pip_deps, preflight, terraform, terraform_lint, terraform_run, venv_install
+from tools.preflight_checks import Fleet
 
 from .terraform_double import calls
 
 REPO = Path(__file__).resolve().parents[3]
 AWS_ENV = REPO / "terraform" / "envs" / "aws"
 TERRAFORM_VARIABLES = {"TERRAFORM_BIN", "TF_PLUGIN_MIRROR", "TF_VAR_"}
+REGION_VARIABLES = {"TF_VAR_region", "AWS_REGION", "AWS_PROFILE"}  # tools/region.py's rule
 READS = {
     "build": TERRAFORM_VARIABLES | {"PIP_"},
     "cost": TERRAFORM_VARIABLES,
-    "terraform_run": TERRAFORM_VARIABLES | {"AWS_PROFILE"},
+    "terraform_run": TERRAFORM_VARIABLES | REGION_VARIABLES,
+    "preflight": TERRAFORM_VARIABLES | REGION_VARIABLES | {"AWS_ENDPOINT_URL"},
+    "region": REGION_VARIABLES,
     "terraform_lint": TERRAFORM_VARIABLES - {"TF_VAR_"},
     "venv_install": {"PIP_"},
 }
@@ -55,8 +59,11 @@ def _ctrl_c(*_args: object, **_kwargs: object) -> str:
 
 
 def test_ctrl_c_at_terraform_runs_question_is_one_line_and_nothing_is_applied(
-    fake_terraform: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    fake_terraform: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    fleet = Fleet(1, frozenset({"sdk"}), frozenset({"x86_64"}), (128,), ("python3.13",), 900, 300)
+    monkeypatch.setattr(terraform_run, "read_settings", lambda _: preflight.Settings(fleet, None))
+    monkeypatch.setattr(terraform_run, "run_preflight", lambda settings, where: [])
     status = _interrupted(lambda: terraform_run.main([str(tmp_path), "apply"], read=_ctrl_c, account=str))
     assert status == 130
     assert capsys.readouterr().err.strip().splitlines()[-1] == "terraform_run: interrupted"
@@ -120,7 +127,7 @@ def test_terraform_bin_tf_var_and_the_mirror_reach_terraform(
 
 def test_aws_profile_reaches_the_account_terraform_run_names(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_PROFILE", "slo-no-such-profile")
-    assert "slo-no-such-profile" in terraform_run.caller_account()
+    assert "slo-no-such-profile" in terraform_run.caller_account("us-east-1")
 
 
 def _wheel(folder: Path, name: str) -> Path:

@@ -206,3 +206,66 @@ run "accepted_three_minutes" {
     error_message = "interval ${output.cost_inputs.schedule_interval_s} s, window ${output.cost_inputs.schedule_window_s} s"
   }
 }
+
+# ---- What AWS itself refuses at apply (issue 20) ------------------------------------------------------------------
+
+run "refused_name_prefix_default_is_the_schedulers_own_group" {
+  command = plan
+  variables {
+    name_prefix = "default"
+  }
+  expect_failures = [var.name_prefix]
+}
+
+run "accepted_name_prefix_that_only_contains_default" {
+  command = plan
+  variables {
+    name_prefix = "default-obs"
+  }
+  assert {
+    condition     = output.schedule_group_name == "default-obs"
+    error_message = "a prefix that merely starts with default is allowed"
+  }
+}
+
+run "refused_memory_above_the_accounts_limit" {
+  command = plan
+  variables {
+    max_memory_mb = 1024
+  }
+  expect_failures = [var.max_memory_mb]
+}
+
+run "accepted_memory_at_the_accounts_limit" {
+  command = plan
+  variables {
+    max_memory_mb = 1769
+  }
+  assert {
+    condition     = max([for p in values(output.fleet) : p.memory_mb]...) == 1769
+    error_message = "a fleet whose largest tier equals max_memory_mb is planned"
+  }
+}
+
+run "refused_code_bucket_in_another_region" {
+  command = plan
+  variables {
+    code_bucket = "artifacts-in-ireland"
+  }
+  override_data {
+    target = data.aws_s3_bucket.code[0]
+    values = { region = "eu-west-1" }
+  }
+  expect_failures = [data.aws_s3_bucket.code[0]]
+}
+
+run "accepted_code_bucket_in_the_deployments_region" {
+  command = plan
+  variables {
+    code_bucket = "artifacts-in-virginia"
+  }
+  assert {
+    condition     = length(data.aws_s3_bucket.code) == 1
+    error_message = "the code bucket's region is read on AWS"
+  }
+}

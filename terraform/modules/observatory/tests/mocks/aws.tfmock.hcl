@@ -18,3 +18,10 @@ mock_data "aws_iam_policy_document" {
     json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
   }
 }
+
+# The code bucket is in the deployment's region unless a run overrides it.
+mock_data "aws_s3_bucket" {
+  defaults = {
+    region = "us-east-1"
+  }
+}
