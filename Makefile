@@ -15,7 +15,7 @@ LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector datastore dashboard lab bench tools
 
 .PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-fast test-unit test-functional test-integration test-e2e lint typecheck \
-        bench up dashboard cost deploy destroy browser clean
+        bench up dashboard cost bootstrap deploy destroy browser clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,6 +93,9 @@ dashboard: venv ## Open the dashboard alone against the configured table (see RE
 
 cost: venv ## Monthly cost estimate of the configured AWS fleet, broken down
 	$(PY) -m tools.cost $(AWS_ENV)
+
+bootstrap: venv ## CLOUD-CHANGING: create the S3 bucket for envs/aws's state (once per account) and write envs/aws/backend.hcl
+	$(PY) -m tools.state_bootstrap
 
 deploy: build ## CLOUD-CHANGING: terraform apply of terraform/envs/aws in your AWS account
 	$(PY) -m tools.terraform_run $(AWS_ENV) apply

@@ -170,11 +170,14 @@ def _state_args(ws: Workspace) -> list[str]:
     return [f"-state={ws.state}"] if ws.state is not None else []
 
 
-def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
-    """`terraform init`, providers from the mirror when one is configured; backend=False for validate only."""
+def init(ws: Workspace, *, backend: bool = True, echo: bool = False, backend_config: Path | None = None) -> None:
+    """`terraform init`, providers from the mirror when one is configured; backend=False for validate only;
+    backend_config: a partial backend configuration file (`-backend-config`, e.g. envs/aws/backend.hcl)."""
     args = ["init", "-input=false", "-no-color"]
     if not backend:
         args.append("-backend=false")
+    if backend_config is not None:
+        args.append(f"-backend-config={backend_config}")
     run(ws, args, echo=echo)
 
 

@@ -4,8 +4,9 @@
     python -m tools.terraform_run terraform/envs/aws destroy [--yes]
 
 Plans first and shows the plan, says which AWS account will change, and asks for `yes` (unless --yes), then
-applies exactly the saved plan. State lives where the environment's backend says (terraform.tfstate by
-default).
+applies exactly the saved plan. State lives in S3 when the env has a `backend.hcl` (`make bootstrap` writes it;
+tools/remote_state.py), else in its local terraform.tfstate, and then the first run in a clone says what that
+risks (`--local-state`: a root that keeps local state on purpose, the bootstrap).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import cli, terraform
+from tools import cli, remote_state, terraform
 
 BANNER = "=" * 100
 ENVIRONMENT = terraform.ENVIRONMENT | {  # what it reads from the environment (--help)
@@ -60,12 +61,19 @@ def main(
     parser.add_argument("action", choices=["apply", "destroy"], help="what to do to the deployment")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (automation)")
     parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
+    parser.add_argument("--local-state", action="store_true", help="this root keeps local state on purpose")
     args = parser.parse_args(argv)
-    return cli.run("terraform_run", lambda: _run(args, read, account), failures=(terraform.TerraformError,))
+    failures = (terraform.TerraformError, remote_state.RemoteStateError)
+    return cli.run("terraform_run", lambda: _run(args, read, account), failures=failures)
 
 
 def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable[[], str]) -> int:
     ws = terraform.Workspace(args.env_dir.resolve())
+    backend_config = remote_state.backend_config(ws.env_dir)
+    if backend_config is None and not args.local_state:
+        warning = remote_state.local_state_warning(ws.env_dir)
+        if warning:
+            print(warning, file=sys.stderr)
     verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
     print(
         f"{BANNER}\nCLOUD-CHANGING: terraform {args.action} of {args.env_dir} will {verb} real resources in "
@@ -73,7 +81,15 @@ def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable
         file=sys.stderr,
     )
     var_args = [f"-var-file={path.resolve()}" for path in args.var_file]
-    terraform.init(ws, echo=True)
+    try:
+        terraform.init(ws, echo=True, backend_config=backend_config)
+    except terraform.TerraformError as exc:
+        if backend_config is None or not (ws.env_dir / "terraform.tfstate").exists():
+            raise
+        raise terraform.TerraformError(
+            f"{exc}\n{ws.env_dir} has a local terraform.tfstate and a backend.hcl: move the state into the "
+            f"bucket once with `terraform -chdir={ws.env_dir} init -migrate-state -backend-config=backend.hcl`"
+        ) from exc
     with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
         plan_file = Path(tmp) / "plan.tfplan"
         plan_args = ["plan", "-input=false", f"-out={plan_file}", *var_args]
