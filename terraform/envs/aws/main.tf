@@ -1,7 +1,7 @@
 # A real AWS account. Credentials come from the usual AWS chain (profile, environment, SSO).
 
 # State: local (terraform.tfstate here) until `make bootstrap` creates the state bucket (terraform/bootstrap) and
-# writes backend.hcl (bucket, key, region, encrypt, use_lockfile = true: S3's native lock file) and
+# writes backend.hcl (bucket, key, region, use_lockfile = true: S3's native lock file) and
 # backend_override.tf (`backend "s3" {}`) here, both gitignored; `make deploy` then inits with
 # -backend-config=backend.hcl. A clone without them keeps working with local state (tools/remote_state.py).
 

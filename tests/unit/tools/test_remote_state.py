@@ -13,7 +13,7 @@ from .terraform_double import calls
 
 BACKEND_HCL = (
     'bucket       = "slo-tfstate-123456789012-eu-west-1"\nkey          = "secret-latency-observatory/aws.tfstate"\n'
-    'region       = "eu-west-1"\nencrypt      = true\nuse_lockfile = true\n'
+    'region       = "eu-west-1"\nuse_lockfile = true\n'
 )
 
 
