@@ -1,9 +1,10 @@
-"""Where envs/aws keeps its Terraform state: S3 with a lock file when `backend.hcl` is there, else a local file.
+"""Where envs/aws keeps its Terraform state: S3 with a lock file when `backend.hcl` is there, else a local
+file.
 
 `make bootstrap` (tools/state_bootstrap.py) applies terraform/bootstrap (one versioned, encrypted, private,
-TLS-only bucket per account and region; its own small state stays local in terraform/bootstrap/) and writes its `backend_config` output
-to `terraform/envs/aws/backend.hcl`, a partial S3 backend configuration (bucket, key, region,
-use_lockfile: S3's native lock file, no DynamoDB table). Both that file and `backend_override.tf` (the
+TLS-only bucket per account and region; its own small state stays local in terraform/bootstrap/) and
+writes its `backend_config` output to `terraform/envs/aws/backend.hcl`, a partial S3 backend configuration
+(bucket, key, region, use_lockfile: S3's native lock file, no DynamoDB table). Both that file and `backend_override.tf` (the
 `backend "s3" {}` block it completes) are gitignored: a clone without them keeps its state in
 `terraform.tfstate` beside the configuration, and `make deploy` says once what that risks.
 """
@@ -69,7 +70,7 @@ def local_state_warning(env_dir: Path, data_dir: Path | None = None) -> str | No
 def write_backend_config(text: str, env_dir: Path) -> Path:
     """Write the bootstrap's `backend_config` output as the env's backend.hcl (and its override block)."""
     if "use_lockfile" not in text or "bucket" not in text:
-        raise RemoteStateError(f"the bootstrap's backend_config output is not a backend configuration: {text!r}")
+        raise RemoteStateError(f"the bootstrap's backend_config output is no backend configuration: {text!r}")
     config = env_dir / BACKEND_CONFIG
     config.write_text(text)
     backend_config(env_dir)

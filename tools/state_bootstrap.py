@@ -51,7 +51,8 @@ def _bootstrap(args: argparse.Namespace) -> int:
     if state.exists():
         print(
             f"{state} holds this clone's state so far: move it into the bucket once with\n"
-            f"  terraform -chdir={args.env_dir} init -migrate-state -backend-config={remote_state.BACKEND_CONFIG}"
+            f"  terraform -chdir={args.env_dir} init -migrate-state "
+            f"-backend-config={remote_state.BACKEND_CONFIG}"
         )
     print(f"Keep {args.bootstrap_dir / 'terraform.tfstate'}: it is the bucket's own state.")
     return 0

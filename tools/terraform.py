@@ -170,7 +170,9 @@ def _state_args(ws: Workspace) -> list[str]:
     return [f"-state={ws.state}"] if ws.state is not None else []
 
 
-def init(ws: Workspace, *, backend: bool = True, echo: bool = False, backend_config: Path | None = None) -> None:
+def init(
+    ws: Workspace, *, backend: bool = True, echo: bool = False, backend_config: Path | None = None
+) -> None:
     """`terraform init`, providers from the mirror when one is configured; backend=False for validate only;
     backend_config: a partial backend configuration file (`-backend-config`, e.g. envs/aws/backend.hcl)."""
     args = ["init", "-input=false", "-no-color"]

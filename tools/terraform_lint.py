@@ -1,5 +1,5 @@
-"""`make lint` for Terraform: fmt -check, validate of both environments and the state bootstrap, checkov with no
-failed check.
+"""`make lint` for Terraform: fmt -check, validate of both environments and the state bootstrap, checkov
+with no failed check.
 
     python -m tools.terraform_lint [--skip-checkov]
 
@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every step, print each outcome, exit 1 if any failed."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_lint",
-        description="terraform fmt -check, validate of envs/aws, envs/local and bootstrap, checkov: no failed check.",
+        description="terraform fmt -check, validate of envs/aws, envs/local, bootstrap; checkov: no failed check.",
         epilog=cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("--skip-checkov", action="store_true", help="only fmt and validate")
@@ -120,7 +120,8 @@ def _lint(args: argparse.Namespace) -> int:
     for env in ENVS:
         validate = functools.partial(check_validate, TERRAFORM_DIR / "envs" / env)
         steps.append((f"terraform validate envs/{env}", validate))
-    steps.append(("terraform validate bootstrap", functools.partial(check_validate, TERRAFORM_DIR / "bootstrap")))
+    bootstrap = functools.partial(check_validate, TERRAFORM_DIR / "bootstrap")
+    steps.append(("terraform validate bootstrap", bootstrap))
     if not args.skip_checkov:
         steps.append(("checkov", check_checkov))
     failed = 0

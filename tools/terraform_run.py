@@ -4,9 +4,9 @@
     python -m tools.terraform_run terraform/envs/aws destroy [--yes]
 
 Plans first and shows the plan, says which AWS account will change, and asks for `yes` (unless --yes), then
-applies exactly the saved plan. State lives in S3 when the env has a `backend.hcl` (`make bootstrap` writes it;
-tools/remote_state.py), else in its local terraform.tfstate, and then the first run in a clone says what that
-risks (`--local-state`: a root that keeps local state on purpose, the bootstrap).
+applies exactly the saved plan. State lives in S3 when the env has a `backend.hcl` (`make bootstrap` writes
+it; tools/remote_state.py), else in its local terraform.tfstate, and then the first run in a clone says what
+that risks (`--local-state`: a root that keeps local state on purpose, the bootstrap).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable
             raise
         raise terraform.TerraformError(
             f"{exc}\n{ws.env_dir} has a local terraform.tfstate and a backend.hcl: move the state into the "
-            f"bucket once with `terraform -chdir={ws.env_dir} init -migrate-state -backend-config=backend.hcl`"
+            f"bucket once: `terraform -chdir={ws.env_dir} init -migrate-state -backend-config=backend.hcl`"
         ) from exc
     with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
         plan_file = Path(tmp) / "plan.tfplan"

@@ -39,7 +39,8 @@ def backend_endpoint(endpoint: str, ca_bundle: str | None) -> str:
     return (
         f"endpoints = {{\n  s3 = {json.dumps(endpoint)}\n  sts = {json.dumps(endpoint)}\n}}\n{ca}"
         'access_key = "testing"\nsecret_key = "testing"\nuse_path_style = true\n'
-        "skip_credentials_validation = true\nskip_requesting_account_id = true\nskip_metadata_api_check = true\n"
+        "skip_credentials_validation = true\nskip_requesting_account_id = true\n"
+        "skip_metadata_api_check = true\n"
     )
 
 

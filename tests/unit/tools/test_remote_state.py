@@ -1,5 +1,5 @@
-"""`make deploy` and where the state lives: S3 with its lock file once backend.hcl is there (tools.remote_state,
-written by `make bootstrap`), else a local file, and then it says once what that risks."""
+"""`make deploy` and where the state lives: S3 with its lock file once backend.hcl is there
+(tools.remote_state, written by `make bootstrap`), else a local file, and then it says once what that risks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from tools import remote_state, terraform_run
 from .terraform_double import calls
 
 BACKEND_HCL = (
-    'bucket       = "slo-tfstate-123456789012-eu-west-1"\nkey          = "secret-latency-observatory/aws.tfstate"\n'
+    'bucket       = "slo-tfstate-123456789012-eu-west-1"\n'
+    'key          = "secret-latency-observatory/aws.tfstate"\n'
     'region       = "eu-west-1"\nuse_lockfile = true\n'
 )
 
