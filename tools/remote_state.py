@@ -4,9 +4,9 @@ file.
 `make bootstrap` (tools/state_bootstrap.py) applies terraform/bootstrap (one versioned, encrypted, private,
 TLS-only bucket per account and region; its own small state stays local in terraform/bootstrap/) and
 writes its `backend_config` output to `terraform/envs/aws/backend.hcl`, a partial S3 backend configuration
-(bucket, key, region, use_lockfile: S3's native lock file, no DynamoDB table). Both that file and `backend_override.tf` (the
-`backend "s3" {}` block it completes) are gitignored: a clone without them keeps its state in
-`terraform.tfstate` beside the configuration, and `make deploy` says once what that risks.
+(bucket, key, region, use_lockfile: S3's native lock file, no DynamoDB table). Both that file and
+`backend_override.tf` (the `backend "s3" {}` block it completes) are gitignored: a clone without them
+keeps its state in `terraform.tfstate` beside the configuration, and `make deploy` says once what that risks.
 """
 
 from __future__ import annotations

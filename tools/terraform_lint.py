@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every step, print each outcome, exit 1 if any failed."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_lint",
-        description="terraform fmt -check, validate of envs/aws, envs/local, bootstrap; checkov: no failed check.",
+        description="terraform fmt -check; validate envs/aws, envs/local, bootstrap; checkov: no failure.",
         epilog=cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("--skip-checkov", action="store_true", help="only fmt and validate")

@@ -1,5 +1,6 @@
 """`make deploy` and where the state lives: S3 with its lock file once backend.hcl is there
-(tools.remote_state, written by `make bootstrap`), else a local file, and then it says once what that risks."""
+(tools.remote_state, written by `make bootstrap`), else a local file, and then it says once what that
+risks."""
 
 from __future__ import annotations
 
@@ -72,5 +73,5 @@ def test_backend_config_writes_the_block_it_completes(tmp_path: Path) -> None:
     config = remote_state.write_backend_config(BACKEND_HCL, tmp_path)
     assert remote_state.backend_config(tmp_path) == config
     assert (tmp_path / "backend_override.tf").read_text() == remote_state.OVERRIDE_TEXT
-    with pytest.raises(remote_state.RemoteStateError, match="not a backend configuration"):
+    with pytest.raises(remote_state.RemoteStateError, match="no backend configuration"):
         remote_state.write_backend_config("", tmp_path)
