@@ -10,6 +10,8 @@ PYTEST_ARGS ?= --durations=25
 AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
+DASHBOARD_ADDRESS ?= 127.0.0.1
+DASHBOARD_PORT ?= 8501
 VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector datastore dashboard lab bench tools
@@ -88,8 +90,8 @@ bench: venv build ## Run the benchmarks; prints figures and ratios measured on t
 up: venv build-lab ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
 	$(PY) -m lab up
 
-dashboard: venv ## Open the dashboard alone against the configured table (see README)
-	$(PY) -m streamlit run dashboard/streamlit_app.py
+dashboard: venv ## Open the dashboard alone against the configured table, on 127.0.0.1 unless DASHBOARD_ADDRESS says otherwise (see dashboard/README)
+	$(PY) -m tools.dashboard_run --address "$(DASHBOARD_ADDRESS)" --port $(DASHBOARD_PORT)
 
 cost: venv ## Monthly cost estimate of the configured AWS fleet, broken down
 	$(PY) -m tools.cost $(AWS_ENV)
