@@ -319,7 +319,8 @@ def test(ws: Workspace) -> list[TestRun]:
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 TERRAFORM_TREE = Path(__file__).resolve().parent.parent / "terraform"  # the repository's own
 MODULES = "modules"  # the tree's modules, which its envs name by relative source (../../modules/observatory)
-NOT_COPIED = (".terraform", "*.tfstate*", "*.tfplan")
+# Terraform's own data, and a clone's S3 backend (tools/remote_state.py): the copy's backend is local
+NOT_COPIED = (".terraform", "*.tfstate*", "*.tfplan", "backend.hcl", "backend_override.tf")
 
 
 class OutsideTreeError(TerraformError, UsageError):
