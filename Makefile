@@ -10,6 +10,8 @@ PYTEST_ARGS ?= --durations=25
 AWS_ENV ?= terraform/envs/aws
 LOCAL_ENV ?= terraform/envs/local
 CHECKOV_VENV ?= .venv-checkov
+DASHBOARD_ADDRESS ?= 127.0.0.1
+DASHBOARD_PORT ?= 8501
 VENV_INSTALLER ?= uv
 LAB_ARCH ?= $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86_64)
 PY_PACKAGES := functions collector datastore dashboard lab bench tools
@@ -17,7 +19,7 @@ REGION ?=
 REGION_ARG = $(if $(REGION),--region $(REGION))
 
 .PHONY: help venv lock build build-lab build-2022 replay up-2022 test test-fast test-unit test-functional test-integration test-e2e lint typecheck \
-        bench up dashboard cost preflight deploy destroy browser clean
+        bench up dashboard cost preflight bootstrap deploy destroy browser clean
 
 help: ## List the targets with what each does
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z0-9_-]+:.*## / {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,14 +92,17 @@ bench: venv build ## Run the benchmarks; prints figures and ratios measured on t
 up: venv build-lab ## Run the lab (local AWS endpoint, deployed fleet, schedule) and the dashboard
 	$(PY) -m lab up
 
-dashboard: venv ## Open the dashboard alone against the configured table (see README); region as make deploy chooses it
-	AWS_REGION=$$($(PY) -m tools.region $(REGION_ARG)) && export AWS_REGION && $(PY) -m streamlit run dashboard/streamlit_app.py
+dashboard: venv ## Open the dashboard alone against the configured table (region as make deploy chooses it), on 127.0.0.1 unless DASHBOARD_ADDRESS says otherwise (see dashboard/README)
+	AWS_REGION=$$($(PY) -m tools.region $(REGION_ARG)) && export AWS_REGION && $(PY) -m tools.dashboard_run --address "$(DASHBOARD_ADDRESS)" --port $(DASHBOARD_PORT)
 
 cost: venv ## Monthly cost estimate of the configured AWS fleet, broken down
 	$(PY) -m tools.cost $(AWS_ENV)
 
 preflight: venv ## Read-only: the account, region (REGION=), quotas, layers, runtimes and code bucket make deploy would meet
 	$(PY) -m tools.preflight $(AWS_ENV) $(REGION_ARG)
+
+bootstrap: venv ## CLOUD-CHANGING: create the S3 bucket for envs/aws's state (once per account) and write envs/aws/backend.hcl
+	$(PY) -m tools.state_bootstrap
 
 deploy: build ## CLOUD-CHANGING: preflight, then terraform apply of terraform/envs/aws in your AWS account (REGION=)
 	$(PY) -m tools.terraform_run $(AWS_ENV) apply $(REGION_ARG)

@@ -170,11 +170,16 @@ def _state_args(ws: Workspace) -> list[str]:
     return [f"-state={ws.state}"] if ws.state is not None else []
 
 
-def init(ws: Workspace, *, backend: bool = True, echo: bool = False) -> None:
-    """`terraform init`, providers from the mirror when one is configured; backend=False for validate only."""
+def init(
+    ws: Workspace, *, backend: bool = True, echo: bool = False, backend_config: Path | None = None
+) -> None:
+    """`terraform init`, providers from the mirror when one is configured; backend=False for validate only;
+    backend_config: a partial backend configuration file (`-backend-config`, e.g. envs/aws/backend.hcl)."""
     args = ["init", "-input=false", "-no-color"]
     if not backend:
         args.append("-backend=false")
+    if backend_config is not None:
+        args.append(f"-backend-config={backend_config}")
     run(ws, args, echo=echo)
 
 
@@ -314,7 +319,8 @@ def test(ws: Workspace) -> list[TestRun]:
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 TERRAFORM_TREE = Path(__file__).resolve().parent.parent / "terraform"  # the repository's own
 MODULES = "modules"  # the tree's modules, which its envs name by relative source (../../modules/observatory)
-NOT_COPIED = (".terraform", "*.tfstate*", "*.tfplan")
+# Terraform's own data, and a clone's S3 backend (tools/remote_state.py): the copy's backend is local
+NOT_COPIED = (".terraform", "*.tfstate*", "*.tfplan", "backend.hcl", "backend_override.tf")
 
 
 class OutsideTreeError(TerraformError, UsageError):

@@ -1,4 +1,5 @@
-"""`make lint` for Terraform: fmt -check, validate of both environments, checkov with no failed check.
+"""`make lint` for Terraform: fmt -check, validate of both environments and the state bootstrap, checkov
+with no failed check.
 
     python -m tools.terraform_lint [--skip-checkov]
 
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run every step, print each outcome, exit 1 if any failed."""
     parser = argparse.ArgumentParser(
         prog="python -m tools.terraform_lint",
-        description="terraform fmt -check, validate of envs/aws and envs/local, checkov: no failed check.",
+        description="terraform fmt -check; validate envs/aws, envs/local, bootstrap; checkov: no failure.",
         epilog=cli.environment_help(ENVIRONMENT),
     )
     parser.add_argument("--skip-checkov", action="store_true", help="only fmt and validate")
@@ -119,6 +120,8 @@ def _lint(args: argparse.Namespace) -> int:
     for env in ENVS:
         validate = functools.partial(check_validate, TERRAFORM_DIR / "envs" / env)
         steps.append((f"terraform validate envs/{env}", validate))
+    bootstrap = functools.partial(check_validate, TERRAFORM_DIR / "bootstrap")
+    steps.append(("terraform validate bootstrap", bootstrap))
     if not args.skip_checkov:
         steps.append(("checkov", check_checkov))
     failed = 0

@@ -7,7 +7,9 @@ Chooses the region by tools/region.py's rule (--region / make's REGION=, TF_VAR_
 AWS_REGION, the profile) and says which and why before anything else; `apply` runs the preflight
 (tools/preflight.py) and stops when a line blocks. Then plans with that region, shows the plan, says which AWS
 account and region will change, and asks for `yes` (unless --yes), then applies exactly the saved plan. State
-lives where the environment's backend says (terraform.tfstate by default).
+lives in S3 when the env has a `backend.hcl` (`make bootstrap` writes it; tools/remote_state.py), else in its
+local terraform.tfstate, and then the first run in a clone says what that risks (`--local-state`: a root that
+keeps local state on purpose, the bootstrap).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from tools import cli, preflight, region, terraform
+from tools import cli, preflight, region, remote_state, terraform
 from tools.preflight import Settings, read_settings
 from tools.preflight_checks import Finding
 
@@ -76,19 +78,31 @@ def main(
     parser.add_argument("--region", default=None, help="where to deploy (make: REGION=); see tools/region.py")
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation (automation)")
     parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
+    parser.add_argument("--local-state", action="store_true", help="this root keeps local state on purpose")
+    parser.add_argument(
+        "--no-preflight", action="store_true", help="a root without a fleet (the state bootstrap): no preflight"
+    )
     args = parser.parse_args(argv)
-    return cli.run("terraform_run", lambda: _run(args, read, account), failures=(terraform.TerraformError,))
+    failures = (terraform.TerraformError, remote_state.RemoteStateError)
+    return cli.run("terraform_run", lambda: _run(args, read, account), failures=failures)
 
 
 def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable[[str], str]) -> int:
     ws = terraform.Workspace(args.env_dir.resolve())
-    settings = read_settings(args.env_dir)
-    where = preflight.deployment_region(args.region, settings.region, os.environ, args.env_dir)
+    # a root without a fleet (the state bootstrap) has nothing for the preflight to check
+    settings = None if args.no_preflight else read_settings(args.env_dir)
+    configured = settings.region if settings is not None else None
+    where = preflight.deployment_region(args.region, configured, os.environ, args.env_dir)
     print(f"terraform_run: {region.describe(*where)}", file=sys.stderr)
-    if args.action == "apply" and not preflight.report(run_preflight(settings, where)):
+    if args.action == "apply" and settings is not None and not preflight.report(run_preflight(settings, where)):
         print("Preflight blocked the deployment: nothing was changed.", file=sys.stderr)
         return 1
     target = f"{account(where[0])}, {region.describe(*where)}"
+    backend_config = remote_state.backend_config(ws.env_dir)
+    if backend_config is None and not args.local_state:
+        warning = remote_state.local_state_warning(ws.env_dir)
+        if warning:
+            print(warning, file=sys.stderr)
     verb = "CREATE/CHANGE" if args.action == "apply" else "DESTROY"
     print(
         f"{BANNER}\nCLOUD-CHANGING: terraform {args.action} of {args.env_dir} will {verb} real resources in "
@@ -96,7 +110,15 @@ def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable
         file=sys.stderr,
     )
     var_args = [f"-var=region={where[0]}", *(f"-var-file={path.resolve()}" for path in args.var_file)]
-    terraform.init(ws, echo=True)
+    try:
+        terraform.init(ws, echo=True, backend_config=backend_config)
+    except terraform.TerraformError as exc:
+        if backend_config is None or not (ws.env_dir / "terraform.tfstate").exists():
+            raise
+        raise terraform.TerraformError(
+            f"{exc}\n{ws.env_dir} has a local terraform.tfstate and a backend.hcl: move the state into the "
+            f"bucket once: `terraform -chdir={ws.env_dir} init -migrate-state -backend-config=backend.hcl`"
+        ) from exc
     with tempfile.TemporaryDirectory(prefix="slo-tf-run-") as tmp:
         plan_file = Path(tmp) / "plan.tfplan"
         plan_args = ["plan", "-input=false", f"-out={plan_file}", *var_args]

@@ -1,15 +1,9 @@
 # A real AWS account. Credentials come from the usual AWS chain (profile, environment, SSO).
 
-# Remote state, recommended for a shared deployment: create the bucket first, then uncomment and `terraform init`.
-# terraform {
-#   backend "s3" {
-#     bucket       = "my-terraform-state"
-#     key          = "secret-latency-observatory/terraform.tfstate"
-#     region       = "us-east-1"
-#     encrypt      = true
-#     use_lockfile = true
-#   }
-# }
+# State: local (terraform.tfstate here) until `make bootstrap` creates the state bucket (terraform/bootstrap) and
+# writes backend.hcl (bucket, key, region, use_lockfile = true: S3's native lock file) and
+# backend_override.tf (`backend "s3" {}`) here, both gitignored; `make deploy` then inits with
+# -backend-config=backend.hcl. A clone without them keeps working with local state (tools/remote_state.py).
 
 provider "aws" {
   region = var.region
