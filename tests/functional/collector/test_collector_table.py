@@ -260,9 +260,10 @@ def test_a_row_expiring_exactly_now_is_expired_and_one_without_expires_at_is_kep
     assert frame["invocation_id"].tolist() == ["inv-old"]
 
 
-def test_by_default_expiry_is_judged_by_the_clock(ddb: Any) -> None:
-    taken = datetime.now(UTC) - timedelta(days=3)
-    writes.write_rows([make_row(ts=taken)], client=ddb, table_name=TABLE, retention_days=1)
-    writes.write_rows([make_row(ts=taken, invocation_id="inv-2")], client=ddb, table_name=TABLE)
-    frame = reads.read_rows(taken - timedelta(hours=1), taken + timedelta(hours=1), client=ddb, table_name=TABLE)
+def test_by_default_expiry_is_judged_by_the_clock(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reads, "utc_now", lambda: T0 + timedelta(days=3))  # the tests' conftest pins it too
+    writes.write_rows([make_row()], client=ddb, table_name=TABLE, retention_days=1)
+    writes.write_rows([make_row(invocation_id="inv-2")], client=ddb, table_name=TABLE)
+    frame = reads.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
     assert frame["invocation_id"].tolist() == ["inv-2"]
+    assert [r["invocation_id"] for r in reads.iter_day_rows(T0.date(), client=ddb, table_name=TABLE)] == ["inv-2"]
