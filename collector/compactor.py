@@ -73,11 +73,11 @@ def compact_day(
 ) -> DayResult:
     """Digest the rows of one closed day and store the digests (replacing any earlier ones).
 
-    Rows past their `expires_at` at `now` are left out, as every read leaves them out: a digest counts what the
-    dashboard would show of the day's rows at that instant. A day is digested within `catch_up_days` (14 by
-    default), long before its rows expire (`retention_days`, 90 by default), and the digest then outlives them
-    on purpose (`digest_retention_days`); recomputing a day whose rows have begun to expire (backfill) digests
-    only those still there."""
+    Rows past their `expires_at` at `now` are left out, as every read leaves them out: a digest counts what
+    the dashboard would show of the day's rows at that instant. A day is digested within `catch_up_days` (14
+    by default), long before its rows expire (`retention_days`, 90 by default), and the digest then outlives
+    them on purpose (`digest_retention_days`); recomputing a day whose rows have begun to expire (backfill)
+    digests only those still there."""
     now = now or datetime.now(UTC)
     if day >= now.astimezone(UTC).date():
         raise CompactorError(f"{day} is not closed yet (UTC): only past days are digested")

@@ -30,8 +30,8 @@ from .schema import (
     NULLABLE_BOOL_COLUMNS,
     NULLABLE_INT_COLUMNS,
     STRING_COLUMNS,
-    Row,
     TTL_ATTRIBUTE,
+    Row,
     TableError,
 )
 from .vocabulary import DEFAULT_TRACING

@@ -224,7 +224,7 @@ def test_oversized_or_colliding_rows_are_refused_before_any_write(ddb: Any) -> N
     assert ddb.scan(TableName=TABLE)["Count"] == 0
 
 
-# ---- rows past expires_at (DynamoDB's TTL deletes them lazily, within days): never shown, never counted ------
+# ---- rows past expires_at (DynamoDB's TTL deletes them lazily, within days): never shown, never counted ----
 
 
 def test_a_row_past_its_expires_at_is_not_read_though_dynamodb_still_holds_it(ddb: Any) -> None:
@@ -266,4 +266,5 @@ def test_by_default_expiry_is_judged_by_the_clock(ddb: Any, monkeypatch: pytest.
     writes.write_rows([make_row(invocation_id="inv-2")], client=ddb, table_name=TABLE)
     frame = reads.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
     assert frame["invocation_id"].tolist() == ["inv-2"]
-    assert [r["invocation_id"] for r in reads.iter_day_rows(T0.date(), client=ddb, table_name=TABLE)] == ["inv-2"]
+    day_rows = reads.iter_day_rows(T0.date(), client=ddb, table_name=TABLE)
+    assert [row["invocation_id"] for row in day_rows] == ["inv-2"]
