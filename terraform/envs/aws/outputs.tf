@@ -5,6 +5,11 @@ output "dynamodb_table_name" {
   value       = module.observatory.dynamodb_table_name
 }
 
+output "table_region" {
+  description = "Region of the measurements table (this region, or home_region's)."
+  value       = module.observatory.table_region
+}
+
 output "probe_function_names" {
   description = "Probe function name per catalogue key."
   value       = module.observatory.probe_function_names
