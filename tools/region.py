@@ -26,9 +26,10 @@ from tools.cli import UsageError
 # What the rule reads from the environment (named in each tool's --help).
 ENVIRONMENT = {
     "TF_VAR_region": "the region to deploy to, unless REGION=/--region says otherwise",
-    "AWS_REGION": "the region, when neither REGION=/--region nor TF_VAR_region is set (then AWS_DEFAULT_REGION)",
-    "AWS_PROFILE": "the AWS profile whose `region` is used when nothing above is set (else AWS_DEFAULT_PROFILE, "
-    "else default), from AWS_CONFIG_FILE or ~/.aws/config",
+    "AWS_REGION": "the region when neither REGION=/--region nor TF_VAR_region is set "
+    "(then AWS_DEFAULT_REGION)",
+    "AWS_PROFILE": "the profile whose `region` is used when nothing above is set "
+    "(else AWS_DEFAULT_PROFILE, else default), from AWS_CONFIG_FILE or ~/.aws/config",
 }
 # Region codes: us-east-1, ap-northeast-1, us-gov-west-1, eu-isoe-west-1, ...
 REGION_PATTERN = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")

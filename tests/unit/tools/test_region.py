@@ -12,14 +12,17 @@ from tools.region import RegionError, describe, resolve_region
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "config"
-    path.write_text("[default]\nregion = eu-west-1\n\n[profile team]\nregion = ap-northeast-1\n\n[profile bare]\n")
+    path.write_text(
+        "[default]\nregion = eu-west-1\n\n[profile team]\nregion = ap-northeast-1\n\n[profile bare]\n"
+    )
     return path
 
 
 def test_explicit_wins_over_everything(config: Path) -> None:
     env = {"TF_VAR_region": "eu-north-1", "AWS_REGION": "us-west-2", "AWS_CONFIG_FILE": str(config)}
     assert resolve_region("ca-central-1", env) == ("ca-central-1", "REGION=/--region")
-    assert resolve_region("ca-central-1", env, source="terraform.tfvars") == ("ca-central-1", "terraform.tfvars")
+    from_tfvars = resolve_region("ca-central-1", env, source="terraform.tfvars")
+    assert from_tfvars == ("ca-central-1", "terraform.tfvars")
 
 
 def test_then_tf_var_region_then_aws_region_then_aws_default_region(config: Path) -> None:
@@ -57,7 +60,7 @@ def test_config_file_defaults_to_home(tmp_path: Path) -> None:
 
 
 def test_nothing_set_is_an_error_naming_every_place(config: Path, tmp_path: Path) -> None:
-    with pytest.raises(RegionError, match="no region chosen: set REGION=.*TF_VAR_region, AWS_REGION.*bare"):
+    with pytest.raises(RegionError, match=r"no region chosen: set REGION=.*TF_VAR_region, AWS_REGION.*bare"):
         resolve_region(None, {"AWS_CONFIG_FILE": str(config), "AWS_PROFILE": "bare"})
     with pytest.raises(RegionError, match="no region chosen"):
         resolve_region(None, {"AWS_CONFIG_FILE": str(tmp_path / "missing")})
