@@ -110,5 +110,14 @@ deploy: build ## CLOUD-CHANGING: preflight, then terraform apply of terraform/en
 destroy: ## CLOUD-CHANGING: terraform destroy of terraform/envs/aws (REGION=, the same rule as deploy)
 	$(PY) -m tools.terraform_run $(AWS_ENV) destroy $(REGION_ARG)
 
+.PHONY: deploy-regions destroy-regions
+REGIONS ?=
+
+deploy-regions: build ## CLOUD-CHANGING: the fleet in every region of REGIONS="home other…", all writing to the first one's table (one state per region)
+	$(PY) -m tools.regions $(AWS_ENV) apply $(REGIONS)
+
+destroy-regions: ## CLOUD-CHANGING: terraform destroy in every region of REGIONS="home other…", the home region last
+	$(PY) -m tools.regions $(AWS_ENV) destroy $(REGIONS)
+
 clean: ## Remove build output and caches (keeps .venv)
 	rm -rf $(BUILD_DIR) .pytest_cache .mypy_cache .ruff_cache test-output

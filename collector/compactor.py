@@ -71,7 +71,13 @@ def days_to_compact(
 def compact_day(
     day: date, *, client: Any, table_name: str, retention_days: int, now: datetime | None = None
 ) -> DayResult:
-    """Digest the rows of one closed day and store the digests (replacing any earlier ones)."""
+    """Digest the rows of one closed day and store the digests (replacing any earlier ones).
+
+    Rows past their `expires_at` at `now` are left out, as every read leaves them out: a digest counts what
+    the dashboard would show of the day's rows at that instant. A day is digested within `catch_up_days` (14
+    by default), long before its rows expire (`retention_days`, 90 by default), and the digest then outlives
+    them on purpose (`digest_retention_days`); recomputing a day whose rows have begun to expire (backfill)
+    digests only those still there."""
     now = now or datetime.now(UTC)
     if day >= now.astimezone(UTC).date():
         raise CompactorError(f"{day} is not closed yet (UTC): only past days are digested")
@@ -80,7 +86,7 @@ def compact_day(
 
     def rows() -> Iterable[Any]:
         nonlocal counted
-        for row in iter_day_rows(day, client=client, table_name=table_name):
+        for row in iter_day_rows(day, client=client, table_name=table_name, now=now):
             counted += 1
             yield row
 

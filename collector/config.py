@@ -24,10 +24,13 @@ class Settings:
     dlq_url: str | None = None
     retention_days: int = DEFAULT_RETENTION_DAYS
     endpoint_url: str | None = None
+    table_region: str | None = None  # None: the function's own region
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Settings from `OBSERVATORY_TABLE_NAME`, `OBSERVATORY_DLQ_URL`, `OBSERVATORY_RETENTION_DAYS`."""
+        """Settings from `OBSERVATORY_TABLE_NAME`, `OBSERVATORY_TABLE_REGION` (the home table's region, when
+        this collector runs in another: Terraform's home_table), `OBSERVATORY_DLQ_URL`,
+        `OBSERVATORY_RETENTION_DAYS`."""
         env = os.environ if environ is None else environ
         table = table_name_from_env(env, "the collector")
         raw_days = env.get("OBSERVATORY_RETENTION_DAYS", "").strip() or str(DEFAULT_RETENTION_DAYS)
@@ -42,6 +45,7 @@ class Settings:
             dlq_url=env.get("OBSERVATORY_DLQ_URL", "").strip() or None,
             retention_days=days,
             endpoint_url=env.get("AWS_ENDPOINT_URL", "").strip() or None,
+            table_region=env.get("OBSERVATORY_TABLE_REGION", "").strip() or None,
         )
 
 

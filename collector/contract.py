@@ -74,6 +74,7 @@ FUNCTION_ARN = re.compile(
 # ---------------------------------------------------------------------------------------------- probe keys
 KEY_RULE = (
     "{strategy}-{memory_mb}-{architecture}[-py{MAJOR}{MINOR}][-{tracing} unless subsegments][-prefetch if on]"
+    "[@{region} of the record, outside the home table's region]"
 )
 # Strategies that sign their local requests themselves: only their records carry sign_* timings
 SIGNING_STRATEGIES = frozenset({"cloud_extensions"})
@@ -87,16 +88,20 @@ def probe_key_fits(
     runtime: str | None,
     tracing: str,
     prefetch: bool = False,
+    region: str | None = None,
 ) -> bool:
     """Whether `probe_key` is the catalogue key of these dimensions (contract §1): the base, then
     `-py{MAJOR}{MINOR}` (only where the runtime is not the environment's default, so optional here; any
     runtime's when the runtime is unknown), then `-{tracing}` exactly when tracing is not `subsegments`, then
-    `-prefetch` exactly when prefetch is on."""
+    `-prefetch` exactly when prefetch is on, then `@{region}` (optional; only this region, only when known): a
+    probe deployed outside its home table's region, so the keys of one catalogue in several regions differ."""
     digits = runtime[len("python") :].replace(".", "") if runtime else None
     runtime_part = f"-py{re.escape(digits)}" if digits else r"-py3\d{1,2}"
     tail = ("" if tracing == DEFAULT_TRACING else f"-{tracing}") + (PREFETCH_SUFFIX if prefetch else "")
     base = f"{strategy}-{memory_mb}-{architecture}"
-    return re.fullmatch(f"{re.escape(base)}(?:{runtime_part})?{re.escape(tail)}", probe_key) is not None
+    where = f"(?:@{re.escape(region)})?" if region else ""
+    pattern = f"{re.escape(base)}(?:{runtime_part})?{re.escape(tail)}{where}"
+    return re.fullmatch(pattern, probe_key) is not None
 
 
 def _key_tracing(probe_key: str) -> Tracing:
@@ -202,7 +207,10 @@ def _identity(c: Checker, value: Any, path: str) -> Identity:
     runtime = c.string(raw.get("runtime"), f"{path}.runtime", pattern=RUNTIME)
     tracing = c.opt_choice(raw.get("tracing"), f"{path}.tracing", TRACING) or DEFAULT_TRACING
     prefetch = _prefetch(c, raw.get("prefetch"), f"{path}.prefetch", strategy)
-    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing, bool(prefetch)):
+    region = c.string(raw.get("region"), f"{path}.region", pattern=REGION)
+    dims = (strategy, memory_mb, architecture, runtime, tracing, bool(prefetch), region)
+    fits = probe_key_fits(probe_key, *dims)
+    if not fits:
         raise c.fail(f"{path}.probe_key", f"is not {KEY_RULE}")
     host = c.opt_obj(raw.get("host"), f"{path}.host") or {}
     host_cpu = c.opt_string(host.get("cpu"), f"{path}.host.cpu", max_len=MAX_HOST_CPU)
@@ -220,7 +228,7 @@ def _identity(c: Checker, value: Any, path: str) -> Identity:
         memory_mb=memory_mb,
         architecture=architecture,
         runtime=runtime,
-        region=c.string(raw.get("region"), f"{path}.region", pattern=REGION),
+        region=region,
         environment=c.choice(raw.get("environment"), f"{path}.environment", ENVIRONMENTS),
         cpu_emulation=c.choice(raw.get("cpu_emulation"), f"{path}.cpu_emulation", CPU_EMULATIONS),
         extension_layer=layer or None,
@@ -307,7 +315,11 @@ def _failure(
     if raw_prefetch is None and strategy in PREFETCH_STRATEGIES:
         raw_prefetch = probe_key.endswith(PREFETCH_SUFFIX)
     prefetch = _prefetch(c, raw_prefetch, "requestPayload.prefetch", strategy)
-    if not probe_key_fits(probe_key, strategy, memory_mb, architecture, runtime, tracing, bool(prefetch)):
+    match = FUNCTION_ARN.fullmatch(function_arn or "")
+    region = match.group(1) if match else None
+    dims = (strategy, memory_mb, architecture, runtime, tracing, bool(prefetch), region)
+    fits = probe_key_fits(probe_key, *dims)
+    if not fits:
         raise c.fail("requestPayload.probe_key", f"is not {KEY_RULE}")
     environment = c.opt_choice(schedule.get("environment"), "requestPayload.environment", ENVIRONMENTS)
     reasons = [condition]
@@ -322,7 +334,6 @@ def _failure(
         error_type = payload.get("errorType")
         if isinstance(error_type, str) and ERROR_TYPE.fullmatch(error_type):
             reasons.append(error_type)  # e.g. Sandbox.Timedout; the free-text errorMessage is not kept
-    match = FUNCTION_ARN.fullmatch(function_arn or "")
     return FailedInvocation(
         request_id=request_id,
         failed_at=c.timestamp(event.get("timestamp"), "timestamp"),
@@ -330,7 +341,7 @@ def _failure(
         strategy=strategy,
         memory_mb=memory_mb,
         architecture=architecture,
-        region=match.group(1) if match else None,
+        region=region,
         environment=environment,
         reasons=tuple(dict.fromkeys(reasons)),
         runtime=runtime,

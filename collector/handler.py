@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from datastore.clients import get_client
+
 from .collect import collect
 from .config import ConfigError, get_settings
 
@@ -16,5 +18,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     settings = get_settings()
     if not settings.dlq_url:
         raise ConfigError("OBSERVATORY_DLQ_URL is not set: the collector needs its dead-letter queue")
-    outcome = collect(event, settings=settings, collector_request_id=getattr(context, "aws_request_id", None))
+    # The home table may be in another region than this function (Terraform's home_table): its client too.
+    dynamodb = get_client("dynamodb", region=settings.table_region) if settings.table_region else None
+    outcome = collect(
+        event,
+        settings=settings,
+        dynamodb=dynamodb,
+        collector_request_id=getattr(context, "aws_request_id", None),
+    )
     return outcome.as_dict()

@@ -203,8 +203,11 @@ def _bulk() -> Iterator[None]:
             gc.enable()
 
 
-def query_closed(settings: Settings, first_day: date, last_day: date, client: Any = None) -> Part:
-    """Closed days [first_day, last_day]: their digests, and the rows (digested here) of days without."""
+def query_closed(
+    settings: Settings, first_day: date, last_day: date, client: Any = None, now: datetime | None = None
+) -> Part:
+    """Closed days [first_day, last_day]: their digests, and the rows (digested here) of days without (rows
+    past their expires_at at `now`, default the clock, left out)."""
     if last_day < first_day:
         return Part(to_frames([]), (), 0, 0)
     try:
@@ -220,7 +223,7 @@ def query_closed(settings: Settings, first_day: date, last_day: date, client: An
             rows_read = 0
             for lo, hi in _runs(missing):
                 frame = reads.read_rows(
-                    lo, hi + timedelta(days=1), client=client, table_name=settings.table_name
+                    lo, hi + timedelta(days=1), client=client, table_name=settings.table_name, now=now
                 )
                 rows_read += len(frame)
                 wires += [digest_wire.encode(d) for d in digest_rows(frame.to_dict("records"), "day")]
@@ -235,7 +238,9 @@ def query_recent(settings: Settings, today: date, client: Any = None, now: datet
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
     start = datetime(today.year, today.month, today.day, tzinfo=UTC)
     try:
-        frame = reads.read_rows(start, end, client=_client(settings, client), table_name=settings.table_name)
+        frame = reads.read_rows(
+            start, end, client=_client(settings, client), table_name=settings.table_name, now=now
+        )
     except Exception as exc:
         raise classify(exc, settings) from exc
     return Part(to_frames(digest_rows(frame.to_dict("records"), "hour")), (today,), len(frame), 0)
@@ -253,7 +258,7 @@ def query(settings: Settings, client: Any = None, now: datetime | None = None) -
     first, today = window(now, settings.load_days)
     client = _client(settings, client)
     return combine(
-        query_closed(settings, first, today - timedelta(days=1), client),
+        query_closed(settings, first, today - timedelta(days=1), client, now),
         query_recent(settings, today, client, now),
         first,
         now,
@@ -358,6 +363,7 @@ def query_rows(
             end,
             client=_client(settings, client),
             table_name=settings.table_name,
+            now=now,
         )
     except Exception as exc:
         raise classify(exc, settings) from exc

@@ -23,6 +23,7 @@ PAGES = [
     st.Page("app_pages/overview.py", title="Overview", icon=":material/monitor_heart:", default=True),
     st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:"),
     st.Page("app_pages/memory_tiers.py", title="Memory tiers", icon=":material/memory:"),
+    st.Page("app_pages/regions.py", title="Regions", icon=":material/public:"),
     st.Page("app_pages/distributions.py", title="Distributions", icon=":material/bar_chart:"),
     st.Page("app_pages/runtimes_tracing.py", title="Runtimes & tracing", icon=":material/compare_arrows:"),
     st.Page("app_pages/reference.py", title="Reference", icon=":material/menu_book:"),

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 _LOCK = threading.Lock()
-_CLIENTS: dict[tuple[str, str | None, int], Any] = {}
+_CLIENTS: dict[tuple[str, str | None, int, str | None], Any] = {}
 
 # botocore's "standard" retry mode retries throttling, 5xx and connection errors with exponential backoff and
 # jitter; after the last attempt the error surfaces so Lambda's own retry takes the event.
@@ -80,17 +80,23 @@ def client_config(read_timeout: int = WRITE_TIMEOUT_S) -> Any:
     )
 
 
-def get_client(service: str, endpoint_url: str | None = None, read_timeout: int = WRITE_TIMEOUT_S) -> Any:
+def get_client(
+    service: str,
+    endpoint_url: str | None = None,
+    read_timeout: int = WRITE_TIMEOUT_S,
+    region: str | None = None,
+) -> Any:
     """A cached boto3 client for `service`; endpoint `endpoint_url`, else `AWS_ENDPOINT_URL`, else AWS;
-    region from `region_from_env`, else the profile's (`AWS_PROFILE`, else the default profile)."""
+    region `region` (a home table in another region), else `region_from_env`, else the profile's
+    (`AWS_PROFILE`, else the default profile)."""
     endpoint = endpoint_url or endpoint_from_env()
-    key = (service, endpoint, read_timeout)
+    key = (service, endpoint, read_timeout, region)
     with _LOCK:
         client = _CLIENTS.get(key)
         if client is None:
             import boto3
 
-            session = boto3.session.Session(region_name=region_from_env())  # reads AWS_PROFILE now
+            session = boto3.session.Session(region_name=region or region_from_env())  # reads AWS_PROFILE now
             client = session.client(service, endpoint_url=endpoint, config=client_config(read_timeout))
             _CLIENTS[key] = client
         return client

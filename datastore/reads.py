@@ -2,6 +2,11 @@
 
 One probe's history is a Query on `pk`; the whole fleet is one Query per `day` partition of the `by_day`
 index, partitions fetched concurrently, every page read. No scans. Items are decoded by `codec.from_item`.
+
+A row past its `expires_at` is never returned: DynamoDB deletes expired items lazily (within a few days), and
+until then a Query still finds them. Every read here filters them out (`attribute_not_exists(expires_at) OR
+expires_at > now`, as AWS's TTL documentation suggests), so the dashboard, the compactor's digests and the
+counts beside them see the same rows whenever DynamoDB's sweep runs.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .schema import (
     NULLABLE_BOOL_COLUMNS,
     NULLABLE_INT_COLUMNS,
     STRING_COLUMNS,
+    TTL_ATTRIBUTE,
     Row,
     TableError,
 )
@@ -55,10 +61,24 @@ def days_between(start: datetime, end: datetime) -> list[str]:
     return out
 
 
-def _filter_expression(filters: Mapping[str, Any]) -> tuple[str | None, dict[str, str], dict[str, Any]]:
-    clauses: list[str] = []
-    names: dict[str, str] = {}
-    values: dict[str, Any] = {}
+def utc_now() -> datetime:
+    """The clock expiry is judged by when a caller passes no `now`."""
+    return datetime.now(UTC)
+
+
+def not_expired(now: datetime | None) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The filter clause (with its names and values) keeping items whose `expires_at` is after `now` (the
+    clock when None), and items without one (nothing ever expires them)."""
+    seconds = int(_as_utc(now if now is not None else utc_now()).timestamp())
+    clause = "(attribute_not_exists(#expires_at) OR #expires_at > :now)"
+    return clause, {"#expires_at": TTL_ATTRIBUTE}, {":now": {"N": str(seconds)}}
+
+
+def _filter_expression(
+    filters: Mapping[str, Any], now: datetime | None = None
+) -> tuple[str | None, dict[str, str], dict[str, Any]]:
+    clause, names, values = not_expired(now)
+    clauses: list[str] = [clause]
     for field, kind in FILTERABLE.items():
         wanted = filters.get(field)
         if wanted is None:
@@ -73,7 +93,7 @@ def _filter_expression(filters: Mapping[str, Any]) -> tuple[str | None, dict[str
             values[key] = {"N": str(int(option))} if kind == "N" else {"S": str(option)}
             placeholders.append(key)
         clauses.append(f"#{field} IN ({', '.join(placeholders)})")
-    return (" AND ".join(clauses) or None), names, values
+    return " AND ".join(clauses), names, values
 
 
 def query_all(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -127,8 +147,10 @@ def read_rows(
     region: str | Iterable[str] | None = None,
     client: Any = None,
     table_name: str | None = None,
+    now: datetime | None = None,
 ) -> pd.DataFrame:
     """Rows with start <= ts < end as the typed contract §4 DataFrame; empty (typed) when nothing matches.
+    Rows past their `expires_at` at `now` (default: the clock) are left out.
 
     With `probe_key`: one probe's history (a Query on `pk`). Otherwise the whole fleet: one Query per `day`
     partition of the `by_day` index, partitions fetched concurrently, every page read. Each filter takes one
@@ -146,7 +168,8 @@ def read_rows(
             "memory_mb": memory_mb,
             "architecture": architecture,
             "region": region,
-        }
+        },
+        now,
     )
 
     def request(hash_name: str, hash_value: str, index: str | None) -> dict[str, Any]:
@@ -190,15 +213,20 @@ def read_rows(
     return rows_to_frame(from_item(item) for items in pages for item in items)
 
 
-def iter_day_rows(day: date | str, *, client: Any = None, table_name: str | None = None) -> Iterator[Row]:
-    """Every row of one UTC day, decoded page by page (the compactor streams a day without holding it)."""
+def iter_day_rows(
+    day: date | str, *, client: Any = None, table_name: str | None = None, now: datetime | None = None
+) -> Iterator[Row]:
+    """Every row of one UTC day not past its `expires_at` at `now` (default: the clock), decoded page by page
+    (the compactor streams a day without holding it)."""
     client, table_name = resolve(client, table_name, READ_TIMEOUT_S)
+    expiry, names, values = not_expired(now)
     request = {
         "TableName": table_name,
         "IndexName": GSI_BY_DAY,
         "KeyConditionExpression": "#d = :d",
-        "ExpressionAttributeNames": {"#d": "day"},
-        "ExpressionAttributeValues": {":d": {"S": as_day(day).isoformat()}},
+        "FilterExpression": expiry,
+        "ExpressionAttributeNames": {"#d": "day", **names},
+        "ExpressionAttributeValues": {":d": {"S": as_day(day).isoformat()}, **values},
     }
     try:
         for item in query_all(client, request):

@@ -6,9 +6,15 @@ import json
 import os
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
+# Reads leave out rows past their expires_at, judged by `datastore.reads.utc_now` (the clock) unless a caller
+# passes `now`. Tests write rows on fixed days of November 2026 with retentions of 30 to 90 days: judged by
+# this fixed instant instead, they read back the same whatever day the suite runs.
+READS_CLOCK = datetime(2026, 12, 1, tzinfo=UTC)
 
 EVENTS_DIR = Path(__file__).parent / "events"
 REPO_ROOT = Path(__file__).parent.parent
@@ -34,6 +40,14 @@ def _no_real_aws() -> Iterator[None]:
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture(autouse=True)
+def _reads_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Expiry in reads judged at READS_CLOCK (a test of expiry passes its own `now` or patches this too)."""
+    from datastore import reads
+
+    monkeypatch.setattr(reads, "utc_now", lambda: READS_CLOCK)
 
 
 def free_port() -> int:

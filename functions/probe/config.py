@@ -191,11 +191,13 @@ class ProbeConfig:
         host_reference_ms = _reference_ms(get("OBSERVATORY_LAB_HOST_REF_MS"), problems)
         runtime = f"python{sys.version_info.major}.{sys.version_info.minor}"
         keys = probe_keys(strategy, memory_mb, architecture, runtime, tracing, bool(prefetch))
+        # outside the home table's region, the key ends in this region (contract §1)
+        accepted = keys + tuple(f"{key}@{region}" for key in keys if region)
         probe_key = get("OBSERVATORY_PROBE_KEY", keys[0]) or keys[0]
-        if not problems and probe_key not in keys:
+        if not problems and probe_key not in accepted:
             problems.append(
                 f"OBSERVATORY_PROBE_KEY={probe_key!r} does not match strategy, memory, architecture, "
-                f"runtime, tracing and prefetch ({' or '.join(repr(key) for key in keys)})"
+                f"runtime, tracing and prefetch ({' or '.join(repr(key) for key in accepted)})"
             )
         if problems:
             raise ConfigError("broken probe configuration: " + "; ".join(problems))

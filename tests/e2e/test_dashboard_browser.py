@@ -45,6 +45,7 @@ PAGES = [
     ("", "Overview", 1),
     ("trends", "Trends", 1),
     ("memory_tiers", "Memory tiers", 3),
+    ("regions", "Regions", 0),  # the lab in one region: nothing to compare, said so
     ("distributions", "Distributions", 1),
     ("runtimes_tracing", "Runtimes & tracing", 0),  # the default fleet has one runtime and one tracing mode
     ("reference", "Reference", 1),

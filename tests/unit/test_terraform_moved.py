@@ -39,8 +39,32 @@ def declared(directory: Path) -> tuple[set[str], dict[str, str]]:
     return resources, calls
 
 
-def moved_blocks() -> list[tuple[str, str]]:
+def all_moved_blocks() -> list[tuple[str, str]]:
     return MOVED.findall((MODULE / "moved.tf").read_text())
+
+
+def moved_blocks() -> list[tuple[str, str]]:
+    """The blocks moving a resource into modules/functions (not those giving a resource a count)."""
+    return [(source, target) for source, target in all_moved_blocks() if target != f"{source}[0]"]
+
+
+# Resources that became optional (count) when home_table came: each keeps its state as instance [0].
+COUNTED = {
+    "aws_dynamodb_table.this",
+    "aws_iam_role.compactor_schedule",
+    "aws_iam_role_policy.compactor_schedule",
+    "aws_scheduler_schedule.compactor",
+}
+
+
+def test_a_resource_that_became_optional_keeps_its_state_as_instance_zero() -> None:
+    counted = {source for source, target in all_moved_blocks() if target == f"{source}[0]"}
+    assert counted == COUNTED
+    text = "\n".join(path.read_text() for path in sorted(MODULE.glob("*.tf")))
+    for address in counted:
+        kind, name = address.split(".")
+        body = text.split(f'resource "{kind}" "{name}" {{', 1)[1].split("\n}\n", 1)[0]
+        assert "count = local.owns_table ? 1 : 0" in body, address
 
 
 def test_every_address_of_the_functions_before_the_module_has_a_moved_block() -> None:

@@ -18,6 +18,7 @@ module "observatory" {
   source = "../../modules/observatory"
 
   name_prefix          = var.name_prefix
+  home_table           = var.home_region == null || var.home_region == var.region ? null : { region = var.home_region }
   environment          = "aws"
   artifacts_dir        = coalesce(var.artifacts_dir, abspath("${path.root}/../../../build"))
   code_bucket          = var.code_bucket

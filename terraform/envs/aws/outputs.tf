@@ -5,6 +5,16 @@ output "dynamodb_table_name" {
   value       = module.observatory.dynamodb_table_name
 }
 
+output "dynamodb_table_arn" {
+  description = "ARN of the measurements table (the home region's under home_region)."
+  value       = module.observatory.dynamodb_table_arn
+}
+
+output "table_region" {
+  description = "Region of the measurements table (this region, or home_region's)."
+  value       = module.observatory.table_region
+}
+
 output "probe_function_names" {
   description = "Probe function name per catalogue key."
   value       = module.observatory.probe_function_names

@@ -129,3 +129,9 @@ variable "digest_retention_days" {
   type        = number
   default     = 3650
 }
+
+variable "home_region" {
+  description = "Region of the deployment holding the measurements table (same account and name_prefix): null or this region: this deployment holds it and runs the compactor; another region: its probes and collector run here and write there (`make deploy-regions`; terraform/README.md, \"Several regions\")."
+  type        = string
+  default     = null
+}

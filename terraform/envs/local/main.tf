@@ -93,6 +93,7 @@ module "observatory" {
   source = "../../modules/observatory"
 
   name_prefix                 = var.name_prefix
+  home_table                  = var.home_region == null || var.home_region == var.region ? null : { region = var.home_region }
   environment                 = "lab"
   artifacts_dir               = local.artifacts_dir
   code_bucket                 = aws_s3_bucket.code.bucket

@@ -16,7 +16,8 @@ module "collector" {
       memory_size      = var.collector.memory_size
       timeout          = var.collector.timeout_seconds
       environment = {
-        OBSERVATORY_TABLE_NAME     = aws_dynamodb_table.this.name
+        OBSERVATORY_TABLE_NAME     = local.table_name
+        OBSERVATORY_TABLE_REGION   = local.table_region
         OBSERVATORY_DLQ_URL        = aws_sqs_queue.dead_letter.url
         OBSERVATORY_RETENTION_DAYS = tostring(var.retention_days)
       }

@@ -10,7 +10,8 @@ locals {
 module "compactor" {
   source = "./modules/functions"
 
-  functions = {
+  # home_table: the home region's compactor digests every region's rows of its table
+  functions = !local.owns_table ? {} : {
     compactor = {
       name             = "${var.name_prefix}-compactor"
       description      = "Secret Latency Observatory compactor: digests each closed day of rows (sketches, counts)."
@@ -22,7 +23,7 @@ module "compactor" {
       memory_size      = var.compactor.memory_size
       timeout          = var.compactor.timeout_seconds
       environment = {
-        OBSERVATORY_TABLE_NAME            = aws_dynamodb_table.this.name
+        OBSERVATORY_TABLE_NAME            = local.table_name
         OBSERVATORY_DIGEST_RETENTION_DAYS = tostring(var.digest_retention_days)
         OBSERVATORY_DIGEST_SETTLE_SECONDS = tostring(local.digest_settle_seconds)
         OBSERVATORY_DIGEST_CATCH_UP_DAYS  = tostring(var.compactor.catch_up_days)
@@ -49,13 +50,13 @@ data "aws_iam_policy_document" "compactor" {
   statement {
     sid       = "ReadRowsAndDigestDays"
     actions   = ["dynamodb:Query"]
-    resources = [aws_dynamodb_table.this.arn, "${aws_dynamodb_table.this.arn}/index/by_day"]
+    resources = [local.table_arn, "${local.table_arn}/index/by_day"]
   }
 
   statement {
     sid       = "WriteDigests"
     actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
-    resources = [aws_dynamodb_table.this.arn]
+    resources = [local.table_arn]
   }
 }
 
@@ -63,11 +64,13 @@ data "aws_iam_policy_document" "compactor_schedule" {
   statement {
     sid       = "InvokeCompactor"
     actions   = ["lambda:InvokeFunction"]
-    resources = [module.compactor.function_arns["compactor"]]
+    resources = [for name, arn in module.compactor.function_arns : arn]
   }
 }
 
 resource "aws_iam_role" "compactor_schedule" {
+  count = local.owns_table ? 1 : 0
+
   name               = "${local.role_prefix}-compactor-schedule"
   description        = "Role EventBridge Scheduler assumes to invoke the compactor."
   assume_role_policy = data.aws_iam_policy_document.scheduler_assume.json
@@ -75,8 +78,10 @@ resource "aws_iam_role" "compactor_schedule" {
 }
 
 resource "aws_iam_role_policy" "compactor_schedule" {
+  count = local.owns_table ? 1 : 0
+
   name   = "compactor-schedule"
-  role   = aws_iam_role.compactor_schedule.id
+  role   = aws_iam_role.compactor_schedule[0].id
   policy = data.aws_iam_policy_document.compactor_schedule.json
 }
 
@@ -84,6 +89,8 @@ resource "aws_iam_role_policy" "compactor_schedule" {
 
 resource "aws_scheduler_schedule" "compactor" {
   #checkov:skip=CKV_AWS_297: the schedule holds only a fixed event naming its source; AWS owned key encryption suffices
+  count = local.owns_table ? 1 : 0
+
   name                = "compactor"
   group_name          = aws_scheduler_schedule_group.this.name
   description         = "Digests the closed days that still change or have no digest yet."
@@ -96,7 +103,7 @@ resource "aws_scheduler_schedule" "compactor" {
 
   target {
     arn      = module.compactor.function_arns["compactor"]
-    role_arn = aws_iam_role.compactor_schedule.arn
+    role_arn = aws_iam_role.compactor_schedule[0].arn
     input    = jsonencode({ source = "observatory.compactor" })
 
     retry_policy {

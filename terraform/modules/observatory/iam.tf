@@ -61,7 +61,7 @@ data "aws_iam_policy_document" "collector" {
     # DeleteItem: a record whose later row is refused for good has its earlier rows removed before it is
     # dead-lettered, so no record is ever half-written.
     actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
-    resources = [aws_dynamodb_table.this.arn]
+    resources = [local.table_arn] # the home region's table under home_table
   }
 
   statement {

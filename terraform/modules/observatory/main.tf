@@ -108,6 +108,15 @@ locals {
   )
 
   table_name = "${var.name_prefix}-measurements"
+  # home_table: this region's probes and collector write to the home region's table (no table, no compactor
+  # here), and their keys end in "@{this region}" (contract §1), unique beside the home region's own probes.
+  owns_table   = var.home_table == null
+  table_region = local.owns_table ? data.aws_region.current.name : var.home_table.region
+  table_arn = local.owns_table ? aws_dynamodb_table.this[0].arn : format(
+    "arn:%s:dynamodb:%s:%s:table/%s", data.aws_partition.current.partition, var.home_table.region,
+    data.aws_caller_identity.current.account_id, local.table_name
+  )
+  row_keys = { for key in keys(local.probes) : key => local.owns_table ? key : "${key}@${data.aws_region.current.name}" }
 
   # IAM role names are account-wide, every other name here is regional: the region in role names lets the same
   # name_prefix deploy to two regions of one account. At most 16 + 1 + 14 + 7 + 24 = 62 of IAM's 64 characters
@@ -170,6 +179,8 @@ resource "aws_ssm_parameter" "secure" {
 
 resource "aws_dynamodb_table" "this" {
   #checkov:skip=CKV_AWS_119: encrypted with the AWS managed key (server_side_encryption); a CMK adds $1/month to a $5 budget
+  count = local.owns_table ? 1 : 0 # home_table: the home region's deployment holds it
+
   name                        = local.table_name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "pk"

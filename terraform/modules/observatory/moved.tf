@@ -87,3 +87,24 @@ moved {
   from = aws_lambda_function_event_invoke_config.compactor
   to   = module.compactor.aws_lambda_function_event_invoke_config.this["compactor"]
 }
+
+# home_table (several regions, one table): the table and the compactor's schedule became optional.
+moved {
+  from = aws_dynamodb_table.this
+  to   = aws_dynamodb_table.this[0]
+}
+
+moved {
+  from = aws_iam_role.compactor_schedule
+  to   = aws_iam_role.compactor_schedule[0]
+}
+
+moved {
+  from = aws_iam_role_policy.compactor_schedule
+  to   = aws_iam_role_policy.compactor_schedule[0]
+}
+
+moved {
+  from = aws_scheduler_schedule.compactor
+  to   = aws_scheduler_schedule.compactor[0]
+}

@@ -1,11 +1,21 @@
 output "dynamodb_table_name" {
   description = "The measurements table (OBSERVATORY_TABLE_NAME for the dashboard)."
-  value       = aws_dynamodb_table.this.name
+  value       = local.table_name
 }
 
 output "dynamodb_table_arn" {
   description = "ARN of the measurements table."
-  value       = aws_dynamodb_table.this.arn
+  value       = local.table_arn
+}
+
+output "table_region" {
+  description = "Region of the measurements table: this one, or home_table's."
+  value       = local.table_region
+}
+
+output "row_keys" {
+  description = "The probe key each probe's rows carry, per catalogue key: the same, or \"{key}@{region}\" under home_table."
+  value       = local.row_keys
 }
 
 output "probe_function_names" {
@@ -65,8 +75,8 @@ output "dashboard_command" {
   value = join(" ", concat(
     [for name, value in merge(
       {
-        AWS_REGION                    = data.aws_region.current.name
-        OBSERVATORY_TABLE_NAME        = aws_dynamodb_table.this.name
+        AWS_REGION                    = local.table_region
+        OBSERVATORY_TABLE_NAME        = local.table_name
         OBSERVATORY_SCHEDULE_SECONDS  = tostring(local.schedule_interval)
         OBSERVATORY_CACHE_TTL_SECONDS = tostring(var.cache_ttl_seconds)
       },
@@ -97,12 +107,12 @@ output "cost_inputs" {
 
 output "compactor_function_name" {
   description = "The compactor function (daily digests; invoke it with {\"days\": [\"YYYY-MM-DD\"]} to recompute days)."
-  value       = module.compactor.function_names["compactor"]
+  value       = try(module.compactor.function_names["compactor"], null) # null under home_table
 }
 
 output "compactor_cost_inputs" {
-  description = "What `make cost` needs to estimate the compactor and the digest items."
-  value = {
+  description = "What `make cost` needs to estimate the compactor and the digest items (null under home_table: the home region's)."
+  value = !local.owns_table ? null : {
     memory_mb             = var.compactor.memory_size
     architecture          = var.collector.architecture
     schedule_expression   = var.compactor.schedule_expression

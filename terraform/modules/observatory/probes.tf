@@ -48,7 +48,7 @@ module "probes" {
       )
       environment = merge(
         {
-          OBSERVATORY_PROBE_KEY         = key
+          OBSERVATORY_PROBE_KEY         = local.row_keys[key]
           OBSERVATORY_STRATEGY          = probe.strategy
           OBSERVATORY_ARCHITECTURE      = probe.architecture
           OBSERVATORY_ENVIRONMENT       = var.environment

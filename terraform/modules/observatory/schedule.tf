@@ -44,7 +44,7 @@ resource "aws_scheduler_schedule" "probe" {
     # Contract §2: even a failed invocation's destination record carries the probe's identity.
     input = jsonencode({
       source       = "observatory.schedule"
-      probe_key    = each.key
+      probe_key    = local.row_keys[each.key]
       strategy     = each.value.strategy
       memory_mb    = each.value.memory_mb
       architecture = each.value.architecture

@@ -449,3 +449,21 @@ variable "digest_retention_days" {
     error_message = "digest_retention_days must be a whole number between 1 and 36500."
   }
 }
+
+variable "home_table" {
+  description = "Write rows to the measurements table of this observatory's deployment in another region (same account, same name_prefix), instead of creating a table here: {region = \"us-east-1\"}. The probes and the collector run in this region; the table, its digests and the compactor are the home region's. null: this deployment owns its table and runs the compactor. terraform/README.md, \"Several regions\"."
+  type = object({
+    region = string
+  })
+  default = null
+
+  validation {
+    condition     = var.home_table == null || can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]+$", try(var.home_table.region, "")))
+    error_message = "home_table.region must be an AWS region code, e.g. us-east-1."
+  }
+
+  validation {
+    condition     = var.home_table == null || try(var.home_table.region, "") != data.aws_region.current.name
+    error_message = "home_table.region is this deployment's own region: set home_table = null, so this deployment holds the table."
+  }
+}

@@ -171,3 +171,36 @@ def test_compactor_settings_from_the_environment() -> None:
     ):
         with pytest.raises(ConfigError):
             CompactorSettings.from_env(bad)
+
+
+def test_a_digest_counts_the_rows_a_read_shows_at_the_same_instant(ddb: Any) -> None:
+    """Rows past expires_at are in neither a read nor a digest; expiry is judged at the compactor's `now`."""
+    kept = [make_row(at(DAY1, 1), "kept", store) for store in ("secretsmanager", "ssm")]
+    expired = [make_row(at(DAY1, 2), "expired", store) for store in ("secretsmanager", "ssm")]
+    late = [make_row(at(DAY1, 3), "expires-later", store) for store in ("secretsmanager", "ssm")]
+    writes.write_rows(kept, client=ddb, table_name=TABLE, retention_days=90)
+    writes.write_rows(expired, client=ddb, table_name=TABLE, retention_days=1)  # gone at DAY2 02:00
+    writes.write_rows(late, client=ddb, table_name=TABLE, retention_days=3)  # gone at DAY1 + 3 days
+    now = at(DAY2, 12)
+    result = compactor.compact_day(DAY1, client=ddb, table_name=TABLE, retention_days=10, now=now)
+    frame = reads.read_rows(at(DAY1), at(DAY2), client=ddb, table_name=TABLE, now=now)
+    assert result.rows == len(frame) == 4
+    (digest,) = digest_table.read_digests(DAY1, DAY1, client=ddb, table_name=TABLE)[0].digests
+    assert digest.invocations == frame["invocation_id"].nunique() == 2
+
+
+def test_the_dashboard_neither_shows_nor_counts_expired_rows_of_an_undigested_day_or_today(ddb: Any) -> None:
+    from dashboard import data
+    from dashboard.config import Settings
+
+    now = at(DAY2, 12)
+    for day, prefix in ((DAY1, "yesterday"), (DAY2, "today")):
+        for hour, retention in ((1, 90), (2, 1)):  # the second expires 24 h after it was taken
+            rows = [make_row(at(day, hour), f"{prefix}-{hour}", s) for s in ("secretsmanager", "ssm")]
+            writes.write_rows(rows, client=ddb, table_name=TABLE, retention_days=retention)
+    settings = Settings(TABLE, None, "us-east-1", None, None, 60, 3, None, 60)
+    loaded = data.query(settings, client=ddb, now=now)
+    assert loaded.row_days == (DAY1 - timedelta(days=1), DAY1, DAY2)  # no digest yet: every day from rows
+    # yesterday's 02:00 invocation expired at today's 02:00; today's has not expired yet
+    assert loaded.rows_read == 6
+    assert int(loaded.frames.probes["invocations"].sum()) == 3

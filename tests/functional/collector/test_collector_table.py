@@ -222,3 +222,49 @@ def test_oversized_or_colliding_rows_are_refused_before_any_write(ddb: Any) -> N
     with pytest.raises(schema.RowError, match="same key"):
         writes.write_rows([make_row(), make_row()], client=ddb, table_name=TABLE)
     assert ddb.scan(TableName=TABLE)["Count"] == 0
+
+
+# ---- rows past expires_at (DynamoDB's TTL deletes them lazily, within days): never shown, never counted ----
+
+
+def test_a_row_past_its_expires_at_is_not_read_though_dynamodb_still_holds_it(ddb: Any) -> None:
+    writes.write_rows([make_row()], client=ddb, table_name=TABLE, retention_days=1)  # expires T0 + 1 day
+    writes.write_rows([make_row(invocation_id="inv-2")], client=ddb, table_name=TABLE, retention_days=30)
+    assert ddb.scan(TableName=TABLE)["Count"] == 2  # the expired item is still there (TTL is lazy)
+    lo, hi = T0 - timedelta(hours=1), T0 + timedelta(hours=1)
+    before = reads.read_rows(lo, hi, client=ddb, table_name=TABLE, now=T0 + timedelta(hours=23))
+    assert before["invocation_id"].tolist() == ["inv-1", "inv-2"]
+    after = reads.read_rows(lo, hi, client=ddb, table_name=TABLE, now=T0 + timedelta(days=2))
+    assert after["invocation_id"].tolist() == ["inv-2"]
+    one_probe = reads.read_rows(
+        lo, hi, probe_key="extension-128-x86_64", client=ddb, table_name=TABLE, now=T0 + timedelta(days=2)
+    )
+    assert one_probe["invocation_id"].tolist() == ["inv-2"]
+    # with a filter too: the expiry clause and the dimension filter hold together
+    filtered = reads.read_rows(
+        lo, hi, strategy="extension", client=ddb, table_name=TABLE, now=T0 + timedelta(days=2)
+    )
+    assert filtered["invocation_id"].tolist() == ["inv-2"]
+    day_rows = list(reads.iter_day_rows(T0.date(), client=ddb, table_name=TABLE, now=T0 + timedelta(days=2)))
+    assert [row["invocation_id"] for row in day_rows] == ["inv-2"]
+
+
+def test_a_row_expiring_exactly_now_is_expired_and_one_without_expires_at_is_kept(ddb: Any) -> None:
+    writes.write_rows([make_row()], client=ddb, table_name=TABLE, retention_days=1)
+    item = codec.to_item(make_row(invocation_id="inv-old"))
+    del item[schema.TTL_ATTRIBUTE]  # an item some older writer left without the attribute
+    ddb.put_item(TableName=TABLE, Item=item)
+    expiry = T0.replace(microsecond=0) + timedelta(days=1)
+    lo, hi = T0 - timedelta(hours=1), T0 + timedelta(hours=1)
+    frame = reads.read_rows(lo, hi, client=ddb, table_name=TABLE, now=expiry)
+    assert frame["invocation_id"].tolist() == ["inv-old"]
+
+
+def test_by_default_expiry_is_judged_by_the_clock(ddb: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(reads, "utc_now", lambda: T0 + timedelta(days=3))  # the tests' conftest pins it too
+    writes.write_rows([make_row()], client=ddb, table_name=TABLE, retention_days=1)
+    writes.write_rows([make_row(invocation_id="inv-2")], client=ddb, table_name=TABLE)
+    frame = reads.read_rows(T0 - timedelta(hours=1), T0 + timedelta(hours=1), client=ddb, table_name=TABLE)
+    assert frame["invocation_id"].tolist() == ["inv-2"]
+    day_rows = reads.iter_day_rows(T0.date(), client=ddb, table_name=TABLE)
+    assert [row["invocation_id"] for row in day_rows] == ["inv-2"]

@@ -246,3 +246,13 @@ def test_cloud_extensions_reads_its_prefetch_variant_and_port() -> None:
 def test_cloud_extensions_configuration_errors_are_named(changes: dict[str, str], problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
         config(**changes)
+
+
+def test_a_probe_writing_to_another_regions_table_carries_its_own_region_in_its_key() -> None:
+    """Several regions share one home table: the key ends in `@{region}` there, so keys stay unique."""
+    region = BASE["AWS_REGION"]
+    assert config(OBSERVATORY_PROBE_KEY=f"extension-128-x86_64@{region}").probe_key == (
+        f"extension-128-x86_64@{region}"
+    )
+    with pytest.raises(ConfigError, match="OBSERVATORY_PROBE_KEY"):
+        config(OBSERVATORY_PROBE_KEY="extension-128-x86_64@eu-west-9")  # not where the probe runs
