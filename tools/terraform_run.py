@@ -80,7 +80,7 @@ def main(
     parser.add_argument("--var-file", type=Path, action="append", default=[], help="extra tfvars file(s)")
     parser.add_argument("--local-state", action="store_true", help="this root keeps local state on purpose")
     parser.add_argument(
-        "--no-preflight", action="store_true", help="a root without a fleet (the state bootstrap): no preflight"
+        "--no-preflight", action="store_true", help="a root without a fleet (the bootstrap): no preflight"
     )
     args = parser.parse_args(argv)
     failures = (terraform.TerraformError, remote_state.RemoteStateError)
@@ -94,7 +94,11 @@ def _run(args: argparse.Namespace, read: Callable[[str], str], account: Callable
     configured = settings.region if settings is not None else None
     where = preflight.deployment_region(args.region, configured, os.environ, args.env_dir)
     print(f"terraform_run: {region.describe(*where)}", file=sys.stderr)
-    if args.action == "apply" and settings is not None and not preflight.report(run_preflight(settings, where)):
+    if (
+        args.action == "apply"
+        and settings is not None
+        and not preflight.report(run_preflight(settings, where))
+    ):
         print("Preflight blocked the deployment: nothing was changed.", file=sys.stderr)
         return 1
     target = f"{account(where[0])}, {region.describe(*where)}"
