@@ -10,9 +10,9 @@ variable "region" {
 }
 
 variable "max_memory_mb" {
-  description = "The most memory per function your account allows (MB); plan refuses larger tiers. 10240 is Lambda's limit; new accounts have less (`make preflight` says so where Service Quotas lists it)."
+  description = "The most memory per function your account allows (MB); plan refuses larger tiers. null: Lambda's own limit; new accounts have less (`make preflight` says so where Service Quotas lists it)."
   type        = number
-  default     = 10240
+  default     = null
 }
 
 variable "name_prefix" {

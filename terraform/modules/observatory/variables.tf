@@ -22,19 +22,19 @@ variable "name_prefix" {
 }
 
 variable "max_memory_mb" {
-  description = "The most memory per function (MB) the account allows: Lambda's own limit is 10240, new accounts have reduced memory quotas (`make preflight` names the account's where Service Quotas lists one). Every memory tier, the collector's and the compactor's memory must fit, or plan refuses them."
+  description = "The most memory per function (MB) the account allows; null: Lambda's own limit (local.memory_mb.max). New accounts have reduced memory quotas (`make preflight` names the account's where Service Quotas lists one). Every memory tier, the collector's and the compactor's memory must fit, or plan refuses them."
   type        = number
-  default     = 10240
+  default     = null
 
   validation {
-    condition     = var.max_memory_mb >= local.memory_mb.min && var.max_memory_mb <= local.memory_mb.max && floor(var.max_memory_mb) == var.max_memory_mb
+    condition     = var.max_memory_mb == null || try(var.max_memory_mb >= local.memory_mb.min && var.max_memory_mb <= local.memory_mb.max && floor(var.max_memory_mb) == var.max_memory_mb, false)
     error_message = "max_memory_mb must be a whole number of MB between ${local.memory_mb.min} and ${local.memory_mb.max}."
   }
   validation {
     condition = alltrue([
-      for m in concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size]) : m <= var.max_memory_mb
+      for m in concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size]) : m <= coalesce(var.max_memory_mb, local.memory_mb.max)
     ])
-    error_message = "The account allows at most ${var.max_memory_mb} MB per function (max_memory_mb), and CreateFunction would refuse ${join(", ", [for m in distinct(concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size])) : "${m} MB" if m > var.max_memory_mb])}: lower fleet.memory_sizes (or collector/compactor memory_size), or ask AWS for a higher memory quota."
+    error_message = "The account allows at most ${coalesce(var.max_memory_mb, local.memory_mb.max)} MB per function (max_memory_mb), and CreateFunction would refuse ${join(", ", [for m in distinct(concat(var.fleet.memory_sizes, [var.collector.memory_size, var.compactor.memory_size])) : "${m} MB" if m > coalesce(var.max_memory_mb, local.memory_mb.max)])}: lower fleet.memory_sizes (or collector/compactor memory_size), or ask AWS for a higher memory quota."
   }
 }
 

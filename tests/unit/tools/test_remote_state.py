@@ -8,9 +8,19 @@ from pathlib import Path
 
 import pytest
 
-from tools import remote_state, terraform_run
+from tools import preflight, remote_state, terraform_run
+from tools.preflight_checks import Finding
 
 from .terraform_double import calls
+from .test_terraform_run_cli import FLEET
+
+
+@pytest.fixture(autouse=True)
+def env_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The env's settings and the preflight, without terraform console or an account (as in
+    test_terraform_run_cli): the region is AWS_REGION's, nothing blocks."""
+    monkeypatch.setattr(terraform_run, "read_settings", lambda _: preflight.Settings(FLEET, None))
+    monkeypatch.setattr(terraform_run, "run_preflight", lambda settings, where: [Finding("ok", "x", "fine")])
 
 BACKEND_HCL = (
     'bucket       = "slo-tfstate-123456789012-eu-west-1"\n'
@@ -20,7 +30,7 @@ BACKEND_HCL = (
 
 
 def deploy(env: Path, *extra: str) -> int:
-    return terraform_run.main([str(env), "apply", "--yes", *extra], account=lambda: "account 1")
+    return terraform_run.main([str(env), "apply", "--yes", *extra], account=lambda region: "account 1")
 
 
 def test_local_state_is_explained_once_per_clone(
