@@ -13,7 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from tools import terraform
 
@@ -36,6 +38,7 @@ def provider_override(endpoint: str) -> str:
         "iam",
         "lambda",
         "logs",
+        "s3",
         "scheduler",
         "secretsmanager",
         "sqs",
@@ -46,7 +49,8 @@ def provider_override(endpoint: str) -> str:
     return (
         'provider "aws" {\n  region                      = "us-east-1"\n  access_key = "testing"\n'
         '  secret_key = "testing"\n  skip_credentials_validation = true\n  skip_metadata_api_check = true\n'
-        f"  skip_requesting_account_id  = true\n  endpoints {{\n{lines}\n  }}\n}}\n"
+        f"  skip_requesting_account_id  = true\n  s3_use_path_style = true\n"
+        f"  endpoints {{\n{lines}\n  }}\n}}\n"
     )
 
 
@@ -175,10 +179,19 @@ def test_without_a_code_bucket_every_function_uploads_its_own_zip(plan: dict[str
 
 
 def test_from_a_code_bucket_each_zip_is_uploaded_once_and_every_function_deploys_from_it(
-    workspace: terraform.Workspace,
+    workspace: terraform.Workspace, aws_endpoint: str
 ) -> None:
     """With `code_bucket`, the provider creates the functions side by side (from local files it holds one
     lock per upload); a zip's key holds its SHA-256, so the collector and the compactor share one upload."""
+    # the plan reads the bucket's region (it must be the deployment's): the bucket exists, as a user's would
+    boto3.client(
+        "s3",
+        endpoint_url=aws_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(s3={"addressing_style": "path"}),
+    ).create_bucket(Bucket="my-artifacts")
     bucketed = {**workspace.variables, "code_bucket": "my-artifacts"}
     plan = terraform.plan(replace(workspace, variables=bucketed))
     manifest = json.loads((Path(workspace.variables["artifacts_dir"]) / "manifest.json").read_text())

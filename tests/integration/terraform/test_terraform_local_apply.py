@@ -241,6 +241,7 @@ def test_collector_is_configured_per_contract(
     assert config["Handler"] == "collector.handler.handler"
     assert config["Environment"]["Variables"] == {
         "OBSERVATORY_TABLE_NAME": f"{PREFIX}-measurements",
+        "OBSERVATORY_TABLE_REGION": "us-east-1",  # the home table's region: here, its own
         "OBSERVATORY_DLQ_URL": deployment["outputs"]["dead_letter_queue_url"],
         "OBSERVATORY_RETENTION_DAYS": "30",
     }
