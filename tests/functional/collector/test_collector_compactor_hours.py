@@ -112,3 +112,16 @@ def test_days_asked_for_do_no_hours_and_a_short_run_leaves_hours_for_the_next(dd
     )
     assert short["digested_hours"] == []
     assert short["left_for_next_run"] == ["2026-11-26", "2026-11-27T02", "2026-11-27T01", "2026-11-27T00"]
+
+
+def test_lab_status_says_how_many_of_todays_hours_are_digested(ddb: Any) -> None:
+    from lab.cli.commands import digested_hours_line
+
+    assert digested_hours_line(ddb, TABLE, now=at(5, 30)).startswith("0 of today's 5 closed hours digested;")
+    write_hours(ddb, range(0, 2))
+    compactor.run(CompactorSettings(TABLE, catch_up_days=1), client=ddb, now=at(3, 10))
+    line = digested_hours_line(ddb, TABLE, now=at(5, 30))
+    assert line == (
+        "3 of today's 5 closed hours digested (latest 02:00, computed 03:10 UTC); "
+        "the open hour is read as rows"
+    )
