@@ -18,5 +18,5 @@ Lambdas' zip stays lean.
 | `digesting` | rows of a day (or hour) folded into one digest per probe |
 | `digest_wire` | the digest wire format (short keys): encoded and decoded here only |
 | `digest_table` | digests in the table: items, shards, `write_digests`, `read_digests`, `digested_days` |
-| `digest_hours` | hourly digests of today in the table: `write_hour_digests`, `read_hour_wires`, `digested_hours` |
+| `digest_hours` | hourly digests of today: `write_hour_digests`, `read_hour_wires`, `digested_hours` |
 """
