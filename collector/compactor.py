@@ -8,6 +8,9 @@ after it settled, a late row is counted, and a failed or missed run is caught up
 and digested, a day is never read again (unless `python -m collector.backfill` is asked to).
 
 Digests are written with plain puts (`datastore.digest_table.write_digests`): recomputing a day replaces it.
+
+A scheduled run then digests today's closed hours (`compactor_hours.digest_hours`: the same settle rule per
+hour), so the dashboard reads today as hours plus the open hour's rows. A `{"days": [...]}` run: days only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from datastore.digest_table import digested_days, write_digests
 from datastore.digesting import digest_rows
 from datastore.reads import iter_day_rows
 
+from .compactor_hours import digest_hours
 from .config import CompactorSettings
 
 LOG = logging.getLogger("collector.compactor")
@@ -107,10 +111,12 @@ def run(
     days: list[date] | None = None,
     remaining_s: Callable[[], float] | None = None,
 ) -> dict[str, Any]:
-    """One compactor run: the days that need it (or `days`), newest first, until time runs short."""
+    """One compactor run: the days that need it (or `days`), newest first, until time runs short; then, when
+    planned (no `days`), today's closed hours that need it (`digested_hours` in the answer)."""
     now = now or datetime.now(UTC)
     if client is None:
         client = get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
+    planned = days is None
     if days is None:
         today = now.astimezone(UTC).date()
         digested = digested_days(
@@ -135,7 +141,19 @@ def run(
         )
         LOG.info(json.dumps({"event": "compactor.day", **asdict(result)}))
         done.append(result)
-    return {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+    out: dict[str, Any] = {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+    if planned:  # the schedule's run: today's closed hours too
+        hours, hours_left = digest_hours(
+            client=client,
+            table_name=settings.table_name,
+            settle_seconds=settings.settle_seconds,
+            now=now,
+            remaining_s=remaining_s,
+            reserve_s=RESERVE_S,
+        )
+        out["digested_hours"] = [asdict(h) for h in hours]
+        out["left_for_next_run"] += hours_left
+    return out
 
 
 def _days_from(event: Any) -> list[date] | None:
