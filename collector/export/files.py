@@ -183,8 +183,10 @@ def write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def write_description(out: Path, *, first: date, last: date, source: str, days: Sequence[DayExport]) -> None:
-    """schema.json and README.md of an export."""
+def write_description(
+    out: Path, *, first: date | None, last: date | None, source: str, days: Sequence[DayExport]
+) -> None:
+    """schema.json and README.md of an export ([first, last]; None, None: the deployment's bucket)."""
     write_text(out / "schema.json", json.dumps(schema_document(), indent=2) + "\n")
     write_text(out / "README.md", readme_text(first=first, last=last, source=source, days=days))
 
