@@ -8,8 +8,8 @@ after it settled, a late row is counted, and a failed or missed run is caught up
 and digested, a day is never read again (unless `python -m collector.backfill` is asked to).
 
 Digests are written with plain puts (`datastore.digest_table.write_digests`): recomputing a day replaces it.
-With a publish bucket (`OBSERVATORY_PUBLISH_BUCKET`), each run then uploads the settled days the bucket lacks as
-open data files (`collector.publish`).
+With a publish bucket (`OBSERVATORY_PUBLISH_BUCKET`), each run then uploads the settled days the bucket
+lacks as open data files (`collector.publish`).
 """
 
 from __future__ import annotations
@@ -142,12 +142,12 @@ def run(
         )
         LOG.info(json.dumps({"event": "compactor.day", **asdict(result)}))
         done.append(result)
-    result: dict[str, Any] = {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+    outcome: dict[str, Any] = {"digested": [asdict(r) for r in done], "left_for_next_run": left}
     if publish is not None and publish.bucket:
         from .publish import publish_pending  # imports this module: only here, when a bucket is set
 
-        result.update(publish_pending(publish, settings, client=client, now=now, remaining_s=remaining_s))
-    return result
+        outcome.update(publish_pending(publish, settings, client=client, now=now, remaining_s=remaining_s))
+    return outcome
 
 
 def _days_from(event: Any) -> list[date] | None:

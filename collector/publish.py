@@ -2,7 +2,8 @@
 
 After a run has digested what it had to, every closed day of the catch-up window that has settled and has its
 final digest (computed after it settled) is published if the bucket does not hold it yet, or holds files older
-than that digest (a backfill recomputed it; each object's `digest-computed-at` metadata says which digest): `rows/DAY.parquet`, `digests/DAY.parquet`, `digests-csv/DAY.csv`
+than that digest (a backfill recomputed it; each object's `digest-computed-at` metadata says which digest):
+`rows/DAY.parquet`, `digests/DAY.parquet`, `digests-csv/DAY.csv`
 (the files `python -m collector.export` writes, made by the same code), plus `README.md` and `schema.json` at
 the top. The day's digest Parquet is uploaded last and is the mark of a published day, so a day whose upload
 was cut short is published again by the next run. Publishing waits for a day to settle, so the files are final
@@ -81,7 +82,10 @@ def final_days(now: datetime, digested: Mapping[date, datetime], settle_seconds:
 
 
 def days_to_publish(
-    now: datetime, digested: Mapping[date, datetime], published: Mapping[date, datetime | None], settle_seconds: int
+    now: datetime,
+    digested: Mapping[date, datetime],
+    published: Mapping[date, datetime | None],
+    settle_seconds: int,
 ) -> list[date]:
     """Days with a final digest that the bucket lacks, or holds made from an earlier digest (a backfill
     recomputed the day since), oldest first. `published`: per day, the computed_at of the digest its files
@@ -114,7 +118,9 @@ def _upload(s3: Any, folder: Path, relative: str, bucket: str, prefix: str, comp
     s3.upload_file(str(path), bucket, f"{prefix}{relative}", ExtraArgs=extra)
 
 
-def publish_day(day: date, *, client: Any, table_name: str, s3: Any, settings: PublishSettings) -> dict[str, Any]:
+def publish_day(
+    day: date, *, client: Any, table_name: str, s3: Any, settings: PublishSettings
+) -> dict[str, Any]:
     """Write one day's files into a temporary folder with the export's code, then upload them, the digests'
     Parquet last. Returns what was published (rows, digest records, keys and bytes)."""
     assert settings.bucket is not None
@@ -132,8 +138,13 @@ def publish_day(day: date, *, client: Any, table_name: str, s3: Any, settings: P
             _upload(s3, folder, relative, settings.bucket, settings.prefix, found[0].computed_at)
         for relative in ("schema.json", "README.md"):
             _upload(s3, folder, relative, settings.bucket, settings.prefix, found[0].computed_at)
-    return {"day": day.isoformat(), "rows": result.rows, "digest_records": result.digest_records,
-            "bytes": sum(result.files.values()), "keys": [f"{settings.prefix}{k}" for k in sorted(result.files)]}  # fmt: skip
+    return {
+        "day": day.isoformat(),
+        "rows": result.rows,
+        "digest_records": result.digest_records,
+        "bytes": sum(result.files.values()),
+        "keys": [f"{settings.prefix}{k}" for k in sorted(result.files)],
+    }
 
 
 def publish_pending(
@@ -166,7 +177,9 @@ def publish_pending(
             if remaining_s is not None and remaining_s() < RESERVE_S:
                 left.append(day.isoformat())
                 continue
-            outcome = publish_day(day, client=client, table_name=compactor.table_name, s3=s3, settings=settings)
+            outcome = publish_day(
+                day, client=client, table_name=compactor.table_name, s3=s3, settings=settings
+            )
             if not outcome["keys"]:
                 continue
             LOG.info(json.dumps({"event": "compactor.publish", "bucket": settings.bucket, **outcome}))
@@ -174,4 +187,3 @@ def publish_pending(
     except (ClientError, BotoCoreError) as exc:
         raise PublishError(f"publishing to s3://{settings.bucket}/{settings.prefix} failed: {exc}") from exc
     return {"published": done, "left_to_publish": left}
-

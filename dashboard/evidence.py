@@ -66,4 +66,6 @@ def export_command(table: str, first: date, last: date, today: date) -> str | No
     last = min(last, today - timedelta(days=1))
     if last < first:
         return None
-    return f"python -m collector.export --table {table} --from {first} --to {last} --out observatory-open-data"
+    return (
+        f"python -m collector.export --table {table} --from {first} --to {last} --out observatory-open-data"
+    )

@@ -57,14 +57,23 @@ def parser() -> argparse.ArgumentParser:
         prog="python -m collector.export",
         description="Export the rows and the daily digests of [--from, --to] (closed UTC days, inclusive) as "
         "open data: rows/DAY.parquet, digests/DAY.parquet and digests-csv/DAY.csv, schema.json and a README.",
-        epilog="Exit status: 0 exported; 1 the range holds no data (nothing written) or reading failed; 2 bad "
+        epilog="Exit status: 0 exported; 1 the range holds no data (nothing written) or reading failed; "
+        "2 bad "
         f"input (a reversed or unclosed range, --out not empty, a missing table, a setting). {ENVIRONMENT}",
     )
-    out.add_argument("--table", required=True, help="the measurements table (terraform output dynamodb_table_name)")
+    out.add_argument(
+        "--table", required=True, help="the measurements table (terraform output dynamodb_table_name)"
+    )
     out.add_argument("--from", dest="first", type=_day, required=True, help="first day, YYYY-MM-DD")
-    out.add_argument("--to", dest="last", type=_day, required=True, help="last day, YYYY-MM-DD (before today)")
+    out.add_argument(
+        "--to", dest="last", type=_day, required=True, help="last day, YYYY-MM-DD (before today)"
+    )
     out.add_argument("--out", type=Path, required=True, help="a new (or empty) folder for the files")
-    out.add_argument("--no-rows", action="store_true", help="only the digests (the rows hold every warm sample: far larger)")
+    out.add_argument(
+        "--no-rows",
+        action="store_true",
+        help="only the digests (the rows hold every warm sample: far larger)",
+    )
     return out
 
 
@@ -73,7 +82,9 @@ def check_range(first: date, last: date, today: date) -> list[date]:
     if last < first:
         raise ExportError(f"--to {last} is before --from {first}")
     if last > today:
-        raise ExportError(f"--to {last} is in the future (UTC): the last closed day is {today - timedelta(days=1)}")
+        raise ExportError(
+            f"--to {last} is in the future (UTC): the last closed day is {today - timedelta(days=1)}"
+        )
     if last == today:
         raise ExportError(
             f"--to {last} is not closed yet (UTC): the last closed day is {today - timedelta(days=1)}"
@@ -91,7 +102,10 @@ def check_out(out: Path) -> None:
 
 def _missing_table(exc: BaseException) -> bool:
     while exc is not None:
-        if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+        if (
+            isinstance(exc, ClientError)
+            and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
+        ):
             return True
         exc = exc.__cause__  # type: ignore[assignment]
     return False
@@ -106,7 +120,9 @@ def _client() -> Any:
     except ProfileNotFound as exc:
         raise ExportError(f"AWS_PROFILE: {exc} (in AWS_CONFIG_FILE or ~/.aws/config)") from None
     except NoRegionError:
-        raise ExportError("no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile") from None
+        raise ExportError(
+            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile"
+        ) from None
 
 
 def _progress(number: int, total: int, result: DayExport, seconds: float, stream: TextIO) -> None:
@@ -154,7 +170,8 @@ def run(argv: list[str] | None = None, *, today: date | None = None, stream: Tex
             _progress(number, len(days), result, time.monotonic() - started, stream)
         if all(r.empty for r in results):
             print(
-                f"export: no rows and no digests in {args.table} from {days[0]} to {days[-1]}: nothing written",
+                f"export: no rows and no digests in {args.table} from {days[0]} to {days[-1]}: "
+                "nothing written",
                 file=stream,
             )
             return NO_DATA
@@ -165,8 +182,13 @@ def run(argv: list[str] | None = None, *, today: date | None = None, stream: Tex
     finally:
         shutil.rmtree(build, ignore_errors=True)
     files = sum(len(r.files) for r in results)
-    print(f"exported {len(days)} day(s) of {args.table} to {out}: {sum(r.rows for r in results):,} rows, "
-          f"{sum(r.digest_records for r in results):,} digest records, {files} data files", file=stream)  # fmt: skip
+    rows = sum(r.rows for r in results)
+    records = sum(r.digest_records for r in results)
+    print(
+        f"exported {len(days)} day(s) of {args.table} to {out}: {rows:,} rows, {records:,} digest records, "
+        f"{files} data files",
+        file=stream,
+    )
     return 0
 
 

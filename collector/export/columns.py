@@ -1,10 +1,10 @@
-"""What an exported file holds, column by column: name, Parquet kind, unit, meaning (schema.json says the same).
+"""What an exported file holds, column by column: name, Parquet kind, unit, meaning (as schema.json says).
 
 Two tables. `rows`: one per (invocation, store), the table's rows (contract §4) as they are, warm samples
 included; `value_sha256` is left out (a digest of the fixture's value is of no use to a reader, and published
 data carries nothing derived from a secret). `digests`: one per probe × store × UTC day, from the compactor's
-daily digests (contract §4b): counts, and per latency metric its exact n, min, max and mean with the p50, p90 and
-p99 of its sketch. Pure: no I/O.
+daily digests (contract §4b): counts, and per latency metric its exact n, min, max and mean with the p50, p90
+and p99 of its sketch. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -51,10 +51,12 @@ _ROW_REQUIRED = {"ts", "probe_key", "invocation_id", "strategy", "store", "memor
 # unit, meaning: every column of datastore.schema.COLUMN_TYPES but those left out (a test holds them equal)
 ROW_MEANINGS: dict[str, tuple[str, str]] = {
     "ts": ("UTC, µs", "when the invocation started"),
-    "probe_key": ("-", "the probe: {strategy}-{memory_mb}-{architecture}, then -py{MAJOR}{MINOR} for a runtime "
+    "probe_key": ("-", "the probe: {strategy}-{memory_mb}-{architecture}, then -py{MAJOR}{MINOR} for a "
+                       "runtime "
                        "not the environment's default, -{tracing} unless subsegments, -prefetch if on"),
     "invocation_id": ("-", "the Lambda request id of the invocation"),
-    "strategy": ("-", "how the function reads: extension, sdk, dict, caching_lib, powertools, cloud_extensions"),
+    "strategy": ("-", "how the function reads: extension, sdk, dict, caching_lib, powertools, "
+                      "cloud_extensions"),
     "store": ("-", "secretsmanager or ssm; none for a failed invocation or one that measured no store"),
     "memory_mb": ("MB", "the function's memory setting"),
     "architecture": ("-", "x86_64 or arm64"),
@@ -135,19 +137,26 @@ def _digest_columns() -> tuple[Described, ...]:
         d(Column("cold_starts", "int64", False), "count", "of those, invocations in a new environment"),
         d(Column("cpu_time_ms", "double"), "ms", "CPU time summed over the invocations that measured it"),
         d(Column("cpu_measured", "int64", False), "count", "invocations that measured CPU time"),
-        d(Column("throttled_periods", "int64"), "count", "CFS periods throttled, summed (null: not measured)"),
+        d(
+            Column("throttled_periods", "int64"),
+            "count",
+            "CFS periods throttled, summed (null: not measured)",
+        ),
         d(Column("total_periods", "int64"), "count", "CFS periods elapsed, summed (null: not measured)"),
         d(Column("rows", "int64", False), "count", "rows of this probe and store that day"),
     ]
-    out += [d(Column(f"rows_{s}", "int64", False), "count", f"of those, rows with status {s}") for s in STATUSES]
+    out += [
+        d(Column(f"rows_{s}", "int64", False), "count", f"of those, rows with status {s}") for s in STATUSES
+    ]
     out += [
         d(Column("error_types", "string", False), "-", "error types with their row counts, 'Type:n;Type:n'"),
         d(Column("warm_n", "int64", False), "count", "warm hit samples"),
         d(Column("api_calls", "int64"), "count", "AWS API calls, summed over the rows that counted them"),
         d(Column("api_rows", "int64", False), "count", "rows that counted their API calls"),
-        d(Column("api_fetches", "int64", False), "count", "fetches those rows made (calls per fetch = ratio)"),
+        d(Column("api_fetches", "int64", False), "count", "fetches those rows made"),
         d(Column("cold_unknown", "int64"), "count",
-          "first fetches left out of cold_miss as possibly hits (older rows); null: digest from before the split"),
+          "first fetches left out of cold_miss as possibly hits (older rows); null: a digest from "
+          "before the split"),
     ]  # fmt: skip
     for metric in METRICS:
         what = _METRIC_MEANINGS[metric]
@@ -195,8 +204,8 @@ def digest_records(digest: ProbeDigest) -> Iterator[dict[str, Any]]:
     for name in SEEN_FIELDS:
         base[f"seen_{name}"] = ";".join(digest.seen.get(name, []))
     for name, store in sorted(digest.stores.items()):
-        record = dict(base, store=name, rows=store.rows, warm_n=store.warm_n, api_calls=store.api_calls,
-                      api_rows=store.api_rows, api_fetches=store.api_fetches, cold_unknown=store.cold_unknown)  # fmt: skip
+        record = dict(base, store=name, rows=store.rows, warm_n=store.warm_n, api_calls=store.api_calls)
+        record.update(api_rows=store.api_rows, api_fetches=store.api_fetches, cold_unknown=store.cold_unknown)
         for status in STATUSES:
             record[f"rows_{status}"] = store.statuses.get(status, 0)
         record["error_types"] = ";".join(f"{k}:{n}" for k, n in sorted(store.error_types.items()))

@@ -1,4 +1,4 @@
-"""One UTC day of the table as open data files: `rows/DAY.parquet`, `digests/DAY.parquet`, `digests-csv/DAY.csv`.
+"""One UTC day of the table as open data files: rows/DAY.parquet, digests/DAY.parquet, digests-csv/DAY.csv.
 
 The rows stream from the table into the Parquet file in row groups (a day of a large fleet is never held in
 memory); the digests are the compactor's stored ones, or, for a closed day it has not digested, made from the
@@ -107,7 +107,10 @@ def write_digest_files(out: Path, day: date, records: Sequence[Mapping[str, Any]
     """`digests/DAY.parquet` and `digests-csv/DAY.csv` of a day's digest records; {} when there are none."""
     if not records:
         return {}
-    parquet, table = out / DIGESTS_DIR / f"{day.isoformat()}.parquet", out / CSV_DIR / f"{day.isoformat()}.csv"
+    parquet, table = (
+        out / DIGESTS_DIR / f"{day.isoformat()}.parquet",
+        out / CSV_DIR / f"{day.isoformat()}.csv",
+    )
     for folder in (parquet.parent, table.parent):
         folder.mkdir(parents=True, exist_ok=True)
     names = [c.column.name for c in DIGEST_COLUMNS]
@@ -141,8 +144,8 @@ def export_day(
     read_rows: Callable[..., Iterator[Row]] | None = None,
 ) -> DayExport:
     """Write one day's files into `out`. `stored`: the day's digests from the table, or None when the day
-    has none (then they are made from its rows). Rows are read (`read_rows`, default `iter_day_rows`) only when
-    written or needed for the digests."""
+    has none (then they are made from its rows). Rows are read (`read_rows`, default `iter_day_rows`) only
+    when written or needed for the digests."""
     rows = 0
     files: dict[str, int] = {}
     digests: Sequence[ProbeDigest] = stored or []
@@ -189,4 +192,3 @@ def write_description(
     """schema.json and README.md of an export ([first, last]; None, None: the deployment's bucket)."""
     write_text(out / "schema.json", json.dumps(schema_document(), indent=2) + "\n")
     write_text(out / "README.md", readme_text(first=first, last=last, source=source, days=days))
-

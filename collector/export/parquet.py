@@ -1,10 +1,10 @@
 """A small Parquet writer in pure Python: what the open data export needs, nothing more, no dependency.
 
 Why not a library: the compactor publishes the files from the collector's zip, which holds boto3 and a pure
-Python sketch and nothing compiled (contract §6). pyarrow (with numpy) is well over 100 MB unzipped; fastparquet
-needs pandas and numpy; both would multiply the zip several times over for a format this small a subset of
-covers. Any reader (pandas via pyarrow, DuckDB, Spark, polars) reads what this writes; the tests read it with
-pyarrow and DuckDB.
+Python sketch and nothing compiled (contract §6). pyarrow with numpy would take the zip past Lambda's 250 MB
+unzipped limit; fastparquet needs pandas and numpy (docs/reference/open-data.md has the sizes). The export
+needs a small subset of the format, written here; the tests read what it writes with pyarrow (pandas) and
+DuckDB.
 
 The subset (Apache Parquet format 2, file metadata in Thrift's compact protocol):
 - flat columns of INT64, INT32 (DATE), DOUBLE, BOOLEAN, BYTE_ARRAY (UTF-8 strings) and INT64 timestamps
@@ -337,7 +337,11 @@ class ParquetWriter:
                     (1, "i32", _DATA_PAGE),
                     (2, "i32", len(body)),
                     (3, "i32", len(packed)),
-                    (5, "struct", [(1, "i32", count), (2, "i32", _PLAIN), (3, "i32", _RLE), (4, "i32", _RLE)]),
+                    (
+                        5,
+                        "struct",
+                        [(1, "i32", count), (2, "i32", _PLAIN), (3, "i32", _RLE), (4, "i32", _RLE)],
+                    ),
                 ]
             )
             start = self._offset

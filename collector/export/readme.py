@@ -1,4 +1,4 @@
-"""The README an export carries: what a row and a digest are, how the percentiles were made, how to read it."""
+"""The README an export carries: what a row and a digest are, how percentiles were made, how to read it."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def _coverage(days: Sequence[DayExport]) -> str:
     rows = sum(d.rows for d in with_data)
     records = sum(d.digest_records for d in with_data)
     return (
-        f"{len(with_data)} day(s) with data: {rows:,} rows, {records:,} digest records. Days with neither rows "
-        "nor a digest have no files."
+        f"{len(with_data)} day(s) with data: {rows:,} rows, {records:,} digest records. Days with neither "
+        "rows nor a digest have no files."
     )
 
 
@@ -48,7 +48,7 @@ the Parameters and Secrets Lambda extension, Cloud Extensions. {span}, from {sou
 
 | file | one record is |
 |---|---|
-| `rows/YYYY-MM-DD.parquet` | one **row**: one store (secretsmanager or ssm) measured in one probe invocation |
+| `rows/YYYY-MM-DD.parquet` | one **row**: one store (secretsmanager or ssm) measured in one invocation |
 | `digests/YYYY-MM-DD.parquet` | one **digest**: one store of one probe over that UTC day |
 | `digests-csv/YYYY-MM-DD.csv` | the same digests as CSV (UTF-8, header line, empty cell = null) |
 | `schema.json` | every column of both with its type, unit and meaning |
@@ -76,15 +76,15 @@ its `_p50_ms`, `_p90_ms`, `_p99_ms`.
 
 The percentiles come from a **DDSketch** (Masson, Rim and Lee, VLDB 2019; the `ddsketch` library's logarithmic
 mapping) at **{accuracy} relative accuracy**: every value is counted in a bin whose width is about
-{2 * RELATIVE_ACCURACY:.0%} of its value (0.4 ms at 20 ms), and a quantile interpolates linearly between the two
-adjacent ranks as `numpy.percentile` does by default, clamped to the exact min and max. So each percentile is
-within {accuracy} of `numpy.percentile` of that day's raw samples, and days merge exactly (add the bins): a week
-is the merge of its days, which the CSV cannot do but the rows can. To recompute any percentile exactly, use
-the rows (`warm_ms` holds every warm sample).
+{2 * RELATIVE_ACCURACY:.0%} of its value (0.4 ms at 20 ms), and a quantile interpolates linearly between the
+two adjacent ranks as `numpy.percentile` does by default, clamped to the exact min and max. So each percentile
+is within {accuracy} of `numpy.percentile` of the day's raw samples. Sketches merge exactly (add bins), so
+the observatory's weeks are merges of its days; percentiles cannot be merged, so for a week from these files
+use the rows, which also give any percentile exactly (`warm_ms` holds every warm sample).
 
-A probe's invocation counts (`invocations`, `not_ok`, `cold_starts`, CPU and throttling) are per probe, so they
-repeat on each of its stores' records: sum them over probes, not over stores. Older rows whose first fetch may
-have been a hit are left out of `cold_miss` and counted in `cold_unknown`.
+A probe's invocation counts (`invocations`, `not_ok`, `cold_starts`, CPU and throttling) are per probe, so
+they repeat on each of its stores' records: sum them over probes, not over stores. Older rows whose first
+fetch may have been a hit are left out of `cold_miss` and counted in `cold_unknown`.
 
 ## Reading it (no code from this project needed)
 

@@ -22,7 +22,7 @@ from datastore import clients, reads, schema, writes
 from datastore.schema import TableError
 
 from .conftest import TABLE
-from .test_collector_compactor import DAY1, DAY2, DAY3, at, settings, write_day
+from .test_collector_compactor import DAY1, DAY2, DAY3, at, write_day
 from .test_collector_table import make_row
 
 TODAY = DAY3 + timedelta(days=2)
@@ -114,7 +114,9 @@ def test_duckdb_reads_the_files_with_no_code_of_this_project(two_days: Any, tmp_
     ).fetchall()
     assert per_store == [("secretsmanager", 6), ("ssm", 7)]
     assert con.execute(f"SELECT count(*) FROM read_csv_auto('{out}/digests-csv/*.csv')").fetchone() == (3,)
-    types = {r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM '{out}/rows/2026-11-25.parquet'").fetchall()}
+    types = {
+        r[0]: r[1] for r in con.execute(f"DESCRIBE SELECT * FROM '{out}/rows/2026-11-25.parquet'").fetchall()
+    }
     assert types["ts"] == "TIMESTAMP WITH TIME ZONE" and types["warm_ms"] == "DOUBLE[]"
 
 
@@ -130,7 +132,10 @@ def test_a_range_with_no_data_says_so_and_writes_nothing(
 ) -> None:
     out = tmp_path / "empty"
     assert export(out, DAY1, DAY2) == cli.NO_DATA
-    assert "no rows and no digests in slo-observations-test from 2026-11-25 to 2026-11-26" in capsys.readouterr().err
+    assert (
+        "no rows and no digests in slo-observations-test from 2026-11-25 to 2026-11-26"
+        in capsys.readouterr().err
+    )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -190,15 +195,19 @@ def test_a_failure_half_way_leaves_nothing_that_looks_complete(
     assert seen == [DAY1, DAY2]
     assert list(tmp_path.iterdir()) == []  # neither --out nor the folder it was built in
     clients.reset_clients()
-    assert cli.main(["--table", TABLE, "--from", str(DAY1), "--to", str(DAY1), "--out", str(tmp_path / "o")]) == 0
+    assert (
+        cli.main(["--table", TABLE, "--from", str(DAY1), "--to", str(DAY1), "--out", str(tmp_path / "o")])
+        == 0
+    )
 
 
 def test_help_names_every_variable_it_reads(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["--help"])
     text = " ".join(capsys.readouterr().out.split())
-    for name in ("AWS_ENDPOINT_URL", "AWS_REGION, else AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID",
-                 "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+    for name in ("AWS_ENDPOINT_URL", "AWS_REGION, else AWS_DEFAULT_REGION", "AWS_PROFILE",
+                 "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE",
+                 "AWS_SHARED_CREDENTIALS_FILE",
                  "AWS_CA_BUNDLE"):  # fmt: skip
         assert name in text
 

@@ -67,14 +67,18 @@ def test_a_settled_day_is_published_once_with_its_rows_digests_readme_and_schema
 def test_a_day_recomputed_after_it_was_published_is_published_again(ddb: Any, s3: Any) -> None:
     write_day(ddb, DAY1)
     run(ddb, at(DAY2, 7))
-    writes.write_rows([make_row(at(DAY1, 23), "very-late", "ssm", warm_ms=[9.0])], client=ddb, table_name=TABLE)
+    writes.write_rows(
+        [make_row(at(DAY1, 23), "very-late", "ssm", warm_ms=[9.0])], client=ddb, table_name=TABLE
+    )
     backfill = at(DAY2, 9)
     compactor.compact_day(DAY1, client=ddb, table_name=TABLE, retention_days=30, now=backfill)
     again = run(ddb, at(DAY2, 10), days=[])
     assert [d["day"] for d in again["published"]] == ["2026-11-25"] and again["published"][0]["rows"] == 9
 
 
-def test_an_upload_cut_short_is_published_by_the_next_run(ddb: Any, s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_upload_cut_short_is_published_by_the_next_run(
+    ddb: Any, s3: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_day(ddb, DAY1)
     real = publish._upload
     calls: list[str] = []
@@ -113,9 +117,9 @@ def test_which_days_to_publish() -> None:
 
 def test_settings_from_the_environment() -> None:
     assert PublishSettings.from_env({}) == PublishSettings(None, "")
-    assert PublishSettings.from_env({"OBSERVATORY_PUBLISH_BUCKET": "b", "OBSERVATORY_PUBLISH_PREFIX": "/x/y/"}) == (
-        PublishSettings("b", "x/y/")
-    )
+    assert PublishSettings.from_env(
+        {"OBSERVATORY_PUBLISH_BUCKET": "b", "OBSERVATORY_PUBLISH_PREFIX": "/x/y/"}
+    ) == (PublishSettings("b", "x/y/"))
     with pytest.raises(ConfigError, match="must be a bucket name"):
         PublishSettings.from_env({"OBSERVATORY_PUBLISH_BUCKET": "s3://b/x"})
 

@@ -71,10 +71,15 @@ def test_the_handler_digests_then_publishes_the_settled_days_over_http(deployed:
         f"observatory/digests/{day}.parquet", f"observatory/digests-csv/{day}.csv",
     ])  # fmt: skip
     body = s3.get_object(Bucket=bucket, Key=f"observatory/rows/{day}.parquet")["Body"].read()
-    assert sorted(pd.read_parquet(io.BytesIO(body))["invocation_id"]) == sorted(r["invocation_id"] for r in rows)
+    assert sorted(pd.read_parquet(io.BytesIO(body))["invocation_id"]) == sorted(
+        r["invocation_id"] for r in rows
+    )
     csv = s3.get_object(Bucket=bucket, Key=f"observatory/digests-csv/{day}.csv")["Body"].read()
     digests = pd.read_csv(io.BytesIO(csv))
-    assert digests[["store", "rows", "warm_hit_n"]].values.tolist() == [["secretsmanager", 5, 10], ["ssm", 5, 10]]
+    assert digests[["store", "rows", "warm_hit_n"]].values.tolist() == [
+        ["secretsmanager", 5, 10],
+        ["ssm", 5, 10],
+    ]
     # a second run finds the day published and leaves it alone
     clients.reset_clients()
     assert compactor.handler({"days": []}, _Context())["published"] == []

@@ -1,4 +1,4 @@
-"""What an export's columns say: every row column is described with a unit, digests hold sketch percentiles."""
+"""What an export's columns say: every row column described with a unit, digests with sketch percentiles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
-from collector.export.columns import DIGEST_COLUMNS, ROW_COLUMNS, ROW_MEANINGS, digest_records, schema_document
+from collector.export.columns import (
+    DIGEST_COLUMNS,
+    ROW_COLUMNS,
+    ROW_MEANINGS,
+    digest_records,
+    schema_document,
+)
 from collector.export.readme import readme_text
 from datastore.digest import METRICS
 from datastore.digesting import digest_rows
@@ -35,7 +41,9 @@ def test_a_digest_record_per_store_with_exact_counts_and_percentiles_within_one_
     for i in range(40):
         samples = list(rng.lognormal(3.0, 0.5, size=25))
         rows.append(row(t0.replace(minute=i), f"i{i}", "ssm", samples))
-        rows.append(row(t0.replace(minute=i), f"i{i}", "secretsmanager", [], status="error", error_types="X,Y"))
+        rows.append(
+            row(t0.replace(minute=i), f"i{i}", "secretsmanager", [], status="error", error_types="X,Y")
+        )
     (digest,) = digest_rows(rows)
     records = list(digest_records(digest))
     assert [r["store"] for r in records] == ["secretsmanager", "ssm"]

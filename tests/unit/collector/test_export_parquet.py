@@ -44,7 +44,9 @@ def values_of(kind: str) -> st.SearchStrategy[Any]:
 
 @st.composite
 def tables(draw: Any) -> tuple[list[Column], list[list[dict[str, Any]]]]:
-    kinds = draw(st.lists(st.sampled_from(KINDS), min_size=1, max_size=18))  # past 15: Thrift's long list form
+    kinds = draw(
+        st.lists(st.sampled_from(KINDS), min_size=1, max_size=18)
+    )  # past 15: Thrift's long list form
     columns = [Column(f"c{i}_{k}", k, draw(st.booleans())) for i, k in enumerate(kinds)]
     groups = []
     for _ in range(draw(st.integers(1, 3))):
@@ -93,14 +95,18 @@ def test_types_are_what_a_reader_expects(tmp_path: Path) -> None:
     path.write_bytes(write(columns, [[row, {}]], metadata={"observatory.table": "test"}))
     schema = pq.read_schema(path)
     assert [str(schema.field(k).type) for k in KINDS] == [
-        "string", "int64", "double", "bool", "timestamp[us, tz=UTC]", "date32[day]", "list<element: double not null>",
+        "string", "int64", "double", "bool", "timestamp[us, tz=UTC]", "date32[day]",
+        "list<element: double not null>",
     ]  # fmt: skip
     assert schema.metadata[b"observatory.table"] == b"test"
     described = duckdb.execute(f"DESCRIBE SELECT * FROM '{path}'").fetchall()
     assert [r[1] for r in described] == [
         "VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "TIMESTAMP WITH TIME ZONE", "DATE", "DOUBLE[]",
     ]  # fmt: skip
-    assert duckdb.execute(f"SELECT string, double_list FROM '{path}'").fetchall() == [("é", [1.0]), (None, None)]
+    assert duckdb.execute(f"SELECT string, double_list FROM '{path}'").fetchall() == [
+        ("é", [1.0]),
+        (None, None),
+    ]
 
 
 def test_the_same_rows_make_the_same_bytes() -> None:
@@ -132,7 +138,9 @@ def test_levels_are_one_rle_run_when_equal_else_bit_packed() -> None:
 
 def test_thrift_compact_field_ids_lists_and_booleans() -> None:
     assert thrift([(1, "i32", 1)]) == bytes([0x15, 0x02, 0x00])  # delta 1, i32, zigzag(1) = 2
-    assert thrift([(1, "bool", True), (2, "bool", False)]) == bytes([0x11, 0x12, 0x00])  # delta 1 each: true 1, false 2
+    assert thrift([(1, "bool", True), (2, "bool", False)]) == bytes(
+        [0x11, 0x12, 0x00]
+    )  # delta 1 each: true 1, false 2
     assert thrift([(20, "i64", -1)]) == bytes([0x06, 0x28, 0x01, 0x00])  # long form: type, zigzag(20)
     long = thrift([(1, "list:i32", list(range(15)))])
     assert long[:2] == bytes([0x19, 0xF5]) and long[2] == 15

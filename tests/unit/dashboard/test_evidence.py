@@ -12,7 +12,10 @@ from dashboard.evidence import Basis, basis_sentence, export_command, rests_on, 
 
 def stores(*records: tuple[str, str, int]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"bucket": pd.Timestamp(b, tz="UTC"), "probe_key": p, "store": "ssm", "rows": n} for b, p, n in records]
+        [
+            {"bucket": pd.Timestamp(b, tz="UTC"), "probe_key": p, "store": "ssm", "rows": n}
+            for b, p, n in records
+        ]
     )
 
 
