@@ -8,6 +8,11 @@ after it settled, a late row is counted, and a failed or missed run is caught up
 and digested, a day is never read again (unless `python -m collector.backfill` is asked to).
 
 Digests are written with plain puts (`datastore.digest_table.write_digests`): recomputing a day replaces it.
+
+A scheduled run then digests today's closed hours (`compactor_hours.digest_hours`: the same settle rule per
+hour), so the dashboard reads today as hours plus the open hour's rows. A `{"days": [...]}` run: days only.
+With a publish bucket (`OBSERVATORY_PUBLISH_BUCKET`), each run then uploads the settled days the bucket
+lacks as open data files (`collector.publish`).
 """
 
 from __future__ import annotations
@@ -18,14 +23,18 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from datastore.clients import READ_TIMEOUT_S, get_client
 from datastore.digest_table import digested_days, write_digests
 from datastore.digesting import digest_rows
 from datastore.reads import iter_day_rows
 
+from .compactor_hours import digest_hours
 from .config import CompactorSettings
+
+if TYPE_CHECKING:
+    from .publish import PublishSettings
 
 LOG = logging.getLogger("collector.compactor")
 RESERVE_S = 60.0  # a run starts no new day when less than this remains before its timeout
@@ -112,11 +121,15 @@ def run(
     now: datetime | None = None,
     days: list[date] | None = None,
     remaining_s: Callable[[], float] | None = None,
+    publish: PublishSettings | None = None,
 ) -> dict[str, Any]:
-    """One compactor run: the days that need it (or `days`), newest first, until time runs short."""
+    """One compactor run: the days that need it (or `days`), newest first, until time runs short; then, with
+    a `publish` bucket, the settled days not published yet (`collector.publish`); then, when planned (no
+    `days`), today's closed hours that need it (`digested_hours` in the answer)."""
     now = now or datetime.now(UTC)
     if client is None:
         client = get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
+    planned = days is None
     if days is None:
         today = now.astimezone(UTC).date()
         digested = digested_days(
@@ -141,7 +154,23 @@ def run(
         )
         LOG.info(json.dumps({"event": "compactor.day", **asdict(result)}))
         done.append(result)
-    return {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+    out: dict[str, Any] = {"digested": [asdict(r) for r in done], "left_for_next_run": left}
+    if publish is not None and publish.bucket:
+        from .publish import publish_pending  # imports this module: only here, when a bucket is set
+
+        out.update(publish_pending(publish, settings, client=client, now=now, remaining_s=remaining_s))
+    if planned:  # the schedule's run: today's closed hours too
+        hours, hours_left = digest_hours(
+            client=client,
+            table_name=settings.table_name,
+            settle_seconds=settings.settle_seconds,
+            now=now,
+            remaining_s=remaining_s,
+            reserve_s=RESERVE_S,
+        )
+        out["digested_hours"] = [asdict(h) for h in hours]
+        out["left_for_next_run"] += hours_left
+    return out
 
 
 def _days_from(event: Any) -> list[date] | None:
@@ -162,10 +191,13 @@ logging.getLogger("collector").setLevel(logging.INFO)
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     """Lambda entry (`collector.compactor.handler`): settings from the environment, then one run."""
+    from .publish import PublishSettings
+
     settings = CompactorSettings.from_env()
     remaining = getattr(context, "get_remaining_time_in_millis", None)
     return run(
         settings,
         days=_days_from(event),
         remaining_s=(lambda: remaining() / 1000.0) if callable(remaining) else None,
+        publish=PublishSettings.from_env(),
     )

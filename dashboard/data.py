@@ -1,11 +1,13 @@
 """Loading for the dashboard: only through the data layer (`datastore`), cached once per TTL.
 
-Every page but Runs works from digests: closed days' daily digests (`datastore.digest_table`), and for
-days not digested yet (today; a closed day the compactor has not written yet) their rows, digested here the
-same way (`datastore.digesting.digest_rows`, per hour for today). `query` is the plain, uncached read (the
-bench times it); `load` caches closed days for 15 minutes and today for the configured TTL, so page changes,
-filters and chart options never query again. Runs reads rows of the window it shows (`load_rows`). Failures
-become a `DataLoadError` with a message and a hint a person can act on, never a traceback.
+Every page but Runs works from digests: closed days' daily digests (`datastore.digest_table`); today as the
+compactor's hourly digests of its closed hours (`datastore.digest_hours`) plus the rows of the open hour
+(`hourly`); a closed day the compactor has not digested yet per hour the same way if it has any hours, else
+from its rows. Rows are digested here as the compactor digests them (`datastore.digesting.digest_rows`).
+`query` is the plain, uncached read (the bench times it); `load` caches closed days for 15 minutes and today
+for the configured TTL, so page changes, filters and chart options never query again. Runs reads rows of the
+window it shows (`load_rows`), never digests. Failures become a `DataLoadError` with a message and a hint a
+person can act on, never a traceback.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ import functools
 import gc
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
 
-from datastore import digest_table, digest_wire, reads
+from datastore import digest_hours, digest_table, digest_wire, reads
 from datastore.clients import ConfigError as TableConfigError
 from datastore.digesting import digest_rows
 from datastore.schema import MAX_READ_WORKERS
 
-from . import variants
+from . import hourly, variants
 from .config import PRICES_PATH, SEED_PATH, Settings
 from .config import ConfigError as DashboardConfigError
 from .digests import DigestFrames, concat, to_frames, wires_to_frames
@@ -157,8 +160,9 @@ class Loaded:
     end: datetime  # when the window ends (now)
     loaded_at: datetime
     digested_days: int  # closed days read from their digests
-    row_days: tuple[date, ...]  # days read from rows (today, and closed days not digested yet)
+    row_days: tuple[date, ...]  # days read (at least in part) from rows: today's open hour, undigested days
     rows_read: int
+    digested_hours: int = 0  # hours read from their hourly digests (today's closed hours; see `hourly`)
 
 
 @dataclass(frozen=True)
@@ -169,6 +173,7 @@ class Part:
     row_days: tuple[date, ...]
     rows_read: int
     digested_days: int
+    digested_hours: int = 0
 
 
 def _client(settings: Settings, client: Any) -> Any:
@@ -206,8 +211,9 @@ def _bulk() -> Iterator[None]:
 def query_closed(
     settings: Settings, first_day: date, last_day: date, client: Any = None, now: datetime | None = None
 ) -> Part:
-    """Closed days [first_day, last_day]: their digests, and the rows (digested here) of days without (rows
-    past their expires_at at `now`, default the clock, left out)."""
+    """Closed days [first_day, last_day]: their digests; a day without one read per hour if the compactor
+    digested any of its hours (`hourly.read_day`), else from its rows (digested here; rows past their
+    expires_at at `now`, default the clock, left out)."""
     if last_day < first_day:
         return Part(to_frames([]), (), 0, 0)
     try:
@@ -220,8 +226,19 @@ def query_closed(
             found = {day.day for day in days}
             missing = [first_day + timedelta(days=i) for i in range((last_day - first_day).days + 1)]
             missing = [day for day in missing if day not in found]
-            rows_read = 0
-            for lo, hi in _runs(missing):
+            rows_read = hours_read = 0
+            with ThreadPoolExecutor(max_workers=max(1, min(MAX_READ_WORKERS, len(missing)))) as pool:
+                hours = dict(
+                    zip(missing, pool.map(lambda d: _hours_of(settings, client, d), missing), strict=True)
+                )
+            for day in [d for d in missing if hours[d]]:
+                end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+                part = hourly.read_day(
+                    day, end, client=client, table_name=settings.table_name, hours=hours[day]
+                )
+                wires += part.wires
+                rows_read, hours_read = rows_read + part.rows_read, hours_read + part.digested_hours
+            for lo, hi in _runs([d for d in missing if not hours[d]]):
                 frame = reads.read_rows(
                     lo, hi + timedelta(days=1), client=client, table_name=settings.table_name, now=now
                 )
@@ -230,20 +247,26 @@ def query_closed(
             frames = wires_to_frames(wires)
     except Exception as exc:
         raise classify(exc, settings) from exc
-    return Part(frames, tuple(missing), rows_read, len(found))
+    return Part(frames, tuple(missing), rows_read, len(found), hours_read)
+
+
+def _hours_of(settings: Settings, client: Any, day: date) -> list[digest_hours.HourWires]:
+    return digest_hours.read_hour_wires(day, client=client, table_name=settings.table_name)
 
 
 def query_recent(settings: Settings, today: date, client: Any = None, now: datetime | None = None) -> Part:
-    """Today's rows (not digested until the day is over), digested per hour."""
+    """Today per hour: the compactor's hourly digests of its closed hours, and the rows of the open hour
+    (and of any closed hour not digested yet), digested here per hour."""
     end = (now or datetime.now(UTC)) + timedelta(seconds=1)
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC)
     try:
-        frame = reads.read_rows(
-            start, end, client=_client(settings, client), table_name=settings.table_name, now=now
-        )
+        with _bulk():
+            part = hourly.read_day(
+                today, end, client=_client(settings, client), table_name=settings.table_name
+            )
+            frames = wires_to_frames(part.wires)
     except Exception as exc:
         raise classify(exc, settings) from exc
-    return Part(to_frames(digest_rows(frame.to_dict("records"), "hour")), (today,), len(frame), 0)
+    return Part(frames, (today,) if part.from_rows else (), part.rows_read, 0, part.digested_hours)
 
 
 def window(now: datetime, days: int) -> tuple[date, date]:
@@ -275,6 +298,7 @@ def combine(closed: Part, recent: Part, first_day: date, now: datetime) -> Loade
         digested_days=closed.digested_days,
         row_days=closed.row_days + recent.row_days,
         rows_read=closed.rows_read + recent.rows_read,
+        digested_hours=closed.digested_hours + recent.digested_hours,
     )
 
 
@@ -308,7 +332,7 @@ def _cached_loaders(ttl_seconds: int) -> _Loaders:
     def closed(settings: Settings, first_day: date, last_day: date) -> Part:
         return query_closed(settings, first_day, last_day, dynamodb(settings))
 
-    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading today's rows…", max_entries=4)
+    @st.cache_data(ttl=ttl_seconds, show_spinner="Loading today's hours…", max_entries=4)
     def recent(settings: Settings, today: date) -> Part:
         return query_recent(settings, today, dynamodb(settings))
 

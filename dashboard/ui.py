@@ -118,7 +118,8 @@ def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[dict[str, list[An
     from_rows = labels.day_spans(loaded.row_days)
     sb.caption(
         f"{settings.load_days} days from {settings.where}: {loaded.digested_days} closed days from their "
-        f"daily digests, {len(loaded.row_days)} from {loaded.rows_read:,} rows ({from_rows}); loaded at "
+        f"daily digests, {loaded.digested_hours} hours from hourly digests, {len(loaded.row_days)} days "
+        f"(at least in part) from {loaded.rows_read:,} rows ({from_rows or 'none'}); loaded at "
         f"{loaded_at}. "
         f"Today is re-read every {settings.cache_ttl_seconds} s. Filters never query again."
     )

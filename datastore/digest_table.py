@@ -232,7 +232,7 @@ def _computed(item: Mapping[str, Any]) -> datetime:
     return parse_ts(item["meta"]["S"].split("|", 1)[0])
 
 
-def _current(items: list[dict[str, Any]]) -> tuple[datetime, list[dict[str, Any]]] | None:
+def current_group(items: list[dict[str, Any]]) -> tuple[datetime, list[dict[str, Any]]] | None:
     """The day's newest complete group of shards and when it was computed (its oldest shard's time); None
     when no group is complete (a write interrupted half-way leaves the day undigested)."""
     groups: dict[int, list[dict[str, Any]]] = {}
@@ -260,7 +260,7 @@ def digested_days(
         raise TableError(f"reading digest days from {table_name} failed: {exc}") from exc
     out = {}
     for day, items in sorted(by_day.items()):
-        current = _current(items)
+        current = current_group(items)
         if current is not None:
             out[day] = current[0]
     return out
@@ -277,7 +277,7 @@ def read_digest_wires(
         raise TableError(f"reading digests from {table_name} failed: {exc}") from exc
     out = []
     for day, items in sorted(by_day.items()):
-        current = _current(items)
+        current = current_group(items)
         if current is not None:
             computed, group = current
             wires = [w for item in group for w in unpack_wires(bytes(item["d"]["B"]))]

@@ -348,7 +348,10 @@ def schedule_and_watch(
     first = "the first round starts now" if fire_at_start else "the next round comes on schedule"
     console.say(f"[5/{STEPS}] scheduler: {len(lab.schedules)} schedules ({', '.join(expressions)}); {first}")
     for job in lab.jobs:
-        console.say(f"      and {job.function_name} ({job.expression_text}): daily digests of closed days")
+        console.say(
+            f"      and {job.function_name} ({job.expression_text}): digests of closed days and of today's "
+            "closed hours"
+        )
     scheduler = Scheduler([*lab.schedules, *lab.jobs], lab.service.invoke_async, log=console.log,
                           fire_at_start=fire_at_start)
     scheduler.start()

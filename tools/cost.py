@@ -24,7 +24,7 @@ from dashboard.cost_model import CostModelError, PriceTable, api_calls_usd, gb_s
 from datastore.digest_table import DIGEST_ITEM_TARGET_BYTES
 from datastore.vocabulary import ARCHITECTURES
 from functions.probe.vocabulary import STORES_BY_STRATEGY
-from tools import cli, terraform
+from tools import cli, cost_hours, terraform
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRICES_PATH = REPO_ROOT / "docs" / "reference" / "prices-us-east-1.json"
@@ -330,8 +330,14 @@ def compactor_lines(
     runs = HOURS_PER_MONTH * 3600 / interval
     days = HOURS_PER_MONTH / 24
     rows_read = rows_per_day * days * (math.ceil(float(compactor["settle_seconds"]) / interval) + 1)
+    day_bytes = probes * ASSUMPTIONS["digest_bytes_per_probe_day"]
+    settle = compactor["settle_seconds"]  # today's closed hours too (cost_hours)
+    hour_rows, hour_rru, hour_wru = cost_hours.hours_step(
+        settle, interval, rows_per_day, days, row_bytes, day_bytes, DIGEST_ITEM_TARGET_BYTES
+    )
     seconds = (
-        runs * ASSUMPTIONS["compactor_ms_per_run"] + rows_read * ASSUMPTIONS["compactor_ms_per_row"]
+        runs * ASSUMPTIONS["compactor_ms_per_run"]
+        + (rows_read + hour_rows) * ASSUMPTIONS["compactor_ms_per_row"]
     ) / 1e3
     gb_s = seconds * float(compactor["memory_mb"]) / 1024
     lam = prices["lambda"]
@@ -341,7 +347,7 @@ def compactor_lines(
     ddb = prices["dynamodb_on_demand"]
     rru = rows_read * math.ceil(row_bytes / 4096) * 0.5  # eventually consistent Query: 0.5 RRU per 4 KB
     rru_usd = rru / 1e6 * ddb["read_request_unit_per_million"]
-    day_bytes = probes * ASSUMPTIONS["digest_bytes_per_probe_day"]
+    per_rru, per_wru = ddb["read_request_unit_per_million"] / 1e6, ddb["write_request_unit_per_million"] / 1e6
     items = max(1, math.ceil(day_bytes / DIGEST_ITEM_TARGET_BYTES))  # a day is cut into items of this size
     wru = rows_read / max(rows_per_day, 1.0) * items * math.ceil(day_bytes / items / 1024)
     wru_usd = wru / 1e6 * ddb["write_request_unit_per_million"]
@@ -351,6 +357,8 @@ def compactor_lines(
         Line("Lambda", "compactor (daily digests: runs, GB-seconds)", gb_s, "GB-s", lambda_usd, lambda_usd),
         Line("DynamoDB", "compactor reads (rows of days not settled)", rru, "RRU", rru_usd, rru_usd),
         Line("DynamoDB", "digest writes (items of ~100 KB per digested day)", wru, "WRU", wru_usd, wru_usd),
+        Line("DynamoDB", "compactor reads (today's hours)", hour_rru, "RRU", *[hour_rru * per_rru] * 2),
+        Line("DynamoDB", "hourly digest writes (today's hours)", hour_wru, "WRU", *[hour_wru * per_wru] * 2),
         Line("DynamoDB", "digest storage after a year", stored_gb, "GB", storage_usd, storage_usd),
     ]
 

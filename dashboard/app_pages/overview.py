@@ -6,11 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import breakdown, charts, health, labels, like, moved, stats, ui, verdict
+from dashboard import breakdown, charts, evidence, health, labels, like, moved, stats, ui, verdict
 
 v = ui.view()
 st.title("Overview")
 st.caption(f"{v.range_label}: {v.start:%Y-%m-%d} to {v.end:%Y-%m-%d %H:%M} UTC")
+st.caption(evidence.basis_sentence(evidence.rests_on(v.frame.stores)))
 
 # ---- The answer: which strategy, at which memory size
 tiers_summary = stats.tier_summary(v.frame)
@@ -137,8 +138,24 @@ names = {
     "error": "Error rows",
     "failed": "Failed rows",
 }
+shown = {}
 for metric, title in (("warm_hit", "Warm hits"), ("cold_miss", "Cold misses")):
     table = stats.summarize(v.frame, ["strategy", "memory_mb"], metric)
     table["strategy"] = [labels.strategy(s) + labels.repeated(s, metric) for s in table["strategy"]]
     st.subheader(title)
-    st.dataframe(table[list(names)].rename(columns=names), hide_index=True, width="stretch")
+    shown[title] = table[list(names)].rename(columns=names)
+    st.dataframe(shown[title], hide_index=True, width="stretch")
+st.download_button(
+    "Download these tables (CSV)",
+    lambda: evidence.tables_csv(shown),  # made only when clicked
+    file_name="slo-summary.csv",
+    mime="text/csv",
+    key="overview_csv",
+    on_click="ignore",
+)
+command = evidence.export_command(v.settings.table_name, v.start.date(), v.end.date(), ui.now_utc().date())
+if command:
+    st.caption(
+        "For every row and daily digest of the closed days in range, as Parquet and CSV with each column's "
+        f"unit (readable by pandas or DuckDB): `{command}`"
+    )

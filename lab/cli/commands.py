@@ -141,11 +141,24 @@ def status(config: LabConfig) -> int:
         latest = f" (latest {max(days)}, computed {max(days.values()):%Y-%m-%d %H:%M} UTC)" if days else ""
         print(f"digests:   {len(days)} of the last {DIGEST_DAYS_SHOWN} closed days digested by "
               f"{deployment.compactor_function_name}{latest}")
+        print(f"hours:     {digested_hours_line(clients.client('dynamodb'), deployment.table_name)}")
     if deployment.dead_letter_queue_url:
         attrs = clients.client("sqs").get_queue_attributes(
             QueueUrl=deployment.dead_letter_queue_url, AttributeNames=["ApproximateNumberOfMessages"])
         print(f"dead letters: {attrs['Attributes']['ApproximateNumberOfMessages']}")
     return 0
+
+
+def digested_hours_line(dynamodb: Any, table_name: str, now: dt.datetime | None = None) -> str:
+    """How many of today's closed hours (UTC) the compactor has digested, and the latest of them."""
+    from datastore.digest_hours import digested_hours
+
+    now = now or dt.datetime.now(dt.UTC)
+    hours = digested_hours(now.date(), client=dynamodb, table_name=table_name)
+    closed = now.hour  # 00:00 .. the hour before the open one
+    latest = max(hours, default=None)
+    when = f" (latest {latest:%H}:00, computed {hours[latest]:%H:%M} UTC)" if latest else ""
+    return f"{len(hours)} of today's {closed} closed hours digested{when}; the open hour is read as rows"
 
 
 def table_exists(dynamodb: Any, table_name: str) -> bool:

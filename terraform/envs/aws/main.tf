@@ -40,4 +40,7 @@ module "observatory" {
 
   # Daily digests (the compactor) outlive the rows.
   digest_retention_days = var.digest_retention_days
+
+  # Open data: each settled day's files in a bucket, if wanted (private unless publish.public_read)
+  publish = var.publish
 }

@@ -59,3 +59,8 @@ output "compactor_function_name" {
   description = "The compactor (daily digests; the lab's scheduler runs it in the lab)."
   value       = module.observatory.compactor_function_name
 }
+
+output "publish_url" {
+  description = "The open data files (publish.enabled): their HTTPS address when public, else s3://bucket/prefix/."
+  value       = module.observatory.publish_url
+}

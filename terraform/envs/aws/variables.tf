@@ -135,3 +135,16 @@ variable "home_region" {
   type        = string
   default     = null
 }
+
+variable "publish" {
+  description = "Open data (off by default): a bucket the compactor writes each settled day's files to. { enabled, public_read (anyone may read the files), bucket_name, prefix, noncurrent_days, force_destroy }: see the module's variable."
+  type = object({
+    enabled         = optional(bool, false)
+    public_read     = optional(bool, false)
+    bucket_name     = optional(string)
+    prefix          = optional(string, "")
+    noncurrent_days = optional(number, 30)
+    force_destroy   = optional(bool, false)
+  })
+  default = {}
+}

@@ -22,12 +22,12 @@ module "compactor" {
       architecture     = var.collector.architecture
       memory_size      = var.compactor.memory_size
       timeout          = var.compactor.timeout_seconds
-      environment = {
+      environment = merge({
         OBSERVATORY_TABLE_NAME            = local.table_name
         OBSERVATORY_DIGEST_RETENTION_DAYS = tostring(var.digest_retention_days)
         OBSERVATORY_DIGEST_SETTLE_SECONDS = tostring(local.digest_settle_seconds)
         OBSERVATORY_DIGEST_CATCH_UP_DAYS  = tostring(var.compactor.catch_up_days)
-      }
+      }, local.publish_environment) # publish.tf: the open data bucket, when enabled
       policy_name   = "compactor"
       policy        = data.aws_iam_policy_document.compactor.json
       preconditions = [local.collector_zip_built]
@@ -57,6 +57,27 @@ data "aws_iam_policy_document" "compactor" {
     sid       = "WriteDigests"
     actions   = ["dynamodb:DeleteItem", "dynamodb:PutItem"]
     resources = [local.table_arn]
+  }
+
+  # publish.tf: which days the bucket holds (ListBucket makes a missing key a 404), and the day's files
+  dynamic "statement" {
+    for_each = var.publish.enabled ? [1] : []
+
+    content {
+      sid       = "FindPublishedDays"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.publish[0].arn]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.publish.enabled ? [1] : []
+
+    content {
+      sid       = "PublishOpenData"
+      actions   = ["s3:AbortMultipartUpload", "s3:GetObject", "s3:PutObject"]
+      resources = ["${aws_s3_bucket.publish[0].arn}/${local.publish_prefix}*"]
+    }
   }
 }
 

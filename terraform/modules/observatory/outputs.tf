@@ -125,3 +125,17 @@ output "build" {
   description = "What `make build` builds for this deployment: the functions' runtime, the probes' runtimes and dependency set (tools/build_targets.py reads it through each env's local.build)."
   value       = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
 }
+
+output "publish_bucket_name" {
+  description = "The open data bucket the compactor publishes each settled day to (null when publish is off)."
+  value       = var.publish.enabled ? aws_s3_bucket.publish[0].bucket : null
+}
+
+output "publish_url" {
+  description = "Where the published files are read: their public HTTPS address with public_read, else s3://bucket/prefix/ (readers need s3:GetObject)."
+  value = !var.publish.enabled ? null : (
+    var.publish.public_read
+    ? "https://${aws_s3_bucket.publish[0].bucket_regional_domain_name}/${local.publish_prefix}"
+    : "s3://${aws_s3_bucket.publish[0].bucket}/${local.publish_prefix}"
+  )
+}

@@ -467,3 +467,38 @@ variable "home_table" {
     error_message = "home_table.region is this deployment's own region: set home_table = null, so this deployment holds the table."
   }
 }
+
+variable "publish" {
+  description = "Open data: a bucket to which the compactor writes each settled day's files (Parquet and CSV, schema.json, a README). Off unless enabled; private unless public_read (anyone may then read the files, never list or write). bucket_name: null for a generated `{name_prefix}-open-data-…` name; prefix: a key prefix; noncurrent_days: how long a republished day's earlier files stay; force_destroy: let destroy delete a bucket that holds files."
+  type = object({
+    enabled         = optional(bool, false)
+    public_read     = optional(bool, false)
+    bucket_name     = optional(string)
+    prefix          = optional(string, "")
+    noncurrent_days = optional(number, 30)
+    force_destroy   = optional(bool, false)
+  })
+  default = {}
+
+  validation {
+    condition     = var.publish.enabled || !var.publish.public_read
+    error_message = "publish.public_read needs publish.enabled = true."
+  }
+
+  validation {
+    # S3's rules for general purpose bucket names: 3-63 characters, lowercase letters, digits, dots and hyphens,
+    # beginning and ending with a letter or digit.
+    condition     = var.publish.bucket_name == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.publish.bucket_name, "-")))
+    error_message = "publish.bucket_name must be 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit (or null for a generated name)."
+  }
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9!_.*'()/-]*$", var.publish.prefix))
+    error_message = "publish.prefix may hold only letters, digits and !_.*'()/- (S3's safe key characters)."
+  }
+
+  validation {
+    condition     = var.publish.noncurrent_days >= 1
+    error_message = "publish.noncurrent_days must be at least 1."
+  }
+}

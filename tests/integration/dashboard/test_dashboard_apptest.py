@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -75,6 +76,20 @@ def test_overview_leads_with_the_answer_then_health_headline_and_failing_probe(
     assert len(warm) == probes
     failed = warm.set_index(["Strategy", "Memory (MB)"]).loc[("Powertools parameters", 128), "Failed rows"]
     assert failed > 0  # failed rows are counted, not averaged away
+    # what the figures rest on: every row the collector wrote, of every probe
+    rests = [c.value for c in at.caption if c.value.startswith("These figures rest on")]
+    assert len(rests) == 1 and f"and {fleet_table.rows:,} rows of {probes} probes (" in rests[0], rests
+    # the tables in view as one CSV; the export command for the rest
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download these tables (CSV)"
+    first = date.fromisoformat(at.caption[0].value.split(": ")[1][:10])  # "Last 7 days: 2026-11-20 to …"
+    today = datetime.now(UTC).date()
+    commands = [c.value for c in at.caption if "python -m collector.export" in c.value]
+    if first < today:  # closed days in range: the command exports them
+        expected = f"--table {fleet_table.name} --from {first} --to {today - timedelta(days=1)} --out "
+        assert len(commands) == 1 and expected in commands[0], commands
+    else:
+        assert commands == []
 
 
 def test_every_page_renders_its_charts(fleet_table: Table, app_env: Any) -> None:

@@ -17,6 +17,7 @@ def test_handler_imports_without_pandas_or_numpy() -> None:
     code = (
         "import sys; sys.modules['pandas'] = None; sys.modules['numpy'] = None\n"
         "import collector.handler, collector.table, collector.dlq, collector.compactor, collector.backfill\n"
+        "import collector.publish, collector.export.cli  # the open data files are written in the zip too\n"
         "import datastore.schema, datastore.codec, datastore.writes, datastore.reads\n"
         "import datastore.digest_table, datastore.digest_wire, datastore.digesting\n"
         "print('ok')"

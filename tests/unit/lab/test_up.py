@@ -202,7 +202,7 @@ def test_the_scheduler_fires_the_compactor_with_the_probes_but_rounds_never_do(
     status, output = _up(tmp_path, rounds=1, exit_after_rounds=False)
     assert status == 0 and job not in steps.round_schedules  # `--rounds` counts rows per fired probe only
     assert job in scheduled and len(scheduled) == 2
-    assert "slo-compactor (rate(1 hour)): daily digests of closed days" in output
+    assert "slo-compactor (rate(1 hour)): digests of closed days and of today's closed hours" in output
     assert steps.calls[-len(STOPS) - 1 :] == ["stop scheduler", *STOPS]
 
 

@@ -114,12 +114,19 @@ def test_the_compactor_and_the_digests_are_estimated(tables: tuple[dict, dict]) 
     }
     plain = cost.estimate(inputs(["dict"], [128]), *tables)
     lines = by_item(cost.estimate({**inputs(["dict"], [128]), "compactor": compactor}, *tables))
-    assert len(lines) == len(plain) + 4
+    assert len(lines) == len(plain) + 6
     run = lines[("Lambda", "compactor (daily digests: runs, GB-seconds)")]
     reads = lines[("DynamoDB", "compactor reads (rows of days not settled)")]
     # each closed day is read until it settles (75 min: two hourly runs) and once after: 3 times
     rows_per_day = 96 * 2  # dict: two stores, every 15 minutes
     assert reads.quantity == pytest.approx(rows_per_day * 730 / 24 * 3 * 0.5)
+    # today's closed hours: each read at every run from its end until one after it settled (3 runs), and
+    # never after midnight (hours 21, 22: 2 and 1 runs; 23: none): 66 hour digests a day, 2.75 reads a row
+    hours = lines[("DynamoDB", "compactor reads (today's hours)")]
+    assert hours.quantity == pytest.approx(rows_per_day * 730 / 24 * 66 / 24 * 0.5)
+    # one probe: a 3 KB day, a 2.25 KB hour digest: 3 WRU each write
+    writes = lines[("DynamoDB", "hourly digest writes (today's hours)")]
+    assert writes.quantity == pytest.approx(66 * 730 / 24 * 3)
     assert 0 < run.usd < 0.05 and lines[("DynamoDB", "digest storage after a year")].quantity < 0.01
 
 
