@@ -66,7 +66,7 @@ def compact_hour(hour: datetime, *, client: Any, table_name: str, now: datetime)
 
     def rows() -> Iterable[Any]:
         nonlocal counted
-        for row in iter_hour_rows(hour, client=client, table_name=table_name):
+        for row in iter_hour_rows(hour, client=client, table_name=table_name, now=now):
             counted += 1
             yield row
 

@@ -234,7 +234,7 @@ def query_closed(
             for day in [d for d in missing if hours[d]]:
                 end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
                 part = hourly.read_day(
-                    day, end, client=client, table_name=settings.table_name, hours=hours[day]
+                    day, end, client=client, table_name=settings.table_name, hours=hours[day], now=now
                 )
                 wires += part.wires
                 rows_read, hours_read = rows_read + part.rows_read, hours_read + part.digested_hours
@@ -261,7 +261,7 @@ def query_recent(settings: Settings, today: date, client: Any = None, now: datet
     try:
         with _bulk():
             part = hourly.read_day(
-                today, end, client=_client(settings, client), table_name=settings.table_name
+                today, end, client=_client(settings, client), table_name=settings.table_name, now=now
             )
             frames = wires_to_frames(part.wires)
     except Exception as exc:

@@ -55,9 +55,10 @@ def read_day(
     client: Any,
     table_name: str,
     hours: list[digest_hours.HourWires] | None = None,
+    now: datetime | None = None,
 ) -> Hourly:
     """`day` up to `end` per hour: its digested hours (`hours`, or read here: one Query) and the rows of the
-    others, digested here per hour."""
+    others (not past their expires_at at `now`, default the clock), digested here per hour."""
     if hours is None:
         hours = digest_hours.read_hour_wires(day, client=client, table_name=table_name)
     wanted = day_hours(day, end)
@@ -67,7 +68,7 @@ def read_day(
     rows_read = 0
     todo = spans([h for h in wanted if h not in digested], end)
     for lo, hi in todo:
-        frame = reads.read_rows(lo, hi, client=client, table_name=table_name)
+        frame = reads.read_rows(lo, hi, client=client, table_name=table_name, now=now)
         rows_read += len(frame)
         wires += [digest_wire.encode(d) for d in digest_rows(frame.to_dict("records"), "hour")]
     return Hourly(wires, len(found), rows_read, bool(todo))

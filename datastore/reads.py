@@ -235,19 +235,25 @@ def iter_day_rows(
         raise TableError(f"reading the rows of {as_day(day)} from {table_name} failed: {exc}") from exc
 
 
-def iter_hour_rows(hour: datetime, *, client: Any = None, table_name: str | None = None) -> Iterator[Row]:
-    """Every row of one UTC hour (`hour` its first instant), decoded page by page (the compactor's hours)."""
+def iter_hour_rows(
+    hour: datetime, *, client: Any = None, table_name: str | None = None, now: datetime | None = None
+) -> Iterator[Row]:
+    """Every row of one UTC hour (`hour` its first instant) not past its `expires_at` at `now` (default: the
+    clock), decoded page by page (the compactor's hours)."""
     client, table_name = resolve(client, table_name, READ_TIMEOUT_S)
     lo = _as_utc(hour)
+    expiry, names, values = not_expired(now)
     request = {
         "TableName": table_name,
         "IndexName": GSI_BY_DAY,
         "KeyConditionExpression": "#d = :d AND #sk BETWEEN :lo AND :hi",  # [lo, hi): see read_rows
-        "ExpressionAttributeNames": {"#d": "day", "#sk": "sk"},
+        "FilterExpression": expiry,
+        "ExpressionAttributeNames": {"#d": "day", "#sk": "sk", **names},
         "ExpressionAttributeValues": {
             ":d": {"S": lo.date().isoformat()},
             ":lo": {"S": format_ts(lo)},
             ":hi": {"S": format_ts(lo + timedelta(hours=1))},
+            **values,
         },
     }
     try:
