@@ -79,9 +79,7 @@ class Identity:
     botocore_version: str | None = None
     library_version: str | None = None
     build_digest: str | None = None
-    tracing_version: str | None = (
-        None  # the tracing library (name==version); None for `off` and older records
-    )
+    tracing_version: str | None = None  # the tracing library (name==version); None: `off`, older records
     # identity.tracing and identity.host (optional: older records have neither)
     tracing: Tracing = DEFAULT_TRACING  # the only mode there was before it was a dimension
     host_cpu: str | None = None  # the lab machine's CPU model; None on AWS

@@ -54,8 +54,8 @@ COLUMN_TYPES: dict[str, str] = {
     "error_phase": "str",
     "cold_start": "bool",
     "cold_cause": "str",
-    # the INIT phase of a cold start (contract §3 init_ms: process start to the end of INIT); null when warm and in
-    # older rows
+    # the INIT phase of a cold start (contract §3 init_ms: process start to the end of INIT); null when warm
+    # and in older rows
     "init_ms": "float64",
     "client_init_ms": "float64",
     "ready_wait_ms": "float64",

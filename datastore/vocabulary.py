@@ -43,8 +43,8 @@ MISS_GUARANTEES: tuple[MissGuarantee, ...] = get_args(MissGuarantee)
 STATUSES: tuple[Status, ...] = get_args(Status)
 TRACING: tuple[Tracing, ...] = get_args(Tracing)
 LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
-# The OpenTelemetry modes and the runtimes they run on: opentelemetry-sdk 1.45 and aws-opentelemetry-distro need
-# Python 3.10+, and AWS's ADOT Python layer is published for python3.10 to python3.14 (Terraform refuses the rest)
+# The OpenTelemetry modes and the runtimes they run on: opentelemetry-sdk 1.45 and aws-opentelemetry-distro
+# need Python 3.10+, and AWS's ADOT Python layer is published for python3.10 to 3.14 (others refused)
 OTEL_TRACING: tuple[Tracing, ...] = ("otel", "adot")
 OTEL_RUNTIMES: tuple[LabRuntime, ...] = ("python3.10", "python3.11", "python3.12", "python3.13")
 DEFAULT_TRACING: Final[Tracing] = "subsegments"  # of records and rows from before tracing was a dimension

@@ -3,8 +3,9 @@ handler module takes at the end of its own import.
 
 The start is `starttime` of /proc/self/stat (field 22: clock ticks since boot), the now `CLOCK_BOOTTIME` (the
 same clock: seconds since boot, suspend included), so the resolution is one clock tick, 1/SC_CLK_TCK s (10 ms
-where USER_HZ is 100, as on AWS and in the lab). A wrapper that execs the interpreter (AWS_LAMBDA_EXEC_WRAPPER,
-ADOT's /opt/otel-instrument) keeps the process, so its set-up counts. None where either cannot be read.
+where USER_HZ is 100, as on AWS and in the lab). A wrapper that execs the interpreter
+(AWS_LAMBDA_EXEC_WRAPPER, ADOT's /opt/otel-instrument) keeps the process, so its set-up counts. None where
+either cannot be read.
 """
 
 from __future__ import annotations

@@ -1,21 +1,23 @@
 """OpenTelemetry for the `otel` and `adot` tracing modes (contract §1 `OBSERVATORY_TRACING`).
 
-- `otel`: the probe sets the SDK up itself at INIT (`setup`): a tracer provider, the botocore, urllib, urllib3 and
-  requests instrumentations, and an OTLP/HTTP exporter behind a `BatchSpanProcessor` whose spans are flushed
-  (`flush`) at the end of every invocation, outside every timed fetch. Why a batch, not `SimpleSpanProcessor`: a
-  simple processor exports each span synchronously when it ends, and the botocore and HTTP spans end inside
-  the timed fetch, so every fetch would time an HTTP POST to the trace store as well; a batch exports from its
-  own thread, and the flush before the handler returns means nothing is left in it when Lambda freezes the
-  environment (a span held there would be lost, or sent minutes later from a thawed environment).
+- `otel`: the probe sets the SDK up itself at INIT (`setup`): a tracer provider, the botocore, urllib, urllib3
+  and requests instrumentations, and an OTLP/HTTP exporter behind a `BatchSpanProcessor` whose spans are
+  flushed (`flush`) at the end of every invocation, outside every timed fetch. Why a batch, not
+  `SimpleSpanProcessor`: a simple processor exports each span synchronously when it ends, and the botocore and
+  HTTP spans end inside the timed fetch, so every fetch would time an HTTP POST to the trace store as well; a
+  batch exports from its own thread, and the flush before the handler returns means nothing is left in it when
+  Lambda freezes the environment (a span held there would be lost, or sent minutes later from a thawed
+  environment).
 - `adot`: AWS's distribution, set up by its Lambda layer's wrapper before the handler module is imported; the
   probe only finds the provider the distribution configured (`configured_provider`) to add its own spans, and
   leaves flushing to the layer (its Lambda instrumentation flushes after every invocation).
 
-The exporter's destination is the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT +
-`/v1/traces`; an X-Ray OTLP endpoint (`https://xray.{region}.amazonaws.com/v1/traces`) is signed with SigV4
-(service `xray`) from the function's credentials. No header is ever captured on a span by the probe's setup, and
-the headers that carry credentials are added to the instrumentations' sanitize list in case someone turns header
-capture on: a span may carry a secret's name or ARN, never its value or the session token.
+The exporter's destination is the standard OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else
+OTEL_EXPORTER_OTLP_ENDPOINT + `/v1/traces`; an X-Ray OTLP endpoint (`https://xray.{region}.amazonaws.com/v1/traces`)
+is signed with SigV4 (service `xray`) from the function's credentials. No header is ever captured on a span by
+the probe's setup, and the headers that carry credentials are added to the instrumentations' sanitize list in
+case someone turns header capture on: a span may carry a secret's name or ARN, never its value or the session
+token.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ INSTRUMENTATIONS = ("botocore", "urllib", "urllib3", "requests")
 
 
 def traces_endpoint(env: Mapping[str, str]) -> str | None:
-    """Where spans go: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as is, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces."""
+    """Where spans go: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces."""
     traces = env.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "").strip()
     if traces:
         return traces

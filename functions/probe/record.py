@@ -210,9 +210,7 @@ def build_record(
             **({} if config.prefetch is None else {"prefetch": config.prefetch}),  # cloud_extensions only
         },
         "execution_environment": {"cold": cold, "cold_cause": config.cold_cause if cold else None},
-        "init_ms": init_ms
-        if cold
-        else None,  # process start to the end of INIT (initphase), cold starts only
+        "init_ms": init_ms if cold else None,  # process start to the end of INIT (initphase); cold only
         "client_init_ms": ns_to_ms(client_init_ns) if client_init_ns is not None else None,
         "cpu_time_ms": ns_to_ms(cpu_time_ns) if cpu_time_ns is not None else None,
         "throttling": throttling_dict(throttling),

@@ -79,7 +79,7 @@ class Probe:
             errors=errors.items(),
         )
         _log_record(record)
-        self.tracer.flush()  # `otel`: nothing held in a batch when the environment freezes; after every timing
+        self.tracer.flush()  # `otel`: nothing held in a batch when the environment freezes; after the timings
         return record
 
     def _initialise(self, errors: ErrorLog) -> int | None:

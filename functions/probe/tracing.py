@@ -1,16 +1,16 @@
 """Tracing as `OBSERVATORY_TRACING` says (contract §1); quiet where no trace store is, never in the way.
 
-- `off`: no tracing library is imported (and Terraform makes the function's tracing PassThrough): the baseline.
-- `subsegments` (the default): the X-Ray SDK, the probe's own trace only, one subsegment around the cold miss and
-  one around the warm series of each store. Nothing is patched: patching botocore or requests would add a
+- `off`: no tracing library is imported (Terraform makes the function's tracing PassThrough): the baseline.
+- `subsegments` (the default): the X-Ray SDK, the probe's own trace only, one subsegment around the cold miss
+  and one around the warm series of each store. Nothing is patched: patching botocore or requests would add a
   subsegment per hit (one per series is the rule) and its cost to the very thing being timed.
 - `patch_all`: the 2022 run's tracing, `aws_xray_sdk.core.patch_all()` once per execution environment at INIT
   (before any client exists), so every botocore and requests call opens a subsegment of its own, plus the
   probe's subsegments. It exists to replay the 2022 run and to measure what tracing costs a fetch.
 - `otel`: the OpenTelemetry SDK set up at INIT (`otel.setup`): botocore and HTTP-client instrumentations, the
   probe's spans named as the subsegments are, flushed at the end of every invocation.
-- `adot`: AWS's distribution, set up by its layer's wrapper before INIT imports the handler; the probe adds its
-  spans to the provider the distribution configured, if any.
+- `adot`: AWS's distribution, set up by its layer's wrapper before INIT imports the handler; the probe adds
+  its spans to the provider the distribution configured, if any.
 
 A tracing failure (no library, no daemon, no segment, no provider) is logged at debug and never raised.
 """
@@ -80,9 +80,7 @@ class Tracer:
         self.mode = mode
         self._recorder: Any = None
         self._tracer: Any = None  # OpenTelemetry
-        self._provider: Any = (
-            None  # the one this tracer flushes (`otel` only; the ADOT layer flushes its own)
-        )
+        self._provider: Any = None  # the one this tracer flushes (`otel`; ADOT's layer flushes its own)
         if mode == "off":
             return
         prepare(mode)  # a no-op when INIT already did it (or the mode needs nothing at INIT)

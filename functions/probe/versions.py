@@ -25,7 +25,7 @@ STRATEGY_LIBRARY: dict[Strategy, str] = {
     "powertools": "aws-lambda-powertools",
     "cloud_extensions": "botocore",
 }
-# The tracing library each mode loads (`off` loads none): the X-Ray SDK, the OpenTelemetry SDK, AWS's distribution
+# The tracing library each mode loads (`off` none): the X-Ray SDK, the OpenTelemetry SDK, AWS's distribution
 TRACING_LIBRARY: dict[Tracing, str | None] = {
     "off": None,
     "subsegments": "aws-xray-sdk",
