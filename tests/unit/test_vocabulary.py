@@ -182,13 +182,14 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.fleet.strategies": [collector.STRATEGIES],
             "var.fleet.architectures": [collector.ARCHITECTURES],
             # every runtime the lab runs, then the ones AWS accepts
-            "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES],
-            "var.fleet.tracing": [TRACING],
+            "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES, collector.OTEL_RUNTIMES],
+            "var.fleet.tracing": [TRACING, collector.OTEL_TRACING],  # then the OpenTelemetry modes' runtime rule
             "var.fleet.stores": [collector.STORES],
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
             "var.cloud_extensions_layer_arns": [collector.ARCHITECTURES],
+            "var.adot_layer_arns": [collector.ARCHITECTURES],
         },
         # the envs refuse an unknown runtime themselves, before the module and the build see it
         ENVS / "aws" / "variables.tf": {"var.runtime": [collector.AWS_RUNTIMES]},
