@@ -183,7 +183,7 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.fleet.architectures": [collector.ARCHITECTURES],
             # every runtime the lab runs, then the ones AWS accepts
             "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES, collector.OTEL_RUNTIMES],
-            "var.fleet.tracing": [TRACING, collector.OTEL_TRACING],  # then the OpenTelemetry modes' runtime rule
+            "var.fleet.tracing": [TRACING, collector.OTEL_TRACING],  # then the OTel runtime rule
             "var.fleet.stores": [collector.STORES],
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
