@@ -26,11 +26,13 @@ METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit"}
 # `sdk` caches nothing: its "warm" samples are the same API call repeated on a warm connection, not hits.
 REPEATED_CALLS = frozenset({"sdk"})
 REPEATED_CALL = "Repeated call"
-# X-Ray tracing of a probe (interface of issue 13: `off`, `subsegments`, `patch_all`, in that order).
+# How a probe traces (issues 13 and 17: `off`, `subsegments`, `patch_all`, `otel`, `adot`, in that order).
 TRACING = {
     "off": "No X-Ray SDK",
     "subsegments": "Subsegments (default)",
     "patch_all": "patch_all() (2022 run)",
+    "otel": "OpenTelemetry SDK",
+    "adot": "ADOT layer",
 }
 DEFAULT_TRACING = "subsegments"  # what a row or digest that does not say ran with: the only mode there was
 
