@@ -1,6 +1,6 @@
-"""The lab runtime honours AWS_LAMBDA_EXEC_WRAPPER as Lambda does, freezes idle environments, and runs the lab's
-ADOT layer (built by tools.build) the way AWS's layer runs: spans of every invocation in the trace store before
-the invocation returns."""
+"""The lab runtime honours AWS_LAMBDA_EXEC_WRAPPER as Lambda does, freezes idle environments, and runs the
+lab's ADOT layer (built by tools.build) the way AWS's layer runs: spans of every invocation in the trace store
+before the invocation returns."""
 
 from __future__ import annotations
 
@@ -60,7 +60,8 @@ def test_a_missing_wrapper_fails_init_as_a_runtime_exit(
     deployer: Deployer, make_service: Callable[..., LambdaService]
 ) -> None:
     name = deployer.function(
-        "def handler(event, context):\n    return 1\n", env={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/no-such-wrapper"}
+        "def handler(event, context):\n    return 1\n",
+        env={"AWS_LAMBDA_EXEC_WRAPPER": "/opt/no-such-wrapper"},
     )
     result = make_service().invoke(name, {})
     assert result.function_error == "Unhandled"
@@ -104,7 +105,7 @@ def test_an_idle_environment_is_frozen_until_its_next_invocation(
 def built_adot_layer() -> Path:
     found = sorted((REPO / "build").glob("adot-layer-python3.11-*.zip"))
     if not found:
-        pytest.skip("no build/adot-layer-python3.11-*.zip: run `make build-lab` (tools.build kind adot-layer)")
+        pytest.skip("no build/adot-layer-python3.11-*.zip: run `make build-lab` (tools.build, adot-layer)")
     return found[0]
 
 
