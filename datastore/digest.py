@@ -29,8 +29,10 @@ Bucket = Literal["day", "hour"]
 # cold_miss: every cold miss that was certainly a miss (`misses.cold_miss_trust`); cold_miss_cold_start: those
 # of invocations in a fresh environment (what the 2022 run measured); first_hit: a first fetch that may have
 # been served from the cache (`first_hit_ms`). Digests from before the split have neither of the last two.
-METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit")
-METRIC_COLUMNS = {"client_init": "client_init_ms", "ready_wait": "ready_wait_ms", "first_hit": "first_hit_ms"}
+# init: the INIT phase of cold starts (`init_ms`); digests from before it have none.
+METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit", "init")
+METRIC_COLUMNS = {"client_init": "client_init_ms", "ready_wait": "ready_wait_ms", "first_hit": "first_hit_ms",
+                  "init": "init_ms"}
 # Row fields whose values are kept per bucket, so a level shift can be matched with what changed that day.
 SEEN_FIELDS = (
     "runtime",

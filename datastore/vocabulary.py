@@ -22,7 +22,7 @@ Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an 
 # fetch; `none`: nothing does (within the TTL of that fetch), so the fetch is recorded as a hit, not a miss.
 MissGuarantee = Literal["forced", "no_cache", "fresh_environment", "ttl_elapsed", "none"]
 # X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
-Tracing = Literal["off", "subsegments", "patch_all"]
+Tracing = Literal["off", "subsegments", "patch_all", "otel", "adot"]
 # Every runtime the probe runs on (the lab accepts all); AWS_RUNTIMES below is what AWS still creates
 LabRuntime = Literal["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
 Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
