@@ -1,8 +1,8 @@
 """What tracing costs: the five tracing modes side by side, and the sentence that answers "what does moving
 from the X-Ray SDK to OpenTelemetry cost at 128 MB?". Pure (no Streamlit, no AWS), from `digests` frames.
 
-Per probe group (strategy × memory × architecture × store × runtime × environment: a lab probe is never
-compared with an AWS one) and tracing mode: INIT (the INIT phase of cold starts, `init_ms`), the cold miss
+Per probe group (strategy × memory × architecture × store × runtime × environment × region: a lab probe is
+never compared with an AWS one, nor a probe with one in another region) and tracing mode: INIT (the INIT phase of cold starts, `init_ms`), the cold miss
 and the warm hit, p50 and p90, each with its difference and ratio to tracing `off` (`compare.compare`).
 
 Left out, and counted (`LeftOut`), because they cannot be what their label says:
@@ -24,7 +24,8 @@ from .compare import COMPARE_COLUMNS
 from .digests import DigestFrames
 
 METRICS = ("init", "cold_miss", "warm_hit")  # as the page lists them
-COLUMNS = ["environment", *COMPARE_COLUMNS]
+PLACE = ("environment", "region")  # held equal too: the comparison is made within each
+COLUMNS = [*PLACE, *COMPARE_COLUMNS]
 HEADLINE_MB = 128  # where the move costs most: 1.45 ms of CPU per 20 ms period
 
 
@@ -67,23 +68,27 @@ def trusted(frames: DigestFrames) -> tuple[DigestFrames, LeftOut]:
 
 def table(frames: DigestFrames) -> pd.DataFrame:
     """INIT, cold miss and warm hit of every tracing mode per probe group, with difference and ratio to
-    `off` (else the least tracing measured): `compare.compare` within each environment. Columns: COLUMNS."""
+    `off` (else the least tracing measured): `compare.compare` within each environment and region.
+    Columns: COLUMNS."""
     stores = frames.stores
     parts = []
-    for environment in sorted(stores["environment"].dropna().unique()) if len(stores) else []:
-        part = compare.compare(frames.stores_where(stores["environment"] == environment), "tracing", METRICS)
+    places = stores.groupby(list(PLACE), dropna=False, sort=True).groups if len(stores) else {}
+    for (environment, region), index in places.items():
+        part = compare.compare(frames.stores_where(stores.index.isin(index)), "tracing", METRICS)
         if len(part):
-            parts.append(part.assign(environment=environment))
+            parts.append(part.assign(environment=environment, region=region))
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     return pd.concat(parts, ignore_index=True)[COLUMNS]
 
 
 def readable(cost: pd.DataFrame) -> pd.DataFrame:
-    """The table with the names a user reads (`libraries.readable`: the libraries too where annotated), and
-    the environment first."""
+    """The table with the names a user reads (`libraries.readable`: the libraries too where annotated), the
+    environment and region first."""
     out = libraries.readable(cost, "tracing")
-    out.insert(0, "Environment", cost["environment"].map(labels.ENVIRONMENT).fillna(cost["environment"]))
+    out.insert(0, "Region", cost["region"].fillna("—").to_numpy())
+    environment = cost["environment"].map(labels.ENVIRONMENT).fillna(cost["environment"])
+    out.insert(0, "Environment", environment.fillna("—").to_numpy())
     return out
 
 
@@ -94,7 +99,7 @@ def _ms(value: float) -> str:
 def _moves(cost: pd.DataFrame, memory_mb: int, xray: str, target: str, metric: str) -> list[float]:
     """Per probe group at `memory_mb` that measured both: p50 of `target` minus p50 of `xray` (ms)."""
     at = cost[(cost["memory_mb"] == memory_mb) & (cost["metric"] == metric)]
-    group = ["environment", *compare.HELD, "held"]
+    group = [*PLACE, *compare.HELD, "held"]
     moves = []
     for _, rows in at.groupby(group, dropna=False, sort=True):
         p50 = dict(zip(rows["value"], rows["p50"], strict=True))
