@@ -34,6 +34,7 @@ CHANGE_NAMES = {
     "botocore_version": "botocore",
     "library_version": "strategy library",
     "build_digest": "probe build",
+    "tracing_version": "tracing library",
     "extension_layer": "extension layer",
     "cpu_emulation": "CPU emulation",
     "host_cpu": "lab host CPU",

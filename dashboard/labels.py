@@ -26,13 +26,13 @@ METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit", "init": "INIT"}
 # `sdk` caches nothing: its "warm" samples are the same API call repeated on a warm connection, not hits.
 REPEATED_CALLS = frozenset({"sdk"})
 REPEATED_CALL = "Repeated call"
-# Tracing of a probe (issue 13: `off`, `subsegments`, `patch_all`; issue 17: `otel`, `adot`), in that order.
+# How a probe traces (issues 13 and 17: `off`, `subsegments`, `patch_all`, `otel`, `adot`, in that order).
 TRACING = {
-    "off": "No tracing",
+    "off": "No X-Ray SDK",
     "subsegments": "Subsegments (default)",
     "patch_all": "patch_all() (2022 run)",
     "otel": "OpenTelemetry SDK",
-    "adot": "ADOT layer (auto-instrumentation)",
+    "adot": "ADOT layer",
 }
 XRAY_SDK = ("subsegments", "patch_all")  # the modes that run the AWS X-Ray SDK for Python
 OPENTELEMETRY = ("otel", "adot")  # the modes that run OpenTelemetry
@@ -58,10 +58,10 @@ COLUMNS = {
     "error_phase": "Error phase",
     "cold_start": "Cold start",
     "cold_cause": "Cold cause",
+    "init_ms": "INIT (ms)",
     "client_init_ms": "Client init (ms)",
     "ready_wait_ms": "Extension ready wait (ms)",
     "cold_miss_ms": "Cold miss (ms)",
-    "init_ms": "INIT (ms)",
     "sign_cold_ms": "Signing of the cold miss (ms)",
     "sign_warm_p50_ms": "Signing, warm p50 (ms)",
     "warm_n": "Warm hits (n)",
@@ -81,8 +81,8 @@ COLUMNS = {
     "boto3_version": "boto3",
     "botocore_version": "botocore",
     "library_version": "Strategy library",
-    "tracing_version": "Tracing libraries",
     "build_digest": "Probe build",
+    "tracing_version": "Tracing library",
     "host_cpu": "Host CPU (lab)",
     "host_ref_ms": "Host reference workload (ms, lab)",
 }

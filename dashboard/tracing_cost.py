@@ -2,8 +2,10 @@
 from the X-Ray SDK to OpenTelemetry cost at 128 MB?". Pure (no Streamlit, no AWS), from `digests` frames.
 
 Per probe group (strategy × memory × architecture × store × runtime × environment × region: a lab probe is
-never compared with an AWS one, nor a probe with one in another region) and tracing mode: INIT (the INIT phase of cold starts, `init_ms`), the cold miss
-and the warm hit, p50 and p90, each with its difference and ratio to tracing `off` (`compare.compare`).
+never compared with an AWS one, nor a probe with one in another region) and tracing mode: INIT (the INIT phase
+of cold starts, `init_ms`), the cold miss and the warm hit, p50 and p90, each with its difference and ratio
+to tracing `off` (`compare.compare`). INIT is recorded in every store's row of a cold start, and a group
+holds one store, so each cold start counts once.
 
 Left out, and counted (`LeftOut`), because they cannot be what their label says:
 - samples of `off` probes written before `off` was really off: until issue 17 an `off` probe ran with

@@ -31,8 +31,12 @@ Bucket = Literal["day", "hour"]
 # been served from the cache (`first_hit_ms`). Digests from before the split have neither of the last two.
 # init: the INIT phase of cold starts (`init_ms`); digests from before it have none.
 METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit", "init")
-METRIC_COLUMNS = {"client_init": "client_init_ms", "ready_wait": "ready_wait_ms", "first_hit": "first_hit_ms",
-                  "init": "init_ms"}
+METRIC_COLUMNS = {
+    "client_init": "client_init_ms",
+    "ready_wait": "ready_wait_ms",
+    "first_hit": "first_hit_ms",
+    "init": "init_ms",
+}
 # Row fields whose values are kept per bucket, so a level shift can be matched with what changed that day.
 SEEN_FIELDS = (
     "runtime",
@@ -41,6 +45,7 @@ SEEN_FIELDS = (
     "botocore_version",
     "library_version",
     "build_digest",
+    "tracing_version",
     "extension_layer",
     "cpu_emulation",
     "host_cpu",  # the lab machine (null on AWS)
@@ -329,6 +334,7 @@ def note_first_seen(digest: ProbeDigest, name: str, value: str, ts: str) -> None
     times = digest.first_seen.setdefault(name, {})
     if value not in times or ts < times[value]:
         times[value] = ts
+
 
 def merge_digests(digests: Iterable[ProbeDigest]) -> list[ProbeDigest]:
     """One digest per probe: the merge of all its buckets given (a week, a month)."""

@@ -54,11 +54,10 @@ COLUMN_TYPES: dict[str, str] = {
     "error_phase": "str",
     "cold_start": "bool",
     "cold_cause": "str",
+    "init_ms": "float64",  # the INIT phase of a cold start (contract §3; null when warm and in older rows)
     "client_init_ms": "float64",
     "ready_wait_ms": "float64",
     "cold_miss_ms": "float64",
-    # the INIT phase of a cold start (contract §3 init_ms; null when warm and in rows of older records)
-    "init_ms": "float64",
     # how the first fetch was made a miss (contract §3; null in rows of older records: `misses` judges them),
     # and the first fetch when it may have been a hit, with the cached entry's age
     "miss_guarantee": "str",
@@ -85,8 +84,8 @@ COLUMN_TYPES: dict[str, str] = {
     "boto3_version": "str",
     "botocore_version": "str",
     "library_version": "str",
-    "tracing_version": "str",  # the tracing libraries' versions (`opentelemetry-sdk==1.x`; null: none, older)
     "build_digest": "str",
+    "tracing_version": "str",  # the tracing library as name==version (contract §3; null for off and older)
     # the lab host's CPU model and its reference workload's time (contract §3 identity.host; null on AWS)
     "host_cpu": "str",
     "host_ref_ms": "float64",

@@ -92,9 +92,9 @@ variable "fleet" {
 
   validation {
     condition = length(var.fleet.tracing) > 0 && alltrue([
-      for t in var.fleet.tracing : contains(["off", "subsegments", "patch_all"], t)
+      for t in var.fleet.tracing : contains(["off", "subsegments", "patch_all", "otel", "adot"], t)
     ])
-    error_message = "fleet.tracing must be a non-empty list of: off, subsegments, patch_all."
+    error_message = "fleet.tracing must be a non-empty list of: off, subsegments, patch_all, otel, adot."
   }
 
   validation {
