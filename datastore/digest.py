@@ -29,7 +29,7 @@ Bucket = Literal["day", "hour"]
 # cold_miss: every cold miss that was certainly a miss (`misses.cold_miss_trust`); cold_miss_cold_start: those
 # of invocations in a fresh environment (what the 2022 run measured); first_hit: a first fetch that may have
 # been served from the cache (`first_hit_ms`). Digests from before the split have neither of the last two.
-# init: the INIT phase of cold starts (`init_ms`); digests from before it have none.
+# init: each cold start's INIT phase (`init_ms`), per store as client_init is; digests from before it lack it.
 METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit", "init")
 METRIC_COLUMNS = {
     "client_init": "client_init_ms",
@@ -334,7 +334,6 @@ def note_first_seen(digest: ProbeDigest, name: str, value: str, ts: str) -> None
     times = digest.first_seen.setdefault(name, {})
     if value not in times or ts < times[value]:
         times[value] = ts
-
 
 def merge_digests(digests: Iterable[ProbeDigest]) -> list[ProbeDigest]:
     """One digest per probe: the merge of all its buckets given (a week, a month)."""
