@@ -39,7 +39,7 @@ def test_the_result_line_holds_init_medians_at_128_mb_and_hit_p50s_per_tier() ->
     assert (cell.cold_starts, cell.hits, cell.not_ok) == (3, 30, 0)
     assert cell.hit_p90_ms > cell.hit_p50_ms  # the slow tenth of the hits
     adot128 = next(t for t in bench_tracing.table_lines(found) if t.startswith("adot "))  # 128 MB first
-    assert adot128.split()[1:4] == ["3", "1200.0", "6.00×"] and adot128.split()[7:10] == [
+    assert adot128.split()[1:4] == ["3", "1200.0", "6.00×"] and adot128.split()[6:9] == [
         "30",
         "2.5",
         "2.50×",
