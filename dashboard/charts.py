@@ -40,7 +40,11 @@ CHANGE_NAMES = {
     "host_cpu": "lab host CPU",
     "probe": "probe",
 }
-METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
+METRIC_AXIS = {
+    "cold_miss": "Cold-miss latency (ms)",
+    "warm_hit": "Warm-hit latency (ms)",
+    "init": "INIT (ms)",
+}
 
 
 def color(strategy: str) -> str:
