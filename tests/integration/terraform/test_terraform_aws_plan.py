@@ -81,8 +81,8 @@ def workspace(
         env,
         variables={
             "artifacts_dir": str(fake_artifacts(root / "build")),
-            # AWS's public parameter naming the Cloud Extensions layer cannot exist on the local endpoint (moto
-            # refuses names under /aws/ as AWS does), so its layer is given as the override a user may set
+            # AWS's public parameter naming the Cloud Extensions layer cannot exist on the local endpoint
+            # (moto refuses names under /aws/ as AWS does): its layer is given as the override a user may set
             "cloud_extensions_layer_arns": {"x86_64": CLOUD_EXTENSIONS_LAYER},
         },
         state=root / "aws.tfstate",
