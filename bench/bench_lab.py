@@ -84,8 +84,12 @@ def _run_lab(state: Path, rounds: int) -> tuple[Any, str]:
         started = dt.datetime.now(dt.UTC)
         run_rounds(service, clients, schedules, deployment, rounds, config, Console())
         end = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=1)
-        frame = read_rows(started - dt.timedelta(minutes=1), end, client=clients.client("dynamodb"),
-                          table_name=deployment.table_name)
+        frame = read_rows(
+            started - dt.timedelta(minutes=1),
+            end,
+            client=clients.client("dynamodb"),
+            table_name=deployment.table_name,
+        )
         mode = ",".join(sorted(set(frame["cpu_emulation"].dropna()))) if len(frame) else "?"
         return frame, mode
     finally:
@@ -105,10 +109,14 @@ def main() -> None:
     finally:
         shutil.rmtree(state, ignore_errors=True)
     reference = _reference()
-    print(f"\nCPU emulation of the rows: {mode} (period {PERIOD_MS:g} ms); {rounds} round(s); "
-          "store: secretsmanager")
-    print(f"{'strategy':<10} {'memory':>7} {'n':>5} {'lab p50 ms':>11} {'lab p90':>9} {'ref p50 ms':>11} "
-          f"{'ref p90':>9} {'lab/ref':>8}")
+    print(
+        f"\nCPU emulation of the rows: {mode} (period {PERIOD_MS:g} ms); {rounds} round(s); "
+        "store: secretsmanager"
+    )
+    print(
+        f"{'strategy':<10} {'memory':>7} {'n':>5} {'lab p50 ms':>11} {'lab p90':>9} {'ref p50 ms':>11} "
+        f"{'ref p90':>9} {'lab/ref':>8}"
+    )
     p50: dict[tuple[str, int], float] = {}
     samples: dict[tuple[str, int], list[float]] = {}
     ok = frame[(frame["store"] == "secretsmanager") & (frame["status"] == "ok")] if len(frame) else frame
@@ -121,8 +129,10 @@ def main() -> None:
             lab90 = statistics.quantiles(values, n=10)[-1] if len(values) >= 10 else float("nan")
             p50[(strategy, memory)] = lab50
             ref = reference[(strategy, memory)]
-            print(f"{strategy:<10} {memory:>5} MB {len(values):>5} {_fmt(lab50):>11} {_fmt(lab90):>9} "
-                  f"{_fmt(ref['median']):>11} {_fmt(ref['p90']):>9} {lab50 / ref['median']:>7.2f}×")
+            print(
+                f"{strategy:<10} {memory:>5} MB {len(values):>5} {_fmt(lab50):>11} {_fmt(lab90):>9} "
+                f"{_fmt(ref['median']):>11} {_fmt(ref['p90']):>9} {lab50 / ref['median']:>7.2f}×"
+            )
     ext_ratio = p50[("extension", 128)] / p50[("extension", 1769)]
     ref_ratio = reference[("extension", 128)]["median"] / reference[("extension", 1769)]["median"]
     dict_ratio = p50[("dict", 128)] / p50[("dict", 1769)]
@@ -132,8 +142,10 @@ def main() -> None:
     share = near_period_share(samples[("extension", 128)])
     print(f"extension 128 MB hits within ±{WINDOW_MS:g} ms of k×{PERIOD_MS:g} ms (k ≥ 1): lab {share:.0%}")
     ref_ext = reference[("extension", 128)]
-    print(f"   reference (summary only: min {ref_ext['min']:.1f}, p50 {ref_ext['median']:.1f}, "
-          f"p90 {ref_ext['p90']:.1f} ms — all near 20 or 40 ms)")
+    print(
+        f"   reference (summary only: min {ref_ext['min']:.1f}, p50 {ref_ext['median']:.1f}, "
+        f"p90 {ref_ext['p90']:.1f} ms — all near 20 or 40 ms)"
+    )
     not_ok = frame[frame["status"] != "ok"] if len(frame) else frame
     if len(not_ok):
         print(f"rows not ok: {len(not_ok)}: {sorted(set(not_ok['probe_key']))}")

@@ -54,6 +54,7 @@ MAX_ERRORS = 50
 MAX_HOST_CPU = 256  # characters of the lab host's CPU model
 MAX_HOST_REF_MS = 3_600_000.0  # the lab's reference workload takes seconds
 
+MAX_INIT_MS = 900_000.0  # INIT within a function's longest timeout (15 minutes)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 RUNTIME = re.compile(r"python3\.\d{1,2}")
 REGION = re.compile(r"[a-z]{2}(-[a-z]+)+-\d{1,2}")
@@ -66,6 +67,7 @@ VERSION_FIELDS = {  # identity.versions key -> Identity field (and row column)
     "botocore": "botocore_version",
     "library": "library_version",
     "build": "build_digest",
+    "tracing": "tracing_version",
 }  # identifier-like; no comma (error_types is comma-separated)
 FUNCTION_ARN = re.compile(
     r"arn:aws[\w-]*:lambda:([a-z]{2}(?:-[a-z]+)+-\d{1,2}):\d{12}:function:[\w\-]{1,140}(:[\w$\-]{1,128})?"
@@ -222,6 +224,8 @@ def _identity(c: Checker, value: Any, path: str) -> Identity:
         field: c.opt_string(versions.get(key), f"{path}.versions.{key}", pattern=VERSION, max_len=128)
         for key, field in VERSION_FIELDS.items()
     }
+    if tracing == "off" and known["tracing_version"] is not None:
+        raise c.fail(f"{path}.versions.tracing", "must be null when tracing is off (no library is loaded)")
     return Identity(
         probe_key=probe_key,
         strategy=strategy,
@@ -278,6 +282,9 @@ def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord
     errors = _errors(c, raw.get("errors"), "record.errors")
     if not stores and not errors:
         raise c.fail("record.stores", "no store measured and no error reported")
+    init_ms = c.opt_number(raw.get("init_ms"), "record.init_ms", MAX_INIT_MS)
+    if init_ms is not None and not cold:
+        raise c.fail("record.init_ms", "must be null for a warm environment (INIT is a cold start's)")
     identity = _identity(c, raw.get("identity"), "record.identity")
     if identity.strategy not in SIGNING_STRATEGIES:
         for i, store in enumerate(stores):
@@ -295,6 +302,7 @@ def parse_probe_record(value: Any, request_id: str | None = None) -> ProbeRecord
         throttling=throttling,
         stores=stores,
         errors=errors,
+        init_ms=init_ms,
     )
 
 

@@ -79,6 +79,7 @@ class Identity:
     botocore_version: str | None = None
     library_version: str | None = None
     build_digest: str | None = None
+    tracing_version: str | None = None  # the tracing library (name==version); None: `off`, older records
     # identity.tracing and identity.host (optional: older records have neither)
     tracing: Tracing = DEFAULT_TRACING  # the only mode there was before it was a dimension
     host_cpu: str | None = None  # the lab machine's CPU model; None on AWS
@@ -107,6 +108,7 @@ class ProbeRecord:
     throttling: Throttling | None
     stores: tuple[StoreMeasurement, ...]
     errors: tuple[ErrorEntry, ...]
+    init_ms: float | None = None  # the INIT phase of a cold start; None when warm and in older records
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "error_phase": _join([e.phase for e in errors]),
         "cold_start": record.cold,
         "cold_cause": record.cold_cause,
+        "init_ms": record.init_ms,
         "client_init_ms": record.client_init_ms,
         "ready_wait_ms": measurement.ready_wait_ms if measurement else None,
         "cold_miss_ms": measurement.cold_miss_ms if measurement else None,
@@ -71,6 +72,7 @@ def _store_row(record: ProbeRecord, measurement: StoreMeasurement | None) -> Row
         "botocore_version": identity.botocore_version,
         "library_version": identity.library_version,
         "build_digest": identity.build_digest,
+        "tracing_version": identity.tracing_version,
         "host_cpu": identity.host_cpu,
         "host_ref_ms": identity.host_ref_ms,
     }

@@ -34,12 +34,17 @@ CHANGE_NAMES = {
     "botocore_version": "botocore",
     "library_version": "strategy library",
     "build_digest": "probe build",
+    "tracing_version": "tracing library",
     "extension_layer": "extension layer",
     "cpu_emulation": "CPU emulation",
     "host_cpu": "lab host CPU",
     "probe": "probe",
 }
-METRIC_AXIS = {"cold_miss": "Cold-miss latency (ms)", "warm_hit": "Warm-hit latency (ms)"}
+METRIC_AXIS = {
+    "cold_miss": "Cold-miss latency (ms)",
+    "warm_hit": "Warm-hit latency (ms)",
+    "init": "INIT (ms)",
+}
 
 
 def color(strategy: str) -> str:

@@ -8,6 +8,7 @@ runtimes the same way. Percentiles come from merged sketches (`stats.group_summa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -57,18 +58,24 @@ def modes(frames: DigestFrames, dimension: Dimension) -> list[str]:
     return order(dimension, measured[dimension])
 
 
-def compare(frames: DigestFrames, dimension: Dimension) -> pd.DataFrame:
-    """Warm-hit and cold-miss p50 and p90 per probe group (strategy × memory × architecture × store × the
-    other dimension) and value of `dimension`, for the groups measured with at least two values; each with
-    its difference (ms) and ratio to the group's baseline: its first value in `order` (tracing `off` when
-    measured, else the least tracing; the oldest runtime). Columns: COMPARE_COLUMNS."""
+METRIC_ORDER = ("warm_hit", "cold_miss", "init")  # how a group's metrics are listed
+
+
+def compare(
+    frames: DigestFrames, dimension: Dimension, metrics: Sequence[str] = stats.METRICS
+) -> pd.DataFrame:
+    """Warm-hit and cold-miss (and any other of `metrics`: `init`) p50 and p90 per probe group (strategy ×
+    memory × architecture × store × the other dimension) and value of `dimension`, for the groups measured
+    with at least two values; each with its difference (ms) and ratio to the group's baseline: its first
+    value in `order` (tracing `off` when measured, else the least tracing; the oldest runtime). Columns:
+    COMPARE_COLUMNS."""
     if frames.stores.empty or dimension not in frames.stores:
         return pd.DataFrame(columns=COMPARE_COLUMNS)
     measured = frames.stores_where(frames.stores["store"] != "none")  # a failed invocation has no store
     other = OTHER[dimension]
     by = [*HELD, other, dimension]
     parts = []
-    for metric in stats.METRICS:
+    for metric in metrics:
         table = stats.group_summary(measured, by, metric, (50.0, 90.0))
         table = table[table["n"] > 0]
         parts.append(table.assign(metric=metric)[[*by, "metric", "n", "p50", "p90"]])
@@ -80,7 +87,7 @@ def compare(frames: DigestFrames, dimension: Dimension) -> pd.DataFrame:
     long = long.assign(
         _rank=long["value"].map(rank),
         _held=long["held"].map(held_rank).fillna(len(held_rank)),  # None (not recorded): a group too, last
-        _metric=long["metric"].map({"warm_hit": 0, "cold_miss": 1}),
+        _metric=long["metric"].map({m: i for i, m in enumerate(METRIC_ORDER)}).fillna(len(METRIC_ORDER)),
     )
     group = [*HELD, "_held", "_metric"]
     long = long[long.groupby(group, sort=False)["value"].transform("nunique") >= 2]
@@ -152,8 +159,9 @@ def reference_cold_misses(frames: DigestFrames) -> ReferenceColdMisses:
     if stores.empty:
         return ReferenceColdMisses(pd.DataFrame(columns=columns), 0, 0, 0)
     split = stores["cold_unknown"].notna()
-    table = stats.group_summary(frames.stores_where(split), ["strategy", "memory_mb"], "cold_miss_cold_start",
-                                (50.0, 90.0))
+    table = stats.group_summary(
+        frames.stores_where(split), ["strategy", "memory_mb"], "cold_miss_cold_start", (50.0, 90.0)
+    )
     table = table[table["n"] > 0].rename(columns={"p50": "median"})[columns].reset_index(drop=True)
     both = stores[split]
     return ReferenceColdMisses(
@@ -172,14 +180,20 @@ def reference_left_out_lines(ours: ReferenceColdMisses) -> list[str]:
 
     lines = []
     if ours.warm_environment:
-        lines.append(f"{count(ours.warm_environment)} of warm environments (the TTL had elapsed, or the "
-                     "strategy emptied its own cache): the 2022 figure is a fresh environment's first fetch")
+        lines.append(
+            f"{count(ours.warm_environment)} of warm environments (the TTL had elapsed, or the "
+            "strategy emptied its own cache): the 2022 figure is a fresh environment's first fetch"
+        )
     if ours.unknown:
-        lines.append(f"{count(ours.unknown)} of older rows that may have been a hit (the extension in a warm "
-                     "environment, before the probe recorded how a miss was guaranteed)")
+        lines.append(
+            f"{count(ours.unknown)} of older rows that may have been a hit (the extension in a warm "
+            "environment, before the probe recorded how a miss was guaranteed)"
+        )
     if ours.unsplit:
-        lines.append(f"{count(ours.unsplit)} in digests written before cold misses were split by cold start: "
-                     "which were cold starts, and which were hits inside the TTL, cannot be told")
+        lines.append(
+            f"{count(ours.unsplit)} in digests written before cold misses were split by cold start: "
+            "which were cold starts, and which were hits inside the TTL, cannot be told"
+        )
     return lines
 
 

@@ -52,7 +52,13 @@ def reference_figure(comparison: pd.DataFrame) -> go.Figure:
 
 
 DIMENSION_TITLE = {"tracing": "Tracing", "runtime": "Runtime"}
-TRACING_COLOR = {"off": "#2ca02c", "subsegments": "#1f77b4", "patch_all": "#d62728"}
+TRACING_COLOR = {
+    "off": "#2ca02c",
+    "subsegments": "#1f77b4",
+    "patch_all": "#d62728",
+    "otel": "#ff7f0e",
+    "adot": "#9467bd",
+}
 RUNTIME_COLORS = ("#9ecae1", "#6baed6", "#4292c6", "#2171b5", "#08519c", "#08306b")
 
 
@@ -83,18 +89,24 @@ def group_names(table: pd.DataFrame, dimension: str) -> list[str]:
 
 
 def comparison_figure(table: pd.DataFrame, dimension: str) -> go.Figure:
-    """Warm-hit and cold-miss p50 (bars to p90) per probe group, one bar per value of `dimension` (tracing
-    modes or runtimes), log scale; the hover gives the ratio and difference to the group's baseline.
+    """Warm-hit and cold-miss p50 (bars to p90) per probe group, and INIT where the table has it, one bar per
+    value of `dimension` (tracing modes or runtimes), log scale; the hover gives the ratio and difference to
+    the group's baseline.
 
     `table` is `compare.compare(frames, dimension)` output.
     """
     title = DIMENSION_TITLE.get(dimension, dimension)
+    found = set(table["metric"]) if len(table) else set()
+    metrics = [m for m in compare.METRIC_ORDER if m in found or m in ("warm_hit", "cold_miss")]
     fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Warm hit p50", "Cold miss p50"), horizontal_spacing=0.08
+        rows=1,
+        cols=len(metrics),
+        subplot_titles=[f"{labels.METRIC.get(m, m)} p50" for m in metrics],
+        horizontal_spacing=0.08 if len(metrics) == 2 else 0.06,
     )
     values = compare.order(dimension, table["value"]) if len(table) else []  # type: ignore[arg-type]
     names = pd.Series(group_names(table, dimension), index=table.index, dtype=object)
-    for col, metric in enumerate(("warm_hit", "cold_miss"), start=1):
+    for col, metric in enumerate(metrics, start=1):
         part = table[table["metric"] == metric] if len(table) else table
         for i, value in enumerate(values):
             rows = part[part["value"] == value]

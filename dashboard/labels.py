@@ -22,16 +22,20 @@ STORE = {"secretsmanager": "Secrets Manager", "ssm": "SSM Parameter Store", "non
 ENVIRONMENT = {"aws": "AWS", "lab": "Lab"}
 ARCHITECTURE = {"x86_64": "x86_64", "arm64": "arm64 (Graviton)"}
 STATUS = {"ok": "ok", "error": "error (probe reported errors)", "failed": "failed (invocation failed)"}
-METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit"}
+METRIC = {"cold_miss": "Cold miss", "warm_hit": "Warm hit", "init": "INIT"}
 # `sdk` caches nothing: its "warm" samples are the same API call repeated on a warm connection, not hits.
 REPEATED_CALLS = frozenset({"sdk"})
 REPEATED_CALL = "Repeated call"
-# X-Ray tracing of a probe (interface of issue 13: `off`, `subsegments`, `patch_all`, in that order).
+# How a probe traces (issues 13 and 17: `off`, `subsegments`, `patch_all`, `otel`, `adot`, in that order).
 TRACING = {
     "off": "No X-Ray SDK",
     "subsegments": "Subsegments (default)",
     "patch_all": "patch_all() (2022 run)",
+    "otel": "OpenTelemetry SDK",
+    "adot": "ADOT layer",
 }
+XRAY_SDK = ("subsegments", "patch_all")  # the modes that run the AWS X-Ray SDK for Python
+OPENTELEMETRY = ("otel", "adot")  # the modes that run OpenTelemetry
 DEFAULT_TRACING = "subsegments"  # what a row or digest that does not say ran with: the only mode there was
 
 COLUMNS = {
@@ -54,6 +58,7 @@ COLUMNS = {
     "error_phase": "Error phase",
     "cold_start": "Cold start",
     "cold_cause": "Cold cause",
+    "init_ms": "INIT (ms)",
     "client_init_ms": "Client init (ms)",
     "ready_wait_ms": "Extension ready wait (ms)",
     "cold_miss_ms": "Cold miss (ms)",
@@ -77,6 +82,7 @@ COLUMNS = {
     "botocore_version": "botocore",
     "library_version": "Strategy library",
     "build_digest": "Probe build",
+    "tracing_version": "Tracing library",
     "host_cpu": "Host CPU (lab)",
     "host_ref_ms": "Host reference workload (ms, lab)",
 }

@@ -2,9 +2,9 @@
 
 A runtime upgrade is not the interpreter alone: each runtime's dependency set installs the newest releases
 that install for it (python3.9 probes carry boto3 1.42, requests 2.32, Powertools 3.23; newer runtimes boto3
-1.44, requests 2.34, Powertools 3.37). So a bar says which boto3 and which strategy library its probes ran
-(their rows record them: `boto3_version`, `library_version`, in the digests' values seen), and a group is
-"everything else held equal" only when its bars ran the same ones.
+1.44, requests 2.34, Powertools 3.37). So a bar says which boto3, strategy library and tracing library its
+probes ran (their rows record them: `boto3_version`, `library_version`, `tracing_version`, in the digests'
+values seen), and a group is "everything else held equal" only when its bars ran the same ones.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ def _seen(probes: pd.DataFrame, column: str) -> set[str]:
 
 
 def describe(probes: pd.DataFrame) -> str:
-    """ "boto3 1.44.8 · requests 2.34.2" for these probes' buckets (several versions comma-separated)."""
+    """ "boto3 1.44.8 · requests 2.34.2" for these probes' buckets (several versions comma-separated), with
+    the tracing library where one was loaded (`opentelemetry-sdk 1.45.0`)."""
     boto3 = sorted(_seen(probes, "seen_boto3_version"))
     parts = [f"boto3 {', '.join(boto3)}"] if boto3 else []
     libraries: dict[str, set[str]] = {}
-    for text in _seen(probes, "seen_library_version"):
+    for text in _seen(probes, "seen_library_version") | _seen(probes, "seen_tracing_version"):
         name, _, version = text.partition("==")
         libraries.setdefault(name, set()).add(version or "?")
     for name, versions in sorted(libraries.items()):

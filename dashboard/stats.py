@@ -27,6 +27,7 @@ from .digests import SEEN, DigestFrames
 from .like import NO_PROBE
 
 METRICS = ("cold_miss", "warm_hit")
+TREND_METRICS = (*METRICS, "init")  # what Trends can follow: INIT is one per cold start, not per store
 # Values seen that mark a change: a new lab host CPU is one; the reference workload's time is not (it varies
 # with every lab start on the same host).
 CHANGE_FIELDS = tuple(name for name in SEEN if name != "host_ref_ms")
@@ -196,6 +197,19 @@ def cold_miss_caveat(stores: pd.DataFrame) -> str | None:
             "apart: shown as stored, some may have been hits"
         )
     return "; ".join(said) + "." if said else None
+
+
+def one_store_each(frames: DigestFrames, metric: str = "init") -> DigestFrames:
+    """For a metric of the invocation, not of a store (`init`: every row of a cold start carries the same
+    INIT), one stores row per probe bucket, the one with the most samples of it: so a cold start counts once
+    when stores are pooled. Other stores rows are dropped (their counts are not this metric's)."""
+    _check_metric(metric)
+    stores = frames.stores
+    if stores.empty:
+        return frames
+    ranked = stores.sort_values([f"{metric}_n", "store"], ascending=[False, True], kind="stable")
+    keep = ranked.drop_duplicates(["bucket", "hours", "probe_key"]).index
+    return frames.stores_where(stores.index.isin(keep))
 
 
 def status_counts(frames: DigestFrames) -> dict[str, int]:

@@ -29,8 +29,14 @@ Bucket = Literal["day", "hour"]
 # cold_miss: every cold miss that was certainly a miss (`misses.cold_miss_trust`); cold_miss_cold_start: those
 # of invocations in a fresh environment (what the 2022 run measured); first_hit: a first fetch that may have
 # been served from the cache (`first_hit_ms`). Digests from before the split have neither of the last two.
-METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit")
-METRIC_COLUMNS = {"client_init": "client_init_ms", "ready_wait": "ready_wait_ms", "first_hit": "first_hit_ms"}
+# init: each cold start's INIT phase (`init_ms`), per store as client_init is; digests from before it lack it.
+METRICS = ("cold_miss", "warm_hit", "client_init", "ready_wait", "cold_miss_cold_start", "first_hit", "init")
+METRIC_COLUMNS = {
+    "client_init": "client_init_ms",
+    "ready_wait": "ready_wait_ms",
+    "first_hit": "first_hit_ms",
+    "init": "init_ms",
+}
 # Row fields whose values are kept per bucket, so a level shift can be matched with what changed that day.
 SEEN_FIELDS = (
     "runtime",
@@ -39,6 +45,7 @@ SEEN_FIELDS = (
     "botocore_version",
     "library_version",
     "build_digest",
+    "tracing_version",
     "extension_layer",
     "cpu_emulation",
     "host_cpu",  # the lab machine (null on AWS)
@@ -327,6 +334,7 @@ def note_first_seen(digest: ProbeDigest, name: str, value: str, ts: str) -> None
     times = digest.first_seen.setdefault(name, {})
     if value not in times or ts < times[value]:
         times[value] = ts
+
 
 def merge_digests(digests: Iterable[ProbeDigest]) -> list[ProbeDigest]:
     """One digest per probe: the merge of all its buckets given (a week, a month)."""

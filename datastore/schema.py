@@ -54,6 +54,9 @@ COLUMN_TYPES: dict[str, str] = {
     "error_phase": "str",
     "cold_start": "bool",
     "cold_cause": "str",
+    # the INIT phase of a cold start (contract §3 init_ms: process start to the end of INIT); null when warm
+    # and in older rows
+    "init_ms": "float64",
     "client_init_ms": "float64",
     "ready_wait_ms": "float64",
     "cold_miss_ms": "float64",
@@ -84,6 +87,7 @@ COLUMN_TYPES: dict[str, str] = {
     "botocore_version": "str",
     "library_version": "str",
     "build_digest": "str",
+    "tracing_version": "str",  # the tracing library as name==version; null for `off`
     # the lab host's CPU model and its reference workload's time (contract §3 identity.host; null on AWS)
     "host_cpu": "str",
     "host_ref_ms": "float64",

@@ -21,8 +21,10 @@ Phase = Literal["init", "ready", "cold_miss", "warm_hit", "config"]  # where an 
 # it has none, the environment's cache started empty with it, the TTL elapsed since this environment's last
 # fetch; `none`: nothing does (within the TTL of that fetch), so the fetch is recorded as a hit, not a miss.
 MissGuarantee = Literal["forced", "no_cache", "fresh_environment", "ttl_elapsed", "none"]
-# X-Ray: none (the SDK is never imported), the probe's own subsegments, or the 2022 run's patch_all()
-Tracing = Literal["off", "subsegments", "patch_all"]
+# How the function traces: not at all (PassThrough, no tracing library imported); the X-Ray SDK with the
+# probe's own subsegments, or the 2022 run's patch_all(); OpenTelemetry set up by the probe (`otel`), or AWS's
+# distribution through its Lambda layer's wrapper (`adot`)
+Tracing = Literal["off", "subsegments", "patch_all", "otel", "adot"]
 # Every runtime the probe runs on (the lab accepts all); AWS_RUNTIMES below is what AWS still creates
 LabRuntime = Literal["python3.9", "python3.10", "python3.11", "python3.12", "python3.13"]
 Status = Literal["ok", "error", "failed"]  # of a row: measured cleanly, errors reported, invocation failed
@@ -41,6 +43,10 @@ MISS_GUARANTEES: tuple[MissGuarantee, ...] = get_args(MissGuarantee)
 STATUSES: tuple[Status, ...] = get_args(Status)
 TRACING: tuple[Tracing, ...] = get_args(Tracing)
 LAB_RUNTIMES: tuple[LabRuntime, ...] = get_args(LabRuntime)
+# The OpenTelemetry modes and the runtimes they run on: opentelemetry-sdk 1.45 and aws-opentelemetry-distro
+# need Python 3.10+, and AWS's ADOT Python layer is published for python3.10 to 3.14 (others refused)
+OTEL_TRACING: tuple[Tracing, ...] = ("otel", "adot")
+OTEL_RUNTIMES: tuple[LabRuntime, ...] = ("python3.10", "python3.11", "python3.12", "python3.13")
 DEFAULT_TRACING: Final[Tracing] = "subsegments"  # of records and rows from before tracing was a dimension
 AWS_RUNTIMES: tuple[AwsRuntime, ...] = get_args(AwsRuntime)
 # Strategies with two probe variants, prefetch off and on (record `identity.prefetch`, key `-prefetch`)

@@ -8,6 +8,7 @@ Artifacts:
   `{set}.txt` (versions differ where an older Python needs older releases);
 - `collector-{runtime}-{arch}.zip`: the collector and compactor Lambdas (`collector/`) with the data layer
   they import (`datastore/`), `extension-layer-{arch}.zip` and `cloud-extensions-layer-{arch}.zip`;
+- `adot-layer-{runtime}-{arch}.zip`: the lab's ADOT layer (tools.adot_layer), one per probe runtime (3.10+);
 - `manifest.json`: {name: {path, sha256_hex, sha256_b64, kind, runtime, architecture, dependency_set}}
   (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
   records no runtime or architecture, only deps a dependency_set).
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
-from tools import cli, terraform
+from tools import adot_layer, cli, terraform
 from tools.pip_deps import PIP_ENVIRONMENT, Installer, dependencies, dependency_entries, pip_install
 from tools.zips import (
     BuildError,
@@ -43,13 +44,14 @@ from tools.zips import (
     layer_entries,
     sha256_pair,
     tree_entries,
+    write_manifest,
     write_zip,
 )
 
 __all__ = ["BuildError", "Entry", "build", "check_entries", "inputs_digest", "main", "plan_builds"]
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer")
+KINDS = ("probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", adot_layer.KIND)
 KIND_ALIASES = {"probe": ("probe-code", "deps")}  # `--only probe`: everything a probe function needs
 DEPENDENCY_SETS = ("current", "2022")
 DEFAULT_DEPENDENCY_SET = "current"
@@ -164,6 +166,12 @@ def plan_builds(
                 plans.append(plan)
             else:
                 skipped.append(f"collector-{runtime}-{arch}: no Python code in {collector}")
+        if adot_layer.KIND in kinds:  # the lab's ADOT layer, for a probe runtime of 3.10+
+            found, name = adot_layer.layer_sources(repo, runtime), f"{adot_layer.KIND}-{runtime}-{arch}"
+            if isinstance(found, str):
+                skipped.append(f"{name}: {found}")
+            else:
+                plans.append(Plan(name, adot_layer.KIND, found[0], arch, runtime, found[1], DEPS_PREFIX))
         for kind, layer_dir, packages in EMULATOR_LAYERS:
             if kind not in kinds:
                 continue
@@ -233,7 +241,7 @@ def build(
         entries = list(plan.entries)
         if plan.requirements is not None and plan.arch is not None:
             tree = dependencies(plan.requirements, plan.arch, version, cache, installer, say)
-            entries += dependency_entries(tree, plan.deps_prefix)
+            entries += adot_layer.dependencies_kept(plan.kind, dependency_entries(tree, plan.deps_prefix))
         entries = check_entries(entries)
         if plan.kind == "probe-code":
             entries = check_entries([*entries, build_info(out, plan.name, entries, "probe/")])
@@ -278,22 +286,6 @@ def build_info(out: Path, name: str, entries: list[Entry], prefix: str) -> Entry
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({"inputs_sha256": inputs_digest(entries)}) + "\n")
     return Entry(f"{prefix}BUILD.json", path)
-
-
-def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:
-    """Merge `built` into out/manifest.json, dropping entries whose zip is gone; sorted, stable bytes."""
-    manifest_path = out / "manifest.json"
-    manifest: dict[str, dict[str, str]] = {}
-    if manifest_path.is_file():
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except ValueError:
-            manifest = {}
-    manifest.update(built)
-    manifest = {name: entry for name, entry in sorted(manifest.items()) if (out / entry["path"]).is_file()}
-    out.mkdir(parents=True, exist_ok=True)
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-    return manifest_path
 
 
 # ------------------------------------------------------------------------------------------ command line
@@ -428,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
                 for kind in kinds
                 if (kind in ("probe-code", *(layer[0] for layer in EMULATOR_LAYERS)) and runtime == shared)
                 or (kind == "deps" and sets)
+                or (kind == adot_layer.KIND and sets and _minor(runtime) >= adot_layer.MIN_MINOR)
                 or (kind == "collector" and runtime in targets.collectors)
             ]
             if only:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
+import json
 import os
 import stat
 import tempfile
@@ -138,3 +139,19 @@ def layer_entries(repo: Path, layer_dir: str, packages: Sequence[str]) -> list[E
     for package in packages:
         entries += tree_entries(repo / "lab" / package, f"{layer_dir}/lab/{package}/", "*.py")
     return entries
+
+
+def write_manifest(out: Path, built: dict[str, dict[str, str]]) -> Path:
+    """Merge `built` into out/manifest.json, dropping entries whose zip is gone; sorted, stable bytes."""
+    manifest_path = out / "manifest.json"
+    manifest: dict[str, dict[str, str]] = {}
+    if manifest_path.is_file():
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except ValueError:
+            manifest = {}
+    manifest.update(built)
+    manifest = {name: entry for name, entry in sorted(manifest.items()) if (out / entry["path"]).is_file()}
+    out.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+    return manifest_path

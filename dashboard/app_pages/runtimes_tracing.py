@@ -1,12 +1,12 @@
-"""Runtimes & tracing: what X-Ray tracing costs, and what a runtime upgrade changes, each with the rest of the
-probe held equal (strategy, memory, architecture, store, and the other of the two); each bar says which
-boto3 and strategy library its probes ran, and where those differ the page says so."""
+"""Runtimes & tracing: what tracing costs (five modes, INIT included), and what a runtime upgrade changes,
+each with the rest of the probe held equal (strategy, memory, architecture, store, and the other of the two);
+each bar says which boto3 and strategy library its probes ran, and where those differ the page says so."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import compare, compare_charts, labels, libraries, ui
+from dashboard import compare, compare_charts, labels, libraries, tracing_cost, ui
 
 v = ui.view()
 st.title("Runtimes & tracing")
@@ -19,7 +19,18 @@ st.caption(
 # ---- What tracing costs
 st.header("What tracing costs")
 tracing_modes = compare.modes(v.frame, "tracing")
-tracing = libraries.annotate(compare.compare(v.frame, "tracing"), v.frame, "tracing")
+kept, left = tracing_cost.trusted(v.frame)
+cost = tracing_cost.table(kept)
+tracing = libraries.annotate(cost, kept, "tracing") if len(cost) else cost
+sentence = tracing_cost.headline(cost)
+if sentence:
+    st.markdown(sentence)
+elif len(cost):
+    st.markdown(
+        f"**At {tracing_cost.HEADLINE_MB} MB, the move from the X-Ray SDK to OpenTelemetry is not measured "
+        "yet**: no probe group there measured an X-Ray SDK mode (subsegments, patch_all) and an "
+        "OpenTelemetry mode (otel, adot) side by side."
+    )
 if tracing.empty:
     said = ", ".join(labels.tracing(m) for m in tracing_modes) or "none"
     st.info(
@@ -27,27 +38,34 @@ if tracing.empty:
         f"({len(tracing_modes)} tracing mode{'s' if len(tracing_modes) != 1 else ''}"
         f"{', never two on the same probe otherwise equal' if len(tracing_modes) > 1 else ''}). "
         "To see what tracing costs, add the other modes to the fleet catalogue's `tracing` list in "
-        'Terraform: `tracing = ["off", "subsegments", "patch_all"]` in `terraform/envs/local` (the '
-        "`fleet.tracing` of the `observatory` module on AWS). Each mode is a probe of its own (key suffix "
-        "`-off`, `-patch_all`); the default fleet measures `subsegments` only. Or clear the sidebar's "
-        "Tracing filter."
+        'Terraform: `tracing = ["off", "subsegments", "patch_all", "otel", "adot"]` in '
+        "`terraform/envs/local` "
+        "(the `fleet.tracing` of the `observatory` module on AWS). Each mode is a probe of its own (key "
+        "suffix `-off`, `-patch_all`, `-otel`, `-adot`). Or clear the sidebar's Tracing filter."
     )
 else:
     figure = compare_charts.comparison_figure(tracing, "tracing")
     st.plotly_chart(figure, width="stretch", key="tracing_chart")
-    st.dataframe(libraries.readable(tracing, "tracing"), hide_index=True, width="stretch")
+    st.dataframe(tracing_cost.readable(tracing), hide_index=True, width="stretch")
+left_line = tracing_cost.left_out_line(left)
+if left_line:
+    st.caption(left_line)
 st.caption(
-    f"**{labels.tracing('off')}**: the X-Ray SDK is never imported. **{labels.tracing('subsegments')}**: "
-    "one subsegment per cold miss and per warm series, today's probe. "
-    f"**{labels.tracing('patch_all')}**: `aws_xray_sdk.core.patch_all()` at INIT, so every `requests` and "
-    "botocore call is traced, as in the 2022 run. Differences and ratios are to tracing off where it was "
-    "measured, else to the least tracing measured."
+    f"**{labels.tracing('off')}**: the function's tracing is PassThrough and no tracing library is imported. "
+    f"**{labels.tracing('subsegments')}**: the X-Ray SDK, one subsegment per cold miss and per warm series. "
+    f"**{labels.tracing('patch_all')}**: the X-Ray SDK's `patch_all()` at INIT, so every `requests` and "
+    f"botocore call is traced, as in the 2022 run. **{labels.tracing('otel')}**: the OpenTelemetry SDK set "
+    "up by the probe at INIT (botocore and HTTP-client instrumentations, the probe's own spans, an OTLP "
+    f"exporter). **{labels.tracing('adot')}**: AWS's distribution as its Lambda layer sets it up "
+    "(`AWS_LAMBDA_EXEC_WRAPPER`, auto-instrumentation). INIT is the INIT phase of cold starts (docs/"
+    "contract.md, `init_ms`). Differences and ratios are to tracing off in the same group (strategy, memory, "
+    "architecture, store, runtime and environment) where it was measured, else to the least tracing measured."
 )
 
 # ---- Runtime upgrade
 st.header("Runtime upgrade")
 runtimes = compare.modes(v.frame, "runtime")
-upgrade = libraries.annotate(compare.compare(v.frame, "runtime"), v.frame, "runtime")
+upgrade = libraries.annotate(compare.compare(v.frame, "runtime", tracing_cost.METRICS), v.frame, "runtime")
 versions = compare.python_versions(v.frame.probes)
 if upgrade.empty:
     said = ", ".join(runtimes) or "no runtime recorded"

@@ -11,7 +11,7 @@ v = ui.view()
 st.title("Trends")
 c1, c2, c3 = st.columns([2, 2, 1])
 metric = c1.radio(
-    "Latency", list(stats.METRICS), format_func=labels.METRIC.get, horizontal=True, key="trend_metric"
+    "Latency", list(stats.TREND_METRICS), format_func=labels.METRIC.get, horizontal=True, key="trend_metric"
 )
 q = c2.select_slider(
     "Percentile", options=[50, 75, 90, 95, 99], value=50, key="trend_q", format_func="p{}".format
@@ -19,12 +19,18 @@ q = c2.select_slider(
 log_y = c3.toggle("Log latency axis", value=True, key="trend_log")
 
 bucket = stats.bucket_of((v.end - v.start) / pd.Timedelta(days=1))
-series = stats.latency_over_time(v.frame, metric, float(q), bucket)
+frames = stats.one_store_each(v.frame) if metric == "init" else v.frame  # one INIT per cold start
+series = stats.latency_over_time(frames, metric, float(q), bucket)
 not_ok = stats.not_ok_over_time(v.frame, bucket)
 changes = stats.change_points(v.frame.probes)
 # Level shifts are looked for in each probe's daily series of closed days (today is still filling up).
-found = shifts.find(v.frame, metric, float(q), until=v.end.floor("1D")) if bucket == "day" else shifts.empty()
-if series.empty:
+found = shifts.find(frames, metric, float(q), until=v.end.floor("1D")) if bucket == "day" else shifts.empty()
+if series.empty and metric == "init":
+    st.info(
+        "No INIT measured in this range: INIT is recorded on cold starts by probes built since issue 17 "
+        "(`init_ms`); older rows and digests have none."
+    )
+elif series.empty:
     st.info(f"No {labels.METRIC[metric].lower()} measurements in this range (only failed rows).")
 fig = charts.trend_figure(series, metric, float(q), not_ok=not_ok, changes=changes, log_y=log_y, shifts=found)
 st.plotly_chart(fig, width="stretch", key="trend_chart")
@@ -39,6 +45,11 @@ st.caption(
     "or python3.9 probe beside an x86_64 one) without any probe's own latency moving. Pick one architecture, "
     "runtime and tracing mode in the sidebar to follow like with like."
 )
+if metric == "init":
+    st.caption(
+        "INIT: the INIT phase of each cold start (docs/contract.md, `init_ms`), counted once per cold start "
+        "(every store's row of a cold start carries the same INIT)."
+    )
 caveat = stats.cold_miss_caveat(v.frame.stores) if metric == "cold_miss" else None
 if caveat:
     st.caption(caveat)

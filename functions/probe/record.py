@@ -182,6 +182,7 @@ def build_record(
     started_at: str,
     cold: bool,
     client_init_ns: int | None,
+    init_ms: float | None = None,
     cpu_time_ns: int | None,
     throttling: CpuStat | None,
     stores: list[StoreResult],
@@ -204,11 +205,12 @@ def build_record(
             "cpu_emulation": config.cpu_emulation,
             "extension_layer": config.extension_layer,
             "function_name": config.function_name,
-            "versions": versions(config.strategy),
+            "versions": versions(config.strategy, config.tracing),
             "host": config.host,  # the lab machine's CPU and reference time; null on AWS
             **({} if config.prefetch is None else {"prefetch": config.prefetch}),  # cloud_extensions only
         },
         "execution_environment": {"cold": cold, "cold_cause": config.cold_cause if cold else None},
+        "init_ms": init_ms if cold else None,  # process start to the end of INIT (initphase); cold only
         "client_init_ms": ns_to_ms(client_init_ns) if client_init_ns is not None else None,
         "cpu_time_ms": ns_to_ms(cpu_time_ns) if cpu_time_ns is not None else None,
         "throttling": throttling_dict(throttling),

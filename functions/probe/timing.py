@@ -50,8 +50,8 @@ class Probe:
         self._monotonic = monotonic
         self._window = CacheWindow({store: config.cache_ttl(store) for store in config.stores})
 
-    def invoke(self, invocation_id: str, cold: bool) -> dict[str, Any]:
-        """Run the protocol once and return the schema v1 record."""
+    def invoke(self, invocation_id: str, cold: bool, init_ms: float | None = None) -> dict[str, Any]:
+        """Run the protocol once and return the schema v1 record (`init_ms` only in a cold start's)."""
         started_at = datetime.now(timezone.utc).isoformat()
         errors = ErrorLog()
         client_init_ns = self._initialise(errors)
@@ -71,6 +71,7 @@ class Probe:
             invocation_id=invocation_id,
             started_at=started_at,
             cold=cold,
+            init_ms=init_ms if cold else None,
             client_init_ns=client_init_ns,
             cpu_time_ns=cpu_time_ns,
             throttling=throttling,
@@ -78,6 +79,7 @@ class Probe:
             errors=errors.items(),
         )
         _log_record(record)
+        self.tracer.flush()  # `otel`: nothing held in a batch when the environment freezes; after the timings
         return record
 
     def _initialise(self, errors: ErrorLog) -> int | None:

@@ -1,28 +1,35 @@
-"""X-Ray as `OBSERVATORY_TRACING` says (contract §1); quiet where X-Ray is absent, never in the way.
+"""Tracing as `OBSERVATORY_TRACING` says (contract §1); quiet where no trace store is, never in the way.
 
-- `off`: the X-Ray SDK is never imported: what a function without tracing pays.
-- `subsegments` (the default): the probe's own trace only, one subsegment around the cold miss and one around
-  the warm series of each store. Nothing is patched: patching botocore or requests would add a subsegment per
-  hit (one per series is the rule) and its cost to the very thing being timed.
+- `off`: no tracing library is imported (Terraform makes the function's tracing PassThrough): the baseline.
+- `subsegments` (the default): the X-Ray SDK, the probe's own trace only, one subsegment around the cold miss
+  and one around the warm series of each store. Nothing is patched: patching botocore or requests would add a
+  subsegment per hit (one per series is the rule) and its cost to the very thing being timed.
 - `patch_all`: the 2022 run's tracing, `aws_xray_sdk.core.patch_all()` once per execution environment at INIT
   (before any client exists), so every botocore and requests call opens a subsegment of its own, plus the
   probe's subsegments. It exists to replay the 2022 run and to measure what tracing costs a fetch.
+- `otel`: the OpenTelemetry SDK set up at INIT (`otel.setup`): botocore and HTTP-client instrumentations, the
+  probe's spans named as the subsegments are, flushed at the end of every invocation.
+- `adot`: AWS's distribution, set up by its layer's wrapper before INIT imports the handler; the probe adds
+  its spans to the provider the distribution configured, if any.
 
-A tracing failure (no SDK, no daemon, no segment) is logged at debug and never raised.
+A tracing failure (no library, no daemon, no segment, no provider) is logged at debug and never raised.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from .vocabulary import DEFAULT_TRACING, Tracing
 
 _LOG = logging.getLogger(__name__)
-_PATCH_TRIED = False  # patch_all() is attempted once per execution environment
+_PREPARED: set[str] = set()  # the modes whose INIT work was attempted in this execution environment
 _PATCHED = False
+_PROVIDER: Any = None  # `otel`: the tracer provider set up at INIT
+TRACER_NAME = "slo.probe"
 
 
 def _recorder() -> Any:
@@ -35,22 +42,29 @@ def _recorder() -> Any:
     return xray_recorder
 
 
-def prepare(mode: Tracing) -> bool:
-    """INIT: under `patch_all`, patch every library the SDK supports (before any client is created), once per
-    execution environment; True when patched. Other modes do nothing (and import nothing)."""
-    global _PATCH_TRIED, _PATCHED
-    if mode != "patch_all" or _PATCH_TRIED:
-        return _PATCHED
-    _PATCH_TRIED = True
+def prepare(mode: Tracing, env: MutableMapping[str, str] | None = None) -> bool:
+    """INIT, once per execution environment: `patch_all` patches every library the X-Ray SDK supports, `otel`
+    sets the OpenTelemetry SDK up (both before any client is created); True when that happened. Other modes do
+    nothing (and import nothing)."""
+    global _PATCHED, _PROVIDER
+    if mode not in ("patch_all", "otel") or mode in _PREPARED:
+        return _PATCHED if mode == "patch_all" else _PROVIDER is not None
+    _PREPARED.add(mode)
     try:
-        _recorder()
-        from aws_xray_sdk.core import patch_all
+        if mode == "patch_all":
+            _recorder()
+            from aws_xray_sdk.core import patch_all
 
-        patch_all()
-        _PATCHED = True
+            patch_all()
+            _PATCHED = True
+            return True
+        from . import otel
+
+        _PROVIDER = otel.setup(os.environ if env is None else env)
+        return True
     except Exception as exc:  # tracing must never stop a measurement
-        _LOG.debug("x-ray patch_all failed: %s", type(exc).__name__)
-    return _PATCHED
+        _LOG.debug("tracing set-up (%s) failed: %s", mode, type(exc).__name__)
+        return False
 
 
 def patched() -> bool:
@@ -59,22 +73,37 @@ def patched() -> bool:
 
 
 class Tracer:
-    """Opens annotated subsegments with aws-xray-sdk (unless `off`); a failure is logged at debug only."""
+    """Opens the probe's annotated sections as X-Ray subsegments or OpenTelemetry spans (nothing when `off`);
+    a failure is logged at debug only."""
 
     def __init__(self, mode: Tracing = DEFAULT_TRACING) -> None:
         self.mode = mode
         self._recorder: Any = None
+        self._tracer: Any = None  # OpenTelemetry
+        self._provider: Any = None  # the one this tracer flushes (`otel`; ADOT's layer flushes its own)
         if mode == "off":
             return
-        prepare(mode)  # a no-op when INIT already patched (or mode is `subsegments`)
+        prepare(mode)  # a no-op when INIT already did it (or the mode needs nothing at INIT)
         try:
-            self._recorder = _recorder()
+            if mode in ("subsegments", "patch_all"):
+                self._recorder = _recorder()
+            else:
+                from . import otel
+
+                provider = _PROVIDER if mode == "otel" else otel.configured_provider()
+                if provider is not None:
+                    self._tracer = provider.get_tracer(TRACER_NAME)
+                    self._provider = provider if mode == "otel" else None
         except Exception as exc:
-            _LOG.debug("x-ray unavailable: %s", type(exc).__name__)
+            _LOG.debug("tracing unavailable (%s): %s", mode, type(exc).__name__)
 
     @contextlib.contextmanager
     def subsegment(self, name: str, annotations: dict[str, str | int]) -> Iterator[None]:
-        """A subsegment named `name` carrying `annotations` (identity only, never a value)."""
+        """A subsegment (or span) named `name` carrying `annotations` (identity only, never a value)."""
+        if self._tracer is not None:
+            with self._span(name, annotations):
+                yield
+            return
         subsegment = None
         if self._recorder is not None:
             try:
@@ -93,3 +122,22 @@ class Tracer:
                     self._recorder.end_subsegment()
                 except Exception as exc:
                     _LOG.debug("x-ray subsegment not ended: %s", type(exc).__name__)
+
+    @contextlib.contextmanager
+    def _span(self, name: str, annotations: dict[str, str | int]) -> Iterator[None]:
+        """An OpenTelemetry span, current while the block runs (so instrumented calls nest under it)."""
+        stack = contextlib.ExitStack()
+        try:
+            attributes = {f"slo.{key}": value for key, value in annotations.items()}
+            stack.enter_context(self._tracer.start_as_current_span(name, attributes=attributes))
+        except Exception as exc:
+            _LOG.debug("opentelemetry span not started: %s", type(exc).__name__)
+        with stack:
+            yield
+
+    def flush(self) -> None:
+        """`otel`: export every span held before the invocation returns (the environment may freeze after)."""
+        if self._provider is not None:
+            from . import otel
+
+            otel.flush(self._provider)

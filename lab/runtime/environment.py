@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -22,15 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from . import lambda_errors
+from . import lambda_errors, launch, variables
 from .api import ApiServer, ApiState, Invocation
 from .cgroups import CpuGroup
 from .interpreters import Interpreter
 from .spec import EnvSettings, FunctionSpec
+from .variables import CLOUD_EXTENSIONS_PORT_VARIABLE, EXTENSION_PORT_VARIABLE
+
+__all__ = ["CLOUD_EXTENSIONS_PORT_VARIABLE", "EXTENSION_PORT_VARIABLE", "ExecutionEnvironment", "RawOutcome"]
 
 SHUTDOWN_GRACE_S = 2.0
-EXTENSION_PORT_VARIABLE = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"
-CLOUD_EXTENSIONS_PORT_VARIABLE = "OBSERVATORY_LAB_CLOUD_EXTENSIONS_PORT"  # lab-only: AWS serves 5333
 
 
 def free_port() -> int:
@@ -76,6 +76,7 @@ class ExecutionEnvironment:
     invocations: int = 0
     init_ms: float | None = None
     stop_reason: str | None = None
+    frozen: bool = False  # between invocations, as on Lambda (launch.freeze)
     _api: ApiServer | None = None
     _runtime: subprocess.Popen[bytes] | None = None
     _extensions: list[subprocess.Popen[bytes]] = field(default_factory=list)
@@ -103,78 +104,22 @@ class ExecutionEnvironment:
         return self._runtime.pid if self._runtime else None
 
     @property
+    def api_address(self) -> str:
+        """host:port of this environment's Runtime API (AWS_LAMBDA_RUNTIME_API)."""
+        return self._api.address if self._api else ""
+
+    @property
+    def processes(self) -> list[subprocess.Popen[bytes]]:
+        """The runtime and the extensions started (each the leader of its process group)."""
+        return [*self._extensions, *([self._runtime] if self._runtime else [])]
+
+    @property
     def extension_names(self) -> list[str]:
         return [] if self._api is None else [e.name for e in self._api.state.extensions.values()]
 
     def process_env(self) -> dict[str, str]:
         """The variables of every process in this environment (Lambda's, the function's, the lab's)."""
-        spec, settings = self.spec, self.settings
-        major, minor = self.python.version[:2]
-        bin_dir = self.directory / "bin"
-        env: dict[str, str] = dict(spec.environment)
-        env.update(
-            {
-                "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
-                "LANG": "en_US.UTF-8",
-                "TZ": ":UTC",
-                "LD_LIBRARY_PATH": f"{self.opt_dir}/lib",
-                "PYTHONPATH": ":".join(
-                    [
-                        str(self.task_dir),
-                        f"{self.opt_dir}/python",
-                        f"{self.opt_dir}/python/lib/python{major}.{minor}/site-packages",
-                    ]
-                ),
-                "AWS_LAMBDA_RUNTIME_API": self._api.address if self._api else "",
-                "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-                "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-                "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-                "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-                "AWS_LAMBDA_LOG_STREAM_NAME": time.strftime("%Y/%m/%d/", time.gmtime())
-                + f"[$LATEST]{self.env_id}",
-                "AWS_REGION": spec.region,
-                "AWS_DEFAULT_REGION": spec.region,
-                "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-                "LAMBDA_TASK_ROOT": str(self.task_dir),
-                "LAMBDA_RUNTIME_DIR": str(Path(self.python.executable).parent),
-                "_HANDLER": spec.handler,
-                "AWS_ACCESS_KEY_ID": "ASIA" + secrets.token_hex(8).upper(),
-                "AWS_SECRET_ACCESS_KEY": secrets.token_urlsafe(30),
-                "AWS_SESSION_TOKEN": secrets.token_urlsafe(96),
-                # a function never reads this machine's AWS files: the lab's fake keys are its only ones
-                "AWS_CONFIG_FILE": os.devnull,
-                "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
-                "OBSERVATORY_CPU_EMULATION": self.group.mode,
-                "OBSERVATORY_COLD_CAUSE": self.cold_cause,
-            }
-        )
-        if spec.layers:
-            # Lambda gives every environment its own network namespace, so each extension can listen on
-            # 127.0.0.1:2773; here all environments share this machine's loopback, so each one gets a port of
-            # its own (the probe reads it from this variable, contract §1)
-            env[EXTENSION_PORT_VARIABLE] = str(self.extension_port)
-            # the same for the Cloud Extensions emulator (AWS: 127.0.0.1:5333), whichever layer it has
-            env[CLOUD_EXTENSIONS_PORT_VARIABLE] = str(self.cloud_extensions_port)
-        if settings.host_cpu is not None:
-            env["OBSERVATORY_LAB_HOST_CPU"] = settings.host_cpu
-        if settings.host_ref_ms is not None:
-            env["OBSERVATORY_LAB_HOST_REF_MS"] = f"{settings.host_ref_ms:.1f}"
-        if settings.endpoint_url:
-            env["AWS_ENDPOINT_URL"] = settings.endpoint_url
-        if settings.ca_bundle:
-            env["AWS_CA_BUNDLE"] = settings.ca_bundle
-        if settings.xray_address:
-            host, _, port = settings.xray_address.rpartition(":")
-            env.update(
-                {
-                    "AWS_XRAY_DAEMON_ADDRESS": settings.xray_address,
-                    "_AWS_XRAY_DAEMON_ADDRESS": host,
-                    "_AWS_XRAY_DAEMON_PORT": port,
-                    "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-                }
-            )
-        return env
+        return variables.environment_variables(self)
 
     def _spawn(self, argv: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
         assert self._log is not None
@@ -231,9 +176,19 @@ class ExecutionEnvironment:
                     break
                 state.cond.wait(0.05)
             state.registration_open = False
-        self._runtime = self._spawn(
-            [self.python.executable, "-m", "awslambdaric", self.spec.handler], env, self.task_dir
+        command = launch.runtime_command(
+            self.python.executable, launch.write_bootstrap(self.directory), env, self.task_dir, self.opt_dir
         )
+        try:  # through the function's wrapper script, if it names one (AWS_LAMBDA_EXEC_WRAPPER)
+            self._runtime = self._spawn(command, env, self.task_dir)
+        except OSError as exc:  # a wrapper that is missing or not executable: the runtime never starts
+            self.write_log(f"cannot start the runtime: {command[0]}: {exc.strerror}")
+            exit_status = 127 if isinstance(exc, FileNotFoundError) else 126
+            failed = lambda_errors.runtime_exit(exit_status)
+            outcome = RawOutcome.failure("init_error", failed, 0.0, (time.perf_counter() - started) * 1000)
+            self.init_ms = outcome.init_ms
+            self.stop("failure")
+            return outcome
 
         def init_ms() -> float:
             return (time.perf_counter() - started) * 1000
@@ -282,6 +237,7 @@ class ExecutionEnvironment:
         assert self._api is not None and self._runtime is not None
         state = self._api.state
         self.state = "busy"
+        self._thaw()
         self.invocations += 1
         timeout_s = self.spec.timeout_s
         deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
@@ -348,8 +304,24 @@ class ExecutionEnvironment:
         if outcome.status in ("timeout", "crashed"):
             self.stop("timeout" if outcome.status == "timeout" else "failure")
         else:
+            self._freeze(state, deadline)
             self.state = "idle"
         return outcome
+
+    def _freeze(self, state: ApiState, deadline: float) -> None:
+        """Freeze the environment once its runtime waits for its next event (where Lambda freezes it)."""
+        with state.cond:
+            while not state.runtime_waiting and time.monotonic() < deadline:
+                if self._runtime is None or self._runtime.poll() is not None:
+                    break
+                state.cond.wait(min(0.05, max(deadline - time.monotonic(), 0.001)))
+        launch.freeze(self.processes)
+        self.frozen = True
+
+    def _thaw(self) -> None:
+        if self.frozen:
+            launch.thaw(self.processes)
+            self.frozen = False
 
     def stop(self, reason: str = "spindown") -> None:
         """SHUTDOWN: tell subscribed extensions, stop the runtime, kill what is left, remove the cgroup."""
@@ -358,6 +330,7 @@ class ExecutionEnvironment:
                 return
             self.state = "stopped"
             self.stop_reason = reason
+        self._thaw()  # SHUTDOWN thaws the environment: its runtime and extensions see the signal and event
         grace = SHUTDOWN_GRACE_S if reason == "spindown" else 0.5
         api = self._api
         if self._runtime is not None and self._runtime.poll() is None:
@@ -404,6 +377,7 @@ class ExecutionEnvironment:
             "function": self.spec.name,
             "environment_id": self.env_id,
             "state": self.state,
+            "frozen": self.frozen,
             "memory_mb": self.spec.memory_mb,
             "cpu_emulation": self.group.mode,
             "cgroup": str(self.group.path) if self.group.path else None,

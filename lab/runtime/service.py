@@ -77,6 +77,7 @@ class LambdaService:
                 init_timeout_s=init_timeout_s,
                 host_cpu=host_cpu,
                 host_ref_ms=host_ref_ms,
+                otlp_endpoint=getattr(xray, "otlp_endpoint", None),  # lab.xray.XRayListener's OTLP receiver
             )
             self._pool = EnvironmentPool(
                 ArtifactIndex(Path(artifacts_dir)),

@@ -50,6 +50,8 @@ class EnvSettings:
     `runtime_python` gives the interpreter that runs a runtime's functions (`venvs.RuntimeEnvironments`);
     `extension_python` runs the extension emulator whatever the runtime (the real extension is a binary).
     `host_cpu` / `host_ref_ms` describe this machine (`lab.fleet.hostspeed`); None: not told (as on AWS).
+    `otlp_endpoint` is the lab's OTLP/HTTP trace store (`http://127.0.0.1:PORT`), told to every function as
+    `OTEL_EXPORTER_OTLP_ENDPOINT`; None: no store.
     """
 
     endpoint_url: str | None
@@ -60,3 +62,4 @@ class EnvSettings:
     init_timeout_s: float = 10.0
     host_cpu: str | None = None
     host_ref_ms: float | None = None
+    otlp_endpoint: str | None = None

@@ -42,6 +42,8 @@ NAMES = [
     "MISS_GUARANTEES",
     "PHASES",
     "TRACING",
+    "OTEL_TRACING",
+    "OTEL_RUNTIMES",
     "LAB_RUNTIMES",
     "DEFAULT_TRACING",
     "MIN_MEMORY_MB",
@@ -94,8 +96,11 @@ def test_the_probe_and_the_collector_write_the_probe_key_rule_alike(tracing: str
 
 
 def test_tracing_and_runtimes_are_the_interface_s() -> None:
-    assert collector.TRACING == ("off", "subsegments", "patch_all")
+    assert collector.TRACING == ("off", "subsegments", "patch_all", "otel", "adot")
     assert collector.DEFAULT_TRACING == "subsegments"
+    assert set(collector.OTEL_TRACING) <= set(collector.TRACING)
+    assert set(collector.OTEL_RUNTIMES) <= set(collector.LAB_RUNTIMES)
+    assert "python3.9" not in collector.OTEL_RUNTIMES  # OpenTelemetry Python 1.45 needs 3.10+
     assert collector.LAB_RUNTIMES == ("python3.9", "python3.10", "python3.11", "python3.12", "python3.13")
     assert set(collector.AWS_RUNTIMES) <= set(collector.LAB_RUNTIMES)
 
@@ -177,13 +182,14 @@ def test_terraform_validates_against_the_vocabulary() -> None:
             "var.fleet.strategies": [collector.STRATEGIES],
             "var.fleet.architectures": [collector.ARCHITECTURES],
             # every runtime the lab runs, then the ones AWS accepts
-            "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES],
-            "var.fleet.tracing": [TRACING],
+            "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES, collector.OTEL_RUNTIMES],
+            "var.fleet.tracing": [TRACING, collector.OTEL_TRACING],  # then the OTel runtime rule
             "var.fleet.stores": [collector.STORES],
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],
             "var.cloud_extensions_layer_arns": [collector.ARCHITECTURES],
+            "var.adot_layer_arns": [collector.ARCHITECTURES],
         },
         # the envs refuse an unknown runtime themselves, before the module and the build see it
         ENVS / "aws" / "variables.tf": {"var.runtime": [collector.AWS_RUNTIMES]},

@@ -22,7 +22,7 @@ variable "name_prefix" {
 }
 
 variable "fleet" {
-  description = "The probe catalogue: strategies x memory tiers (MB) x architectures x runtimes (null: [runtime]; python3.11-python3.13 on AWS) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads; prefetch: cloud_extensions prefetch variants ([false, true]: both, each at every tier). arm64 needs the build's arm64 zips."
+  description = "The probe catalogue: strategies x memory tiers (MB) x architectures x runtimes (null: [runtime]; python3.11-python3.13 on AWS) x tracing (off, subsegments, patch_all, otel, adot; otel and adot on python3.10+); stores null: every store each strategy reads; prefetch: cloud_extensions prefetch variants ([false, true]: both, each at every tier). arm64 needs the build's arm64 zips."
   type = object({
     strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"])
     memory_sizes  = optional(list(number), [128, 1769])

@@ -61,7 +61,7 @@ variable "runtime" {
 
 
 variable "fleet" {
-  description = "The probe catalogue, as envs/aws takes it: strategies x memory tiers (MB; the lab limits CPU in proportion) x architectures (one: this machine's, the lab runs only functions built for it) x runtimes (null: [runtime]; python3.9 to python3.13, each run by the lab with that Python found on this machine) x tracing (off, subsegments, patch_all); stores null: every store each strategy reads; prefetch: cloud_extensions prefetch variants ([false]: without prefetch only, to keep the lab's first round quick)."
+  description = "The probe catalogue, as envs/aws takes it: strategies x memory tiers (MB; the lab limits CPU in proportion) x architectures (one: this machine's, the lab runs only functions built for it) x runtimes (null: [runtime]; python3.9 to python3.13, each run by the lab with that Python found on this machine) x tracing (off, subsegments, patch_all, otel, adot; otel and adot on python3.10+); stores null: every store each strategy reads; prefetch: cloud_extensions prefetch variants ([false]: without prefetch only, to keep the lab's first round quick)."
   type = object({
     strategies    = optional(list(string), ["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"])
     memory_sizes  = optional(list(number), [128, 1769])

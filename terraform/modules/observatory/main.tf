@@ -99,6 +99,14 @@ locals {
   }
   extension_layers = merge(local.default_layers, var.extension_layer_arns)
 
+  # AWS's ADOT Python layer for this region (one layer for both architectures, as AWS publishes it), override
+  # wins; and where otel probes export (X-Ray's OTLP endpoint unless the lab names its trace store).
+  adot_table           = jsondecode(file("${path.module}/adot-layer-arns.json"))
+  adot_region_layer    = lookup(local.adot_table.regions, data.aws_region.current.name, null)
+  adot_default         = local.adot_region_layer == null ? {} : { for arch in ["x86_64", "arm64"] : arch => local.adot_region_layer }
+  adot_layers          = merge(local.adot_default, var.adot_layer_arns)
+  otlp_traces_endpoint = coalesce(var.otlp_traces_endpoint, "https://xray.${data.aws_region.current.name}.amazonaws.com/v1/traces")
+
   # AWS's Cloud Extensions runtime layer per architecture: the public parameter AWS publishes it in, read at plan
   # time (cloud_extensions.tf), unless cloud_extensions_layer_arns names it (the lab: its emulator's layer).
   cloud_extensions_layers = merge(

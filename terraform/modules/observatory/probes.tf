@@ -45,7 +45,10 @@ module "probes" {
         [aws_lambda_layer_version.deps["deps-${var.dependency_set}-${probe.runtime}-${probe.architecture}"].arn],
         probe.strategy == "extension" ? [try(local.extension_layers[probe.architecture], "missing")] : [],
         probe.strategy == "cloud_extensions" ? [try(local.cloud_extensions_layers[probe.architecture], "missing")] : [],
+        probe.tracing == "adot" ? [try(local.adot_layers[probe.architecture], "missing")] : [],
       )
+      # `off` is a baseline: Lambda traces nothing of its own either (X-Ray's Active mode samples and sends)
+      tracing_mode = probe.tracing == "off" ? "PassThrough" : "Active"
       environment = merge(
         {
           OBSERVATORY_PROBE_KEY         = local.row_keys[key]
@@ -62,6 +65,9 @@ module "probes" {
           )
           OBSERVATORY_TRACING = probe.tracing
         },
+        # otel: the OpenTelemetry SDK's standard variable; adot: the ADOT layer's wrapper sets OpenTelemetry up
+        probe.tracing == "otel" ? { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT = local.otlp_traces_endpoint } : {},
+        probe.tracing == "adot" ? { AWS_LAMBDA_EXEC_WRAPPER = "/opt/otel-instrument" } : {},
         probe.stores == null ? {} : {
           OBSERVATORY_STORES = join(",", probe.stores)
         },
@@ -95,6 +101,15 @@ module "probes" {
         {
           condition     = probe.strategy != "cloud_extensions" || contains(keys(local.cloud_extensions_layers), probe.architecture)
           error_message = "No Cloud Extensions runtime layer is known for this architecture: set cloud_extensions_layer_arns."
+        },
+        {
+          # fleet.runtimes null takes var.runtime, which fleet's own rule cannot read
+          condition     = !contains(["otel", "adot"], probe.tracing) || probe.runtime != "python3.9"
+          error_message = "Tracing otel and adot need python3.10 or newer (OpenTelemetry Python 1.45, AWS's ADOT layer): this probe's runtime is python3.9."
+        },
+        {
+          condition     = probe.tracing != "adot" || contains(keys(local.adot_layers), probe.architecture)
+          error_message = "No ADOT Python layer is known for this region and architecture: set adot_layer_arns."
         },
         {
           condition     = contains(keys(local.manifest), "probe-code.zip")

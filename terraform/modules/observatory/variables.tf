@@ -116,9 +116,17 @@ variable "fleet" {
 
   validation {
     condition = length(var.fleet.tracing) > 0 && alltrue([
-      for t in var.fleet.tracing : contains(["off", "subsegments", "patch_all"], t)
+      for t in var.fleet.tracing : contains(["off", "subsegments", "patch_all", "otel", "adot"], t)
     ])
-    error_message = "fleet.tracing must be a non-empty list of: off, subsegments, patch_all."
+    error_message = "fleet.tracing must be a non-empty list of: off, subsegments, patch_all, otel, adot."
+  }
+
+  # OpenTelemetry Python 1.45 (otel) and aws-opentelemetry-distro with AWS's ADOT layer (adot) need Python 3.10+.
+  validation {
+    condition = !anytrue([for t in var.fleet.tracing : contains(["otel", "adot"], t)]) || alltrue([
+      for r in coalesce(var.fleet.runtimes, ["python3.10"]) : contains(["python3.10", "python3.11", "python3.12", "python3.13"], r)
+    ])
+    error_message = "fleet.tracing otel and adot run on python3.10, python3.11, python3.12, python3.13 only (opentelemetry-sdk 1.45 and aws-opentelemetry-distro need Python 3.10; AWS's ADOT Python layer is published for python3.10 to python3.14): drop python3.9 from fleet.runtimes, or deploy the OpenTelemetry modes apart."
   }
 
   validation {
@@ -304,6 +312,23 @@ variable "extension_layer_arns" {
     condition     = alltrue([for arch, arn in var.extension_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
     error_message = "extension_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
   }
+}
+
+variable "adot_layer_arns" {
+  description = "The ADOT Python layer (AWSOpenTelemetryDistroPython) per architecture ({x86_64 = ARN}) for adot probes; default: AWS's layer for the region from adot-layer-arns.json. envs/local passes the lab's layer built from the same distribution."
+  type        = map(string)
+  default     = {}
+
+  validation {
+    condition     = alltrue([for arch, arn in var.adot_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
+    error_message = "adot_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
+  }
+}
+
+variable "otlp_traces_endpoint" {
+  description = "Where otel probes send spans (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTLP/HTTP); null: X-Ray's OTLP endpoint of the region, https://xray.{region}.amazonaws.com/v1/traces (signed with SigV4; needs CloudWatch Transaction Search). The lab passes its trace store."
+  type        = string
+  default     = null
 }
 
 variable "cloud_extensions_layer_arns" {

@@ -6,6 +6,7 @@ import hashlib
 import json
 import platform
 from collections.abc import Callable
+from importlib import metadata
 
 import boto3
 import botocore
@@ -95,6 +96,7 @@ def test_identity_comes_from_configuration(aws: None, make_config: Callable[...,
             "botocore": botocore.__version__,
             "library": f"boto3=={boto3.__version__}",  # the dict strategy caches what boto3 fetched
             "build": None,  # from the source tree; the zip carries probe/BUILD.json
+            "tracing": f"aws-xray-sdk=={metadata.version('aws-xray-sdk')}",  # subsegments: the X-Ray SDK
         },
         "host": None,  # set by the lab only
     }

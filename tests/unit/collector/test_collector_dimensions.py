@@ -37,6 +37,8 @@ def record(**identity: Any) -> dict[str, Any]:
             sample["identity"].pop(name, None)
         else:
             sample["identity"][name] = value
+    if sample["identity"].get("tracing") == "off":  # no tracing library is loaded
+        sample["identity"]["versions"]["tracing"] = None
     return sample
 
 

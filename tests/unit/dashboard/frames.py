@@ -93,6 +93,7 @@ def frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
     df["api_calls"] = df["api_calls"].astype("Int64")
     for col in (
         "cold_miss_ms",
+        "init_ms",
         "warm_min_ms",
         "warm_p50_ms",
         "warm_p90_ms",

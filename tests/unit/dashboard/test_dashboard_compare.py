@@ -217,7 +217,7 @@ def test_comparison_figure_names_modes_and_groups_with_units() -> None:
 
 
 def test_labels_name_tracing_modes_and_order_runtimes() -> None:
-    assert list(labels.TRACING) == ["off", "subsegments", "patch_all"]
+    assert list(labels.TRACING) == ["off", "subsegments", "patch_all", "otel", "adot"]
     assert labels.tracing("patch_all") == "patch_all() (2022 run)" and labels.tracing("new") == "new"
     assert sorted(["python3.13", "python3.9", "python3.10"], key=labels.runtime_order) == [
         "python3.9",

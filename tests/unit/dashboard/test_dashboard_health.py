@@ -19,8 +19,11 @@ def _every(start: str, minutes: int, count: int, **fields: object) -> list[dict]
     """`count` invocations of one probe, `minutes` apart from `start`."""
     first = T(start, tz="UTC")
     return [
-        row((first + pd.Timedelta(minutes=minutes * i)).isoformat(), invocation_id=f"{start}-{i}-{fields}",
-            **fields)  # type: ignore[arg-type]
+        row(
+            (first + pd.Timedelta(minutes=minutes * i)).isoformat(),
+            invocation_id=f"{start}-{i}-{fields}",
+            **fields,
+        )  # type: ignore[arg-type]
         for i in range(count)
     ]
 

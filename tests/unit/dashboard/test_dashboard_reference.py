@@ -21,14 +21,41 @@ WARM_MISSES = [5.0, 6.0]  # misses after the TTL in warm environments: not what 
 def _rows() -> list[dict[str, Any]]:
     rows = []
     for i, ms in enumerate(COLD_STARTS):
-        rows.append(row(f"2026-11-27T0{i}:00:00", "sdk", 128, cold_miss_ms=ms, warm_ms=[1.0],
-                        cold_start=True, invocation_id=f"cold-{i}", miss_guarantee="no_cache"))
+        rows.append(
+            row(
+                f"2026-11-27T0{i}:00:00",
+                "sdk",
+                128,
+                cold_miss_ms=ms,
+                warm_ms=[1.0],
+                cold_start=True,
+                invocation_id=f"cold-{i}",
+                miss_guarantee="no_cache",
+            )
+        )
     for i, ms in enumerate(WARM_MISSES):
-        rows.append(row(f"2026-11-27T0{i}:30:00", "sdk", 128, cold_miss_ms=ms, warm_ms=[1.0],
-                        invocation_id=f"warm-{i}"))
+        rows.append(
+            row(
+                f"2026-11-27T0{i}:30:00",
+                "sdk",
+                128,
+                cold_miss_ms=ms,
+                warm_ms=[1.0],
+                invocation_id=f"warm-{i}",
+            )
+        )
     # an older extension row of a warm environment: its "cold miss" may have been a hit
-    rows.append(row("2026-11-27T05:00:00", "extension", 128, cold_miss_ms=1.26, warm_ms=[1.0],
-                    miss_guarantee=None, invocation_id="old"))
+    rows.append(
+        row(
+            "2026-11-27T05:00:00",
+            "extension",
+            128,
+            cold_miss_ms=1.26,
+            warm_ms=[1.0],
+            miss_guarantee=None,
+            invocation_id="old",
+        )
+    )
     return rows
 
 
@@ -56,8 +83,9 @@ def test_what_is_left_out_is_counted_with_its_reason() -> None:
 
 def test_an_older_digest_is_unsplit_and_left_out() -> None:
     frames = digests_of(frame(_rows()))
-    frames.stores["cold_unknown"] = frames.stores["cold_unknown"].astype("Int64").mask(
-        frames.stores["strategy"] == "sdk")  # as a digest written before the split reads
+    frames.stores["cold_unknown"] = (
+        frames.stores["cold_unknown"].astype("Int64").mask(frames.stores["strategy"] == "sdk")
+    )  # as a digest written before the split reads
     ours = compare.reference_cold_misses(frames)
     assert ("sdk", 128) not in set(zip(ours.table["strategy"], ours.table["memory_mb"], strict=True))
     assert ours.unsplit == len(COLD_STARTS) + len(WARM_MISSES)

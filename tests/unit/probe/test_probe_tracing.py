@@ -49,7 +49,7 @@ def sdk(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
     package.core = core  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "aws_xray_sdk", package)
     monkeypatch.setitem(sys.modules, "aws_xray_sdk.core", core)
-    monkeypatch.setattr(tracing, "_PATCH_TRIED", False)
+    monkeypatch.setattr(tracing, "_PREPARED", set())
     monkeypatch.setattr(tracing, "_PATCHED", False)
     return state
 
@@ -104,7 +104,7 @@ def test_a_failing_recorder_never_stops_the_measurement(sdk: types.SimpleNamespa
 def test_without_the_sdk_every_mode_still_measures(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "aws_xray_sdk", None)  # import fails
     monkeypatch.setitem(sys.modules, "aws_xray_sdk.core", None)
-    monkeypatch.setattr(tracing, "_PATCH_TRIED", False)
+    monkeypatch.setattr(tracing, "_PREPARED", set())
     monkeypatch.setattr(tracing, "_PATCHED", False)
     for mode in ("off", "subsegments", "patch_all"):
         with Tracer(mode).subsegment("cold_miss", {}):  # type: ignore[arg-type]

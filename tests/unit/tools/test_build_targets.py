@@ -116,11 +116,11 @@ def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_o
     assert built == [
         (
             "python3.11",
-            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer"],
+            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", "adot-layer"],
             ["current"],
         ),
-        ("python3.9", ["deps"], ["current"]),
-        ("python3.13", ["deps", "collector"], ["current"]),
+        ("python3.9", ["deps"], ["current"]),  # the ADOT layer only for 3.10+ (aws-opentelemetry-distro)
+        ("python3.13", ["deps", "collector", "adot-layer"], ["current"]),
     ]
 
 
@@ -147,7 +147,7 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
         ("python3.9", ["deps", "collector"], ["current"]),  # tools.build then says the collector is skipped
         (
             "python3.12",
-            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer"],
+            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", "adot-layer"],
             ["current"],
         ),
     ]

@@ -176,3 +176,32 @@ run "aws_deploys_two_runtimes_by_two_tracing_modes" {
     error_message = "build ${jsonencode(output.build)}"
   }
 }
+
+# Issue 17: the OpenTelemetry modes, suffixed like the others, on python3.10+ only.
+run "otel_and_adot_probes_are_keyed_like_the_other_modes" {
+  command = plan
+  variables {
+    fleet           = { runtimes = ["python3.11"], tracing = ["off", "otel", "adot"], strategies = ["sdk"] }
+    adot_layer_arns = { x86_64 = "arn:aws:lambda:us-east-1:123456789012:layer:slo-adot-layer:1" }
+  }
+  assert {
+    condition     = jsonencode(sort(keys(output.fleet))) == jsonencode(["sdk-128-x86_64-adot", "sdk-128-x86_64-off", "sdk-128-x86_64-otel"])
+    error_message = "fleet ${jsonencode(keys(output.fleet))}"
+  }
+}
+
+run "refused_otel_on_python3_9" {
+  command = plan
+  variables {
+    fleet = { runtimes = ["python3.9", "python3.11"], tracing = ["subsegments", "otel"] }
+  }
+  expect_failures = [var.fleet]
+}
+
+run "refused_adot_on_the_default_runtime_python3_9" {
+  command = plan
+  variables {
+    fleet = { tracing = ["adot"], runtimes = ["python3.9"] }
+  }
+  expect_failures = [var.fleet]
+}

@@ -102,7 +102,7 @@ resource "aws_lambda_function" "this" {
   }
 
   tracing_config {
-    mode = "Active"
+    mode = each.value.tracing_mode
   }
 
   tags = var.tags

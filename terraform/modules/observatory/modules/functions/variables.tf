@@ -11,6 +11,7 @@ variable "functions" {
     memory_size      = number
     timeout          = number
     layers           = optional(list(string), [])
+    tracing_mode     = optional(string, "Active") # PassThrough: Lambda samples nothing of its own
     environment      = map(string)
     policy_name      = string
     policy           = string
