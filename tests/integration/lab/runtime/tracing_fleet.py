@@ -80,17 +80,6 @@ class Run:
     tokens: set[str] = field(default_factory=set)  # every environment's AWS_SESSION_TOKEN / secret key
 
 
-@dataclass
-class Fleet:
-    canary: str
-    secret_id: str
-    parameter: str
-    runs: list[Run]
-    segments_file: Path
-    spans_file: Path
-    log_files: set[Path]
-
-
 def settle(store: XRayListener) -> tuple[int, int]:
     """(segments, spans) once datagrams in flight have landed: no change for 0.3 s."""
     seen, unchanged = (len(store.segments()), len(store.spans())), 0
