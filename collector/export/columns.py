@@ -61,7 +61,8 @@ ROW_MEANINGS: dict[str, tuple[str, str]] = {
     "memory_mb": ("MB", "the function's memory setting"),
     "architecture": ("-", "x86_64 or arm64"),
     "runtime": ("-", "the Lambda runtime, e.g. python3.13"),
-    "tracing": ("-", "X-Ray mode: off, subsegments, patch_all"),
+    "tracing": ("-", "tracing mode: off, subsegments, patch_all (X-Ray SDK), otel (OpenTelemetry SDK), "
+                     "adot (ADOT layer)"),
     "prefetch": ("-", "cloud_extensions only: its profile prefetched the secret; null for other strategies"),
     "region": ("-", "the AWS region the function ran in"),
     "environment": ("-", "aws or lab (the local lab)"),
@@ -73,6 +74,10 @@ ROW_MEANINGS: dict[str, tuple[str, str]] = {
     "cold_start": ("-", "true when the invocation ran in a new execution environment"),
     "cold_cause": ("-", "why it was cold: first_start, idle_expiry, forced; null when warm"),
     "client_init_ms": ("ms", "creating the client (SDK client, cache, provider) in a cold start"),
+    "init_ms": ("ms", "INIT of a cold start: the process's start to the end of the handler module's "
+                      "import (10 ms resolution); null when warm"),
+    "tracing_version": ("-", "the tracing library's version (aws-xray-sdk, opentelemetry-sdk, "
+                             "aws-opentelemetry-distro); null for off"),
     "ready_wait_ms": ("ms", "waiting for the extension to answer its first request"),
     "cold_miss_ms": ("ms", "the first fetch, when it was certainly a cache miss (miss_guarantee)"),
     "miss_guarantee": ("-", "what made the first fetch a miss: forced, no_cache, fresh_environment, "
@@ -115,6 +120,7 @@ _METRIC_MEANINGS = {
     "warm_hit": "every warm hit (each sample of every row)",
     "client_init": "client creation",
     "ready_wait": "waits for the extension to become ready",
+    "init": "INIT of cold starts (init_ms)",
 }
 
 

@@ -71,8 +71,8 @@ check each fetch returned it) is left out.
 The observatory's compactor folds each closed day's rows into one digest per probe (the same digests its
 dashboard reads). A digest record here is one store of one probe that day: counts (rows by status, error
 types, warm samples, API calls) and, for each latency metric (`cold_miss`, `cold_miss_cold_start`,
-`first_hit`, `warm_hit`, `client_init`, `ready_wait`), its exact `_n`, `_min_ms`, `_max_ms` and `_mean_ms` and
-its `_p50_ms`, `_p90_ms`, `_p99_ms`.
+`first_hit`, `warm_hit`, `client_init`, `ready_wait`, `init`), its exact `_n`, `_min_ms`, `_max_ms` and
+`_mean_ms` and its `_p50_ms`, `_p90_ms`, `_p99_ms`.
 
 The percentiles come from a **DDSketch** (Masson, Rim and Lee, VLDB 2019; the `ddsketch` library's logarithmic
 mapping) at **{accuracy} relative accuracy**: every value is counted in a bin whose width is about
