@@ -345,3 +345,32 @@ def test_the_cloud_extensions_layer_runs_its_launcher_and_carries_the_shared_ext
     ]
     with zipfile.ZipFile(zip_path) as archive:
         assert (archive.getinfo("extensions/slo-cloud-extensions").external_attr >> 16) & 0o777 == 0o755
+
+
+def test_the_otel_layer_holds_otel_txt_for_3_10_and_newer_only(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    out, installer, lines = tmp_path / "out", FakeInstaller(), []
+    built = b.build(
+        out, "python3.11", ["x86_64"], ["deps-otel"], repo=repo, installer=installer, say=lines.append
+    )
+    assert built == {} and any(  # no otel.txt: said, not silently empty
+        line.startswith("skipped deps-otel-python3.11-x86_64") and "otel.txt does not exist" in line
+        for line in lines
+    )
+    _write(repo / "functions/probe/requirements/otel.txt", "otelpkg==1.45\n")
+    for runtime in ("python3.9", "python3.12"):
+        b.build(out, runtime, ["arm64"], ["deps-otel"], repo=repo, installer=installer, say=lines.append)
+    assert installer.calls == [("otelpkg==1.45", "arm64", "3.12")]
+    assert any(line.startswith("skipped deps-otel-python3.9-arm64") and "3.10+" in line for line in lines)
+    assert names(out / "deps-otel-python3.12-arm64.zip") == [
+        "python/otelpkg-1.0.dist-info/METADATA",
+        "python/otelpkg/__init__.py",
+    ]
+    entry = json.loads((out / "manifest.json").read_text())["deps-otel-python3.12-arm64"]
+    assert {k: entry[k] for k in ("path", "kind", "runtime", "architecture")} == {
+        "path": "deps-otel-python3.12-arm64.zip", "kind": "deps-otel", "runtime": "python3.12",
+        "architecture": "arm64",
+    }  # fmt: skip
+    assert "dependency_set" not in entry
+    # --only probe: everything a probe function needs, the otel layer with it
+    assert "deps-otel" in b.expand_kinds(["probe"])
