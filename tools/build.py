@@ -230,7 +230,8 @@ def build(
         entries = list(plan.entries)
         if plan.requirements is not None and plan.arch is not None:
             tree = dependencies(plan.requirements, plan.arch, version, cache, installer, say)
-            entries += adot_layer.dependencies_kept(plan.kind, dependency_entries(tree, plan.deps_prefix))
+            installed = adot_layer.dependencies_kept(plan.kind, dependency_entries(tree, plan.deps_prefix))
+            entries += probe_layers.dependencies_kept(plan.kind, repo, runtime, installed)
         entries = check_entries(entries)
         if plan.kind == "probe-code":
             entries = check_entries([*entries, build_info(out, plan.name, entries, "probe/")])

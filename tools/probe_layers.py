@@ -7,7 +7,10 @@ has for a runtime, and the `otel` tracing mode's layer.
   the OpenTelemetry SDK, its OTLP/HTTP exporter and the instrumentations the `otel` mode sets up, for `otel`
   probes only (an `adot` probe carries its OpenTelemetry in the ADOT layer; both in /opt/python would be two
   versions of one package). Built for the runtimes the environments deploy `otel` probes on, 3.10+ only
-  (opentelemetry 1.45 needs Python 3.10; Terraform refuses otel on python3.9).
+  (opentelemetry 1.45 needs Python 3.10; Terraform refuses otel on python3.9). pip installs otel.txt with
+  everything it needs, requests and idna among them; what the deps layer (`current`) pins is left out of the
+  layer, so /opt/python holds one version of each package, the deps layer's (two layers extracted into one
+  /opt, the later overwriting the earlier's files, would otherwise mix two idna versions under one name).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tools.zips import BuildError, display
+from tools.zips import BuildError, Entry, display
 
 OTEL_KIND = "deps-otel"
 OTEL_MIN_MINOR = 10  # opentelemetry-sdk 1.45: Requires-Python >=3.10
@@ -68,3 +71,35 @@ def otel_requirements(repo: Path, runtime: str) -> Path | str:
         return f"the otel mode's OpenTelemetry needs Python 3.{OTEL_MIN_MINOR}+"
     path = requirements_folder(repo) / OTEL_REQUIREMENTS
     return path if path.is_file() else f"{display(path)} does not exist"
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def pinned_names(requirements: Path) -> set[str]:
+    """The distributions a requirements file pins (`name==version` lines), canonical names."""
+    lines = (line.split("#", 1)[0].strip() for line in requirements.read_text().splitlines())
+    return {_canonical(line.split("==", 1)[0].split("[", 1)[0]) for line in lines if "==" in line}
+
+
+def without_distributions(entries: list[Entry], names: set[str], prefix: str = "python/") -> list[Entry]:
+    """Installed files without those of the distributions named (every file a dist-info's RECORD lists, the
+    dist-info itself among them)."""
+    dropped: set[str] = set()
+    folders: list[str] = []
+    for entry in entries:
+        found = re.fullmatch(re.escape(prefix) + r"(([^/]+?)-[^/-]+\.dist-info/)RECORD", entry.arcname)
+        if found and _canonical(found.group(2)) in names:
+            folders.append(prefix + found.group(1))
+            rows = entry.source.read_text(encoding="utf-8").splitlines()
+            dropped |= {prefix + row.rsplit(",", 2)[0] for row in rows if row.strip()}
+    return [e for e in entries if e.arcname not in dropped and not e.arcname.startswith(tuple(folders))]
+
+
+def dependencies_kept(kind: str, repo: Path, runtime: str, entries: list[Entry]) -> list[Entry]:
+    """An artifact's installed dependencies: all of them, except, in the otel layer, what the runtime's
+    `current` deps layer pins."""
+    if kind != OTEL_KIND:
+        return entries
+    return without_distributions(entries, pinned_names(requirements_for(repo, "current", runtime)))

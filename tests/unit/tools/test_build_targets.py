@@ -86,8 +86,9 @@ def test_a_malformed_answer_is_a_terraform_error(tmp_path: Path) -> None:
     )
     assert wanted == build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     with pytest.raises(terraform.TerraformError, match=r"otel_runtimes"):
-        build_targets.EnvBuild.parse({"runtime": "python3.11", "runtimes": ["python3.11"], "otel_runtimes": "x"},
-                                     tmp_path)  # fmt: skip
+        build_targets.EnvBuild.parse(
+            {"runtime": "python3.11", "runtimes": ["python3.11"], "otel_runtimes": "x"}, tmp_path
+        )
     both = {"runtime": "python3.11", "runtimes": ["python3.11"], "otel_runtimes": ["python3.11"],
             "adot_runtimes": ["python3.11"], "dependency_set": "current"}  # fmt: skip
     assert build_targets.EnvBuild.parse(both, tmp_path).encode() == both

@@ -374,3 +374,32 @@ def test_the_otel_layer_holds_otel_txt_for_3_10_and_newer_only(tmp_path: Path) -
     assert "dependency_set" not in entry
     # --only probe: everything a probe function needs, the otel layer with it
     assert "deps-otel" in b.expand_kinds(["probe"])
+
+
+def test_the_otel_layer_leaves_out_what_the_deps_layer_pins(tmp_path: Path) -> None:
+    """pip installs otel.txt with requests and idna; /opt/python must hold one idna, the deps layer's."""
+    from tools import probe_layers
+    from tools.zips import Entry
+
+    tree = tmp_path / "installed"
+    files = {
+        "idna/core.py": "VERSION = '3.21'\n",
+        "idna-3.21.dist-info/METADATA": "Name: idna\n",
+        "idna-3.21.dist-info/RECORD": "idna/core.py,sha256=x,20\nidna-3.21.dist-info/METADATA,,\n"
+        "idna-3.21.dist-info/RECORD,,\n",
+        "opentelemetry/sdk/__init__.py": "",
+        "opentelemetry_sdk-1.45.1.dist-info/RECORD": "opentelemetry/sdk/__init__.py,,\n",
+        "typing_extensions.py": "",
+        "typing_extensions-4.16.0.dist-info/RECORD": "typing_extensions.py,,\n",
+    }
+    for name, text in files.items():
+        _write(tree / name, text)
+    entries = [Entry(f"python/{name}", tree / name) for name in sorted(files)]
+    requirements = tmp_path / "current.txt"
+    requirements.write_text("# pins\nidna==3.20\nTyping-Extensions==4.16.0  # a comment\nboto3 >= 1\n")
+    assert probe_layers.pinned_names(requirements) == {"idna", "typing-extensions"}
+    kept = probe_layers.without_distributions(entries, probe_layers.pinned_names(requirements))
+    assert [e.arcname for e in kept] == [
+        "python/opentelemetry/sdk/__init__.py",
+        "python/opentelemetry_sdk-1.45.1.dist-info/RECORD",
+    ]
