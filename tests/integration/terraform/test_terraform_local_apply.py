@@ -168,6 +168,7 @@ def test_the_fleet_is_the_catalogue_and_the_tracing_comparison(deployment: dict[
         "runtime": "python3.11",
         "tracing": "subsegments",
         "stores": None,
+        "prefetch": False,
     }
 
 
