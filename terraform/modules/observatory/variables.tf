@@ -164,8 +164,10 @@ variable "tracing_comparison" {
   # Its probes run on var.runtime (no other variable's rule reads tracing_comparison: terraform skips a
   # variable's rules when one reads another invalid variable).
   validation {
-    condition     = var.runtime != "python3.9" || length(setintersection(var.tracing_comparison.tracing, ["otel", "adot"])) == 0
-    error_message = "tracing_comparison.tracing otel and adot need python3.10 or newer (opentelemetry-sdk 1.45 and aws-opentelemetry-distro need Python 3.10): the comparison's probes run on the runtime variable's runtime, python3.9."
+    condition = alltrue([
+      for t in var.tracing_comparison.tracing : contains(["otel", "adot"], t) ? contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime) : true
+    ])
+    error_message = "tracing_comparison.tracing otel and adot run on python3.10, python3.11, python3.12, python3.13 only (opentelemetry-sdk 1.45 and aws-opentelemetry-distro need Python 3.10): the comparison's probes run on the runtime variable's runtime."
   }
 
   # its probes' warm samples must finish within the timeout at its smallest memory, as the fleet's (warm_samples)
@@ -348,7 +350,9 @@ variable "adot_layer_arns" {
   default     = {}
 
   validation {
-    condition     = alltrue([for key, arn in var.adot_layer_arns : can(regex("^(python3\\.[0-9]+-)?(x86_64|arm64)$", key)) && can(regex("^arn:[a-z-]+:lambda:", arn))])
+    condition = alltrue([
+      for key, arn in var.adot_layer_arns : contains(["x86_64", "arm64"], key) || can(regex("^python3\\.[0-9]+-(x86_64|arm64)$", key))
+    ]) && alltrue([for key, arn in var.adot_layer_arns : can(regex("^arn:[a-z-]+:lambda:", arn))])
     error_message = "adot_layer_arns keys must be x86_64, arm64 or python3.X-x86_64, python3.X-arm64 and values Lambda layer version ARNs."
   }
 }
