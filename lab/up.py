@@ -124,11 +124,16 @@ def local_workspace(
 ) -> tf.Workspace:
     """terraform/envs/local as the lab applies it: its state in `.lab/terraform/`, its providers in
     `.lab/terraform-data/` (kept between runs: `init` is then quick); `clients` None before the endpoint
-    runs (enough to evaluate variables)."""
+    runs (enough to evaluate variables). A `fleet` passed is every probe: envs/local's default
+    `tracing_comparison` is dropped with it unless one is passed too (a benchmark's or the replay's fleet is
+    what it measures)."""
     endpoint = {"endpoint": clients.endpoint_url, "ca_bundle": clients.ca_bundle} if clients else {}
+    passed = dict(variables or {})
+    if "fleet" in passed:
+        passed.setdefault("tracing_comparison", {})
     return tf.Workspace(
         env_dir=LOCAL_ENV,
-        variables={**endpoint, "artifacts_dir": str(config.artifacts_dir.resolve()), **(variables or {})},
+        variables={**endpoint, "artifacts_dir": str(config.artifacts_dir.resolve()), **passed},
         state=config.state_dir / "terraform" / "terraform.tfstate",
         data_dir=config.state_dir / "terraform-data",
         env=clients.child_process_environment(os.environ) if clients else None,

@@ -9,6 +9,8 @@ Artifacts:
 - `collector-{runtime}-{arch}.zip`: the collector and compactor Lambdas (`collector/`) with the data layer
   they import (`datastore/`), `extension-layer-{arch}.zip` and `cloud-extensions-layer-{arch}.zip`;
 - `adot-layer-{runtime}-{arch}.zip`: the lab's ADOT layer (tools.adot_layer), one per probe runtime (3.10+);
+- `deps-otel-{runtime}-{arch}.zip`: the `otel` probes' OpenTelemetry layer (tools.probe_layers), one per
+  runtime the environments deploy `otel` probes on (3.10+);
 - `manifest.json`: {name: {path, sha256_hex, sha256_b64, kind, runtime, architecture, dependency_set}}
   (`path` relative to the manifest's directory; `sha256_b64` is what Lambda reports as CodeSha256; probe-code
   records no runtime or architecture, only deps a dependency_set).
@@ -31,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
-from tools import adot_layer, cli, terraform
+from tools import adot_layer, cli, probe_layers, terraform
 from tools.pip_deps import PIP_ENVIRONMENT, Installer, dependencies, dependency_entries, pip_install
+from tools.probe_layers import OTEL_KIND, has_requirements, otel_fits, requirements_for, set_runtimes
 from tools.zips import (
     BuildError,
     BuildUsageError,
@@ -51,8 +54,9 @@ from tools.zips import (
 __all__ = ["BuildError", "Entry", "build", "check_entries", "inputs_digest", "main", "plan_builds"]
 
 REPO = Path(__file__).resolve().parent.parent
-KINDS = ("probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", adot_layer.KIND)
-KIND_ALIASES = {"probe": ("probe-code", "deps")}  # `--only probe`: everything a probe function needs
+KINDS = ("probe-code", "deps", OTEL_KIND, "collector", "extension-layer", "cloud-extensions-layer",
+         adot_layer.KIND)  # fmt: skip
+KIND_ALIASES = {"probe": ("probe-code", "deps", OTEL_KIND)}  # `--only probe`: all a probe function needs
 DEPENDENCY_SETS = ("current", "2022")
 DEFAULT_DEPENDENCY_SET = "current"
 LAYER_DIR = "slo-parameters-secrets"
@@ -92,27 +96,6 @@ def python_version(runtime: str) -> str:
     if runtime not in LAB_RUNTIMES:
         raise BuildUsageError(f"runtime {runtime!r} is not one the probe runs on: {', '.join(LAB_RUNTIMES)}")
     return runtime.removeprefix("python")
-
-
-def requirements_for(repo: Path, dependency_set: str, runtime: str) -> Path:
-    """The requirements of a dependency set for a runtime: `{set}-{runtime}.txt`, else `{set}.txt`."""
-    folder = repo / "functions" / "probe" / "requirements"
-    candidates = [folder / f"{dependency_set}-{runtime}.txt", folder / f"{dependency_set}.txt"]
-    for path in candidates:
-        if path.is_file():
-            return path
-    available = sorted(p.stem for p in folder.glob(f"{dependency_set}-python3.*.txt"))
-    raise BuildError(
-        f"dependency set {dependency_set!r} has no requirements for {runtime}: neither "
-        f"{display(candidates[0])} nor {display(candidates[1])} exists"
-        + (f" (it exists for {', '.join(s.split('-', 1)[1] for s in available)})" if available else "")
-    )
-
-
-def set_runtimes(repo: Path, dependency_set: str) -> list[str]:
-    """Runtimes a dependency set names a requirements file for (`{set}-python3.X.txt`)."""
-    folder = repo / "functions" / "probe" / "requirements"
-    return sorted(p.stem.split("-", 1)[1] for p in folder.glob(f"{dependency_set}-python3.*.txt"))
 
 
 def plan_builds(
@@ -166,6 +149,12 @@ def plan_builds(
                 plans.append(plan)
             else:
                 skipped.append(f"collector-{runtime}-{arch}: no Python code in {collector}")
+        if OTEL_KIND in kinds:  # the otel probes' OpenTelemetry, for a runtime of 3.10+
+            otel, name = probe_layers.otel_requirements(repo, runtime), f"{OTEL_KIND}-{runtime}-{arch}"
+            if isinstance(otel, str):
+                skipped.append(f"{name}: {otel}")
+            else:
+                plans.append(Plan(name, OTEL_KIND, [], arch, runtime, otel, DEPS_PREFIX))
         if adot_layer.KIND in kinds:  # the lab's ADOT layer, for a probe runtime of 3.10+
             found, name = adot_layer.layer_sources(repo, runtime), f"{adot_layer.KIND}-{runtime}-{arch}"
             if isinstance(found, str):
@@ -241,7 +230,8 @@ def build(
         entries = list(plan.entries)
         if plan.requirements is not None and plan.arch is not None:
             tree = dependencies(plan.requirements, plan.arch, version, cache, installer, say)
-            entries += adot_layer.dependencies_kept(plan.kind, dependency_entries(tree, plan.deps_prefix))
+            installed = adot_layer.dependencies_kept(plan.kind, dependency_entries(tree, plan.deps_prefix))
+            entries += probe_layers.dependencies_kept(plan.kind, repo, runtime, installed)
         entries = check_entries(entries)
         if plan.kind == "probe-code":
             entries = check_entries([*entries, build_info(out, plan.name, entries, "probe/")])
@@ -296,16 +286,21 @@ ENVIRONMENT = terraform.ENVIRONMENT | PIP_ENVIRONMENT  # what it reads from the 
 
 @dataclass
 class Targets:
-    """What one `tools.build` run builds: per runtime, its dependency sets and whether its collector."""
+    """What one `tools.build` run builds: per runtime, its dependency sets, whether its collector and its
+    tracing layers (`otel`: the otel probes' OpenTelemetry; `adot`: the lab's ADOT layer; 3.10+ only)."""
 
     sets: dict[str, list[str]] = field(default_factory=dict)
     collectors: list[str] = field(default_factory=list)
+    tracing: dict[str, set[str]] = field(default_factory=dict)
 
-    def add(self, runtime: str, dependency_sets: Iterable[str] = (), collector: bool = False) -> None:
+    def add(self, runtime: str, dependency_sets: Iterable[str] = (), collector: bool = False,
+            tracing: Iterable[str] = ()) -> None:  # fmt: skip
         known = self.sets.setdefault(runtime, [])
         known += [s for s in dependency_sets if s not in known]
         if collector and runtime not in self.collectors:
             self.collectors.append(runtime)
+        if otel_fits(runtime):
+            self.tracing.setdefault(runtime, set()).update(tracing)
 
 
 def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
@@ -329,13 +324,13 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
             )
             targets.add(wanted.runtime, collector=True)
             for runtime in wanted.runtimes:
-                targets.add(runtime, [wanted.dependency_set])
+                targets.add(runtime, [wanted.dependency_set], tracing=wanted.tracing_layers(runtime))
     asked_sets = list(args.dependency_sets or [])
-    for runtime in flagged:
-        targets.add(runtime, asked_sets or [DEFAULT_DEPENDENCY_SET], collector=True)
+    for runtime in flagged:  # by hand: every layer a probe of that runtime may need
+        targets.add(runtime, asked_sets or [DEFAULT_DEPENDENCY_SET], collector=True, tracing=("otel", "adot"))
     if asked_sets and not flagged:
         for dependency_set in asked_sets:
-            fitting = [rt for rt in targets.sets if _has_requirements(repo, dependency_set, rt)]
+            fitting = [rt for rt in targets.sets if has_requirements(repo, dependency_set, rt)]
             for runtime in fitting or set_runtimes(repo, dependency_set):
                 targets.add(runtime, [dependency_set])
     return targets
@@ -343,14 +338,6 @@ def targets_from(args: argparse.Namespace, repo: Path = REPO) -> Targets:
 
 def _minor(runtime: str) -> int:
     return int(python_version(runtime).split(".")[1])
-
-
-def _has_requirements(repo: Path, dependency_set: str, runtime: str) -> bool:
-    try:
-        requirements_for(repo, dependency_set, runtime)
-    except BuildError:
-        return False
-    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,7 +407,8 @@ def main(argv: list[str] | None = None) -> int:
                 for kind in kinds
                 if (kind in ("probe-code", *(layer[0] for layer in EMULATOR_LAYERS)) and runtime == shared)
                 or (kind == "deps" and sets)
-                or (kind == adot_layer.KIND and sets and _minor(runtime) >= adot_layer.MIN_MINOR)
+                or (kind == OTEL_KIND and "otel" in targets.tracing.get(runtime, ()))
+                or (kind == adot_layer.KIND and "adot" in targets.tracing.get(runtime, ()))
                 or (kind == "collector" and runtime in targets.collectors)
             ]
             if only:

@@ -177,14 +177,17 @@ def test_terraform_validates_against_the_vocabulary() -> None:
     expected: dict[Path, dict[str, list[tuple[str, ...]]]] = {
         MODULE / "variables.tf": {
             "var.environment": [collector.ENVIRONMENTS],
-            # every runtime the lab runs, then the ones AWS accepts
-            "var.runtime": [LAB_RUNTIMES, collector.AWS_RUNTIMES],
+            # tracing_comparison's OTel runtime rule (above it in the file), every runtime the lab runs,
+            # then the ones AWS accepts
+            "var.runtime": [collector.OTEL_RUNTIMES, LAB_RUNTIMES, collector.AWS_RUNTIMES],
             "var.fleet.strategies": [collector.STRATEGIES],
             "var.fleet.architectures": [collector.ARCHITECTURES],
             # every runtime the lab runs, then the ones AWS accepts
             "var.fleet.runtimes": [LAB_RUNTIMES, collector.AWS_RUNTIMES, collector.OTEL_RUNTIMES],
             "var.fleet.tracing": [TRACING, collector.OTEL_TRACING],  # then the OTel runtime rule
             "var.fleet.stores": [collector.STORES],
+            "var.tracing_comparison.strategies": [collector.STRATEGIES],
+            "var.tracing_comparison.tracing": [TRACING, collector.OTEL_TRACING],  # then the OTel runtime rule
             "var.dependency_set": [DEPENDENCY_SETS],
             "var.collector.architecture": [collector.ARCHITECTURES],
             "var.extension_layer_arns": [collector.ARCHITECTURES],

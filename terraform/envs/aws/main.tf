@@ -25,6 +25,7 @@ module "observatory" {
   max_memory_mb        = var.max_memory_mb
   runtime              = var.runtime
   fleet                = var.fleet
+  tracing_comparison   = var.tracing_comparison
   extension_layer_arns = var.extension_layer_arns
   # null: the layer AWS publishes in /aws/service/aws-cloudextensions/lambda-extension/{amd64|arm64}/latest
   cloud_extensions_layer_arns = var.cloud_extensions_layer_arns

@@ -35,6 +35,16 @@ variable "fleet" {
   default = {}
 }
 
+variable "tracing_comparison" {
+  description = "Probes beside the fleet's cross product that compare tracing modes: strategies x memory_sizes x tracing on the runtime variable's runtime, e.g. { strategies = [\"extension\", \"sdk\"], memory_sizes = [128], tracing = [\"off\", \"subsegments\", \"otel\", \"adot\"] } as the lab's default (otel probes get the deps-otel layer, adot probes AWS's ADOT layer). {}: none."
+  type = object({
+    strategies   = optional(list(string), [])
+    memory_sizes = optional(list(number), [])
+    tracing      = optional(list(string), [])
+  })
+  default = {}
+}
+
 variable "schedule_expression" {
   description = "How often every probe runs (rate() between 1 minute and 12 hours)."
   type        = string

@@ -7,6 +7,10 @@ locals {
   extension_zip = "${local.artifacts_dir}/extension-layer-${local.architecture}.zip"
   # The lab's Cloud Extensions emulator (lab/cloud_extensions, build kind cloud-extensions-layer)
   cloud_extensions_zip = "${local.artifacts_dir}/cloud-extensions-layer-${local.architecture}.zip"
+  # The lab's ADOT layers (lab/adot, build kind adot-layer), one per runtime of the adot probes
+  adot_zips = {
+    for runtime in local.build.adot_runtimes : runtime => "${local.artifacts_dir}/adot-layer-${runtime}-${local.architecture}.zip"
+  }
 
   # What `make build` builds for this environment (tools/build_targets.py asks Terraform for it).
   build = module.observatory.build
@@ -89,6 +93,36 @@ resource "aws_lambda_layer_version" "cloud_extensions" {
   compatible_architectures = [local.architecture]
 }
 
+resource "aws_s3_object" "adot" {
+  #checkov:skip=CKV_AWS_186: build output with no secret in it, on this machine
+  for_each = local.adot_zips
+
+  bucket = aws_s3_bucket.code.bucket
+  key    = "${var.name_prefix}/${fileexists(each.value) ? filesha256(each.value) : "missing"}/${basename(each.value)}"
+  source = each.value
+
+  lifecycle {
+    precondition {
+      condition     = fileexists(each.value)
+      error_message = "${each.value} does not exist: run `make build` (python -m tools.build --out ${local.artifacts_dir}), which builds the lab's ADOT layer for the runtimes of the adot probes."
+    }
+  }
+}
+
+# The lab's ADOT layer, built from the distribution AWS's layer carries (docs/reference/adot.md), published per
+# runtime and passed as the module's override: the adot probes run its otel-instrument wrapper.
+resource "aws_lambda_layer_version" "adot" {
+  for_each = local.adot_zips
+
+  layer_name               = "${var.name_prefix}-adot-py${replace(trimprefix(each.key, "python"), ".", "")}-${local.architecture}"
+  description              = "The lab's ADOT Python layer (aws-opentelemetry-distro, otel-instrument) for ${each.key}."
+  s3_bucket                = aws_s3_object.adot[each.key].bucket
+  s3_key                   = aws_s3_object.adot[each.key].key
+  source_code_hash         = fileexists(each.value) ? filebase64sha256(each.value) : null
+  compatible_runtimes      = [each.key]
+  compatible_architectures = [local.architecture]
+}
+
 module "observatory" {
   source = "../../modules/observatory"
 
@@ -100,8 +134,10 @@ module "observatory" {
   runtime                     = var.runtime
   dependency_set              = var.dependency_set
   fleet                       = var.fleet
+  tracing_comparison          = var.tracing_comparison
   extension_layer_arns        = { (local.architecture) = aws_lambda_layer_version.extension.arn }
   cloud_extensions_layer_arns = { (local.architecture) = aws_lambda_layer_version.cloud_extensions.arn }
+  adot_layer_arns             = { for runtime, layer in aws_lambda_layer_version.adot : "${runtime}-${local.architecture}" => layer.arn }
   schedule_expression         = var.schedule_expression
   cache_ttl_seconds           = var.cache_ttl_seconds
   warm_samples                = var.warm_samples
@@ -117,6 +153,11 @@ module "observatory" {
 output "cloud_extensions_layer_arn" {
   description = "The Cloud Extensions emulator layer version the cloud_extensions probes carry."
   value       = aws_lambda_layer_version.cloud_extensions.arn
+}
+
+output "adot_layer_arns" {
+  description = "The lab's ADOT layer version per runtime the adot probes carry."
+  value       = { for runtime, layer in aws_lambda_layer_version.adot : runtime => layer.arn }
 }
 
 output "extension_layer_arn" {

@@ -79,6 +79,20 @@ variable "fleet" {
   }
 }
 
+variable "tracing_comparison" {
+  description = "Probes beside the fleet's cross product that compare tracing modes (the module's variable): strategies x memory_sizes x tracing on the runtime variable's runtime (otel and adot: python3.10+). The default puts the extension and the direct SDK at 128 MB under off, subsegments, otel and adot in the lab's fleet, so \"What tracing costs\" has rows after `make up`. {}: none. A command that passes its own `fleet` (bench, replay) passes none unless it names one (lab/up.py)."
+  type = object({
+    strategies   = optional(list(string), [])
+    memory_sizes = optional(list(number), [])
+    tracing      = optional(list(string), [])
+  })
+  default = {
+    strategies   = ["extension", "sdk"]
+    memory_sizes = [128]
+    tracing      = ["off", "subsegments", "otel", "adot"]
+  }
+}
+
 variable "dependency_set" {
   description = "The probes' dependency layer: current, or 2022 (the 2022 run's libraries; fleet.runtimes = [\"python3.9\"] only)."
   type        = string

@@ -11,7 +11,15 @@ locals {
   # "{strategy}-{memory}-{arch}", then "-py{MAJOR}{MINOR}" when the runtime is not var.runtime and "-{tracing}"
   # when the tracing is not "subsegments", then "-prefetch" for a cloud_extensions probe whose profile prefetches:
   # the defaults keep the keys (and the history) of the fleet before them.
-  runtimes = distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime])
+  # var.tracing_comparison adds its probes (var.runtime, no prefetch) to the cross product: the same key is the
+  # same probe, so the combinations are made distinct before they are keyed.
+  comparison = length(var.tracing_comparison.tracing) == 0 ? [] : setproduct(
+    distinct(var.tracing_comparison.strategies), distinct(var.tracing_comparison.memory_sizes),
+    distinct(var.fleet.architectures), [var.runtime], distinct(var.tracing_comparison.tracing), [false]
+  )
+  runtimes = distinct(concat(
+    var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime], length(local.comparison) > 0 ? [var.runtime] : []
+  ))
   # The stores each strategy reads (functions/probe/vocabulary.py STORES_BY_STRATEGY).
   strategy_stores = {
     extension        = ["secretsmanager", "ssm"]
@@ -22,10 +30,11 @@ locals {
     cloud_extensions = ["secretsmanager", "ssm"]
   }
   probes = {
-    for combo in setproduct(
+    for combo in distinct(concat(setproduct(
       distinct(var.fleet.strategies), distinct(var.fleet.memory_sizes), distinct(var.fleet.architectures),
-      local.runtimes, distinct(var.fleet.tracing), distinct(concat([false], var.fleet.prefetch))
-    ) :
+      distinct(var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime]), distinct(var.fleet.tracing),
+      distinct(concat([false], var.fleet.prefetch))
+    ), local.comparison)) :
     format(
       "%s-%d-%s%s%s%s", combo[0], combo[1], combo[2],
       combo[3] == var.runtime ? "" : "-py${replace(trimprefix(combo[3], "python"), ".", "")}",
@@ -57,6 +66,19 @@ locals {
     }
   }
 
+  # The otel probes' OpenTelemetry, a layer of its own per runtime x architecture they run on, from the build's
+  # deps-otel-{runtime}-{arch}.zip (functions/probe/requirements/otel.txt; not in the deps layer: adot probes
+  # carry the ADOT layer's OpenTelemetry).
+  otel_layers = {
+    # (python3.9 gets none: its otel probes are refused by their preconditions)
+    for pair in distinct([for probe in values(local.probes) : [probe.runtime, probe.architecture] if probe.tracing == "otel" && probe.runtime != "python3.9"]) :
+    "deps-otel-${pair[0]}-${pair[1]}" => {
+      runtime      = pair[0]
+      architecture = pair[1]
+      zip          = "deps-otel-${pair[0]}-${pair[1]}.zip"
+    }
+  }
+
   # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64, kind, runtime,
   # architecture, dependency_set} (tools/build.py, contract §6); index it by file name.
   manifest_path = "${var.artifacts_dir}/manifest.json"
@@ -68,7 +90,9 @@ locals {
   # The zips this module deploys. With var.code_bucket each goes to S3 once, under a key that changes with its
   # content, and the functions and layers name that key; without, each uploads its file.
   collector_zip = "collector-${var.runtime}-${var.collector.architecture}.zip"
-  deployed_zips = concat(["probe-code.zip", local.collector_zip], [for layer in values(local.deps_layers) : layer.zip])
+  deployed_zips = concat(
+    ["probe-code.zip", local.collector_zip], [for layer in values(merge(local.deps_layers, local.otel_layers)) : layer.zip]
+  )
   code_objects = var.code_bucket == null ? {} : {
     for name in local.deployed_zips : name => local.manifest[name] if contains(keys(local.manifest), name)
   }

@@ -122,8 +122,14 @@ output "compactor_cost_inputs" {
 }
 
 output "build" {
-  description = "What `make build` builds for this deployment: the functions' runtime, the probes' runtimes and dependency set (tools/build_targets.py reads it through each env's local.build)."
-  value       = { runtime = var.runtime, runtimes = local.runtimes, dependency_set = var.dependency_set }
+  description = "What `make build` builds for this deployment: the functions' runtime, the probes' runtimes and dependency set, the runtimes of the otel probes (their OpenTelemetry layer) and of the adot probes (the lab builds their ADOT layer) (tools/build_targets.py reads it through each env's local.build)."
+  value = {
+    runtime        = var.runtime
+    runtimes       = local.runtimes
+    dependency_set = var.dependency_set
+    otel_runtimes  = sort(distinct([for probe in values(local.probes) : probe.runtime if probe.tracing == "otel"]))
+    adot_runtimes  = sort(distinct([for probe in values(local.probes) : probe.runtime if probe.tracing == "adot"]))
+  }
 }
 
 output "publish_bucket_name" {

@@ -23,6 +23,27 @@ resource "aws_lambda_layer_version" "deps" {
   }
 }
 
+# The otel probes' OpenTelemetry SDK, exporter and instrumentations (deps-otel-{runtime}-{arch}.zip).
+resource "aws_lambda_layer_version" "otel_deps" {
+  for_each = local.otel_layers
+
+  layer_name               = "${var.name_prefix}-probe-deps-otel-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
+  description              = "Secret Latency Observatory probe libraries of tracing mode otel (OpenTelemetry), ${each.value.runtime}, ${each.value.architecture}."
+  filename                 = local.code[each.value.zip].filename
+  s3_bucket                = local.code[each.value.zip].s3_bucket
+  s3_key                   = local.code[each.value.zip].s3_key
+  source_code_hash         = local.code[each.value.zip].source_code_hash
+  compatible_runtimes      = [each.value.runtime]
+  compatible_architectures = [each.value.architecture]
+
+  lifecycle {
+    precondition {
+      condition     = contains(keys(local.manifest), each.value.zip)
+      error_message = "${var.artifacts_dir}/manifest.json lists no ${each.value.zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir} --runtime ${each.value.runtime}) for this runtime and architecture."
+    }
+  }
+}
+
 # Each probe reports to the collector through its asynchronous-invoke destinations. The grant naming the
 # collector is a policy of its own ("destination"), which only the invoke configs wait for: the functions are
 # created while the collector waits for the table and the queue.
@@ -40,12 +61,15 @@ module "probes" {
       architecture     = probe.architecture
       memory_size      = probe.memory_mb
       timeout          = var.probe_timeout_seconds
-      # The libraries first, then the extension (Lambda allows 5 layers).
+      # The libraries first (otel: then OpenTelemetry's), then the extension (Lambda allows 5 layers).
       layers = concat(
         [aws_lambda_layer_version.deps["deps-${var.dependency_set}-${probe.runtime}-${probe.architecture}"].arn],
+        probe.tracing == "otel" ? [try(aws_lambda_layer_version.otel_deps["deps-otel-${probe.runtime}-${probe.architecture}"].arn, "missing")] : [],
         probe.strategy == "extension" ? [try(local.extension_layers[probe.architecture], "missing")] : [],
         probe.strategy == "cloud_extensions" ? [try(local.cloud_extensions_layers[probe.architecture], "missing")] : [],
-        probe.tracing == "adot" ? [try(local.adot_layers[probe.architecture], "missing")] : [],
+        # adot: the layer for its runtime and architecture if one is named (the lab's are built per runtime), else
+        # for its architecture (AWS's serves every Python runtime)
+        probe.tracing == "adot" ? [try(local.adot_layers["${probe.runtime}-${probe.architecture}"], local.adot_layers[probe.architecture], "missing")] : [],
       )
       # `off` is a baseline: Lambda traces nothing of its own either (X-Ray's Active mode samples and sends)
       tracing_mode = probe.tracing == "off" ? "PassThrough" : "Active"
@@ -108,7 +132,7 @@ module "probes" {
           error_message = "Tracing otel and adot need python3.10 or newer (OpenTelemetry Python 1.45, AWS's ADOT layer): this probe's runtime is python3.9."
         },
         {
-          condition     = probe.tracing != "adot" || contains(keys(local.adot_layers), probe.architecture)
+          condition     = probe.tracing != "adot" || length(setintersection(keys(local.adot_layers), [probe.architecture, "${probe.runtime}-${probe.architecture}"])) > 0
           error_message = "No ADOT Python layer is known for this region and architecture: set adot_layer_arns."
         },
         {

@@ -147,6 +147,60 @@ variable "fleet" {
   }
 }
 
+variable "tracing_comparison" {
+  description = "Probes beside the fleet's cross product, to compare tracing modes: strategies x memory_sizes (MB) x tracing, on the runtime variable's runtime and every fleet architecture, without the prefetch variant, reading the fleet's stores; keyed as the fleet keys them (a probe in both is one probe). Empty (default): none. The lab's default fleet compares off, subsegments, otel and adot at 128 MB."
+  type = object({
+    strategies   = optional(list(string), [])
+    memory_sizes = optional(list(number), [])
+    tracing      = optional(list(string), [])
+  })
+  default = {}
+
+  validation {
+    condition = alltrue([
+      for s in var.tracing_comparison.strategies : contains(["extension", "sdk", "dict", "caching_lib", "powertools", "cloud_extensions"], s)
+    ])
+    error_message = "tracing_comparison.strategies must be among: extension, sdk, dict, caching_lib, powertools, cloud_extensions."
+  }
+
+  validation {
+    condition = alltrue([
+      for m in var.tracing_comparison.memory_sizes : m >= local.memory_mb.min && m <= local.memory_mb.max && floor(m) == m
+    ])
+    error_message = "tracing_comparison.memory_sizes must be whole MB between ${local.memory_mb.min} and ${local.memory_mb.max}."
+  }
+
+  validation {
+    condition = alltrue([
+      for t in var.tracing_comparison.tracing : contains(["off", "subsegments", "patch_all", "otel", "adot"], t)
+    ])
+    error_message = "tracing_comparison.tracing must be among: off, subsegments, patch_all, otel, adot."
+  }
+
+  # all three or none: a comparison missing one list would silently add no probe
+  validation {
+    condition = length(distinct([
+      for list in [var.tracing_comparison.strategies, var.tracing_comparison.memory_sizes, var.tracing_comparison.tracing] : length(list) > 0
+    ])) == 1
+    error_message = "tracing_comparison must name strategies, memory_sizes and tracing together (or none of them)."
+  }
+
+  # Its probes run on var.runtime (no other variable's rule reads tracing_comparison: terraform skips a
+  # variable's rules when one reads another invalid variable).
+  validation {
+    condition = alltrue([
+      for t in var.tracing_comparison.tracing : contains(["otel", "adot"], t) ? contains(["python3.10", "python3.11", "python3.12", "python3.13"], var.runtime) : true
+    ])
+    error_message = "tracing_comparison.tracing otel and adot run on python3.10, python3.11, python3.12, python3.13 only (opentelemetry-sdk 1.45 and aws-opentelemetry-distro need Python 3.10): the comparison's probes run on the runtime variable's runtime."
+  }
+
+  # its probes' warm samples must finish within the timeout at its smallest memory, as the fleet's (warm_samples)
+  validation {
+    condition     = try(max(var.warm_samples * 2 * 0.04, var.sdk_warm_samples * 2 * 0.2) * 128 / min(var.tracing_comparison.memory_sizes...) + 10 <= var.probe_timeout_seconds, true)
+    error_message = "warm_samples or sdk_warm_samples cannot finish within probe_timeout_seconds at tracing_comparison's smallest memory (the rules of warm_samples and sdk_warm_samples, at that memory)."
+  }
+}
+
 variable "dependency_set" {
   description = "The probes' dependency layer: 'current' (today's pinned libraries) or '2022' (the 2022 run's: requests 2.28.1, aws-xray-sdk 2.10.0, boto3 of 2022; python3.9 only)."
   type        = string
@@ -158,8 +212,8 @@ variable "dependency_set" {
   }
 
   validation {
-    condition     = var.dependency_set != "2022" || (var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime]) == tolist(["python3.9"])
-    error_message = "dependency_set '2022' exists for python3.9 only (the 2022 run's libraries, several of which install for no newer Python): set fleet.runtimes = [\"python3.9\"]."
+    condition     = var.dependency_set != "2022" || ((var.fleet.runtimes != null ? var.fleet.runtimes : [var.runtime]) == tolist(["python3.9"]) && length(var.tracing_comparison.tracing) == 0)
+    error_message = "dependency_set '2022' exists for python3.9 only (the 2022 run's libraries, several of which install for no newer Python): set fleet.runtimes = [\"python3.9\"] and no tracing_comparison (its probes run on the runtime variable's runtime)."
   }
 }
 
@@ -315,13 +369,15 @@ variable "extension_layer_arns" {
 }
 
 variable "adot_layer_arns" {
-  description = "The ADOT Python layer (AWSOpenTelemetryDistroPython) per architecture ({x86_64 = ARN}) for adot probes; default: AWS's layer for the region from adot-layer-arns.json. envs/local passes the lab's layer built from the same distribution."
+  description = "The ADOT Python layer (AWSOpenTelemetryDistroPython) per architecture ({x86_64 = ARN}), or per runtime and architecture ({\"python3.11-x86_64\" = ARN}, which wins), for adot probes; default: AWS's layer for the region from adot-layer-arns.json. envs/local passes the lab's layers built from the same distribution, one per runtime."
   type        = map(string)
   default     = {}
 
   validation {
-    condition     = alltrue([for arch, arn in var.adot_layer_arns : contains(["x86_64", "arm64"], arch) && can(regex("^arn:[a-z-]+:lambda:", arn))])
-    error_message = "adot_layer_arns keys must be x86_64 or arm64 and values Lambda layer version ARNs."
+    condition = alltrue([
+      for key, arn in var.adot_layer_arns : contains(["x86_64", "arm64"], key) || can(regex("^python3\\.[0-9]+-(x86_64|arm64)$", key))
+    ]) && alltrue([for key, arn in var.adot_layer_arns : can(regex("^arn:[a-z-]+:lambda:", arn))])
+    error_message = "adot_layer_arns keys must be x86_64, arm64 or python3.X-x86_64, python3.X-arm64 and values Lambda layer version ARNs."
   }
 }
 

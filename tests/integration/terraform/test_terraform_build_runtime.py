@@ -26,8 +26,14 @@ def test_the_build_follows_each_environments_runtime_setting(
     (aws / "terraform.tfvars").write_text('runtime = "python3.12"\n')
     assert runtimes([local, aws]) == ["python3.11", "python3.12"]
     assert not (aws / ".terraform").exists()  # Terraform ran on a copy of the copy
-    # the fleet's runtimes and the dependency set come the same way
-    (local / "terraform.tfvars").write_text('fleet = { runtimes = ["python3.9"] }\ndependency_set = "2022"\n')
+    # the fleet's runtimes, the dependency set and the OpenTelemetry modes' runtimes come the same way:
+    # envs/local's default tracing comparison (python3.11) asks for the otel and the ADOT layers
+    assert build_targets.env_builds([local], cache, resolve, environ={}) == [
+        build_targets.EnvBuild("python3.11", ("python3.11",), "current", ("python3.11",), ("python3.11",))
+    ]
+    (local / "terraform.tfvars").write_text(
+        'fleet = { runtimes = ["python3.9"] }\ndependency_set = "2022"\ntracing_comparison = {}\n'
+    )
     assert build_targets.env_builds([local], cache, resolve, environ={}) == [
         build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
     ]

@@ -28,14 +28,20 @@ def test_the_defaults_keep_todays_keys_and_fleet_size(terraform_tree: TerraformT
     value = terraform.console(
         terraform_tree.workspace("local"), "{ fleet = module.observatory.fleet, build = local.build }"
     )
-    assert set(value["fleet"]) == {f"{s}-{m}-x86_64" for s in STRATEGIES for m in (128, 1769)}
+    today = {f"{s}-{m}-x86_64" for s in STRATEGIES for m in (128, 1769)}
+    # and the tracing comparison at 128 MB (issue 17): the extension and the direct SDK without tracing, with
+    # the X-Ray SDK's subsegments (today's probes) and with OpenTelemetry: the SDK's own, AWS's distribution
+    comparison = {f"{s}-128-x86_64-{t}" for s in ("extension", "sdk") for t in ("off", "otel", "adot")}
+    assert set(value["fleet"]) == today | comparison
     assert {(p["runtime"], p["tracing"], p["stores"]) for p in value["fleet"].values()} == {
-        ("python3.11", "subsegments", None)
+        ("python3.11", tracing, None) for tracing in ("subsegments", "off", "otel", "adot")
     }
     assert value["build"] == {
         "runtime": "python3.11",
         "runtimes": ["python3.11"],
         "dependency_set": "current",
+        "otel_runtimes": ["python3.11"],
+        "adot_runtimes": ["python3.11"],
     }
 
 

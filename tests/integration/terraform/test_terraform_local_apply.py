@@ -25,6 +25,9 @@ PREFIX = "tfit"
 # One tier keeps the apply short; 1,769 MB is neither Lambda's default nor the collector's. The two-tier
 # cross product is checked by test_terraform_settings.
 MEMORY_SIZES = [1769]
+# Two probes of the tracing comparison (envs/local's default is the extension and the SDK at 128 MB in four
+# modes): the OpenTelemetry modes, with the layers only they carry.
+COMPARISON = {"strategies": ["sdk"], "memory_sizes": [1769], "tracing": ["otel", "adot"]}
 SCHEDULE = "rate(5 minutes)"
 
 pytestmark = pytest.mark.slow
@@ -85,6 +88,7 @@ def deployment(
             "artifacts_dir": str(BUILD_DIR),
             "name_prefix": PREFIX,
             "fleet": {"strategies": list(STRATEGIES), "memory_sizes": MEMORY_SIZES},
+            "tracing_comparison": COMPARISON,
             "schedule_expression": SCHEDULE,
         },
     )
@@ -150,8 +154,12 @@ def assert_no_wildcards(statements: list[dict[str, Any]]) -> None:
             assert all(resource.startswith("arn:aws:") for resource in statement["resources"]), statement
 
 
-def test_the_fleet_is_the_catalogue(deployment: dict[str, Any]) -> None:
-    expected = {f"{s}-{m}-x86_64" for s in STRATEGIES for m in MEMORY_SIZES}
+def catalogue() -> set[str]:
+    return {f"{s}-{m}-x86_64" for s in STRATEGIES for m in MEMORY_SIZES}
+
+
+def test_the_fleet_is_the_catalogue_and_the_tracing_comparison(deployment: dict[str, Any]) -> None:
+    expected = catalogue() | {"sdk-1769-x86_64-otel", "sdk-1769-x86_64-adot"}
     assert set(deployment["outputs"]["probe_function_names"]) == expected
     assert deployment["outputs"]["fleet"]["sdk-1769-x86_64"] == {
         "strategy": "sdk",
@@ -174,7 +182,7 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
     assert f"{PREFIX}-cloud-extensions-emulator" in cx_layer
     layers_of = {"extension": [layer], "cloud_extensions": [cx_layer]}
     manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
-    for key in deployment["outputs"]["probe_function_names"]:
+    for key in catalogue():
         strategy, memory, arch = key.rsplit("-", 2)
         config = functions[key]
         assert config["MemorySize"] == int(memory)
@@ -217,6 +225,27 @@ def test_every_probe_has_its_memory_arch_runtime_env_and_layers(
         assert layers[1:] == layers_of.get(strategy, []), key
 
 
+def test_otel_and_adot_probes_carry_their_layers_and_variables(
+    deployment: dict[str, Any], functions: dict[str, dict[str, Any]]
+) -> None:
+    otel, adot = functions["sdk-1769-x86_64-otel"], functions["sdk-1769-x86_64-adot"]
+    deps = f":layer:{PREFIX}-probe-deps-current-py311-x86_64:"
+    otel_layers = [entry["Arn"] for entry in otel.get("Layers", [])]
+    assert len(otel_layers) == 2 and deps in otel_layers[0]
+    assert f":layer:{PREFIX}-probe-deps-otel-py311-x86_64:" in otel_layers[1]
+    adot_layers = [entry["Arn"] for entry in adot.get("Layers", [])]
+    lab_adot = deployment["outputs"]["adot_layer_arns"]["python3.11"]
+    assert f":layer:{PREFIX}-adot-py311-x86_64:" in lab_adot
+    assert len(adot_layers) == 2 and deps in adot_layers[0] and adot_layers[1] == lab_adot
+    otel_env, adot_env = otel["Environment"]["Variables"], adot["Environment"]["Variables"]
+    assert otel_env["OBSERVATORY_TRACING"] == "otel" and "AWS_LAMBDA_EXEC_WRAPPER" not in otel_env
+    assert otel_env["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"].endswith("/v1/traces")  # the lab replaces it
+    assert adot_env["OBSERVATORY_TRACING"] == "adot"
+    assert adot_env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/otel-instrument"
+    assert "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT" not in adot_env
+    assert otel["TracingConfig"]["Mode"] == adot["TracingConfig"]["Mode"] == "Active"
+
+
 def test_every_zip_is_deployed_from_the_labs_bucket_once(
     deployment: dict[str, Any], functions: dict[str, dict[str, Any]], aws_endpoint: str
 ) -> None:
@@ -224,7 +253,8 @@ def test_every_zip_is_deployed_from_the_labs_bucket_once(
     is one object, keyed by its SHA-256, whatever number of functions and layers run it."""
     manifest = json.loads((BUILD_DIR / "manifest.json").read_text())
     deployed = ["probe-code", "deps-current-python3.11-x86_64", "collector-python3.11-x86_64"]
-    deployed += ["extension-layer-x86_64", "cloud-extensions-layer-x86_64"]
+    deployed += ["deps-otel-python3.11-x86_64", "extension-layer-x86_64", "cloud-extensions-layer-x86_64"]
+    deployed.append("adot-layer-python3.11-x86_64")  # envs/local's own uploads: the emulators, the ADOT layer
     assert bucket_keys(aws_endpoint, f"{PREFIX}-lab-code") == {
         f"{PREFIX}/{manifest[name]['sha256_hex']}/{name}.zip" for name in deployed
     }

@@ -15,6 +15,7 @@ import pytest
 
 from datastore.vocabulary import ARCHITECTURES, LAB_RUNTIMES
 from tools import build, terraform
+from tools.probe_layers import otel_fits
 
 from .tree import REPO_ROOT, TerraformTree
 
@@ -36,13 +37,14 @@ def declared() -> list[tuple[str, str]]:
 
 def stand_in_manifest() -> dict[str, dict[str, str]]:
     """A build manifest naming every zip the module may ask for (no zip is planned, only named): the probe
-    code, and per runtime and architecture the collector and each dependency set that has requirements for
-    that runtime. Hashes are of the name: the mock provider never reads a file."""
+    code, and per runtime and architecture the collector, each dependency set that has requirements for
+    that runtime and the otel layer (3.10+). Hashes are of the name: the mock provider never reads a file."""
     names = ["probe-code"]
     for runtime in LAB_RUNTIMES:
         sets = [s for s in build.DEPENDENCY_SETS if _has_requirements(s, runtime)]
         for arch in ARCHITECTURES:
             names += [f"collector-{runtime}-{arch}", *(f"deps-{s}-{runtime}-{arch}" for s in sets)]
+            names += [f"deps-otel-{runtime}-{arch}"] if otel_fits(runtime) else []
     manifest = {}
     for name in names:
         digest = hashlib.sha256(name.encode()).digest()

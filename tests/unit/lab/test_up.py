@@ -227,3 +227,13 @@ def test_a_runtime_without_an_interpreter_is_refused_before_anything_starts(
     assert "the lab needs python3.9 for the python3.9 runtime" in message
     assert "`apt install python3.9`" in message and "`pyenv install 3.9`" in message
     assert "python3.11" in message  # every missing one is named at once
+
+
+def test_a_fleet_passed_drops_the_default_tracing_comparison_unless_one_is_passed(tmp_path: Path) -> None:
+    config = LabConfig(state_dir=tmp_path)
+    assert "tracing_comparison" not in lab_up.local_workspace(config, None).variables  # envs/local's default
+    fleet = {"strategies": ["extension"]}
+    assert lab_up.local_workspace(config, None, {"fleet": fleet}).variables["tracing_comparison"] == {}
+    comparison = {"strategies": ["sdk"], "memory_sizes": [128], "tracing": ["otel"]}
+    passed = {"fleet": fleet, "tracing_comparison": comparison}
+    assert lab_up.local_workspace(config, None, passed).variables["tracing_comparison"] == comparison

@@ -53,7 +53,8 @@ def test_a_tfvars_edit_or_tf_var_runtime_asks_again(tmp_path: Path) -> None:
     assert build_targets.env_runtimes([aws], cache, resolver, {}) == ["python3.12"]
     (aws / "runtime.txt").write_text("python3.11")
     assert build_targets.env_runtimes([aws], cache, resolver, {"TF_VAR_runtime": "python3.11"}) == [
-        "python3.11"]
+        "python3.11"
+    ]
     assert len(resolver.asked) == 3
 
 
@@ -84,6 +85,13 @@ def test_a_malformed_answer_is_a_terraform_error(tmp_path: Path) -> None:
         {"runtime": "python3.11", "runtimes": ["python3.9", "python3.9"], "dependency_set": "2022"}, tmp_path
     )
     assert wanted == build_targets.EnvBuild("python3.11", ("python3.9",), "2022")
+    with pytest.raises(terraform.TerraformError, match=r"otel_runtimes"):
+        build_targets.EnvBuild.parse(
+            {"runtime": "python3.11", "runtimes": ["python3.11"], "otel_runtimes": "x"}, tmp_path
+        )
+    both = {"runtime": "python3.11", "runtimes": ["python3.11"], "otel_runtimes": ["python3.11"],
+            "adot_runtimes": ["python3.11"], "dependency_set": "current"}  # fmt: skip
+    assert build_targets.EnvBuild.parse(both, tmp_path).encode() == both
 
 
 def _stub(
@@ -109,19 +117,58 @@ def _stub(
 def test_the_build_makes_the_zips_each_environment_deploys_and_the_shared_ones_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    local = build_targets.EnvBuild("python3.11", ("python3.9", "python3.11"), "current")
-    aws = build_targets.EnvBuild("python3.13", ("python3.13",), "current")
+    local = build_targets.EnvBuild(
+        "python3.11", ("python3.9", "python3.11"), "current", ("python3.11",), ("python3.11",)
+    )
+    aws = build_targets.EnvBuild("python3.13", ("python3.13",), "current", ("python3.13",))
     built = _stub(monkeypatch, [local, aws])
     assert b.main(["--out", str(tmp_path)]) == 0
     assert built == [
         (
             "python3.11",
-            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", "adot-layer"],
+            [
+                "probe-code",
+                "deps",
+                "deps-otel",
+                "collector",
+                "extension-layer",
+                "cloud-extensions-layer",
+                "adot-layer",
+            ],
             ["current"],
         ),
-        ("python3.9", ["deps"], ["current"]),  # the ADOT layer only for 3.10+ (aws-opentelemetry-distro)
-        ("python3.13", ["deps", "collector", "adot-layer"], ["current"]),
+        ("python3.9", ["deps"], ["current"]),  # no otel nor adot probes on it (they need 3.10+)
+        ("python3.13", ["deps", "deps-otel", "collector"], ["current"]),  # otel probes, no adot probe
     ]
+
+
+def test_the_tracing_layers_go_only_with_the_runtimes_of_their_probes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an older local.build (no otel_runtimes, adot_runtimes) asks for neither; a 3.9 runtime never gets one
+    old = build_targets.EnvBuild.parse({"runtime": "python3.11", "runtimes": ["python3.11"]}, tmp_path)
+    assert (old.otel_runtimes, old.adot_runtimes) == ((), ())
+    built = _stub(monkeypatch, [old])
+    assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path)]) == 0
+    assert built == [
+        (
+            "python3.11",
+            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer"],
+            ["current"],
+        )
+    ]
+    built.clear()
+    adot_only = build_targets.EnvBuild(
+        "python3.12", ("python3.9", "python3.12"), "current", (), ("python3.12",)
+    )
+    built = _stub(monkeypatch, [adot_only])
+    assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path), "--only", "probe"]) == 0
+    assert built == [
+        ("python3.12", ["probe-code", "deps"], ["current"]),
+        ("python3.9", ["deps"], ["current"]),
+    ]
+    assert b.main(["--out", str(tmp_path), "--runtime-from", str(tmp_path), "--only", "adot-layer"]) == 0
+    assert built[-1] == ("python3.12", ["adot-layer"], ["current"])
 
 
 def test_the_2022_set_comes_from_the_environment_or_the_flag(
@@ -145,15 +192,23 @@ def test_the_2022_set_comes_from_the_environment_or_the_flag(
     assert b.main(["--out", str(tmp_path), "--runtime", "python3.9", "--runtime", "python3.12"]) == 0
     assert built == [
         ("python3.9", ["deps", "collector"], ["current"]),  # tools.build then says the collector is skipped
-        (
+        (  # by hand, every layer a probe of the runtime may need: otel and adot from 3.10
             "python3.12",
-            ["probe-code", "deps", "collector", "extension-layer", "cloud-extensions-layer", "adot-layer"],
+            [
+                "probe-code",
+                "deps",
+                "deps-otel",
+                "collector",
+                "extension-layer",
+                "cloud-extensions-layer",
+                "adot-layer",
+            ],
             ["current"],
         ),
     ]
     built.clear()
     assert b.main(["--out", str(tmp_path), "--runtime", "python3.12", "--only", "probe"]) == 0
-    assert built == [("python3.12", ["probe-code", "deps"], ["current"])]
+    assert built == [("python3.12", ["probe-code", "deps", "deps-otel"], ["current"])]
 
 
 def test_a_terraform_failure_stops_the_build_with_its_reason(

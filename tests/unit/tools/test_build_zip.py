@@ -345,3 +345,61 @@ def test_the_cloud_extensions_layer_runs_its_launcher_and_carries_the_shared_ext
     ]
     with zipfile.ZipFile(zip_path) as archive:
         assert (archive.getinfo("extensions/slo-cloud-extensions").external_attr >> 16) & 0o777 == 0o755
+
+
+def test_the_otel_layer_holds_otel_txt_for_3_10_and_newer_only(tmp_path: Path) -> None:
+    repo = fake_repo(tmp_path / "repo")
+    out, installer, lines = tmp_path / "out", FakeInstaller(), []
+    built = b.build(
+        out, "python3.11", ["x86_64"], ["deps-otel"], repo=repo, installer=installer, say=lines.append
+    )
+    assert built == {} and any(  # no otel.txt: said, not silently empty
+        line.startswith("skipped deps-otel-python3.11-x86_64") and "otel.txt does not exist" in line
+        for line in lines
+    )
+    _write(repo / "functions/probe/requirements/otel.txt", "otelpkg==1.45\n")
+    for runtime in ("python3.9", "python3.12"):
+        b.build(out, runtime, ["arm64"], ["deps-otel"], repo=repo, installer=installer, say=lines.append)
+    assert installer.calls == [("otelpkg==1.45", "arm64", "3.12")]
+    assert any(line.startswith("skipped deps-otel-python3.9-arm64") and "3.10+" in line for line in lines)
+    assert names(out / "deps-otel-python3.12-arm64.zip") == [
+        "python/otelpkg-1.0.dist-info/METADATA",
+        "python/otelpkg/__init__.py",
+    ]
+    entry = json.loads((out / "manifest.json").read_text())["deps-otel-python3.12-arm64"]
+    assert {k: entry[k] for k in ("path", "kind", "runtime", "architecture")} == {
+        "path": "deps-otel-python3.12-arm64.zip", "kind": "deps-otel", "runtime": "python3.12",
+        "architecture": "arm64",
+    }  # fmt: skip
+    assert "dependency_set" not in entry
+    # --only probe: everything a probe function needs, the otel layer with it
+    assert "deps-otel" in b.expand_kinds(["probe"])
+
+
+def test_the_otel_layer_leaves_out_what_the_deps_layer_pins(tmp_path: Path) -> None:
+    """pip installs otel.txt with requests and idna; /opt/python must hold one idna, the deps layer's."""
+    from tools import probe_layers
+    from tools.zips import Entry
+
+    tree = tmp_path / "installed"
+    files = {
+        "idna/core.py": "VERSION = '3.21'\n",
+        "idna-3.21.dist-info/METADATA": "Name: idna\n",
+        "idna-3.21.dist-info/RECORD": "idna/core.py,sha256=x,20\nidna-3.21.dist-info/METADATA,,\n"
+        "idna-3.21.dist-info/RECORD,,\n",
+        "opentelemetry/sdk/__init__.py": "",
+        "opentelemetry_sdk-1.45.1.dist-info/RECORD": "opentelemetry/sdk/__init__.py,,\n",
+        "typing_extensions.py": "",
+        "typing_extensions-4.16.0.dist-info/RECORD": "typing_extensions.py,,\n",
+    }
+    for name, text in files.items():
+        _write(tree / name, text)
+    entries = [Entry(f"python/{name}", tree / name) for name in sorted(files)]
+    requirements = tmp_path / "current.txt"
+    requirements.write_text("# pins\nidna==3.20\nTyping-Extensions==4.16.0  # a comment\nboto3 >= 1\n")
+    assert probe_layers.pinned_names(requirements) == {"idna", "typing-extensions"}
+    kept = probe_layers.without_distributions(entries, probe_layers.pinned_names(requirements))
+    assert [e.arcname for e in kept] == [
+        "python/opentelemetry/sdk/__init__.py",
+        "python/opentelemetry_sdk-1.45.1.dist-info/RECORD",
+    ]
