@@ -18,13 +18,14 @@ from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, Profi
 from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, get_client
 from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, TableError
 
+from . import cli_args
+from .cli_args import AWS_ENVIRONMENT, USAGE_ERROR
 from .compactor import CompactorError, compact_day
 
 # Above this many days the backfill says how much it will write and asks (or needs --yes): the rows'
 # default retention, so a longer range reaches past the rows a default table still holds.
 ASK_ABOVE_DAYS = DEFAULT_RETENTION_DAYS
 
-USAGE_ERROR = 2  # a setting or an argument to change, as argparse's own errors
 NOT_CONFIRMED = 1
 
 
@@ -36,31 +37,22 @@ class BackfillError(Exception):
         self.status = status
 
 
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
-
-
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m collector.backfill",
         description="Recompute the daily digests of [--from, --to] (UTC days, inclusive) from the rows.",
         epilog=f"A range of more than {ASK_ABOVE_DAYS} days (the rows' default retention) says how many "
         "days and digest writes it will make and asks on a terminal; without one it needs --yes. "
-        "Environment: AWS_ENDPOINT_URL (the lab's endpoint; unset for AWS); AWS_REGION, else "
-        "AWS_DEFAULT_REGION, else the region of the profile; credentials from AWS_ACCESS_KEY_ID / "
-        "AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN), else the profile AWS_PROFILE names (else the default "
-        "one); AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE (where profiles live); AWS_CA_BUNDLE (the "
-        "lab's CA file).",
+        + AWS_ENVIRONMENT,
     )
     parser.add_argument(
         "--table", required=True, help="the measurements table (terraform output dynamodb_table_name)"
     )
-    parser.add_argument("--from", dest="first", type=_day, required=True, help="first day, YYYY-MM-DD")
     parser.add_argument(
-        "--to", dest="last", type=_day, required=True, help="last day, YYYY-MM-DD (before today)"
+        "--from", dest="first", type=cli_args.day, required=True, help="first day, YYYY-MM-DD"
+    )
+    parser.add_argument(
+        "--to", dest="last", type=cli_args.day, required=True, help="last day, YYYY-MM-DD (before today)"
     )
     parser.add_argument(
         "--retention-days",

@@ -24,16 +24,11 @@ from datastore.digest import DigestError
 from datastore.digest_table import digested_days, read_digests
 from datastore.schema import TableError
 
+from ..cli_args import AWS_ENVIRONMENT, USAGE_ERROR, day
 from .files import DayExport, export_day, write_description
 
-USAGE_ERROR = 2
 NO_DATA = 1
-ENVIRONMENT = (
-    "Environment: AWS_ENDPOINT_URL (the lab's endpoint; unset for AWS); AWS_REGION, else AWS_DEFAULT_REGION, "
-    "else the region of the profile; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY "
-    "(/ AWS_SESSION_TOKEN), else the profile AWS_PROFILE names (else the default one); AWS_CONFIG_FILE and "
-    "AWS_SHARED_CREDENTIALS_FILE (where profiles live); AWS_CA_BUNDLE (the lab's CA file). Nothing else."
-)
+ENVIRONMENT = f"{AWS_ENVIRONMENT} Nothing else."
 
 
 class ExportError(Exception):
@@ -42,13 +37,6 @@ class ExportError(Exception):
     def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
         super().__init__(message)
         self.status = status
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
 
 
 def parser() -> argparse.ArgumentParser:
@@ -64,9 +52,9 @@ def parser() -> argparse.ArgumentParser:
     out.add_argument(
         "--table", required=True, help="the measurements table (terraform output dynamodb_table_name)"
     )
-    out.add_argument("--from", dest="first", type=_day, required=True, help="first day, YYYY-MM-DD")
+    out.add_argument("--from", dest="first", type=day, required=True, help="first day, YYYY-MM-DD")
     out.add_argument(
-        "--to", dest="last", type=_day, required=True, help="last day, YYYY-MM-DD (before today)"
+        "--to", dest="last", type=day, required=True, help="last day, YYYY-MM-DD (before today)"
     )
     out.add_argument("--out", type=Path, required=True, help="a new (or empty) folder for the files")
     out.add_argument(
