@@ -25,7 +25,9 @@ from tools import build as b
 REPO = Path(__file__).resolve().parents[3]
 CANARY = "integration-canary-5d1e"
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
-NAMES = ("probe-code", f"deps-current-{RUNTIME}-x86_64")
+# the otel probes' OpenTelemetry layer comes with the probe's on the runtimes it supports (3.10+)
+OTEL = (f"deps-otel-{RUNTIME}-x86_64",) if sys.version_info >= (3, 10) else ()
+NAMES = ("probe-code", f"deps-current-{RUNTIME}-x86_64", *OTEL)
 
 RUN_HANDLER = """
 import json, sys
