@@ -25,10 +25,10 @@ from datastore.digest_table import DIGEST_ITEM_TARGET_BYTES
 from datastore.vocabulary import ARCHITECTURES
 from functions.probe.vocabulary import STORES_BY_STRATEGY
 from tools import cli, cost_hours, terraform
+from tools.cost_reference import SEED_PATH, ReferenceRunError, interpolate, reference_latencies
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PRICES_PATH = REPO_ROOT / "docs" / "reference" / "prices-us-east-1.json"
-SEED_PATH = REPO_ROOT / "docs" / "reference" / "seed-2022-measurements.json"
 HOURS_PER_MONTH = 730  # AWS's billing month
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24  # 30.4
 
@@ -88,30 +88,6 @@ def price_table(prices: Mapping[str, Any]) -> PriceTable:
         return PriceTable.from_json(dict(prices))
     except CostModelError as exc:
         raise CostError(str(exc)) from exc
-
-
-def interpolate(at_128: float, at_1769: float, memory_mb: float) -> float:
-    """Latency at a memory tier: log-linear between the reference run's 128 MB and 1,769 MB figures (CPU share
-    grows with memory up to one vCPU at 1,769 MB), flat outside that range."""
-    if memory_mb <= 128:
-        return at_128
-    if memory_mb >= 1769:
-        return at_1769
-    weight = (math.log(memory_mb) - math.log(128)) / (math.log(1769) - math.log(128))
-    return float(at_128 * (at_1769 / at_128) ** weight)
-
-
-def reference_latencies(seed: Mapping[str, Any]) -> dict[str, dict[int, float]]:
-    """{'extension_miss': {128: ms, 1769: ms}, 'extension_hit': ..., 'sdk_miss': ..., 'dict_hit': ...}."""
-    table: dict[str, dict[int, float]] = {}
-    for entry in seed["cold_miss_ms"]:
-        table.setdefault(f"{entry['strategy']}_miss", {})[int(entry["memory_mb"])] = float(entry["ms"])
-    for entry in seed["warm_hit_ms"]:
-        table.setdefault(f"{entry['strategy']}_hit", {})[int(entry["memory_mb"])] = float(entry["mean"])
-    for key in ("extension_miss", "extension_hit", "sdk_miss", "dict_hit"):
-        if set(table.get(key, {})) != {128, 1769}:
-            raise CostError(f"{SEED_PATH.name} lacks {key} at 128 and 1769 MB")
-    return table
 
 
 def probe_duration_ms(
@@ -433,7 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("env_dir", type=Path, help="root configuration, e.g. terraform/envs/aws")
     parser.add_argument("--json", action="store_true", help="print the lines and totals as JSON")
     args = parser.parse_args(argv)
-    return cli.run("cost", lambda: _estimate(args), failures=(CostError, terraform.TerraformError))
+    failures = (CostError, ReferenceRunError, terraform.TerraformError)
+    return cli.run("cost", lambda: _estimate(args), failures=failures)
 
 
 def _estimate(args: argparse.Namespace) -> int:
