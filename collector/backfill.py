@@ -19,7 +19,7 @@ from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, ge
 from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, TableError
 
 from . import cli_args
-from .cli_args import AWS_ENVIRONMENT, USAGE_ERROR
+from .cli_args import AWS_ENVIRONMENT, CommandError
 from .compactor import CompactorError, compact_day
 
 # Above this many days the backfill says how much it will write and asks (or needs --yes): the rows'
@@ -29,12 +29,8 @@ ASK_ABOVE_DAYS = DEFAULT_RETENTION_DAYS
 NOT_CONFIRMED = 1
 
 
-class BackfillError(Exception):
+class BackfillError(CommandError):
     """The backfill cannot start: the message says what to change; `status` is the exit status."""
-
-    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,17 +130,12 @@ def _run(argv: list[str] | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """The command; every error it knows ends here as one line on stderr and a non-zero status."""
-    try:
-        return _run(argv)
-    except BackfillError as exc:
-        print(f"backfill: {exc}", file=sys.stderr)
-        return exc.status
-    except (TableError, CompactorError, ClientError, BotoCoreError, OSError) as exc:
-        print(f"backfill: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("backfill: interrupted; the days listed above are digested, the rest are not", file=sys.stderr)
-        return 130
+    return cli_args.run_command(
+        "backfill",
+        lambda: _run(argv),
+        failures=(TableError, CompactorError, ClientError, BotoCoreError, OSError),
+        interrupted="the days listed above are digested, the rest are not",
+    )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
 """What the collector's command lines (`python -m collector.backfill`, `python -m collector.export`) share:
-how a day is given, the exit status of a setting to change, and the environment variables they read."""
+how a day is given, the exit status of a setting to change, the environment variables they read, and the one
+place where each command's errors become one line on stderr and a status."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from collections.abc import Callable
 from datetime import date
 
 USAGE_ERROR = 2  # a setting or an argument to change, as argparse's own errors
@@ -22,3 +25,29 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a day (YYYY-MM-DD)") from None
+
+
+class CommandError(Exception):
+    """The command cannot go on: the message says what to change; `status` is the exit status."""
+
+    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def run_command(
+    name: str, body: Callable[[], int], *, failures: tuple[type[BaseException], ...], interrupted: str
+) -> int:
+    """`body()`'s status; a CommandError its own status, one of `failures` 1 and Ctrl-C 130, each as one line
+    `name: …` on stderr (`interrupted` says what an interrupt leaves behind)."""
+    try:
+        return body()
+    except CommandError as exc:
+        print(f"{name}: {exc}", file=sys.stderr)
+        return exc.status
+    except failures as exc:
+        print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{name}: interrupted; {interrupted}", file=sys.stderr)
+        return 130

@@ -24,19 +24,15 @@ from datastore.digest import DigestError
 from datastore.digest_table import digested_days, read_digests
 from datastore.schema import TableError
 
-from ..cli_args import AWS_ENVIRONMENT, USAGE_ERROR, day
+from ..cli_args import AWS_ENVIRONMENT, CommandError, day, run_command
 from .files import DayExport, export_day, write_description
 
 NO_DATA = 1
 ENVIRONMENT = f"{AWS_ENVIRONMENT} Nothing else."
 
 
-class ExportError(Exception):
+class ExportError(CommandError):
     """The export cannot run: the message says what to change; `status` is the exit status."""
-
-    def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def parser() -> argparse.ArgumentParser:
@@ -182,14 +178,9 @@ def run(argv: list[str] | None = None, *, today: date | None = None, stream: Tex
 
 def main(argv: list[str] | None = None) -> int:
     """The command; every error it knows ends as one line on stderr and a non-zero status."""
-    try:
-        return run(argv)
-    except ExportError as exc:
-        print(f"export: {exc}", file=sys.stderr)
-        return exc.status
-    except (TableError, DigestError, ClientError, BotoCoreError, OSError) as exc:
-        print(f"export: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("export: interrupted; nothing was left at --out", file=sys.stderr)
-        return 130
+    return run_command(
+        "export",
+        lambda: run(argv),
+        failures=(TableError, DigestError, ClientError, BotoCoreError, OSError),
+        interrupted="nothing was left at --out",
+    )
