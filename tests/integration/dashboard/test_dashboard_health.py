@@ -4,6 +4,7 @@ the selected range's and say so, a probe that stopped days ago while the fleet w
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,17 +26,38 @@ from .test_dashboard_apptest import APP, _run
 EXTENSION, DICT, RETIRED = "extension-128-x86_64", "dict-128-x86_64", "sdk-128-x86_64"
 
 
+def _clear_of_midnight(now: datetime, margin: timedelta = timedelta(minutes=3)) -> datetime:
+    """`now`, or (in the last minutes of a UTC day) just after midnight, slept until: the tests below read
+    "Today (UTC)" a minute or two after the rows are written, and today's rows must still be today's then."""
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    if midnight - now > margin:
+        return now
+    time.sleep((midnight - now).total_seconds() + 1)
+    return datetime.now(UTC)
+
+
+def _todays_slots(now: datetime, hours: int = 2) -> tuple[datetime, int]:
+    """Where today's rows start and how many schedule slots they fill: every 15 minutes for the last
+    `hours`, ending at `now`, never before today's midnight (just after midnight: one slot, seconds old)."""
+    midnight = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+    since_midnight = int((now - midnight).total_seconds())
+    slots = min(hours * 3600 // INTERVAL_S, since_midnight // INTERVAL_S + 1)
+    return now - timedelta(seconds=(slots - 1) * INTERVAL_S), slots
+
+
 @pytest.fixture(scope="session")
 def history_table(aws_endpoint: str, quiet_moto: None) -> Table:
-    """Today: the extension and dict probes at 128 MB, every 15 minutes for 2 hours, all ok. Four days ago
-    (a closed day's digest): the same two and the sdk probe, which has not run since (removed from the
-    catalogue); the extension probe failed in the last third of that session."""
+    """Today: the extension and dict probes at 128 MB, every 15 minutes for (up to) 2 hours, all ok. Four
+    days ago (a closed day's digest): the same two and the sdk probe, which has not run since (removed from
+    the catalogue); the extension probe failed in the last third of that session."""
     name = f"slo-dash-health-{uuid.uuid4().hex[:8]}"
     client = boto3.client("dynamodb", endpoint_url=aws_endpoint, region_name="us-east-1")
     create_table(client, name)
-    now = datetime.now(UTC)
-    today = destination_events(now - timedelta(hours=2), 2 / 24, strategies=("extension", "dict"),
-                               tiers=(128,), interval_s=INTERVAL_S, failure_every=0)
+    now = _clear_of_midnight(datetime.now(UTC))
+    today_start, slots = _todays_slots(now)
+    today = destination_events(today_start, (slots + 0.5) * INTERVAL_S / 86400,
+                               strategies=("extension", "dict"), tiers=(128,), interval_s=INTERVAL_S,
+                               failure_every=0)
     written = write_events(list(today), client, name)
     day = (now - timedelta(days=4)).date()
     old = destination_events(datetime(day.year, day.month, day.day, 6, tzinfo=UTC), 3 / 24,
