@@ -1,5 +1,6 @@
 """What the README promises: `make up` on a clean clone brings the lab up, measures, and (in the
 non-interactive mode: one round, then exit) ends with rows in the table, exit status 0 and nothing running.
+It is the suite's one round of the default fleet: every probe fires once and lands.
 
 The clone and its `make up` are the `clean_clone_make_up` fixture's (tests/e2e/conftest.py): started beside
 the Ctrl-C test when both run, so the two bring-ups overlap; this test waits for it to end.
@@ -46,6 +47,12 @@ def test_make_up_from_a_clean_clone_ends_with_rows_and_nothing_running(
     landed = re.search(r"(\d+) invocations → (\d+) rows in the table", output)
     assert landed, output[-8000:]
     assert int(landed.group(1)) > 0 and int(landed.group(2)) >= int(landed.group(1))
+    # every probe of the default fleet fired once and landed
+    fleet = re.search(r"running 1 round\(s\) of (\d+) probes", output)
+    assert fleet, output[-8000:]
+    probes = int(fleet.group(1))
+    assert probes >= 12  # at least every strategy at 128 and 1,769 MB
+    assert f"{probes}/{probes} invocations" in output and int(landed.group(1)) == probes
     assert "everything the lab started is stopped" in output
     assert leftovers == []
     assert not (clone / ".lab" / "endpoint.json").exists() and not (clone / ".lab" / "up.json").exists()

@@ -77,9 +77,20 @@ def _artifacts_with_test_functions(dest: Path) -> Path:
     return dest
 
 
+# Every strategy once, at the tier whose probes are quick (1,769 MB: a whole vCPU), and the direct SDK and the
+# dict cache at 128 MB as well, so a CPU-limited environment runs in the round too. Not the default fleet
+# (18 probes, about 2 minutes a round): tests/e2e's clean-clone `make up` runs that one, and
+# tests/integration/terraform's local apply checks what it deploys.
+ROUND_VARIABLES: dict[str, Any] = {
+    "fleet": {"memory_sizes": [1769]},
+    "tracing_comparison": {"strategies": ["dict", "sdk"], "memory_sizes": [128], "tracing": ["subsegments"]},
+}
+
+
 @pytest.fixture(scope="session")
 def lab_round(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRound]:
-    """Endpoint → terraform apply envs/local → Lambda service → one round of every scheduled probe."""
+    """Endpoint → terraform apply envs/local (ROUND_VARIABLES' fleet) → Lambda service → one round of every
+    scheduled probe."""
     from lab.cli.console import Console
     from lab.fleet.harness import open_service, read_fleet_schedules
     from lab.fleet.rounds import run_rounds
@@ -94,7 +105,7 @@ def lab_round(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabRound]:
     config = LabConfig(state_dir=state, port=endpoint.port, artifacts_dir=artifacts, idle_timeout_s=600)
     service = xray = None
     try:
-        deployment = terraform_apply(clients, config, console)
+        deployment = terraform_apply(clients, config, console, ROUND_VARIABLES)
         service, xray = open_service(clients, config, console, "runtime")
         schedules = read_fleet_schedules(clients, deployment, console)
         started = dt.datetime.now(dt.UTC)
