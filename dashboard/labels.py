@@ -28,7 +28,7 @@ REPEATED_CALLS = frozenset({"sdk"})
 REPEATED_CALL = "Repeated call"
 # How a probe traces (issues 13 and 17: `off`, `subsegments`, `patch_all`, `otel`, `adot`, in that order).
 TRACING = {
-    "off": "No X-Ray SDK",
+    "off": "Off (no tracing)",
     "subsegments": "Subsegments (default)",
     "patch_all": "patch_all() (2022 run)",
     "otel": "OpenTelemetry SDK",

@@ -29,11 +29,12 @@ CHALLENGER = "cloud_extensions"  # compared with the extension, hit for hit
 
 
 def _ratio(value: float) -> str:
-    """100,000× / 4,300× / 25× / 2.5×: two significant figures, thousands separated."""
-    if value >= 10:
-        digits = len(str(int(value))) - 2
+    """100,000× / 4,300× / 25× / 2.5× / 1.0×: two significant figures, thousands separated; a trailing zero
+    kept (1.04 reads 1.0×, not 1×, which would claim the two are equal)."""
+    if value >= 9.95:  # two significant figures of it have no decimals
+        digits = len(str(int(round(value, 1)))) - 2
         return f"{round(value, -digits):,.0f}×"
-    return f"{value:.2g}×"
+    return f"{value:#.2g}×"
 
 
 def _tier(memory_mb: int) -> str:

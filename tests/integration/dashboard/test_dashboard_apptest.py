@@ -328,7 +328,7 @@ def test_tracing_cost_and_runtime_upgrade_compare_equal_probes(dimensions_table:
     assert not at.info
     tracing, runtime = _figures(at)
     names = {t["name"] for t in tracing["data"]}
-    assert names == {"No X-Ray SDK", "Subsegments (default)", "patch_all() (2022 run)"}
+    assert names == {"Off (no tracing)", "Subsegments (default)", "patch_all() (2022 run)"}
     assert tracing["layout"]["yaxis"]["type"] == "log"
     assert {t["name"] for t in runtime["data"]} == {"python3.9", "python3.11", "python3.13"}
     costs = at.dataframe[0].value
@@ -339,8 +339,8 @@ def test_tracing_cost_and_runtime_upgrade_compare_equal_probes(dimensions_table:
         & (costs["Latency"] == "Warm hit")
         & (costs["Store"] == "Secrets Manager")
     ].set_index("Tracing")
-    assert list(ext.index) == ["No X-Ray SDK", "Subsegments (default)", "patch_all() (2022 run)"]
-    assert set(ext["Compared with"]) == {"No X-Ray SDK"}
+    assert list(ext.index) == ["Off (no tracing)", "Subsegments (default)", "patch_all() (2022 run)"]
+    assert set(ext["Compared with"]) == {"Off (no tracing)"}
     assert abs(ext.loc["patch_all() (2022 run)", "p50 ratio (×)"] - 2.0) < 0.05  # 1.6 / 0.8
     upgrade = at.dataframe[1].value
     py = upgrade[(upgrade["Tracing"] == "Subsegments (default)") & (upgrade["Latency"] == "Warm hit")]

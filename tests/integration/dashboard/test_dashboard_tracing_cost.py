@@ -107,9 +107,9 @@ def test_what_tracing_costs_compares_five_modes_with_init_led_by_the_sentence(
     )
     costs = at.dataframe[0].value
     init = costs[(costs["Latency"] == "INIT") & (costs["Store"] == "Secrets Manager")].set_index("Tracing")
-    assert list(init.index) == ["No X-Ray SDK", "Subsegments (default)", "patch_all() (2022 run)",
+    assert list(init.index) == ["Off (no tracing)", "Subsegments (default)", "patch_all() (2022 run)",
                                 "OpenTelemetry SDK", "ADOT layer"]  # fmt: skip
-    assert set(init["Compared with"]) == {"No X-Ray SDK"} and set(init["Environment"]) == {"Lab"}
+    assert set(init["Compared with"]) == {"Off (no tracing)"} and set(init["Environment"]) == {"Lab"}
     assert abs(init.loc["ADOT layer", "p50 ratio (×)"] - 6.0) < 0.07  # 1200 / 200
     assert abs(init.loc["OpenTelemetry SDK", "p50 difference (ms)"] - 600.0) < 9
     warm = costs[(costs["Latency"] == "Warm hit") & (costs["Store"] == "Secrets Manager")].set_index(

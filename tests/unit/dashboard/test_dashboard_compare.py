@@ -206,7 +206,7 @@ def test_comparison_figure_names_modes_and_groups_with_units() -> None:
     df = _fleet({"off": 1.0, "patch_all": 2.0}, {"python3.11": 1.0, "python3.9": 1.5})
     fig = compare_charts.comparison_figure(compare.compare(digests_of(df), "tracing"), "tracing")
     names = {t.name for t in fig.data}
-    assert names == {"No X-Ray SDK", "patch_all() (2022 run)"}
+    assert names == {"Off (no tracing)", "patch_all() (2022 run)"}
     assert set(fig.data[0].x) == {
         "Extension (localhost:2773) · 128 MB · python3.9",
         "Extension (localhost:2773) · 128 MB · python3.11",

@@ -105,3 +105,11 @@ def test_a_prefetch_probe_is_its_own_strategy_in_the_figure_and_the_verdict() ->
     names = {t.name for t in charts.tier_figure(summary).data}
     assert {"Cloud Extensions (localhost:5333)", "Cloud Extensions, prefetch"} <= names
     assert "A Cloud Extensions hit: 44 ms at 128 MB, 1.1× the extension's." in str(verdict.sentence(summary))
+
+
+def test_a_ratio_near_one_keeps_its_decimal_so_it_never_reads_as_equal() -> None:
+    summary = _summary({("extension", 128): 20.8, ("cloud_extensions", 128): 20.0 * 1.04 * 1.04})
+    assert "1.0× the extension's" in str(verdict.sentence(summary))
+    summary = _summary({("extension", 128): 2.0, ("cloud_extensions", 128): 19.95, ("dict", 128): 0.0004})
+    said = str(verdict.sentence(summary))
+    assert "10× the extension's" in said and "10.×" not in said
