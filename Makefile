@@ -59,7 +59,7 @@ up-2022: venv build-lab build-2022 ## The lab with the 2022 run's configuration 
 browser: ## Install Debian's chromium for the browser tests, if it is missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: venv browser ## Build and lint side by side (two jobs), then the whole suite as two streams side by side: the slow integration tests (shown), and the rest with e2e last (test-output/other-tests.log)
+test: venv browser ## Build and lint side by side (two jobs), then the whole suite as two streams side by side: the slow tests (shown) and the rest (test-output/quick-tests.log)
 	$(MAKE) --no-print-directory -j2 --output-sync=target build lint
 	$(PY) -m tools.test_streams -- $(PYTEST_ARGS)
 

@@ -18,7 +18,6 @@ READS_CLOCK = datetime(2026, 12, 1, tzinfo=UTC)
 
 EVENTS_DIR = Path(__file__).parent / "events"
 REPO_ROOT = Path(__file__).parent.parent
-E2E_DIR = Path(__file__).parent / "e2e"
 
 FAKE_AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -27,15 +26,6 @@ FAKE_AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_REGION": "us-east-1",
 }
-
-
-@pytest.hookimpl(tryfirst=True)  # before `-m` selects: the marker it adds can be selected on
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test under tests/e2e is marked `e2e` (`make test` runs them in the stream of the quick tests,
-    after them, not beside the slow integration tests: tools/test_streams.py)."""
-    for item in items:
-        if E2E_DIR in item.path.parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(autouse=True, scope="session")

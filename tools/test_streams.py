@@ -1,18 +1,17 @@
-"""`make test`'s suite as two pytest processes side by side, each about half the time.
+"""`make test`'s suite as two pytest processes side by side: the tests marked `slow` and the rest.
 
-The integration tests marked `slow` (terraform applies, lab rounds) spend most of their time waiting — on the
-AWS provider's settle checks, on probes throttled to their tier's share of a CPU — while the quick tests
-(about 1,350) keep a CPU busy; one after the other, the whole suite took 18 minutes on a 2-core machine.
-So:
+Most of a slow test's time is waiting — on the AWS provider's settle checks, on probes throttled to their
+tier's share of a CPU — while the rest (about 1,350 tests) keep a CPU busy; run one after the other they
+took 18 minutes on a 2-core machine. Side by side:
 
-- `deploying`: the integration tests marked slow, printed as they go;
-- `other`: the unit, functional and quick integration tests, then e2e (two `make up`s and a browser, which
-  start once the quick tests are done), into `test-output/other-tests.log`: its last line is printed when
-  it ends, and its whole output at the end if it failed.
+- the slow stream runs integration before e2e (its two `make up`s, the heaviest part, come when the quick
+  stream is done) and prints as it goes;
+- the quick stream writes to `test-output/quick-tests.log`; its last line is printed when it ends, and its
+  whole output at the end if it failed.
 
 Both get the same pytest options (`make test PYTEST_ARGS=...`). Exit status: 0 when both passed, else the
-first non-zero one (deploying, other). Ctrl-C (or SIGTERM) stops both, each with everything it started (each
-runs in a session of its own), and nothing is left running.
+first non-zero of slow, quick. Ctrl-C (or SIGTERM) stops both, each with everything it started (each runs in
+a session of its own), and nothing is left running.
 """
 
 from __future__ import annotations
@@ -32,7 +31,7 @@ from tools import cli
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TIERS = ("tests/unit", "tests/functional", "tests/integration", "tests/e2e")  # the order each stream runs
-OTHER_LOG = Path("test-output") / "other-tests.log"
+QUICK_LOG = Path("test-output") / "quick-tests.log"
 STOP_TIMEOUT_S = 20.0
 POLL_S = 0.5
 
@@ -46,8 +45,7 @@ class Stream:
     log: Path | None
 
 
-# The two markers split the suite: every test is in exactly one stream (e2e: tests/conftest.py marks it).
-STREAMS = (Stream("deploying", "slow and not e2e", None), Stream("other", "not slow or e2e", OTHER_LOG))
+STREAMS = (Stream("slow", "slow", None), Stream("quick", "not slow", QUICK_LOG))
 
 
 def command(stream: Stream, pytest_args: Sequence[str], python: str = sys.executable) -> list[str]:
@@ -62,7 +60,7 @@ def last_line(text: str) -> str:
 
 
 def status(codes: dict[str, int]) -> int:
-    """0 when every stream passed; else the first non-zero status, in the order of STREAMS."""
+    """0 when every stream passed; else the first non-zero status, slow before quick."""
     return next((codes[s.name] for s in STREAMS if codes.get(s.name)), 0)
 
 
@@ -83,7 +81,7 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 
 def run(pytest_args: Sequence[str], root: Path = REPO_ROOT) -> int:
     """Both streams to their end; their combined status (see `status`)."""
-    (root / OTHER_LOG).parent.mkdir(parents=True, exist_ok=True)
+    (root / QUICK_LOG).parent.mkdir(parents=True, exist_ok=True)
     processes: dict[str, subprocess.Popen[bytes]] = {}
     codes: dict[str, int] = {}
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
@@ -131,8 +129,8 @@ def _raise_interrupt(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m tools.test_streams",
-        description="Run the test suite as two pytest processes side by side: the integration tests marked "
-        f"slow (printed here), and the rest, e2e last (into {OTHER_LOG}). Options after -- go to both.",
+        description="Run the test suite as two pytest processes side by side: the tests marked slow "
+        f"(printed here) and the rest (into {QUICK_LOG}). Options after -- go to both pytest runs.",
     )
     parser.add_argument("pytest_args", nargs="*", help="options for both pytest runs, e.g. --durations=25 -x")
     args = parser.parse_args(argv)

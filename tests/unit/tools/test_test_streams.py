@@ -1,5 +1,4 @@
-"""tools.test_streams: the suite as two pytest processes (the slow integration tests, and the rest), run on a
-small suite of our own
+"""tools.test_streams: the suite as two pytest processes (slow, and the rest), run on a small suite of our own
 in a temporary folder: each stream runs only its tests, a failure in either is the exit status and its whole
 output is shown, and an interrupt leaves nothing running."""
 
@@ -23,29 +22,28 @@ def pytest_configure(config):
 
 
 def _suite(root: Path, quick_body: str = "assert True", slow_body: str = "assert True") -> Path:
-    """A quick unit test (the `other` stream's) and a slow integration test (`deploying`'s)."""
     for tier in test_streams.TIERS:
         (root / tier).mkdir(parents=True)
     (root / "conftest.py").write_text(CONFTEST)
     (root / "tests/unit/test_quick.py").write_text(f"def test_quick():\n    {quick_body}\n")
-    (root / "tests/integration/test_slow.py").write_text(
+    (root / "tests/e2e/test_slow.py").write_text(
         f"import pytest\n\n@pytest.mark.slow\ndef test_slow():\n    {slow_body}\n"
     )
     return root
 
 
 def test_the_command_names_its_marker_every_tier_in_order_and_the_options() -> None:
-    deploying, other = test_streams.STREAMS
+    slow, quick = test_streams.STREAMS
     tiers = ["tests/unit", "tests/functional", "tests/integration", "tests/e2e"]
-    want = ["py", "-m", "pytest", "-m", "slow and not e2e", *tiers, "-x"]
-    assert test_streams.command(deploying, ["-x"], python="py") == want
-    assert test_streams.command(other, [], python="py")[3:5] == ["-m", "not slow or e2e"]
+    want = ["py", "-m", "pytest", "-m", "slow", *tiers, "-x"]
+    assert test_streams.command(slow, ["-x"], python="py") == want
+    assert test_streams.command(quick, [], python="py")[3:5] == ["-m", "not slow"]
 
 
-def test_the_status_is_zero_only_when_both_passed() -> None:
-    assert test_streams.status({"deploying": 0, "other": 0}) == 0
-    assert test_streams.status({"deploying": 0, "other": 1}) == 1
-    assert test_streams.status({"deploying": 2, "other": 1}) == 2
+def test_the_status_is_zero_only_when_both_passed_slow_first() -> None:
+    assert test_streams.status({"slow": 0, "quick": 0}) == 0
+    assert test_streams.status({"slow": 0, "quick": 1}) == 1
+    assert test_streams.status({"slow": 2, "quick": 1}) == 2
     assert test_streams.last_line("....\n===== 3 passed in 1.2s =====\n\n") == "3 passed in 1.2s"
     assert test_streams.last_line("") == "(no output)"
 
@@ -56,10 +54,10 @@ def test_each_stream_runs_its_own_tests_and_both_pass(
     root = _suite(tmp_path)
     assert test_streams.run(["-p", "no:cacheprovider"], root=root) == 0
     said = capfd.readouterr().out
-    assert "other tests ended (exit 0): 1 passed, 1 deselected" in said
-    assert "test_streams: deploying: passed, other: passed" in said
-    log = (root / test_streams.OTHER_LOG).read_text()
-    assert "test_quick.py ." in log and "1 passed, 1 deselected" in log  # only test_quick, into its log
+    assert "quick tests ended (exit 0): 1 passed, 1 deselected" in said
+    assert "test_streams: slow: passed, quick: passed" in said
+    log = (root / test_streams.QUICK_LOG).read_text()
+    assert "1 passed, 1 deselected" in log  # the quick stream ran test_quick only, into its log
 
 
 def test_a_quick_failure_fails_the_run_and_shows_its_whole_output(
@@ -68,8 +66,8 @@ def test_a_quick_failure_fails_the_run_and_shows_its_whole_output(
     root = _suite(tmp_path, quick_body="assert 1 == 2, 'the quick one broke'")
     assert test_streams.run(["-p", "no:cacheprovider"], root=root) == 1
     said = capfd.readouterr().out
-    assert "the quick one broke" in said and "other tests: whole output" in said
-    assert "test_streams: deploying: passed, other: exit 1" in said
+    assert "the quick one broke" in said and "quick tests: whole output" in said
+    assert "test_streams: slow: passed, quick: exit 1" in said
 
 
 SLEEPER = "import subprocess, time; subprocess.Popen(['sleep', '300']); time.sleep(300)"
@@ -111,14 +109,3 @@ def _running_in(root: Path, word: bytes = b"") -> list[int]:
         except OSError:
             continue
     return found
-
-
-def test_every_test_is_in_exactly_one_stream_whatever_its_marks() -> None:
-    from _pytest.mark.expression import Expression
-
-    for marks in ({"slow", "e2e"}, {"slow"}, {"e2e"}, set()):
-        def has(name: str, /, **kwargs: object) -> bool:
-            return name in marks  # noqa: B023 (called right here, in this iteration)
-
-        picks = [s.name for s in test_streams.STREAMS if Expression.compile(s.marker).evaluate(has)]
-        assert len(picks) == 1, (marks, picks)
