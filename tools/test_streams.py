@@ -4,8 +4,9 @@ Most of a slow test's time is waiting — on the AWS provider's settle checks, o
 tier's share of a CPU — while the rest (about 1,350 tests) keep a CPU busy; run one after the other they
 took 18 minutes on a 2-core machine. Side by side:
 
-- the slow stream runs integration before e2e (its two `make up`s, the heaviest part, come when the quick
-  stream is done) and prints as it goes;
+- the slow stream runs integration before e2e and prints as it goes: e2e's two `make up`s, the heaviest part,
+  come when the quick stream is done, not beside other terraform applies (run beside the slow integration
+  tests, a lab apply once failed on a create the AWS provider retried into a 409 "already exists");
 - the quick stream writes to `test-output/quick-tests.log`; its last line is printed when it ends, and its
   whole output at the end if it failed.
 
