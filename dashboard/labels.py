@@ -179,3 +179,18 @@ def day_spans(days: Iterable[dt.date]) -> str:
         else:
             spans.append((day, day))
     return ", ".join(f"{a:%m-%d}" if a == b else f"{a:%m-%d} to {b:%m-%d}" for a, b in spans)
+
+
+def rows_read_note(row_days: Iterable[dt.date], days_with_rows: Iterable[dt.date], rows_read: int) -> str:
+    """What the days read as rows held, for the sidebar: "76 days (at least in part) from 34 rows (12-06; the
+    other 75 held none)". A day without a digest is read as rows even when nothing ran then (a fresh lab's
+    older days), so the days that held rows are named apart from the count."""
+    read = set(row_days)
+    held = read & set(days_with_rows)
+    empty = len(read) - len(held)
+    said = f"{len(read)} day{'' if len(read) == 1 else 's'} (at least in part) from {rows_read:,} rows"
+    if not read:
+        return f"{said} (none)"
+    if not held:
+        return f"{said} (none of them held any)"
+    return f"{said} ({day_spans(held)}{f'; the other {empty} held none' if empty else ''})"

@@ -115,11 +115,11 @@ def _sidebar(settings: Settings, loaded: data.Loaded) -> tuple[dict[str, list[An
             title, options, default=[], format_func=fmt, key=f"f_{column}", placeholder="All"
         )
     loaded_at = loaded.loaded_at.strftime("%H:%M:%S UTC")
-    from_rows = labels.day_spans(loaded.row_days)
+    with_rows = stores["bucket"].dt.date.unique() if len(stores) else []
+    from_rows = labels.rows_read_note(loaded.row_days, with_rows, loaded.rows_read)
     sb.caption(
         f"{settings.load_days} days from {settings.where}: {loaded.digested_days} closed days from their "
-        f"daily digests, {loaded.digested_hours} hours from hourly digests, {len(loaded.row_days)} days "
-        f"(at least in part) from {loaded.rows_read:,} rows ({from_rows or 'none'}); loaded at "
+        f"daily digests, {loaded.digested_hours} hours from hourly digests, {from_rows}; loaded at "
         f"{loaded_at}. "
         f"Today is re-read every {settings.cache_ttl_seconds} s. Filters never query again."
     )

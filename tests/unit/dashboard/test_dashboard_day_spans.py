@@ -17,3 +17,15 @@ def test_days_read_from_rows_are_shown_as_runs_of_consecutive_days() -> None:
     assert labels.day_spans(gaps) == "11-24, 11-26 to 11-27, 11-30"
     assert labels.day_spans([date(2026, 12, 31), date(2027, 1, 1)]) == "12-31 to 01-01"
     assert labels.day_spans([]) == ""
+
+
+def test_the_rows_note_names_the_days_that_held_rows_apart_from_the_empty_ones() -> None:
+    today = date(2026, 12, 6)
+    fresh_lab = [date(2026, 9, 8) + timedelta(days=i) for i in range(75)] + [today]
+    assert labels.rows_read_note(fresh_lab, [today], 34) == (
+        "76 days (at least in part) from 34 rows (12-06; the other 75 held none)"
+    )
+    note = labels.rows_read_note
+    assert note([today], [today], 1_234) == "1 day (at least in part) from 1,234 rows (12-06)"
+    assert note([], [today], 0) == "0 days (at least in part) from 0 rows (none)"
+    assert note([today], [], 0) == "1 day (at least in part) from 0 rows (none of them held any)"
