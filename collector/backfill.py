@@ -11,11 +11,10 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TextIO
+from typing import TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError
 
-from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, get_client
 from datastore.schema import DEFAULT_DIGEST_RETENTION_DAYS, DEFAULT_RETENTION_DAYS, TableError
 
 from . import cli_args
@@ -84,21 +83,6 @@ def _confirm(days: list[date], yes: bool, stdin: TextIO) -> None:
         raise BackfillError("not confirmed: nothing written", NOT_CONFIRMED)
 
 
-def _client() -> Any:
-    """The DynamoDB client, or BackfillError naming the setting that stops one being made."""
-    try:
-        endpoint_from_env()  # a malformed URL is named here, before botocore fails on it
-        return get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
-    except ConfigError as exc:
-        raise BackfillError(str(exc)) from None
-    except ProfileNotFound as exc:
-        raise BackfillError(f"AWS_PROFILE: {exc} (in AWS_CONFIG_FILE or ~/.aws/config)") from None
-    except NoRegionError:
-        raise BackfillError(
-            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile"
-        ) from None
-
-
 def _run(argv: list[str] | None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -113,7 +97,7 @@ def _run(argv: list[str] | None) -> int:
         parser.error("--retention-days must be at least 1")
     days = [args.first + timedelta(days=i) for i in range((args.last - args.first).days + 1)]
     _confirm(days, args.yes, sys.stdin)
-    client = _client()
+    client = cli_args.dynamodb_client(BackfillError)
     rows = 0
     for number, day in enumerate(days, start=1):
         result = compact_day(day, client=client, table_name=args.table, retention_days=args.retention_days)

@@ -8,6 +8,11 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import date
+from typing import Any
+
+from botocore.exceptions import NoRegionError, ProfileNotFound
+
+from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, get_client
 
 USAGE_ERROR = 2  # a setting or an argument to change, as argparse's own errors
 
@@ -33,6 +38,22 @@ class CommandError(Exception):
     def __init__(self, message: str, status: int = USAGE_ERROR) -> None:
         super().__init__(message)
         self.status = status
+
+
+def dynamodb_client(error: type[CommandError]) -> Any:
+    """The DynamoDB client the environment describes, or `error` naming the setting that stops one being made
+    (a malformed AWS_ENDPOINT_URL is named here, before botocore fails on it)."""
+    try:
+        endpoint_from_env()
+        return get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
+    except ConfigError as exc:
+        raise error(str(exc)) from None
+    except ProfileNotFound as exc:
+        raise error(f"AWS_PROFILE: {exc} (in AWS_CONFIG_FILE or ~/.aws/config)") from None
+    except NoRegionError:
+        raise error(
+            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile"
+        ) from None
 
 
 def run_command(

@@ -15,16 +15,16 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError, NoRegionError, ProfileNotFound
+from botocore.exceptions import BotoCoreError, ClientError
 
-from datastore.clients import READ_TIMEOUT_S, ConfigError, endpoint_from_env, get_client, region_from_env
+from datastore.clients import region_from_env
 from datastore.digest import DigestError
 from datastore.digest_table import digested_days, read_digests
 from datastore.schema import TableError
 
-from ..cli_args import AWS_ENVIRONMENT, CommandError, day, run_command
+from ..cli_args import AWS_ENVIRONMENT, CommandError, day, dynamodb_client, run_command
 from .files import DayExport, export_day, write_description
 
 NO_DATA = 1
@@ -95,20 +95,6 @@ def _missing_table(exc: BaseException) -> bool:
     return False
 
 
-def _client() -> Any:
-    try:
-        endpoint_from_env()
-        return get_client("dynamodb", read_timeout=READ_TIMEOUT_S)
-    except ConfigError as exc:
-        raise ExportError(str(exc)) from None
-    except ProfileNotFound as exc:
-        raise ExportError(f"AWS_PROFILE: {exc} (in AWS_CONFIG_FILE or ~/.aws/config)") from None
-    except NoRegionError:
-        raise ExportError(
-            "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or a `region` in the profile"
-        ) from None
-
-
 def _progress(number: int, total: int, result: DayExport, seconds: float, stream: TextIO) -> None:
     if result.empty:
         print(f"[{number}/{total}] {result.day}: no rows, no digest", file=stream, flush=True)
@@ -130,7 +116,7 @@ def run(argv: list[str] | None = None, *, today: date | None = None, stream: Tex
     days = check_range(args.first, args.last, today or datetime.now(UTC).date())
     out: Path = args.out
     check_out(out)
-    client = _client()
+    client = dynamodb_client(ExportError)
     try:  # keys and meta only: which days hold digests, and whether the table is there at all
         digested = digested_days(days[0], days[-1], client=client, table_name=args.table)
     except TableError as exc:
