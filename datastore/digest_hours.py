@@ -26,11 +26,11 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from .clients import READ_TIMEOUT_S, resolve
-from .codec import as_day, format_ts, item_size
+from .codec import as_day, item_size
 from .digest import ProbeDigest
-from .digest_table import current_group, digest_shard, pack_digests, shards_for, unpack_wires
+from .digest_table import current_group, shard_items, shards_for, unpack_wires
 from .reads import query_all
-from .schema import MAX_ITEM_BYTES, TTL_ATTRIBUTE, TableError
+from .schema import TableError
 
 HOUR_PREFIX = "digest-hour#"
 HOUR_DIGEST_RETENTION_DAYS = 3  # after the day's end: the day's digest has replaced them long before
@@ -64,28 +64,17 @@ def hour_items(
     for digest in digests:
         if digest.start != hour or digest.hours != 1:
             raise TableError(f"digest of {digest.probe_key} is not one of the hour {hour:%Y-%m-%dT%H}")
-    count = shards or shards_for(digests)
-    by_shard: list[list[ProbeDigest]] = [[] for _ in range(count)]
-    for digest in sorted(digests, key=lambda d: d.probe_key):
-        by_shard[digest_shard(digest.probe_key, count)].append(digest)
     day = hour.date()
     end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    expires = int(end.timestamp()) + HOUR_DIGEST_RETENTION_DAYS * 86400
-    items = []
-    for shard, members in enumerate(by_shard):
-        item = {
-            "pk": {"S": hour_pk(day)},
-            "sk": {"S": hour_sk(hour, count, shard)},
-            "meta": {"S": f"{format_ts(computed_at)}|{len(members)}"},
-            "d": {"B": pack_digests(members)},
-            TTL_ATTRIBUTE: {"N": str(expires)},
-        }
-        if item_size(item) > MAX_ITEM_BYTES:
-            raise TableError(
-                f"hour digest shard {shard} of {hour:%Y-%m-%dT%H} is above DynamoDB's item limit"
-            )
-        items.append(item)
-    return items
+    return shard_items(
+        digests,
+        shards or shards_for(digests),
+        pk=hour_pk(day),
+        sk=lambda count, shard: hour_sk(hour, count, shard),
+        expires=int(end.timestamp()) + HOUR_DIGEST_RETENTION_DAYS * 86400,
+        computed_at=computed_at,
+        what=f"the hour {hour:%Y-%m-%dT%H}",
+    )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import hashlib
 import json
 import math
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -103,17 +103,38 @@ def digest_items(
     for digest in digests:
         if digest.start.date() != day or digest.hours != 24:
             raise TableError(f"digest of {digest.probe_key} is not one of the day {day}")
-    count = shards or shards_for(digests)
+    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
+    return shard_items(
+        digests,
+        shards or shards_for(digests),
+        pk=digest_pk(day),
+        sk=lambda count, shard: digest_sk(day, count, shard),
+        expires=int(end.timestamp()) + retention_days * 86400,
+        computed_at=computed_at,
+        what=str(day),
+    )
+
+
+def shard_items(
+    digests: Sequence[ProbeDigest],
+    count: int,
+    *,
+    pk: str,
+    sk: Callable[[int, int], str],
+    expires: int,
+    computed_at: datetime,
+    what: str,
+) -> list[dict[str, Any]]:
+    """`count` items under `pk` (empty ones too, so the day or hour is known to hold nothing), each probe's
+    digest in its shard (`sk(count, shard)`); refuses an item DynamoDB would refuse, naming `what`."""
     by_shard: list[list[ProbeDigest]] = [[] for _ in range(count)]
     for digest in sorted(digests, key=lambda d: d.probe_key):
         by_shard[digest_shard(digest.probe_key, count)].append(digest)
-    end = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-    expires = int(end.timestamp()) + retention_days * 86400
     items = []
     for shard, members in enumerate(by_shard):
         item = {
-            "pk": {"S": digest_pk(day)},
-            "sk": {"S": digest_sk(day, count, shard)},
+            "pk": {"S": pk},
+            "sk": {"S": sk(count, shard)},
             "meta": {"S": f"{format_ts(computed_at)}|{len(members)}"},
             "d": {"B": pack_digests(members)},
             TTL_ATTRIBUTE: {"N": str(expires)},
@@ -121,7 +142,7 @@ def digest_items(
         size = item_size(item)
         if size > MAX_ITEM_BYTES:
             raise TableError(
-                f"digest shard {shard} of {day} is {size:,} bytes, above DynamoDB's {MAX_ITEM_BYTES:,}: "
+                f"digest shard {shard} of {what} is {size:,} bytes, above DynamoDB's {MAX_ITEM_BYTES:,}: "
                 f"write more shards (shards=)"
             )
         items.append(item)
