@@ -60,9 +60,12 @@ locals {
   deps_layers = {
     for pair in setproduct(local.runtimes, distinct(var.fleet.architectures)) :
     "deps-${var.dependency_set}-${pair[0]}-${pair[1]}" => {
+      set          = var.dependency_set
       runtime      = pair[0]
       architecture = pair[1]
       zip          = "deps-${var.dependency_set}-${pair[0]}-${pair[1]}.zip"
+      holds        = ": dependency set ${var.dependency_set}"
+      build_flags  = " --dependency-set ${var.dependency_set}"
     }
   }
 
@@ -73,11 +76,17 @@ locals {
     # (python3.9 gets none: its otel probes are refused by their preconditions)
     for pair in distinct([for probe in values(local.probes) : [probe.runtime, probe.architecture] if probe.tracing == "otel" && probe.runtime != "python3.9"]) :
     "deps-otel-${pair[0]}-${pair[1]}" => {
+      set          = "otel"
       runtime      = pair[0]
       architecture = pair[1]
       zip          = "deps-otel-${pair[0]}-${pair[1]}.zip"
+      holds        = " of tracing mode otel (OpenTelemetry)"
+      build_flags  = ""
     }
   }
+  # Both kinds are probe library layers, one resource (probes.tf): their keys never meet (deps-otel-… is not a
+  # dependency set).
+  probe_layers = merge(local.deps_layers, local.otel_layers)
 
   # Build output: manifest.json maps artifact names to {path, sha256_hex, sha256_b64, kind, runtime,
   # architecture, dependency_set} (tools/build.py, contract §6); index it by file name.
@@ -91,7 +100,7 @@ locals {
   # content, and the functions and layers name that key; without, each uploads its file.
   collector_zip = "collector-${var.runtime}-${var.collector.architecture}.zip"
   deployed_zips = concat(
-    ["probe-code.zip", local.collector_zip], [for layer in values(merge(local.deps_layers, local.otel_layers)) : layer.zip]
+    ["probe-code.zip", local.collector_zip], [for layer in values(local.probe_layers) : layer.zip]
   )
   code_objects = var.code_bucket == null ? {} : {
     for name in local.deployed_zips : name => local.manifest[name] if contains(keys(local.manifest), name)

@@ -2,12 +2,14 @@
 # Every probe runs the same small probe-code.zip; its libraries come from the dependency layer of its runtime and
 # architecture (deps-{dependency_set}-{runtime}-{arch}.zip), so a code change uploads kilobytes, not the SDK.
 
+# The probes' library layers: deps-{set}-{runtime}-{arch}.zip per runtime x architecture of the fleet, and the
+# otel probes' OpenTelemetry SDK, exporter and instrumentations (deps-otel-{runtime}-{arch}.zip).
 resource "aws_lambda_layer_version" "deps" {
-  for_each = local.deps_layers
+  for_each = local.probe_layers
 
   # Layer names allow letters, digits, '-' and '_': python3.11 is written py311.
-  layer_name               = "${var.name_prefix}-probe-deps-${var.dependency_set}-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
-  description              = "Secret Latency Observatory probe libraries: dependency set ${var.dependency_set}, ${each.value.runtime}, ${each.value.architecture}."
+  layer_name               = "${var.name_prefix}-probe-deps-${each.value.set}-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
+  description              = "Secret Latency Observatory probe libraries${each.value.holds}, ${each.value.runtime}, ${each.value.architecture}."
   filename                 = local.code[each.value.zip].filename
   s3_bucket                = local.code[each.value.zip].s3_bucket
   s3_key                   = local.code[each.value.zip].s3_key
@@ -18,28 +20,7 @@ resource "aws_lambda_layer_version" "deps" {
   lifecycle {
     precondition {
       condition     = contains(keys(local.manifest), each.value.zip)
-      error_message = "${var.artifacts_dir}/manifest.json lists no ${each.value.zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir} --runtime ${each.value.runtime} --dependency-set ${var.dependency_set}) for this runtime, architecture and dependency set."
-    }
-  }
-}
-
-# The otel probes' OpenTelemetry SDK, exporter and instrumentations (deps-otel-{runtime}-{arch}.zip).
-resource "aws_lambda_layer_version" "otel_deps" {
-  for_each = local.otel_layers
-
-  layer_name               = "${var.name_prefix}-probe-deps-otel-py${replace(trimprefix(each.value.runtime, "python"), ".", "")}-${each.value.architecture}"
-  description              = "Secret Latency Observatory probe libraries of tracing mode otel (OpenTelemetry), ${each.value.runtime}, ${each.value.architecture}."
-  filename                 = local.code[each.value.zip].filename
-  s3_bucket                = local.code[each.value.zip].s3_bucket
-  s3_key                   = local.code[each.value.zip].s3_key
-  source_code_hash         = local.code[each.value.zip].source_code_hash
-  compatible_runtimes      = [each.value.runtime]
-  compatible_architectures = [each.value.architecture]
-
-  lifecycle {
-    precondition {
-      condition     = contains(keys(local.manifest), each.value.zip)
-      error_message = "${var.artifacts_dir}/manifest.json lists no ${each.value.zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir} --runtime ${each.value.runtime}) for this runtime and architecture."
+      error_message = "${var.artifacts_dir}/manifest.json lists no ${each.value.zip}: run `make build` (python -m tools.build --out ${var.artifacts_dir} --runtime ${each.value.runtime}${each.value.build_flags}) for this layer's runtime and architecture."
     }
   }
 }
@@ -64,7 +45,7 @@ module "probes" {
       # The libraries first (otel: then OpenTelemetry's), then the extension (Lambda allows 5 layers).
       layers = concat(
         [aws_lambda_layer_version.deps["deps-${var.dependency_set}-${probe.runtime}-${probe.architecture}"].arn],
-        probe.tracing == "otel" ? [try(aws_lambda_layer_version.otel_deps["deps-otel-${probe.runtime}-${probe.architecture}"].arn, "missing")] : [],
+        probe.tracing == "otel" ? [try(aws_lambda_layer_version.deps["deps-otel-${probe.runtime}-${probe.architecture}"].arn, "missing")] : [],
         probe.strategy == "extension" ? [try(local.extension_layers[probe.architecture], "missing")] : [],
         probe.strategy == "cloud_extensions" ? [try(local.cloud_extensions_layers[probe.architecture], "missing")] : [],
         # adot: the layer for its runtime and architecture if one is named (the lab's are built per runtime), else

@@ -238,8 +238,8 @@ run "the_tracing_comparison_adds_its_probes_beside_the_fleet" {
     error_message = "build ${jsonencode(output.build)}"
   }
   assert {
-    condition     = jsonencode(keys(aws_lambda_layer_version.otel_deps)) == jsonencode(["deps-otel-python3.11-x86_64"])
-    error_message = "otel layers ${jsonencode(keys(aws_lambda_layer_version.otel_deps))}"
+    condition     = jsonencode([for k in keys(aws_lambda_layer_version.deps) : k if startswith(k, "deps-otel-")]) == jsonencode(["deps-otel-python3.11-x86_64"])
+    error_message = "otel layers ${jsonencode([for k in keys(aws_lambda_layer_version.deps) : k if startswith(k, "deps-otel-")])}"
   }
 }
 
@@ -268,8 +268,8 @@ run "no_comparison_and_no_otel_probe_plan_no_otel_layer" {
     adot_layer_arns = { x86_64 = "arn:aws:lambda:us-east-1:123456789012:layer:slo-adot-layer:1" } # for every runtime
   }
   assert {
-    condition     = length(aws_lambda_layer_version.otel_deps) == 0 && length(output.build.otel_runtimes) == 0
-    error_message = "otel layers ${jsonencode(keys(aws_lambda_layer_version.otel_deps))}"
+    condition     = length([for k in keys(aws_lambda_layer_version.deps) : k if startswith(k, "deps-otel-")]) == 0 && length(output.build.otel_runtimes) == 0
+    error_message = "otel layers ${jsonencode([for k in keys(aws_lambda_layer_version.deps) : k if startswith(k, "deps-otel-")])}"
   }
 }
 
