@@ -98,10 +98,11 @@ def run(pytest_args: Sequence[str], root: Path = REPO_ROOT) -> int:
             if output is not None:
                 output.close()  # the child holds its own copy
         while len(codes) < len(processes):
-            for name, process in processes.items():
-                if name not in codes and process.poll() is not None:
-                    codes[name] = process.returncode
-                    _ended(next(s for s in STREAMS if s.name == name), process.returncode, root)
+            for stream in STREAMS:
+                process = processes[stream.name]
+                if stream.name not in codes and process.poll() is not None:
+                    codes[stream.name] = process.returncode
+                    _ended(stream, process.returncode, root)
             time.sleep(POLL_S)
     except KeyboardInterrupt:
         _stop(processes)

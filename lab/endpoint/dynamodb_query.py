@@ -109,22 +109,22 @@ def _selector(
         ]
         if not (range_comparison and range_attr):
             return partition
-        matched: list[Any] = []
-        past: list[Any] = []
+        matched: list[tuple[Any, Any]] = []  # (sort-key value, item)
+        past: list[tuple[Any, Any]] = []
         for item in partition:
             value = item.attrs.get(range_attr)
             if not value:
                 continue  # not in the index: moto leaves it out too
-            (matched if value.compare(range_comparison, range_objs) else past).append(item)
+            side = matched if value.compare(range_comparison, range_objs) else past
+            side.append((value.cast_value, item))
         if not matched:
             return []  # nothing to page through: moto's loop ends with no LastEvaluatedKey either way
-        ends = [item.attrs[range_attr].cast_value for item in matched]
-        edge = max(ends) if forward else min(ends)
-        after = [i for i in past if (i.attrs[range_attr].cast_value > edge if forward else
-                                     i.attrs[range_attr].cast_value < edge)]  # fmt: skip
-        if after:  # the first of them in moto's order: every item at the nearest sort-key value
-            nearest = (min if forward else max)(i.attrs[range_attr].cast_value for i in after)
-            matched += [i for i in after if i.attrs[range_attr].cast_value == nearest]
-        return matched
+        edge = max(k for k, _ in matched) if forward else min(k for k, _ in matched)
+        beyond = [(k, i) for k, i in past if (k > edge if forward else k < edge)]
+        chosen = [i for _, i in matched]
+        if beyond:  # the first of them in moto's order: every item at the nearest sort-key value
+            nearest = (min if forward else max)(k for k, _ in beyond)
+            chosen += [i for k, i in beyond if k == nearest]
+        return chosen
 
     return selected
