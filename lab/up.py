@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lab.endpoint import EndpointError, endpoint_status, start_endpoint, stop_endpoint
+from lab.endpoint import EndpointError, endpoint_status, noted_requests, start_endpoint, stop_endpoint
 from lab.endpoint.background import check_port_free
 from lab.endpoint.clients import EndpointClients
 from lab.errors import LabError
@@ -215,7 +215,9 @@ def terraform_apply(
         tf.init(workspace)
         outputs = tf.apply(workspace, echo=not console.quiet if echo is None else echo)
     except tf.TerraformError as exc:
-        raise LabError(f"terraform apply of terraform/envs/local failed: {exc}") from exc
+        noted = noted_requests(config.state_dir)
+        said = "\nthe lab endpoint noted:\n" + "\n".join(noted) if noted else ""
+        raise LabError(f"terraform apply of terraform/envs/local failed: {exc}{said}") from exc
     deployment = Deployment.from_outputs(outputs)
     deployment.save(config.state_dir)
     return deployment

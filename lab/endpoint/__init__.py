@@ -7,6 +7,7 @@ from lab.endpoint.background import (
     EndpointInfo,
     PortInUseError,
     endpoint_status,
+    noted_requests,
     start_endpoint,
     stop_endpoint,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "TlsFiles",
     "endpoint_status",
     "ensure_tls",
+    "noted_requests",
     "start_endpoint",
     "stop_endpoint",
 ]

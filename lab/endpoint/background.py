@@ -14,7 +14,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lab.endpoint.moto_server import PORT_IN_USE_STATUS, SERVER_NAME
+from lab.endpoint.moto_server import PORT_IN_USE_STATUS, SERVER_NAME, SERVING
+from lab.endpoint.request_log import LINE_PREFIX
 from lab.endpoint.tls import ensure_tls
 from lab.errors import LabError
 from lab.processes import supervisor
@@ -87,6 +88,23 @@ def _log_tail(log: Path, lines: int = 15) -> str:
         return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
     except OSError:
         return "(no log)"
+
+
+def noted_requests(state_dir: Path, limit: int = 10) -> list[str]:
+    """The last `limit` lines the latest endpoint's request log wrote (retried requests, 5xx, slow or
+    malformed answers) in state_dir's endpoint log, which every endpoint appends to: what to show beside a
+    failed `terraform apply`."""
+    try:
+        text = (state_dir / LOG_FILE).read_text(errors="replace")
+    except OSError:
+        return []
+    noted: list[str] = []
+    for line in text.splitlines():
+        if line.startswith(SERVING):
+            noted = []
+        elif line.startswith(LINE_PREFIX):
+            noted.append(line)
+    return noted[-limit:]
 
 
 def _server_environment(port: int) -> dict[str, str]:

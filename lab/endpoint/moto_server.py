@@ -4,6 +4,9 @@ moto's own development server (werkzeug) closes every connection after one respo
 probe's warm SDK call is only honest if it reuses its connection. cheroot keeps connections open, disables
 Nagle's algorithm and serves from a thread pool. Its DynamoDB Query starts from the items the key condition
 selects, as DynamoDB's does, not from the whole table sorted (`dynamodb_query`: same answers, page for page).
+Each answer goes out in one write, headers and body together (`whole_answer`: a gap between them made the
+Terraform provider retry requests that had succeeded), and the log names every request an SDK retried, every
+5xx answer and every slow one (`request_log`).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 SERVER_NAME = "slo-lab-endpoint"
+SERVING = "lab endpoint: serving "  # the first line each endpoint process writes to its log
 PORT_IN_USE_STATUS = 2  # the exit status when the port cannot be bound (`start_endpoint` says so)
 IDLE_TIMEOUT_S = 60
 THREADS = 16
@@ -32,13 +36,16 @@ def build_server(host: str, port: int, cert: Path, key: Path) -> object:
     from moto.server import DomainDispatcherApplication, create_backend_app
 
     from . import dynamodb_query
+    from .request_log import RequestLog
+    from .whole_answer import WholeAnswerConnection
 
     dynamodb_query.install()
-    app = DomainDispatcherApplication(create_backend_app)
+    app = RequestLog(DomainDispatcherApplication(create_backend_app), sys.stdout)
     server = wsgi.Server(
         (host, port), app, numthreads=THREADS, server_name=SERVER_NAME, timeout=IDLE_TIMEOUT_S,
         request_queue_size=64,
     )
+    server.ConnectionClass = WholeAnswerConnection
     server.ssl_adapter = BuiltinSSLAdapter(str(cert), str(key))
     return server
 
@@ -64,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         print(f"lab endpoint: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr, flush=True)
         return PORT_IN_USE_STATUS
-    print(f"lab endpoint: serving https://{args.host}:{args.port} (pid {os.getpid()})", flush=True)
+    print(f"{SERVING}https://{args.host}:{args.port} (pid {os.getpid()})", flush=True)
     try:
         server.serve()  # type: ignore[attr-defined]
     except KeyboardInterrupt:
