@@ -237,3 +237,31 @@ def test_a_fleet_passed_drops_the_default_tracing_comparison_unless_one_is_passe
     comparison = {"strategies": ["sdk"], "memory_sizes": [128], "tracing": ["otel"]}
     passed = {"fleet": fleet, "tracing_comparison": comparison}
     assert lab_up.local_workspace(config, None, passed).variables["tracing_comparison"] == comparison
+
+
+def test_a_failed_apply_shows_what_the_endpoint_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lab.endpoint.background import LOG_FILE
+    from tools import terraform as tf
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise tf.TerraformError("Error: creating Schedule (probe): ConflictException: already exists")
+
+    monkeypatch.setattr(lab_up.tf, "init", lambda workspace: None)
+    monkeypatch.setattr(lab_up.tf, "apply", refuse)
+    (tmp_path / LOG_FILE).write_text(
+        "lab endpoint: serving https://127.0.0.1:4566 (pid 1)\n"
+        "lab endpoint: [03:19:51.181] retry: POST /schedules/probe attempt 2; attempt 1 was answered 200\n"
+    )
+    with pytest.raises(LabError) as raised:
+        lab_up.terraform_apply(None, LabConfig(state_dir=tmp_path), Console(io.StringIO()))  # type: ignore[arg-type]
+    message = str(raised.value)
+    assert "ConflictException" in message
+    noted = "the lab endpoint noted:\nlab endpoint: [03:19:51.181] retry: POST /schedules/probe attempt 2"
+    assert noted in message
+
+    (tmp_path / LOG_FILE).write_text("lab endpoint: serving https://127.0.0.1:4566 (pid 2)\n")
+    with pytest.raises(LabError) as quiet:
+        lab_up.terraform_apply(None, LabConfig(state_dir=tmp_path), Console(io.StringIO()))  # type: ignore[arg-type]
+    assert "noted" not in str(quiet.value)
