@@ -11,27 +11,10 @@ answer that could not be written at all is lost as a whole, as before.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from cheroot import server
-
-
-class _HeldWrites:
-    """A stand-in for a connection's writer that keeps what is written until it is taken."""
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self._chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        """Nothing to flush: everything is held until `take`."""
-
-    def take(self) -> bytes:
-        data, self._chunks = b"".join(self._chunks), []
-        return data
 
 
 class WholeAnswerRequest(server.HTTPRequest):  # type: ignore[misc]
@@ -40,13 +23,13 @@ class WholeAnswerRequest(server.HTTPRequest):  # type: ignore[misc]
     def respond(self) -> None:
         conn: Any = self.conn
         writer = conn.wfile
-        held = _HeldWrites()
+        held = io.BytesIO()  # what respond writes, kept until it is done
         conn.wfile = held
         try:
             super().respond()
         finally:
             conn.wfile = writer
-            answer = held.take()
+            answer = held.getvalue()
             if answer:
                 writer.write(answer)
 
