@@ -7,12 +7,13 @@ item of the partition again, and only then applying the sort-key condition — p
 it (`python -m bench dashboard`).
 
 `install()` makes `Table.query` start from the items its key condition selects — the partition, and the
-sort-key range when the condition has one — found in one unsorted pass, instead of the sorted table. moto does
+sort-key range when the condition has one — instead of the sorted table: the table's own partition taken by
+its hash key, an index's found in one unsorted pass, the sort-key bounds cast once per Query. moto does
 everything else as before on that shorter list (its own hash and range checks again, the order, pages, limits,
 filters, projections), so the items returned are the same; only work on items the key condition excludes is
 skipped. The candidates are handed over per thread (the endpoint serves requests on a thread pool), and every
 other caller of `all_items` (Scan, exports, backups) is unchanged. Checked against moto's own answers in
-tests/functional/lab/test_dynamodb_query.py.
+tests/functional/lab_endpoint/test_dynamodb_query.py.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def _selector(
     module does not read: the partition's items the sort-key condition matches, and the first ones past them
     in the Query's direction (moto's loop meets them next: when the page is full there, it hands back a
     LastEvaluatedKey, as DynamoDB does when its Limit is reached)."""
+    in_partition: Callable[[Any], bool] | None = None  # None: the table's own partition, held by hash key
     if index_name:
         hash_conditions = kwargs.get("hash_key_conditions")
         if not hash_conditions:
@@ -92,31 +94,43 @@ def _selector(
         else:
             range_attr = range_keys[0] if range_keys else None
 
-        def in_partition(item: Any) -> bool:  # as moto's: an item without the attribute is not in the index
+        def in_index_partition(item: Any) -> bool:  # as moto's: without the attribute, not in the index
             return all(bool(item.attrs.get(k)) and item.attrs[k] == v for k, v in hash_conditions)
+
+        in_partition = in_index_partition
     else:
         range_attr = table.range_key_attr
 
-        def in_partition(item: Any) -> bool:
-            return bool(item.hash_key == hash_key)
-
-    def selected() -> list[Any]:
-        partition = [
+    def partition_items() -> list[Any]:
+        if in_partition is None:
+            held = table.items.get(hash_key)  # .get: table.items is a defaultdict; never add a key here
+            if held is None:
+                return []
+            return list(held.values()) if table.range_key_attr else [held]
+        return [
             item
             for hash_set in table.items.values()
             for item in (hash_set.values() if table.range_key_attr else (hash_set,))
             if in_partition(item)
         ]
+
+    def selected() -> list[Any]:
+        partition = partition_items()
         if not (range_comparison and range_attr):
             return partition
+        from moto.dynamodb.comparisons import get_comparison_func
+
+        # what DynamoType.compare does per item, with the bounds cast once per Query, not once per item
+        compare = get_comparison_func(range_comparison)
+        bounds = [bound.cast_value for bound in range_objs]
         matched: list[tuple[Any, Any]] = []  # (sort-key value, item)
         past: list[tuple[Any, Any]] = []
         for item in partition:
             value = item.attrs.get(range_attr)
             if not value:
                 continue  # not in the index: moto leaves it out too
-            side = matched if value.compare(range_comparison, range_objs) else past
-            side.append((value.cast_value, item))
+            key = value.value if value.type == "S" else value.cast_value  # a string's cast_value is itself
+            (matched if compare(key, *bounds) else past).append((key, item))
         if not matched:
             return []  # nothing to page through: moto's loop ends with no LastEvaluatedKey either way
         edge = max(k for k, _ in matched) if forward else min(k for k, _ in matched)
