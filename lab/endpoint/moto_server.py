@@ -3,7 +3,8 @@
 moto's own development server (werkzeug) closes every connection after one response; AWS does not, and a
 probe's warm SDK call is only honest if it reuses its connection. cheroot keeps connections open, disables
 Nagle's algorithm and serves from a thread pool. Its DynamoDB Query starts from the items the key condition
-selects, as DynamoDB's does, not from the whole table sorted (`dynamodb_query`: same answers, page for page).
+selects, as DynamoDB's does, not from the whole table sorted (`dynamodb_query`: same answers, page for page),
+and its answer is written as JSON straight from the items (`dynamodb_json`), not walked through moto's shapes.
 Each answer goes out in one write, headers and body together (`whole_answer`: a gap between them made the
 Terraform provider retry requests that had succeeded), and the log names every request an SDK retried, every
 5xx answer and every slow one (`request_log`).
@@ -35,11 +36,12 @@ def build_server(host: str, port: int, cert: Path, key: Path) -> object:
     from cheroot.ssl.builtin import BuiltinSSLAdapter
     from moto.server import DomainDispatcherApplication, create_backend_app
 
-    from . import dynamodb_query
+    from . import dynamodb_json, dynamodb_query
     from .request_log import RequestLog
     from .whole_answer import WholeAnswerConnection
 
     dynamodb_query.install()
+    dynamodb_json.install()
     app = RequestLog(DomainDispatcherApplication(create_backend_app), sys.stdout)
     server = wsgi.Server(
         (host, port), app, numthreads=THREADS, server_name=SERVER_NAME, timeout=IDLE_TIMEOUT_S,
