@@ -54,6 +54,20 @@ def test_trend_figure_has_line_band_failures_and_change_markers() -> None:
     assert linear.layout.yaxis.type == "linear" and linear.layout.yaxis.title.text == "Cold-miss latency (ms)"
 
 
+def test_trend_lines_carry_their_times_as_the_text_plotly_writes_for_timestamps() -> None:
+    import plotly.io as pio
+
+    df = _rows().assign(ts=lambda f: f["ts"] + pd.to_timedelta(f.index.map(lambda i: 3600 * (i == 1)), "s"))
+    series = stats.latency_over_time(digests_of(df), "warm_hit", 50, "hour")
+    fig = charts.trend_figure(series, "warm_hit", 50)
+    line = next(t for t in fig.data if t.name == "Extension (localhost:2773) · 128 MB")
+    buckets = series[(series["strategy"] == "extension") & (series["memory_mb"] == 128)]["bucket"]
+    as_timestamps = json.loads(pio.json.to_json_plotly(sorted(buckets)))  # the JSON with Timestamps
+    assert list(line.x) == as_timestamps == ["2026-11-27T05:00:00+00:00", "2026-11-27T06:00:00+00:00"]
+    band = next(t for t in fig.data if t.name == "Extension (localhost:2773) · 128 MB p10-p90")
+    assert list(band.x) == as_timestamps + as_timestamps[::-1]
+
+
 def test_memory_figure_uses_log_axes_with_units() -> None:
     summary = stats.summarize(digests_of(_rows()), ["strategy", "memory_mb"], "warm_hit")
     fig = charts.memory_figure(summary, "warm_hit")
