@@ -48,7 +48,8 @@ def page_figures(
     found = shifts.find(frame, "warm_hit", 50, until=now.floor("1D")) if bucket == "day" else shifts.empty()
     not_ok = stats.not_ok_over_time(frame, bucket)
     figures.append(charts.trend_figure(series, "warm_hit", 50, not_ok, changes, shifts=found))
-    shifts.explain(found, stats.probe_changes(frames.probes))
+    if len(found):  # as the page: the changes beside each shift are looked up only when there is one
+        shifts.explain(found, stats.probe_changes(frames.probes))
     mark("trends")
     # Memory tiers
     for metric in stats.METRICS:
