@@ -79,7 +79,6 @@ def _selector(
     module does not read: the partition's items the sort-key condition matches, and the first ones past them
     in the Query's direction (moto's loop meets them next: when the page is full there, it hands back a
     LastEvaluatedKey, as DynamoDB does when its Limit is reached)."""
-    in_partition: Callable[[Any], bool] | None = None  # None: the table's own partition, held by hash key
     if index_name:
         hash_conditions = kwargs.get("hash_key_conditions")
         if not hash_conditions:
@@ -94,25 +93,21 @@ def _selector(
         else:
             range_attr = range_keys[0] if range_keys else None
 
-        def in_index_partition(item: Any) -> bool:  # as moto's: without the attribute, not in the index
-            return all(bool(item.attrs.get(k)) and item.attrs[k] == v for k, v in hash_conditions)
-
-        in_partition = in_index_partition
+        def partition_items() -> list[Any]:  # one pass; as moto's: without the attribute, not in the index
+            return [
+                item
+                for hash_set in table.items.values()
+                for item in (hash_set.values() if table.range_key_attr else (hash_set,))
+                if all(bool(item.attrs.get(k)) and item.attrs[k] == v for k, v in hash_conditions)
+            ]
     else:
         range_attr = table.range_key_attr
 
-    def partition_items() -> list[Any]:
-        if in_partition is None:
+        def partition_items() -> list[Any]:  # the table's own partition, held under its hash key
             held = table.items.get(hash_key)  # .get: table.items is a defaultdict; never add a key here
             if held is None:
                 return []
             return list(held.values()) if table.range_key_attr else [held]
-        return [
-            item
-            for hash_set in table.items.values()
-            for item in (hash_set.values() if table.range_key_attr else (hash_set,))
-            if in_partition(item)
-        ]
 
     def selected() -> list[Any]:
         partition = partition_items()
